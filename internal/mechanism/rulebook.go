@@ -1,0 +1,222 @@
+package mechanism
+
+import (
+	_ "embed"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// Rulebook is what a mechanism's parties agreed: who takes part, who
+// administers each body, the quorums, time zones, deadlines and clauses.
+// It is the log's first statement; amendments are later rulebook statements.
+type Rulebook struct {
+	// ID is the mechanism's identifier; every statement names it.
+	ID string `json:"id"`
+	// Version starts at 1 and grows by one with each amendment.
+	Version int    `json:"version"`
+	Title   string `json:"title"`
+	// LogOrigin is the origin line of the log's checkpoints
+	// (c2sp.org/tlog-checkpoint), a schema-less URL.
+	LogOrigin string `json:"log_origin"`
+	// Founders sign the genesis rulebook and its amendments.
+	Founders Group `json:"founders"`
+	// Bodies are the parties, mediators, monitor teams, boards and witnesses.
+	Bodies []Body `json:"bodies"`
+	// Quorums name who must sign a decision, by decision kind.
+	Quorums map[string]Quorum `json:"quorums"`
+	// TimeZones are the zones in which times are shown.
+	TimeZones []TimeZone `json:"time_zones"`
+	// Deadlines are durations such as "72h", by name.
+	Deadlines map[string]string `json:"deadlines"`
+	// Clauses are the agreement's prohibited acts and commitments.
+	Clauses []Clause `json:"clauses"`
+}
+
+// Group is a set of keys with a threshold.
+type Group struct {
+	Keys   []string `json:"keys"` // signed-note verifier keys
+	Quorum int      `json:"quorum"`
+}
+
+// Body types.
+const (
+	BodyParty    = "party"
+	BodyMediator = "mediator"
+	BodyMonitor  = "monitor"
+	BodyBoard    = "board"
+	BodyWitness  = "witness"
+	BodyOther    = "other"
+)
+
+var bodyTypes = []string{BodyParty, BodyMediator, BodyMonitor, BodyBoard, BodyWitness, BodyOther}
+
+// Body is one participant in the mechanism.
+type Body struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// TimeZone names one of the rulebook's time zones, for parties.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Administrators are the verifier keys that enrol and revoke the body's
+	// members.
+	Administrators []string `json:"administrators"`
+}
+
+// Quorum says which bodies must sign a decision, and how many of them.
+type Quorum struct {
+	Bodies []string `json:"bodies"`
+	Min    int      `json:"min"`
+}
+
+// TimeZone is a named fixed offset from UTC, such as "+05:00".
+type TimeZone struct {
+	Name   string `json:"name"`
+	Offset string `json:"offset"`
+}
+
+// Clause is one article of the agreement.
+type Clause struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+var offsetRE = regexp.MustCompile(`^[+-](0\d|1[0-4]):(00|15|30|45)$`)
+
+// Location returns the zone as a fixed-offset location.
+func (z TimeZone) Location() (*time.Location, error) {
+	if !offsetRE.MatchString(z.Offset) {
+		return nil, fmt.Errorf("time zone %q: offset %q must look like +05:00 or -03:30", z.Name, z.Offset)
+	}
+	h := int(z.Offset[1]-'0')*10 + int(z.Offset[2]-'0')
+	m := int(z.Offset[4]-'0')*10 + int(z.Offset[5]-'0')
+	secs := h*3600 + m*60
+	if z.Offset[0] == '-' {
+		secs = -secs
+	}
+	return time.FixedZone(z.Name, secs), nil
+}
+
+// Body returns the body with the given id.
+func (r *Rulebook) Body(id string) (*Body, bool) {
+	for i := range r.Bodies {
+		if r.Bodies[i].ID == id {
+			return &r.Bodies[i], true
+		}
+	}
+	return nil, false
+}
+
+// check validates the rulebook on its own, returning a sentence for the
+// first problem it finds.
+func (r *Rulebook) check() error {
+	if !statement.ValidID(r.ID) {
+		return statement.Invalid("rulebook: id %q must be an identifier (lower-case letters, digits, '.', '_', '-')", r.ID)
+	}
+	if r.Version < 1 {
+		return statement.Invalid("rulebook: version must be 1 or more")
+	}
+	if r.Title == "" || len(r.Title) > 200 {
+		return statement.Invalid("rulebook: title must be 1 to 200 bytes")
+	}
+	if r.LogOrigin == "" || len(r.LogOrigin) > 200 || !statement.ValidKeyName(r.LogOrigin) {
+		return statement.Invalid("rulebook: log_origin %q must be a schema-less URL with no spaces or '+'", r.LogOrigin)
+	}
+	keyOf := map[string]string{}  // key name -> verifier key
+	bodyOf := map[string]string{} // key name -> body id
+	addKey := func(vkey, body string) error {
+		v, err := statement.ParseVerifierKey(vkey)
+		if err != nil {
+			return statement.Invalid("rulebook: %v", err)
+		}
+		name := v.Name()
+		if prev, ok := keyOf[name]; ok && prev != vkey {
+			return statement.Invalid("rulebook: two different keys are named %q; key names must be unique", name)
+		}
+		keyOf[name] = vkey
+		if body != "" {
+			if prev, ok := bodyOf[name]; ok {
+				return statement.Invalid("rulebook: key %q administers both %q and %q; a key belongs to one body", name, prev, body)
+			}
+			bodyOf[name] = body
+		}
+		return nil
+	}
+	if len(r.Founders.Keys) == 0 {
+		return statement.Invalid("rulebook: founders: at least one key is needed")
+	}
+	for _, k := range r.Founders.Keys {
+		if err := addKey(k, ""); err != nil {
+			return err
+		}
+	}
+	if r.Founders.Quorum < 1 || r.Founders.Quorum > len(r.Founders.Keys) {
+		return statement.Invalid("rulebook: founders: quorum must be between 1 and %d", len(r.Founders.Keys))
+	}
+	zones := map[string]bool{}
+	for _, z := range r.TimeZones {
+		if z.Name == "" || zones[z.Name] {
+			return statement.Invalid("rulebook: time zone names must be present and unique, got %q", z.Name)
+		}
+		if _, err := z.Location(); err != nil {
+			return statement.Invalid("rulebook: %v", err)
+		}
+		zones[z.Name] = true
+	}
+	if len(r.Bodies) == 0 {
+		return statement.Invalid("rulebook: at least one body is needed")
+	}
+	ids := map[string]bool{}
+	for _, b := range r.Bodies {
+		if !statement.ValidID(b.ID) || ids[b.ID] {
+			return statement.Invalid("rulebook: body id %q must be a unique identifier", b.ID)
+		}
+		ids[b.ID] = true
+		if !slices.Contains(bodyTypes, b.Type) {
+			return statement.Invalid("rulebook: body %q: type %q is not one of %v", b.ID, b.Type, bodyTypes)
+		}
+		if b.Name == "" {
+			return statement.Invalid("rulebook: body %q has no name", b.ID)
+		}
+		if b.TimeZone != "" && !zones[b.TimeZone] {
+			return statement.Invalid("rulebook: body %q: time zone %q is not in time_zones", b.ID, b.TimeZone)
+		}
+		if len(b.Administrators) == 0 {
+			return statement.Invalid("rulebook: body %q has no administrators", b.ID)
+		}
+		for _, k := range b.Administrators {
+			if err := addKey(k, b.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for name, q := range r.Quorums {
+		if !statement.ValidID(name) {
+			return statement.Invalid("rulebook: quorum name %q is not an identifier", name)
+		}
+		for _, id := range q.Bodies {
+			if !ids[id] {
+				return statement.Invalid("rulebook: quorum %q names unknown body %q", name, id)
+			}
+		}
+		if q.Min < 1 || q.Min > len(q.Bodies) {
+			return statement.Invalid("rulebook: quorum %q: min must be between 1 and %d", name, len(q.Bodies))
+		}
+	}
+	for name, d := range r.Deadlines {
+		if dur, err := time.ParseDuration(d); err != nil || dur <= 0 {
+			return statement.Invalid("rulebook: deadline %q: %q is not a positive duration such as \"72h\"", name, d)
+		}
+	}
+	clauses := map[string]bool{}
+	for _, c := range r.Clauses {
+		if !statement.ValidID(c.ID) || clauses[c.ID] || c.Text == "" {
+			return statement.Invalid("rulebook: clause %q must have a unique identifier and a text", c.ID)
+		}
+		clauses[c.ID] = true
+	}
+	return nil
+}

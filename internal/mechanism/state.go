@@ -1,0 +1,262 @@
+// Package mechanism is the pure core of sulh: it takes the state of a
+// mechanism and one signed statement, and returns the new state or a refusal
+// with a reason. It knows the rulebook, bodies, members and their keys. It
+// does no I/O.
+package mechanism
+
+import (
+	"slices"
+	"sort"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// Statement kinds this package applies.
+const (
+	KindRulebook     = "rulebook"
+	KindMemberEnrol  = "member.enrol"
+	KindMemberRevoke = "member.revoke"
+	KindKeyRotate    = "key.rotate"
+	KindReport       = "report"
+)
+
+// Roles a key holds by virtue of the rulebook, beside those given at
+// enrolment.
+const (
+	RoleFounder = "founder"
+	RoleAdmin   = "admin"
+)
+
+// Key is one signed-note public key and who holds it.
+type Key struct {
+	Name   string // the member's name, which is the key's name
+	Hash   uint32
+	VKey   string // the verifier key string
+	Active bool
+	// Since is the log index of the statement that made the key valid; Until
+	// is the index of the one that ended it, or -1.
+	Since, Until int64
+
+	verifier note.Verifier
+}
+
+// Member is a person or system that signs statements on behalf of a body.
+type Member struct {
+	Name  string   // also the name of its key
+	Body  string   // empty for founders that belong to no body
+	Roles []string // sorted
+	Label string   // a human description, as enrolled
+	// Key is the member's current key; nil once revoked.
+	Key *Key
+	// Enrolled is the index of the statement that enrolled the member (0 for
+	// the rulebook); Revoked is the index that revoked it, or -1.
+	Enrolled, Revoked int64
+}
+
+// Active reports whether the member may sign.
+func (m *Member) Active() bool { return m.Key != nil && m.Key.Active }
+
+// HasRole reports whether the member holds role.
+func (m *Member) HasRole(role string) bool { return slices.Contains(m.Roles, role) }
+
+// State is everything the mechanism knows after applying a prefix of its log.
+// The zero value is the state of an empty log. State is not safe for
+// concurrent use; Keys returns a snapshot that is.
+type State struct {
+	// Size is the number of statements applied.
+	Size     int64
+	Rulebook *Rulebook
+
+	members map[string]*Member
+	keys    map[string][]*Key // by name, every key ever, oldest first
+	ring    *Keyring          // snapshot of keys; rebuilt when keys change
+}
+
+// Member returns the member named name.
+func (s *State) Member(name string) (*Member, bool) {
+	m, ok := s.members[name]
+	return m, ok
+}
+
+// Members returns every member, sorted by name.
+func (s *State) Members() []*Member {
+	out := make([]*Member, 0, len(s.members))
+	for _, m := range s.members {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Keyring is an immutable set of every key a mechanism has known, active or
+// not. It implements note.Verifiers, so signatures by revoked keys still
+// verify and Apply can refuse them with a precise reason.
+type Keyring struct {
+	byName map[string][]*Key
+}
+
+// Verifier implements note.Verifiers.
+func (k *Keyring) Verifier(name string, hash uint32) (note.Verifier, error) {
+	if k != nil {
+		for _, key := range k.byName[name] {
+			if key.Hash == hash {
+				return key.verifier, nil
+			}
+		}
+	}
+	return nil, &note.UnknownVerifierError{Name: name, KeyHash: hash}
+}
+
+// Keys returns a snapshot of every key known so far, safe for concurrent
+// use. Statements can be verified against it outside the sequencer; Apply
+// then checks that each key is still active.
+func (s *State) Keys() *Keyring {
+	if s.ring == nil {
+		m := make(map[string][]*Key, len(s.keys))
+		for n, ks := range s.keys {
+			m[n] = slices.Clone(ks)
+		}
+		s.ring = &Keyring{byName: m}
+	}
+	return s.ring
+}
+
+// Open parses and verifies a signed statement against the keys known in s.
+// For an empty log, the statement must be a rulebook, and it is verified
+// against the founders' keys that it names itself.
+func (s *State) Open(msg []byte) (*statement.Statement, error) {
+	if s.Size > 0 {
+		return s.Keys().Open(msg)
+	}
+	st, err := statement.Parse(msg)
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind != KindRulebook {
+		return nil, statement.Invalid("the first statement of a log must be a rulebook, not %q", st.Kind)
+	}
+	var rb rulebookStatement
+	if err := st.Decode(&rb); err != nil {
+		return nil, err
+	}
+	var vs []note.Verifier
+	for _, k := range rb.Rulebook.Founders.Keys {
+		v, err := statement.ParseVerifierKey(k)
+		if err != nil {
+			return nil, statement.Invalid("rulebook: founders: %v", err)
+		}
+		vs = append(vs, v)
+	}
+	return statement.Open(msg, note.VerifierList(vs...))
+}
+
+// Open parses and verifies a signed statement against the keyring. A
+// key.rotate statement is also verified against the new key it introduces,
+// which must sign it.
+func (k *Keyring) Open(msg []byte) (*statement.Statement, error) {
+	st, err := statement.Open(msg, k)
+	if err == nil {
+		return st, nil
+	}
+	if e, ok := err.(*statement.Error); !ok || e.Code != statement.CodeForbidden {
+		return nil, err
+	}
+	p, perr := statement.Parse(msg)
+	if perr != nil || p.Kind != KindKeyRotate {
+		return nil, err
+	}
+	var rs rotateStatement
+	if p.Decode(&rs) != nil {
+		return nil, err
+	}
+	v, verr := statement.ParseVerifierKey(rs.Key)
+	if verr != nil {
+		return nil, err
+	}
+	return statement.Open(msg, withKey{k, v})
+}
+
+// withKey is a keyring plus one more verifier.
+type withKey struct {
+	ring  *Keyring
+	extra note.Verifier
+}
+
+func (w withKey) Verifier(name string, hash uint32) (note.Verifier, error) {
+	if name == w.extra.Name() && hash == w.extra.KeyHash() {
+		return w.extra, nil
+	}
+	return w.ring.Verifier(name, hash)
+}
+
+// Apply authorises and applies st, which must have been opened against this
+// state's keys (or a snapshot of them), as the statement at index s.Size.
+// On a refusal it returns a *statement.Error and leaves s unchanged.
+func (s *State) Apply(st *statement.Statement) error {
+	if s.Size == 0 {
+		if st.Kind != KindRulebook {
+			return statement.Invalid("the first statement of a log must be a rulebook, not %q", st.Kind)
+		}
+		return s.genesis(st)
+	}
+	if st.Mechanism != s.Rulebook.ID {
+		return statement.Invalid("statement is for mechanism %q; this is %q", st.Mechanism, s.Rulebook.ID)
+	}
+	for _, r := range st.Refs {
+		if r.Index >= s.Size {
+			return statement.Invalid("refs: index %d is not in the log yet (size %d)", r.Index, s.Size)
+		}
+	}
+	for _, sig := range st.Signers {
+		k := s.key(sig.Name, sig.Hash)
+		if k == nil && st.Kind == KindKeyRotate {
+			continue // the new key; rotate checks that it is the one named
+		}
+		if k == nil {
+			return statement.Forbidden("signature by unknown key %q", sig.Name)
+		}
+		if !k.Active {
+			return statement.Forbidden("key %q was revoked by the statement at index %d", sig.Name, k.Until)
+		}
+	}
+	var err error
+	switch st.Kind {
+	case KindRulebook:
+		err = s.amend(st)
+	case KindMemberEnrol:
+		err = s.enrol(st)
+	case KindMemberRevoke:
+		err = s.revoke(st)
+	case KindKeyRotate:
+		err = s.rotate(st)
+	case KindReport:
+		err = s.report(st)
+	default:
+		err = statement.Invalid("unknown statement kind %q", st.Kind)
+	}
+	if err != nil {
+		return err
+	}
+	s.Size++
+	return nil
+}
+
+func (s *State) key(name string, hash uint32) *Key {
+	for _, k := range s.keys[name] {
+		if k.Hash == hash {
+			return k
+		}
+	}
+	return nil
+}
+
+// author returns the active member who wrote st.
+func (s *State) author(st *statement.Statement) (*Member, error) {
+	m, ok := s.members[st.Author]
+	if !ok || !m.Active() {
+		return nil, statement.Forbidden("author %q is not an active member", st.Author)
+	}
+	return m, nil
+}

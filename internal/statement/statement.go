@@ -1,0 +1,326 @@
+// Package statement encodes, signs, parses and verifies sulh statements:
+// signed notes (c2sp.org/signed-note) whose text is the line
+// "sulh-statement/v1" followed by one JSON object.
+//
+// The bytes of the signed note are exactly the bytes stored in the log, so any
+// language with an Ed25519 implementation can verify a statement.
+package statement
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Version is the first line of every statement's text.
+const Version = "sulh-statement/v1"
+
+// MaxSize is the largest signed statement, in bytes. It is the largest entry
+// that a c2sp.org/tlog-tiles entry bundle can hold (a 16-bit length).
+const MaxSize = 65535
+
+// Ref points at an earlier statement by its log index and leaf hash.
+type Ref struct {
+	Index int64     `json:"index"`
+	Hash  tlog.Hash `json:"hash"`
+}
+
+// Fields are the fields every statement carries. Kind-specific structs embed
+// Fields so that they can be decoded strictly from the same JSON object.
+type Fields struct {
+	Mechanism string `json:"mechanism"`
+	Kind      string `json:"kind"`
+	Author    string `json:"author"`
+	At        string `json:"at"`
+	Refs      []Ref  `json:"refs"`
+}
+
+// Statement is a parsed, verified statement.
+type Statement struct {
+	Fields
+	// Time is At parsed; always UTC.
+	Time time.Time
+	// JSON is the statement's JSON object, exactly as signed.
+	JSON []byte
+	// Signers are the keys whose signatures verified, in note order.
+	Signers []note.Signature
+	// Signed is the whole signed note: the bytes stored in the log.
+	Signed []byte
+}
+
+// SignedBy reports whether the key named name, with key hash hash, signed s.
+func (s *Statement) SignedBy(name string, hash uint32) bool {
+	for _, sig := range s.Signers {
+		if sig.Name == name && sig.Hash == hash {
+			return true
+		}
+	}
+	return false
+}
+
+// Decode decodes the statement's JSON strictly into v: unknown fields are
+// refused. v should embed Fields.
+func (s *Statement) Decode(v any) error {
+	d := json.NewDecoder(bytes.NewReader(s.JSON))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return Malformed("invalid %s statement: %v", s.Kind, jsonError(err))
+	}
+	return nil
+}
+
+var (
+	kindRE = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$`)
+	// idRE is the form of mechanism, body and other identifiers.
+	idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+)
+
+// ValidID reports whether s is a valid identifier for a mechanism, a body or
+// another named thing: lower-case letters, digits, '.', '_' and '-', at most
+// 64 characters, starting with a letter or digit.
+func ValidID(s string) bool { return idRE.MatchString(s) }
+
+// ValidKeyName reports whether s is a valid signed-note key name.
+func ValidKeyName(s string) bool {
+	return s != "" && len(s) <= 128 && !strings.ContainsAny(s, "+ \t\n") &&
+		strings.IndexFunc(s, func(r rune) bool { return r < 0x21 || r == 0x7f }) < 0
+}
+
+// Open parses msg as a signed statement and verifies its signatures against
+// keys. Every signature must be by a key in keys and must verify; the author
+// must be among the signers. The returned error is an *Error.
+func Open(msg []byte, keys note.Verifiers) (*Statement, error) {
+	if len(msg) > MaxSize {
+		return nil, tooLarge(len(msg))
+	}
+	n, err := note.Open(msg, keys)
+	if err != nil {
+		var unverified *note.UnverifiedNoteError
+		var invalid *note.InvalidSignatureError
+		switch {
+		case errors.As(err, &unverified):
+			return nil, Forbidden("signature by unknown key %q", unverified.Note.UnverifiedSigs[0].Name)
+		case errors.As(err, &invalid):
+			return nil, Forbidden("signature by key %q does not verify", invalid.Name)
+		default:
+			return nil, Malformed("not a signed note: %v", err)
+		}
+	}
+	if len(n.UnverifiedSigs) > 0 {
+		return nil, Forbidden("signature by unknown key %q", n.UnverifiedSigs[0].Name)
+	}
+	s, err := parseNote(msg, n)
+	if err != nil {
+		return nil, err
+	}
+	s.Signers = n.Sigs
+	if !slices.ContainsFunc(n.Sigs, func(sig note.Signature) bool { return sig.Name == s.Author }) {
+		return nil, Forbidden("the author %q did not sign the statement", s.Author)
+	}
+	return s, nil
+}
+
+// Parse parses msg as a signed statement without verifying any signature.
+// The result's Signers is empty; Unverified lists the signature lines.
+// Use it only to read what a statement says before its keys are known.
+func Parse(msg []byte) (s *Statement, err error) {
+	if len(msg) > MaxSize {
+		return nil, tooLarge(len(msg))
+	}
+	_, err = note.Open(msg, note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		return nil, Malformed("not a signed note: %v", err)
+	}
+	return parseNote(msg, unverified.Note)
+}
+
+func tooLarge(n int) *Error {
+	return &Error{Code: CodeTooLarge, Reason: fmt.Sprintf("statement is %d bytes; the limit is %d", n, MaxSize)}
+}
+
+// parseNote checks the signature block of an opened note and parses its text.
+func parseNote(msg []byte, n *note.Note) (*Statement, error) {
+	// note.Open silently drops repeated signatures; a statement must not
+	// carry any, so that one set of signers has one encoding.
+	if lines := bytes.Count(msg[len(n.Text)+1:], []byte("\n")); lines != len(n.Sigs)+len(n.UnverifiedSigs) {
+		return nil, Malformed("note repeats a signature")
+	}
+	s, err := parseText(n.Text)
+	if err != nil {
+		return nil, err
+	}
+	s.Signed = msg
+	return s, nil
+}
+
+// parseText parses and checks the text of a statement note.
+func parseText(text string) (*Statement, error) {
+	first, rest, ok := strings.Cut(text, "\n")
+	if !ok {
+		return nil, Malformed("statement text has no header line")
+	}
+	if first != Version {
+		if strings.HasPrefix(first, "sulh-statement/") {
+			return nil, Malformed("unsupported statement version %q; this server reads %q", first, Version)
+		}
+		return nil, Malformed("statement text must start with the line %q", Version)
+	}
+	body, ok := strings.CutSuffix(rest, "\n")
+	if !ok || body == "" {
+		return nil, Malformed("statement has no JSON object")
+	}
+	if err := checkJSON([]byte(body)); err != nil {
+		return nil, err
+	}
+	s := &Statement{JSON: []byte(body)}
+	// Decode only the common fields here; kinds decode the rest strictly.
+	if err := json.Unmarshal(s.JSON, &s.Fields); err != nil {
+		return nil, Malformed("invalid statement fields: %v", jsonError(err))
+	}
+	if err := s.checkFields(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Statement) checkFields() error {
+	if !ValidID(s.Mechanism) {
+		return Malformed("field \"mechanism\" must be an identifier (lower-case letters, digits, '.', '_', '-'), got %q", s.Mechanism)
+	}
+	if !kindRE.MatchString(s.Kind) {
+		return Malformed("field \"kind\" is missing or malformed: %q", s.Kind)
+	}
+	if !ValidKeyName(s.Author) {
+		return Malformed("field \"author\" must be a key name, got %q", s.Author)
+	}
+	t, err := ParseTime(s.At)
+	if err != nil {
+		return Malformed("field \"at\": %v", err)
+	}
+	s.Time = t
+	for i, r := range s.Refs {
+		if r.Index < 0 {
+			return Malformed("refs[%d]: negative index %d", i, r.Index)
+		}
+	}
+	return nil
+}
+
+// ParseTime parses an RFC 3339 time that must be in UTC, written with "Z".
+func ParseTime(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, errors.New("time is missing")
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", v)
+	}
+	if !strings.HasSuffix(v, "Z") {
+		return time.Time{}, fmt.Errorf("%q is not in UTC; write times as RFC 3339 with a trailing Z", v)
+	}
+	if t.Year() < 1970 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("%q is out of range", v)
+	}
+	return t.UTC(), nil
+}
+
+// FormatTime formats t as sulh writes times: RFC 3339, UTC, with a Z.
+func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// checkJSON checks that b is exactly one JSON object, with no duplicate keys
+// at any depth and nothing before or after it.
+func checkJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '{' || b[len(b)-1] != '}' {
+		return Malformed("statement text after the header must be exactly one JSON object")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := walkValue(d, 0); err != nil {
+		return err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return Malformed("trailing data after the JSON object")
+	}
+	return nil
+}
+
+const maxDepth = 32
+
+func walkValue(d *json.Decoder, depth int) error {
+	if depth > maxDepth {
+		return Malformed("JSON nests deeper than %d levels", maxDepth)
+	}
+	tok, err := d.Token()
+	if err != nil {
+		return Malformed("invalid JSON: %v", jsonError(err))
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := make(map[string]bool)
+		for d.More() {
+			k, err := d.Token()
+			if err != nil {
+				return Malformed("invalid JSON: %v", jsonError(err))
+			}
+			key := k.(string)
+			if seen[key] {
+				return Malformed("duplicate JSON key %q", key)
+			}
+			seen[key] = true
+			if err := walkValue(d, depth+1); err != nil {
+				return err
+			}
+		}
+		if _, err := d.Token(); err != nil {
+			return Malformed("invalid JSON: %v", jsonError(err))
+		}
+	case json.Delim('['):
+		for d.More() {
+			if err := walkValue(d, depth+1); err != nil {
+				return err
+			}
+		}
+		if _, err := d.Token(); err != nil {
+			return Malformed("invalid JSON: %v", jsonError(err))
+		}
+	}
+	return nil
+}
+
+func jsonError(err error) string {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return "unexpected end of JSON"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// Sign encodes the JSON object obj (compacted) as a statement text and signs
+// it with every signer. The result is what gets submitted and stored.
+func Sign(obj []byte, signers ...note.Signer) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, obj); err != nil {
+		return nil, fmt.Errorf("couldn't read statement JSON: %w", err)
+	}
+	if err := checkJSON(buf.Bytes()); err != nil {
+		return nil, err
+	}
+	text := Version + "\n" + buf.String() + "\n"
+	msg, err := note.Sign(&note.Note{Text: text}, signers...)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't sign statement: %w", err)
+	}
+	if len(msg) > MaxSize {
+		return nil, tooLarge(len(msg))
+	}
+	return msg, nil
+}
