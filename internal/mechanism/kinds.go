@@ -169,9 +169,9 @@ func (s *State) setRulebook(rb *Rulebook, idx int64) {
 		}
 		m.Key.Active = false
 		m.Key.Until = idx
-		m.Key = nil
 		m.Revoked = idx
 		s.ring = nil
+		s.changed = append(s.changed, m)
 	}
 	for name, w := range want {
 		vkey := w.Label
@@ -180,6 +180,7 @@ func (s *State) setRulebook(rb *Rulebook, idx int64) {
 		w.Roles = slices.Compact(w.Roles)
 		if m, ok := s.members[name]; ok && m.Active() && m.Key.VKey == vkey {
 			m.Roles, m.Body = w.Roles, w.Body
+			s.changed = append(s.changed, m)
 			continue
 		}
 		v, _ := statement.ParseVerifierKey(vkey)
@@ -188,6 +189,7 @@ func (s *State) setRulebook(rb *Rulebook, idx int64) {
 		s.members[name] = w
 		s.keys[name] = append(s.keys[name], k)
 		s.ring = nil
+		s.changed = append(s.changed, w)
 	}
 }
 
@@ -237,9 +239,11 @@ func (s *State) enrol(st *statement.Statement) error {
 	sort.Strings(roles)
 	roles = slices.Compact(roles)
 	k := &Key{Name: name, Hash: v.KeyHash(), VKey: es.Key, Active: true, Since: s.Size, Until: -1, verifier: v}
-	s.members[name] = &Member{Name: name, Body: es.Body, Roles: roles, Label: es.Label, Key: k, Enrolled: s.Size, Revoked: -1}
+	m := &Member{Name: name, Body: es.Body, Roles: roles, Label: es.Label, Key: k, Enrolled: s.Size, Revoked: -1}
+	s.members[name] = m
 	s.keys[name] = []*Key{k}
 	s.ring = nil
+	s.changed = append(s.changed, m)
 	return nil
 }
 
@@ -275,9 +279,9 @@ func (s *State) revoke(st *statement.Statement) error {
 	}
 	m.Key.Active = false
 	m.Key.Until = s.Size
-	m.Key = nil
 	m.Revoked = s.Size
 	s.ring = nil
+	s.changed = append(s.changed, m)
 	return nil
 }
 
@@ -322,6 +326,7 @@ func (s *State) rotate(st *statement.Statement) error {
 	m.Key = k
 	s.keys[m.Name] = append(s.keys[m.Name], k)
 	s.ring = nil
+	s.changed = append(s.changed, m)
 	return nil
 }
 

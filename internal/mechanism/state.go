@@ -48,7 +48,7 @@ type Member struct {
 	Body  string   // empty for founders that belong to no body
 	Roles []string // sorted
 	Label string   // a human description, as enrolled
-	// Key is the member's current key; nil once revoked.
+	// Key is the member's current key, or its last one once revoked.
 	Key *Key
 	// Enrolled is the index of the statement that enrolled the member (0 for
 	// the rulebook); Revoked is the index that revoked it, or -1.
@@ -72,7 +72,12 @@ type State struct {
 	members map[string]*Member
 	keys    map[string][]*Key // by name, every key ever, oldest first
 	ring    *Keyring          // snapshot of keys; rebuilt when keys change
+	changed []*Member         // members the last Apply changed
 }
+
+// Changed returns the members that the last successful Apply changed, so
+// that views can be updated.
+func (s *State) Changed() []*Member { return s.changed }
 
 // Member returns the member named name.
 func (s *State) Member(name string) (*Member, bool) {
@@ -195,6 +200,7 @@ func (w withKey) Verifier(name string, hash uint32) (note.Verifier, error) {
 // state's keys (or a snapshot of them), as the statement at index s.Size.
 // On a refusal it returns a *statement.Error and leaves s unchanged.
 func (s *State) Apply(st *statement.Statement) error {
+	s.changed = s.changed[:0]
 	if s.Size == 0 {
 		if st.Kind != KindRulebook {
 			return statement.Invalid("the first statement of a log must be a rulebook, not %q", st.Kind)

@@ -54,7 +54,7 @@ func LoadSigner(path string) (note.Signer, error) {
 // string in the signed-note format.
 func VerifierKey(skey string) (string, error) {
 	// PRIVATE+KEY+<name>+<hash>+<base64(0x01 || seed)>
-	parts := strings.Split(strings.TrimSpace(skey), "+")
+	parts := strings.SplitN(strings.TrimSpace(skey), "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return "", errors.New("not a signed-note private key")
 	}

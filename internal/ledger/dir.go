@@ -1,0 +1,82 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// Files in a mechanism's data folder.
+const (
+	DatabaseFile = "sulh.db"
+	LogKeyFile   = "log.key"
+)
+
+// Exists reports whether dir holds a mechanism.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, DatabaseFile))
+	return err == nil
+}
+
+// Init creates a mechanism in dir, which must not hold one: a database, a
+// new log key named after the rulebook's log origin, and genesis, the signed
+// rulebook statement, as entry 0. It returns the open log.
+func Init(ctx context.Context, dir string, genesis []byte, opts Options) (*Log, error) {
+	if Exists(dir) {
+		return nil, fmt.Errorf("%s already holds a mechanism", dir)
+	}
+	var empty mechanism.State
+	st, err := empty.Open(genesis)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the genesis rulebook: %w", err)
+	}
+	check := empty
+	if err := check.Apply(st); err != nil {
+		return nil, fmt.Errorf("the genesis rulebook is refused: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("couldn't create data folder: %w", err)
+	}
+	keyPath := filepath.Join(dir, LogKeyFile)
+	if _, err := statement.GenerateKey(check.Rulebook.LogOrigin, keyPath); err != nil {
+		return nil, fmt.Errorf("couldn't create the log key: %w", err)
+	}
+	l, err := OpenDir(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.Submit(ctx, genesis); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("couldn't append the genesis rulebook: %w", err)
+	}
+	return l, nil
+}
+
+// OpenDir opens the mechanism in dir.
+func OpenDir(ctx context.Context, dir string, opts Options) (*Log, error) {
+	b, err := os.ReadFile(filepath.Join(dir, LogKeyFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s holds no mechanism (no %s); create one with sulh init or sulh demo", dir, LogKeyFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the log key: %w", err)
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		return nil, err
+	}
+	l, err := Open(ctx, db, strings.TrimSpace(string(b)), opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l.closeDB = true
+	return l, nil
+}

@@ -1,0 +1,457 @@
+// Package ledger is a mechanism's Merkle log: it sequences signed
+// statements into an RFC 6962 tree, commits them in batches together with
+// the views, signs a c2sp.org/tlog-checkpoint after each batch, and serves
+// c2sp.org/tlog-tiles and proofs.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"filippo.io/torchwood"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// MaxBatch is the most statements committed in one transaction.
+const MaxBatch = 4096
+
+// Receipt says where an acknowledged statement is in the log.
+type Receipt struct {
+	Index    int64     `json:"index"`
+	LeafHash tlog.Hash `json:"leaf_hash"`
+}
+
+// Checkpoint is a signed tree head.
+type Checkpoint struct {
+	tlog.Tree
+	Signed []byte // the signed note, as served at /log/checkpoint
+}
+
+// Log is a mechanism's log. One goroutine, started by Open, sequences all
+// appends; Submit may be called from any number of goroutines.
+type Log struct {
+	db       *store.DB
+	signer   note.Signer
+	verifier note.Verifier
+	vkey     string
+	origin   string
+	logger   *slog.Logger
+	now      func() time.Time
+
+	subs    chan *submission
+	stop    chan struct{}
+	done    chan struct{}
+	closing sync.Once
+
+	checkpoint atomic.Pointer[Checkpoint]
+	ring       atomic.Pointer[mechanism.Keyring]
+	rulebook   atomic.Pointer[mechanism.Rulebook]
+
+	// Owned by the sequencer goroutine.
+	state *mechanism.State
+	tree  *frontier
+
+	metrics metrics
+	closeDB bool // Close closes db too
+}
+
+type submission struct {
+	msg  []byte
+	st   *statement.Statement // opened against a snapshot, or nil
+	done chan result
+}
+
+type result struct {
+	r   Receipt
+	err error
+}
+
+type metrics struct {
+	appended  prometheus.Counter
+	refused   *prometheus.CounterVec
+	batchSize prometheus.Histogram
+	commit    prometheus.Histogram
+	size      prometheus.Gauge
+}
+
+// Options configure Open.
+type Options struct {
+	Logger *slog.Logger
+	// Registerer receives the log's metrics; nil means none.
+	Registerer prometheus.Registerer
+	// Now returns the sequencer's clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Meta keys that describe the log.
+const (
+	MetaOrigin = "log_origin"
+	MetaLogKey = "log_vkey"
+)
+
+// Open loads the log stored in db, replays it into the mechanism's state and
+// starts the sequencer. The log key, a signed-note private key, signs
+// checkpoints; its name is the log's origin.
+func Open(ctx context.Context, db *store.DB, logKey string, opts Options) (*Log, error) {
+	signer, err := note.NewSigner(logKey)
+	if err != nil {
+		return nil, errors.New("couldn't read the log key: not a signed-note private key")
+	}
+	vkey, err := statement.VerifierKey(logKey)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the log key: %w", err)
+	}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the log key: %w", err)
+	}
+	l := &Log{
+		db:       db,
+		signer:   signer,
+		verifier: verifier,
+		vkey:     vkey,
+		origin:   signer.Name(),
+		logger:   opts.Logger,
+		now:      opts.Now,
+		subs:     make(chan *submission, MaxBatch),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if l.logger == nil {
+		l.logger = slog.New(slog.DiscardHandler)
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	l.metrics = newMetrics(opts.Registerer)
+	if err := l.load(ctx); err != nil {
+		return nil, err
+	}
+	go l.run()
+	return l, nil
+}
+
+func newMetrics(reg prometheus.Registerer) metrics {
+	m := metrics{
+		appended: prometheus.NewCounter(prometheus.CounterOpts{Name: "sulh_log_appended_total", Help: "Statements appended to the log."}),
+		refused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sulh_log_refused_total", Help: "Statements refused by the sequencer, by code."}, []string{"code"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_log_batch_size", Help: "Statements per committed batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 7)}),
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_log_commit_seconds", Help: "Time to commit a batch, including fsync.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		size: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_log_size", Help: "Entries in the log's latest checkpoint."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.appended, m.refused, m.batchSize, m.commit, m.size)
+	}
+	return m
+}
+
+// load reads the checkpoint and frontier and replays the state from the
+// stored entries.
+func (l *Log) load(ctx context.Context) error {
+	size, signed, err := l.db.Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	tree, err := loadFrontier(size, l.db.HashReader(ctx))
+	if err != nil {
+		return fmt.Errorf("couldn't read the tree's right edge: %w", err)
+	}
+	state := &mechanism.State{}
+	err = l.db.Entries(ctx, 0, size, func(idx int64, data []byte) error {
+		st, err := state.Open(data)
+		if err == nil {
+			err = state.Apply(st)
+		}
+		if err != nil {
+			return fmt.Errorf("couldn't replay entry %d: %w", idx, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	l.state, l.tree = state, tree
+	if size > 0 {
+		cp, err := l.verifyCheckpoint(signed)
+		if err != nil {
+			return err
+		}
+		if cp.N != size || cp.Hash != tree.root() {
+			return fmt.Errorf("stored checkpoint (size %d) does not match the stored tree", cp.N)
+		}
+		l.checkpoint.Store(cp)
+		l.rulebook.Store(state.Rulebook)
+	}
+	l.ring.Store(state.Keys())
+	l.metrics.size.Set(float64(size))
+	return nil
+}
+
+func (l *Log) verifyCheckpoint(signed []byte) (*Checkpoint, error) {
+	n, err := note.Open(signed, note.VerifierList(l.verifier))
+	if err != nil {
+		return nil, fmt.Errorf("stored checkpoint does not verify with the log key: %w", err)
+	}
+	c, err := torchwood.ParseCheckpoint(n.Text)
+	if err != nil {
+		return nil, fmt.Errorf("stored checkpoint is malformed: %w", err)
+	}
+	if c.Origin != l.origin {
+		return nil, fmt.Errorf("stored checkpoint has origin %q, the log key %q", c.Origin, l.origin)
+	}
+	return &Checkpoint{Tree: c.Tree, Signed: signed}, nil
+}
+
+// VerifierKey returns the log's verifier key, with which anyone can check its
+// checkpoints.
+func (l *Log) VerifierKey() string { return l.vkey }
+
+// Origin returns the log's origin, the first line of its checkpoints.
+func (l *Log) Origin() string { return l.origin }
+
+// Checkpoint returns the latest checkpoint, or nil for an empty log.
+func (l *Log) Checkpoint() *Checkpoint { return l.checkpoint.Load() }
+
+// Rulebook returns the rulebook in force, or nil for an empty log.
+func (l *Log) Rulebook() *mechanism.Rulebook { return l.rulebook.Load() }
+
+// ErrClosed is returned by Submit once the log is closing.
+var ErrClosed = &statement.Error{Code: statement.CodeShutdown, Reason: "the log is shutting down; try again"}
+
+// Submit verifies msg, a signed statement, and appends it. It returns once
+// the statement is durable in the log, or with a *statement.Error saying why
+// it was refused.
+func (l *Log) Submit(ctx context.Context, msg []byte) (Receipt, error) {
+	sub := &submission{msg: msg, done: make(chan result, 1)}
+	// Verify signatures here, in the caller's goroutine, so that the
+	// sequencer only checks that the keys are still active. A key the
+	// snapshot does not know yet (enrolled in the batch being committed) is
+	// left for the sequencer.
+	st, err := l.ring.Load().Open(msg)
+	if err != nil {
+		var e *statement.Error
+		if !errors.As(err, &e) || e.Code != statement.CodeForbidden {
+			l.metrics.refused.WithLabelValues(string(codeOf(err))).Inc()
+			return Receipt{}, err
+		}
+	} else {
+		sub.st = st
+	}
+	select {
+	case l.subs <- sub:
+	case <-l.stop:
+		return Receipt{}, ErrClosed
+	case <-ctx.Done():
+		return Receipt{}, ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the statement may
+	// be committed, and the caller must not believe otherwise.
+	res := <-sub.done
+	return res.r, res.err
+}
+
+func codeOf(err error) statement.Code {
+	var e *statement.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return statement.CodeInternal
+}
+
+// Close stops accepting statements, commits those already queued and stops
+// the sequencer.
+func (l *Log) Close() {
+	l.closing.Do(func() {
+		close(l.stop)
+		<-l.done
+		if l.closeDB {
+			if err := l.db.Close(); err != nil {
+				l.logger.Error("couldn't close database", "err", err)
+			}
+		}
+	})
+	<-l.done
+}
+
+func (l *Log) run() {
+	defer close(l.done)
+	batch := make([]*submission, 0, MaxBatch)
+	for {
+		var first *submission
+		select {
+		case first = <-l.subs:
+		case <-l.stop:
+			// Drain what was queued before the stop.
+			for {
+				select {
+				case s := <-l.subs:
+					batch = append(batch, s)
+					if len(batch) == MaxBatch {
+						l.commit(batch)
+						batch = batch[:0]
+					}
+				default:
+					if len(batch) > 0 {
+						l.commit(batch)
+					}
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < MaxBatch {
+			select {
+			case s := <-l.subs:
+				batch = append(batch, s)
+			default:
+				break fill
+			}
+		}
+		l.commit(batch)
+		clear(batch)
+		batch = batch[:0]
+	}
+}
+
+// commit appends a batch in one transaction and answers every submission.
+func (l *Log) commit(batch []*submission) {
+	start := time.Now()
+	ctx := context.Background()
+	results := make([]result, len(batch))
+	fail := func(err error) {
+		l.logger.Error("couldn't commit batch", "err", err, "batch", len(batch))
+		for i := range batch {
+			if results[i].err == nil {
+				results[i].err = &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}
+			}
+			batch[i].done <- results[i]
+		}
+		// The state may have moved ahead of the database: reload it.
+		if err := l.load(ctx); err != nil {
+			l.logger.Error("couldn't reload the log after a failed commit", "err", err)
+		}
+	}
+	tx, err := l.db.Begin(ctx)
+	if err != nil {
+		fail(err)
+		return
+	}
+	appended := 0
+	keysBefore := l.state.Keys()
+	rulebookBefore := l.state.Rulebook
+	now := l.now().UTC()
+	inBatch := make(map[tlog.Hash]int64, len(batch))
+	for i, sub := range batch {
+		r, err := l.appendOne(ctx, tx, sub, now, inBatch)
+		if err != nil {
+			var e *statement.Error
+			if !errors.As(err, &e) {
+				tx.Rollback()
+				fail(err)
+				return
+			}
+			l.metrics.refused.WithLabelValues(string(e.Code)).Inc()
+			results[i].err = err
+			continue
+		}
+		results[i].r = r
+		appended++
+	}
+	var cp *Checkpoint
+	if appended > 0 {
+		cp, err = l.sign()
+		if err == nil {
+			err = tx.SetCheckpoint(cp.N, cp.Signed)
+		}
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil {
+			tx.Rollback()
+			fail(err)
+			return
+		}
+		l.checkpoint.Store(cp)
+		if ring := l.state.Keys(); ring != keysBefore {
+			l.ring.Store(ring)
+		}
+		if l.state.Rulebook != rulebookBefore {
+			l.rulebook.Store(l.state.Rulebook)
+		}
+		l.metrics.appended.Add(float64(appended))
+		l.metrics.size.Set(float64(cp.N))
+		l.metrics.batchSize.Observe(float64(appended))
+		l.metrics.commit.Observe(time.Since(start).Seconds())
+	} else {
+		tx.Rollback()
+	}
+	for i, sub := range batch {
+		sub.done <- results[i]
+	}
+}
+
+// appendOne applies one submission to the state and writes it in tx. A
+// *statement.Error is a refusal that leaves state and tx as they were; any
+// other error is a failure of the transaction.
+func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now time.Time, inBatch map[tlog.Hash]int64) (Receipt, error) {
+	leaf := tlog.RecordHash(sub.msg)
+	if idx, ok := inBatch[leaf]; ok {
+		return Receipt{}, duplicate(idx)
+	}
+	if idx, err := tx.LeafIndex(leaf); err == nil {
+		return Receipt{}, duplicate(idx)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Receipt{}, err
+	}
+	st := sub.st
+	if st == nil {
+		var err error
+		if st, err = l.state.Open(sub.msg); err != nil {
+			return Receipt{}, err
+		}
+	}
+	if err := l.state.Apply(st); err != nil {
+		return Receipt{}, err
+	}
+	idx := l.state.Size - 1
+	if err := tx.AppendEntry(idx, leaf, sub.msg, now); err != nil {
+		return Receipt{}, err
+	}
+	if err := l.tree.append(leaf, tx.PutHash); err != nil {
+		return Receipt{}, err
+	}
+	if err := tx.Project(l.state, st, idx); err != nil {
+		return Receipt{}, err
+	}
+	inBatch[leaf] = idx
+	return Receipt{Index: idx, LeafHash: leaf}, nil
+}
+
+func duplicate(idx int64) error {
+	return &statement.Error{Code: statement.CodeDuplicate, Reason: fmt.Sprintf("this statement is already in the log at index %d", idx)}
+}
+
+// sign signs a checkpoint for the current tree.
+func (l *Log) sign() (*Checkpoint, error) {
+	tree := tlog.Tree{N: l.tree.n, Hash: l.tree.root()}
+	text := torchwood.Checkpoint{Origin: l.origin, Tree: tree}.String()
+	signed, err := note.Sign(&note.Note{Text: text}, l.signer)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't sign checkpoint: %w", err)
+	}
+	return &Checkpoint{Tree: tree, Signed: signed}, nil
+}

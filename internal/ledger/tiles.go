@@ -1,0 +1,112 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"filippo.io/torchwood"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// ErrNotFound is returned for a tile, entry or proof beyond the latest
+// checkpoint.
+var ErrNotFound = errors.New("not in the log")
+
+// ParseTilePath parses a c2sp.org/tlog-tiles path below the log prefix, such
+// as "tile/0/x001/234.p/5" or "tile/entries/000", and checks that the tile
+// has the height and widths the spec allows.
+func ParseTilePath(path string) (tlog.Tile, error) {
+	t, err := torchwood.ParseTilePath(path)
+	if err != nil {
+		return tlog.Tile{}, err
+	}
+	if t.H != torchwood.TileHeight || t.W < 1 || t.W > torchwood.TileWidth || t.L < -1 || t.L > 8 {
+		return tlog.Tile{}, fmt.Errorf("malformed tile path %q", path)
+	}
+	// Partial tiles are written .p/W with W < 256 only.
+	if t.W == torchwood.TileWidth && path != torchwood.TilePath(t) {
+		return tlog.Tile{}, fmt.Errorf("malformed tile path %q", path)
+	}
+	return t, nil
+}
+
+// Tile returns the contents of tile t, which must be covered by the latest
+// checkpoint: hashes for a tree tile, an entry bundle for a data tile (L=-1).
+// Full tiles never change.
+func (l *Log) Tile(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	cp := l.Checkpoint()
+	if cp == nil {
+		return nil, ErrNotFound
+	}
+	level := t.L
+	if level < 0 {
+		level = 0
+	}
+	// Hashes available at the tile's level of the tree.
+	avail := cp.N >> (uint(level) * torchwood.TileHeight)
+	if t.N*torchwood.TileWidth+int64(t.W) > avail {
+		return nil, ErrNotFound
+	}
+	if t.L >= 0 {
+		return tlog.ReadTileData(t, l.db.HashReader(ctx))
+	}
+	from := t.N * torchwood.TileWidth
+	var bundle []byte
+	err := l.db.Entries(ctx, from, from+int64(t.W), func(_ int64, data []byte) error {
+		var err error
+		bundle, err = torchwood.AppendTileEntry(bundle, data)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bundle, nil
+}
+
+// Entry returns the entry at index i and a proof of its inclusion in the
+// latest checkpoint, which it also returns.
+func (l *Log) Entry(ctx context.Context, i int64) ([]byte, tlog.RecordProof, *Checkpoint, error) {
+	cp := l.Checkpoint()
+	if cp == nil || i < 0 || i >= cp.N {
+		return nil, nil, nil, ErrNotFound
+	}
+	data, err := l.db.Entry(ctx, i)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := tlog.ProveRecord(cp.N, i, l.db.HashReader(ctx))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("couldn't prove entry %d: %w", i, err)
+	}
+	return data, p, cp, nil
+}
+
+// ProveConsistency returns a proof that the tree of size from is a prefix of
+// the tree of size to, with 0 < from <= to <= the latest checkpoint's size.
+func (l *Log) ProveConsistency(ctx context.Context, from, to int64) (tlog.TreeProof, error) {
+	cp := l.Checkpoint()
+	if cp == nil || from < 1 || from > to || to > cp.N {
+		return nil, ErrNotFound
+	}
+	p, err := tlog.ProveTree(to, from, l.db.HashReader(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("couldn't prove consistency of %d and %d: %w", from, to, err)
+	}
+	return p, nil
+}
+
+// TreeHash returns the hash of the tree of size n, for n up to the latest
+// checkpoint's size.
+func (l *Log) TreeHash(ctx context.Context, n int64) (tlog.Hash, error) {
+	cp := l.Checkpoint()
+	if cp == nil || n < 1 || n > cp.N {
+		return tlog.Hash{}, ErrNotFound
+	}
+	return tlog.TreeHash(n, l.db.HashReader(ctx))
+}
