@@ -2,8 +2,8 @@ package ledger_test
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"

@@ -110,3 +110,13 @@ func (l *Log) TreeHash(ctx context.Context, n int64) (tlog.Hash, error) {
 	}
 	return tlog.TreeHash(n, l.db.HashReader(ctx))
 }
+
+// Entries calls fn for each entry with index in [from, to), which must be
+// covered by the latest checkpoint.
+func (l *Log) Entries(ctx context.Context, from, to int64, fn func(idx int64, data []byte) error) error {
+	cp := l.Checkpoint()
+	if cp == nil || from < 0 || from > to || to > cp.N {
+		return ErrNotFound
+	}
+	return l.db.Entries(ctx, from, to, fn)
+}

@@ -53,6 +53,8 @@ type Statement struct {
 	JSON []byte
 	// Signers are the keys whose signatures verified, in note order.
 	Signers []note.Signature
+	// Unverified are the signatures that Parse read but did not verify.
+	Unverified []note.Signature
 	// Signed is the whole signed note: the bytes stored in the log.
 	Signed []byte
 }
@@ -141,7 +143,12 @@ func Parse(msg []byte) (s *Statement, err error) {
 	if !errors.As(err, &unverified) {
 		return nil, Malformed("not a signed note: %v", err)
 	}
-	return parseNote(msg, unverified.Note)
+	s, err = parseNote(msg, unverified.Note)
+	if err != nil {
+		return nil, err
+	}
+	s.Unverified = unverified.Note.UnverifiedSigs
+	return s, nil
 }
 
 func tooLarge(n int) *Error {

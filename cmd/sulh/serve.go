@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/web"
+)
+
+const defaultAddr = "127.0.0.1:8080"
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	data := fs.String("data", "sulh-demo", "data folder; the demo mechanism is created there if it holds none")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logger := newLogger(stderr)
+	reg := newRegistry()
+	opts := ledger.Options{Logger: logger, Registerer: reg}
+	var l *ledger.Log
+	if ledger.Exists(*data) {
+		var err error
+		if l, err = ledger.OpenDir(ctx, *data, opts); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Serving the mechanism in %s.\n", *data)
+	} else {
+		m, err := demo.Create(ctx, *data, mechanism.DefaultRulebook, demo.Start, opts)
+		if err != nil {
+			return err
+		}
+		if err := m.Seed(ctx); err != nil {
+			m.Log.Close()
+			return err
+		}
+		l = m.Log
+		fmt.Fprintf(stdout, "Created the demo mechanism in %s; its members' keys are in %s.\n", *data, m.Keys.Dir)
+	}
+	return serve(ctx, l, *addr, logger, reg, stdout)
+}
+
+func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("init", stderr)
+	data := fs.String("data", "", "data folder to create the mechanism in (required)")
+	rulebook := fs.String("rulebook", "", "rulebook file, JSON (required); 'sulh rulebook' prints a template")
+	var keys listFlag
+	fs.Var(&keys, "key", "a founder's private key file; repeat for each founder who signs the genesis")
+	at := fs.String("at", "", "time of the genesis, RFC 3339 UTC (default now)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *data == "" || *rulebook == "" || len(keys) == 0 {
+		return usageError{"--data, --rulebook and at least one --key are required"}
+	}
+	b, err := os.ReadFile(*rulebook)
+	if err != nil {
+		return fmt.Errorf("couldn't read rulebook: %w", err)
+	}
+	rb, err := mechanism.ParseRulebook(b)
+	if err != nil {
+		return err
+	}
+	var signers []note.Signer
+	for _, k := range keys {
+		s, err := statement.LoadSigner(k)
+		if err != nil {
+			return err
+		}
+		signers = append(signers, s)
+	}
+	when := time.Now().UTC()
+	if *at != "" {
+		if when, err = statement.ParseTime(*at); err != nil {
+			return usageError{"--at: " + err.Error()}
+		}
+	}
+	genesis, err := mechanism.Genesis(rb, when, signers...)
+	if err != nil {
+		return err
+	}
+	l, err := ledger.Init(ctx, *data, genesis, ledger.Options{Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	fmt.Fprintf(stdout, "Created mechanism %s in %s.\nLog origin: %s\nLog key: %s\n", rb.ID, *data, l.Origin(), l.VerifierKey())
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	data := fs.String("data", "", "data folder of the mechanism (required)")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return usageError{"--data is required"}
+	}
+	logger := newLogger(stderr)
+	reg := newRegistry()
+	l, err := ledger.OpenDir(ctx, *data, ledger.Options{Logger: logger, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	return serve(ctx, l, *addr, logger, reg, stdout)
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// serve serves l on addr until ctx ends, then shuts down gracefully: it
+// stops accepting connections, finishes requests in flight, commits what
+// the sequencer holds and closes the database.
+func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer) error {
+	defer l.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("couldn't listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           web.New(l, logger, reg),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "Serving at http://%s/\nLog key: %s\n", ln.Addr(), l.VerifierKey())
+	logger.Info("serving", "addr", ln.Addr().String(), "origin", l.Origin())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("couldn't shut down cleanly: %w", err)
+	}
+	return nil
+}

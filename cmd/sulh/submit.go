@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("submit", stderr)
+	var keys listFlag
+	fs.Var(&keys, "key", "private key file to sign with (required); repeat to add co-signers, the first is the author")
+	server := fs.String("server", "", "base URL of the sulh server, such as http://127.0.0.1:8080 (required)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: sulh submit --key FILE [--key FILE...] --server URL [FILE|-]")
+		fmt.Fprintln(stderr, "\nSigns the statement JSON in FILE (or standard input) and submits it. Missing")
+		fmt.Fprintln(stderr, "fields are filled in: mechanism (from the server), author (the first key's")
+		fmt.Fprintln(stderr, "name), at (now) and refs (none).")
+		fs.PrintDefaults()
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(keys) == 0 || *server == "" || fs.NArg() > 1 {
+		return usageError{"usage: sulh submit --key FILE --server URL [FILE|-]"}
+	}
+	var in io.Reader = os.Stdin
+	if name := fs.Arg(0); name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("couldn't read statement: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	raw, err := io.ReadAll(io.LimitReader(in, statement.MaxSize+1))
+	if err != nil {
+		return fmt.Errorf("couldn't read statement: %w", err)
+	}
+	var signers []note.Signer
+	for _, k := range keys {
+		s, err := statement.LoadSigner(k)
+		if err != nil {
+			return err
+		}
+		signers = append(signers, s)
+	}
+	base := strings.TrimSuffix(*server, "/")
+	client := &http.Client{Timeout: 30 * time.Second}
+	obj, err := completeStatement(ctx, client, base, raw, signers[0].Name())
+	if err != nil {
+		return err
+	}
+	msg, err := statement.Sign(obj, signers...)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/statements", bytes.NewReader(msg))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("couldn't submit: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+			return fmt.Errorf("refused (%s): %s", e.Error.Code, e.Error.Message)
+		}
+		return fmt.Errorf("refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	_, err = stdout.Write(body)
+	return err
+}
+
+// completeStatement fills in the fields a statement needs that the file
+// leaves out. The result is compact JSON with its keys sorted.
+func completeStatement(ctx context.Context, client *http.Client, base string, raw []byte, author string) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if err := d.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("the statement is not a JSON object: %w", err)
+	}
+	if d.More() {
+		return nil, fmt.Errorf("the statement has data after its JSON object")
+	}
+	set := func(k string, v any) error {
+		if _, ok := obj[k]; ok {
+			return nil
+		}
+		b, err := json.Marshal(v)
+		obj[k] = b
+		return err
+	}
+	if _, ok := obj["mechanism"]; !ok {
+		id, err := mechanismID(ctx, client, base)
+		if err != nil {
+			return nil, err
+		}
+		set("mechanism", id)
+	}
+	set("author", author)
+	set("at", statement.FormatTime(time.Now().Truncate(time.Second)))
+	set("refs", []statement.Ref{})
+	return json.Marshal(obj)
+}
+
+func mechanismID(ctx context.Context, client *http.Client, base string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/mechanism", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("couldn't ask the server for its mechanism: %w", err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		ID string `json:"id"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&m) != nil || m.ID == "" {
+		return "", fmt.Errorf("couldn't ask the server for its mechanism: %s", resp.Status)
+	}
+	return m.ID, nil
+}

@@ -1,0 +1,330 @@
+// Package web serves a mechanism over HTTP: the log as c2sp.org/tlog-tiles,
+// the JSON API under /api/v1/, a page for people, health and metrics.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// Server serves one mechanism.
+type Server struct {
+	log      *ledger.Log
+	logger   *slog.Logger
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	mux      *http.ServeMux
+}
+
+// New returns a server for l. Metrics registered in reg, and the server's
+// own, are served at /metrics.
+func New(l *ledger.Log, logger *slog.Logger, reg *prometheus.Registry) *Server {
+	s := &Server{log: l, logger: logger, registry: reg, mux: http.NewServeMux()}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
+	}, []string{"route", "code"})
+	reg.MustRegister(s.requests)
+	s.routes()
+	return s
+}
+
+// routes is the server's route table, in one place.
+func (s *Server) routes() {
+	s.handle("GET /{$}", s.index)
+	s.handle("GET /log/checkpoint", s.checkpoint)
+	s.handle("GET /log/key", s.logKey)
+	s.handle("GET /log/tile/{path...}", s.tile)
+	s.handle("GET /api/v1/mechanism", s.mechanism)
+	s.handle("POST /api/v1/statements", s.submit)
+	s.handle("GET /api/v1/statements/{index}", s.statement)
+	s.handle("GET /api/v1/proofs/consistency", s.consistency)
+	s.handle("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Error is an error with an HTTP status and a message meant for the client;
+// the wrapped error, if any, is only logged.
+type Error struct {
+	Status int
+	Code   statement.Code
+	Msg    string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// status maps a refusal code to an HTTP status.
+func status(c statement.Code) int {
+	switch c {
+	case statement.CodeMalformed, statement.CodeInvalid:
+		return http.StatusBadRequest
+	case statement.CodeForbidden:
+		return http.StatusForbidden
+	case statement.CodeDuplicate:
+		return http.StatusConflict
+	case statement.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case statement.CodeNotFound:
+		return http.StatusNotFound
+	case statement.CodeShutdown:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// toError turns any error a handler returns into an *Error.
+func toError(err error) *Error {
+	var he *Error
+	var se *statement.Error
+	switch {
+	case errors.As(err, &he):
+		return he
+	case errors.As(err, &se):
+		return &Error{Status: status(se.Code), Code: se.Code, Msg: se.Reason}
+	case errors.Is(err, ledger.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
+	default:
+		return &Error{Status: http.StatusInternalServerError, Code: statement.CodeInternal, Msg: "internal error", Err: err}
+	}
+}
+
+func badRequest(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: statement.CodeMalformed, Msg: fmt.Sprintf(format, args...)}
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (s *Server) handle(pattern string, h handlerFunc) {
+	route := pattern
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		if err := h(sw, r); err != nil {
+			e := toError(err)
+			if e.Status >= 500 {
+				s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			if sw.code == 0 {
+				writeJSON(sw, e.Status, map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Msg}})
+			}
+		}
+		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) error {
+	cp := s.log.Checkpoint()
+	if cp == nil {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "the log is empty"}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(cp.Signed)
+	return err
+}
+
+func (s *Server) logKey(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := io.WriteString(w, s.log.VerifierKey()+"\n")
+	return err
+}
+
+func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
+	path := "tile/" + r.PathValue("path")
+	t, err := ledger.ParseTilePath(path)
+	if err != nil {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
+	}
+	data, err := s.log.Tile(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if t.W == 256 {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+func (s *Server) mechanism(w http.ResponseWriter, r *http.Request) error {
+	rb := s.log.Rulebook()
+	cp := s.log.Checkpoint()
+	if rb == nil || cp == nil {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "the log is empty"}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id":         rb.ID,
+		"title":      rb.Title,
+		"log_origin": s.log.Origin(),
+		"log_key":    s.log.VerifierKey(),
+		"tree_size":  cp.N,
+		"root_hash":  cp.Hash,
+		"rulebook":   rb,
+	})
+	return nil
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, statement.MaxSize))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge,
+			Msg: fmt.Sprintf("statement is larger than the limit of %d bytes", statement.MaxSize)}
+	}
+	if err != nil {
+		return badRequest("couldn't read the request body: %v", err)
+	}
+	if len(body) == 0 {
+		return badRequest("the request body is empty; send a signed statement")
+	}
+	rcpt, err := s.log.Submit(r.Context(), body)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/statements/%d", rcpt.Index))
+	writeJSON(w, http.StatusCreated, rcpt)
+	return nil
+}
+
+// StatementResponse is the JSON answer of GET /api/v1/statements/{index}.
+type StatementResponse struct {
+	Index      int64           `json:"index"`
+	LeafHash   tlog.Hash       `json:"leaf_hash"`
+	Entry      string          `json:"entry"`
+	Statement  json.RawMessage `json:"statement"`
+	Signers    []string        `json:"signers"`
+	TreeSize   int64           `json:"tree_size"`
+	Checkpoint string          `json:"checkpoint"`
+	Proof      []tlog.Hash     `json:"inclusion_proof"`
+}
+
+func (s *Server) statement(w http.ResponseWriter, r *http.Request) error {
+	i, err := strconv.ParseInt(r.PathValue("index"), 10, 64)
+	if err != nil || i < 0 {
+		return badRequest("index %q is not a non-negative integer", r.PathValue("index"))
+	}
+	data, proof, cp, err := s.log.Entry(r.Context(), i)
+	if err != nil {
+		return err
+	}
+	st, err := statement.Parse(data)
+	if err != nil {
+		return fmt.Errorf("stored entry %d does not parse: %w", i, err)
+	}
+	resp := StatementResponse{
+		Index: i, LeafHash: tlog.RecordHash(data), Entry: string(data), Statement: st.JSON,
+		TreeSize: cp.N, Checkpoint: string(cp.Signed), Proof: proof, Signers: []string{},
+	}
+	for _, sig := range st.Unverified {
+		resp.Signers = append(resp.Signers, sig.Name)
+	}
+	if resp.Proof == nil {
+		resp.Proof = []tlog.Hash{}
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// ConsistencyResponse is the JSON answer of GET /api/v1/proofs/consistency.
+type ConsistencyResponse struct {
+	From  int64       `json:"from"`
+	To    int64       `json:"to"`
+	Proof []tlog.Hash `json:"proof"`
+}
+
+func (s *Server) consistency(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, err1 := strconv.ParseInt(q.Get("from"), 10, 64)
+	to, err2 := strconv.ParseInt(q.Get("to"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return badRequest("from and to must be tree sizes, as in ?from=10&to=20")
+	}
+	p, err := s.log.ProveConsistency(r.Context(), from, to)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
+			Msg: fmt.Sprintf("need 1 <= from <= to <= %d (the latest checkpoint's size)", s.treeSize())}
+	}
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		p = []tlog.Hash{}
+	}
+	writeJSON(w, http.StatusOK, ConsistencyResponse{From: from, To: to, Proof: p})
+	return nil
+}
+
+func (s *Server) treeSize() int64 {
+	if cp := s.log.Checkpoint(); cp != nil {
+		return cp.N
+	}
+	return 0
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if s.log.Checkpoint() == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the log is empty"}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := fmt.Fprintf(w, "ok %d %s\n", s.treeSize(), time.Now().UTC().Format(time.RFC3339))
+	return err
+}
