@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -17,6 +18,7 @@ import (
 const (
 	DatabaseFile = "sulh.db"
 	LogKeyFile   = "log.key"
+	LockFile     = "sulh.lock"
 )
 
 // Exists reports whether dir holds a mechanism.
@@ -68,15 +70,26 @@ func OpenDir(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the log key: %w", err)
 	}
+	// One process sequences a log: a second would fight it for every index.
+	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("another sulh process is using %s", dir)
+	}
 	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	l, err := Open(ctx, db, strings.TrimSpace(string(b)), opts)
 	if err != nil {
 		db.Close()
+		lock.Close()
 		return nil, err
 	}
-	l.closeDB = true
+	l.onClose = func() error { return errors.Join(db.Close(), lock.Close()) }
 	return l, nil
 }

@@ -63,7 +63,7 @@ type Log struct {
 	tree  *frontier
 
 	metrics metrics
-	closeDB bool // Close closes db too
+	onClose func() error // releases what OpenDir acquired
 }
 
 type submission struct {
@@ -277,8 +277,8 @@ func (l *Log) Close() {
 	l.closing.Do(func() {
 		close(l.stop)
 		<-l.done
-		if l.closeDB {
-			if err := l.db.Close(); err != nil {
+		if l.onClose != nil {
+			if err := l.onClose(); err != nil {
 				l.logger.Error("couldn't close database", "err", err)
 			}
 		}

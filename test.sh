@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs sulh's whole test suite on a fresh machine: installs the tools it
+# needs where they are missing, then go vet, staticcheck, every test with the
+# race detector, and a short pass of every fuzz test.
+#
+#   ./test.sh                 everything
+#   FUZZTIME=0 ./test.sh      skip the fuzz pass (the fuzz seeds still run as tests)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2, the first to know Go 1.26
+FUZZTIME=${FUZZTIME:-10s}
+
+step() { printf '\n== %s\n' "$*"; }
+
+command -v go >/dev/null || { echo "test.sh: Go 1.26 is needed: https://go.dev/dl/" >&2; exit 1; }
+GOBIN=$(go env GOPATH)/bin
+export PATH="$GOBIN:$PATH"
+
+if ! staticcheck -version 2>/dev/null | grep -q "(${STATICCHECK_VERSION#v})"; then
+	step "installing staticcheck $STATICCHECK_VERSION"
+	go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+staticcheck ./...
+
+step "go test -race"
+go test -race -count=1 -timeout 20m ./...
+
+if [ "$FUZZTIME" != "0" ]; then
+	step "fuzz, $FUZZTIME each"
+	grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
+		pkg=./$(dirname "${file#./}")
+		for fn in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
+			echo "$pkg $fn"
+			go test -run='^$' -fuzz="^$fn\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/sulh-fuzz.$$ 2>&1 || { cat /tmp/sulh-fuzz.$$; rm -f /tmp/sulh-fuzz.$$; exit 1; }
+		done
+	done
+	rm -f /tmp/sulh-fuzz.$$
+fi
+
+step "all tests passed"
