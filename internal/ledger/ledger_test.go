@@ -203,3 +203,68 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("new key after rotation: %v", err)
 	}
 }
+
+func TestCloseDuringLoad(t *testing.T) {
+	// Submissions racing Close either get a receipt for a durable statement
+	// or ErrClosed; none hangs.
+	ctx := context.Background()
+	m, dir := newMechanism(t)
+	if err := m.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 400
+	msgs := make([][]byte, n)
+	for i := range msgs {
+		msgs[i] = report(t, m, "pakistan-liaison-1", i)
+	}
+	var wg sync.WaitGroup
+	receipts := make([]ledger.Receipt, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			receipts[i], errs[i] = m.Log.Submit(ctx, msgs[i])
+		}()
+		if i == n/2 {
+			go m.Log.Close()
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("submissions hang after Close")
+	}
+	m.Log.Close()
+	l, err := ledger.OpenDir(ctx, dir, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	acked := 0
+	for i, err := range errs {
+		if err != nil {
+			if err != ledger.ErrClosed {
+				t.Fatalf("submission %d: %v", i, err)
+			}
+			continue
+		}
+		acked++
+		data, _, _, err := l.Entry(ctx, receipts[i].Index)
+		if err != nil || tlog.RecordHash(data) != receipts[i].LeafHash {
+			t.Fatalf("acknowledged statement %d is not at index %d: %v", i, receipts[i].Index, err)
+		}
+	}
+	if got := l.Checkpoint().N; got != int64(8+acked) {
+		t.Fatalf("log has %d entries; %d were acknowledged after 8", got, acked)
+	}
+}
+
+func TestSecondProcessRefused(t *testing.T) {
+	_, dir := newMechanism(t)
+	if _, err := ledger.OpenDir(context.Background(), dir, ledger.Options{}); err == nil || !strings.Contains(err.Error(), "another sulh process") {
+		t.Fatalf("second open: got %v", err)
+	}
+}

@@ -53,6 +53,10 @@ type Log struct {
 	stop    chan struct{}
 	done    chan struct{}
 	closing sync.Once
+	// mu orders enqueuing against Close, so that nothing is queued after the
+	// sequencer's last drain.
+	mu     sync.RWMutex
+	closed bool
 
 	checkpoint atomic.Pointer[Checkpoint]
 	ring       atomic.Pointer[mechanism.Keyring]
@@ -170,16 +174,26 @@ func (l *Log) load(ctx context.Context) error {
 		return fmt.Errorf("couldn't read the tree's right edge: %w", err)
 	}
 	state := &mechanism.State{}
-	err = l.db.Entries(ctx, 0, size, func(idx int64, data []byte) error {
-		st, err := state.Open(data)
-		if err == nil {
-			err = state.Apply(st)
+	var chunk [][]byte
+	var first int64
+	flush := func() error {
+		if err := replay(state, first, chunk); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("couldn't replay entry %d: %w", idx, err)
+		first += int64(len(chunk))
+		chunk = chunk[:0]
+		return nil
+	}
+	err = l.db.Entries(ctx, 0, size, func(idx int64, data []byte) error {
+		chunk = append(chunk, data)
+		if len(chunk) == replayChunk {
+			return flush()
 		}
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return err
 	}
@@ -197,6 +211,30 @@ func (l *Log) load(ctx context.Context) error {
 	}
 	l.ring.Store(state.Keys())
 	l.metrics.size.Set(float64(size))
+	return nil
+}
+
+// replayChunk is how many entries replay verifies at once.
+const replayChunk = 1024
+
+// replay applies msgs, the entries from index first on, to state. Signatures
+// are verified on every core against the keys known before the chunk; an
+// entry signed by a key enrolled within the chunk is verified in sequence.
+func replay(state *mechanism.State, first int64, msgs [][]byte) error {
+	opened := state.Keys().OpenAll(msgs)
+	for i, msg := range msgs {
+		st := opened[i]
+		var err error
+		if st == nil {
+			st, err = state.Open(msg)
+		}
+		if err == nil {
+			err = state.Apply(st)
+		}
+		if err != nil {
+			return &VerifyError{Index: first + int64(i), Err: fmt.Errorf("not a valid statement: %w", err)}
+		}
+	}
 	return nil
 }
 
@@ -250,11 +288,16 @@ func (l *Log) Submit(ctx context.Context, msg []byte) (Receipt, error) {
 	} else {
 		sub.st = st
 	}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return Receipt{}, ErrClosed
+	}
 	select {
 	case l.subs <- sub:
-	case <-l.stop:
-		return Receipt{}, ErrClosed
+		l.mu.RUnlock()
 	case <-ctx.Done():
+		l.mu.RUnlock()
 		return Receipt{}, ctx.Err()
 	}
 	// Once queued, wait for the outcome even if ctx ends: the statement may
@@ -275,7 +318,10 @@ func codeOf(err error) statement.Code {
 // the sequencer.
 func (l *Log) Close() {
 	l.closing.Do(func() {
+		l.mu.Lock()
+		l.closed = true
 		close(l.stop)
+		l.mu.Unlock()
 		<-l.done
 		if l.onClose != nil {
 			if err := l.onClose(); err != nil {

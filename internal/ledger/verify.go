@@ -65,19 +65,19 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 		if err != nil {
 			return nil, &VerifyError{Index: start, Err: err}
 		}
+		entries := make([][]byte, 0, w)
 		for i := start; i < start+w; i++ {
 			entry, rest, err := torchwood.ReadTileEntry(data)
 			if err != nil {
 				return nil, &VerifyError{Index: i, Err: fmt.Errorf("entry bundle %s: %v", torchwood.TilePath(t), err)}
 			}
 			data = rest
-			st, err := state.Open(entry)
-			if err == nil {
-				err = state.Apply(st)
-			}
-			if err != nil {
-				return nil, &VerifyError{Index: i, Err: fmt.Errorf("not a valid statement: %w", err)}
-			}
+			entries = append(entries, entry)
+		}
+		if err := replay(&state, start, entries); err != nil {
+			return nil, err
+		}
+		for _, entry := range entries {
 			if err := v.tree.append(tlog.RecordHash(entry), v.stored); err != nil {
 				return nil, err
 			}

@@ -5,8 +5,10 @@
 package mechanism
 
 import (
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -265,4 +267,27 @@ func (s *State) author(st *statement.Statement) (*Member, error) {
 		return nil, statement.Forbidden("author %q is not an active member", st.Author)
 	}
 	return m, nil
+}
+
+// OpenAll opens msgs concurrently against the keyring, on every core. The
+// result has nil for each statement that did not verify against it, such as
+// one signed by a key enrolled among msgs themselves: open those with
+// State.Open when their turn comes.
+func (k *Keyring) OpenAll(msgs [][]byte) []*statement.Statement {
+	out := make([]*statement.Statement, len(msgs))
+	workers := min(runtime.GOMAXPROCS(0), len(msgs))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(msgs); i += workers {
+				if st, err := k.Open(msgs[i]); err == nil {
+					out[i] = st
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
