@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -27,7 +28,7 @@ func ParseRulebook(b []byte) (*Rulebook, error) {
 	if err := d.Decode(&rb); err != nil {
 		return nil, fmt.Errorf("couldn't read rulebook: %w", err)
 	}
-	if d.More() {
+	if _, err := d.Token(); err != io.EOF {
 		return nil, fmt.Errorf("couldn't read rulebook: trailing data after the JSON object")
 	}
 	return &rb, nil

@@ -107,6 +107,13 @@ func (s *State) amend(st *statement.Statement) error {
 			return statement.Invalid("an amendment cannot remove body %q", b.ID)
 		}
 	}
+	// A key that has ended stays ended: keys are never reused.
+	for _, nk := range rulebookKeys(rb) {
+		v, _ := statement.ParseVerifierKey(nk.vkey)
+		if k := s.key(nk.name, v.KeyHash()); k != nil && !k.Active {
+			return statement.Invalid("the amendment names key %q, which ended at index %d; keys are never reused", nk.name, k.Until)
+		}
+	}
 	// A rulebook key may not take the name of an enrolled member.
 	for name, m := range s.members {
 		if m.HasRole(RoleFounder) || m.HasRole(RoleAdmin) {

@@ -125,6 +125,7 @@ func (r *Rulebook) check() error {
 	if r.LogOrigin == "" || len(r.LogOrigin) > 200 || !statement.ValidKeyName(r.LogOrigin) {
 		return statement.Invalid("rulebook: log_origin %q must be a schema-less URL with no spaces or '+'", r.LogOrigin)
 	}
+	seen := map[string]bool{}     // "body\x00vkey", to refuse a key listed twice
 	keyOf := map[string]string{}  // key name -> verifier key
 	bodyOf := map[string]string{} // key name -> body id
 	addKey := func(vkey, body string) error {
@@ -133,6 +134,10 @@ func (r *Rulebook) check() error {
 			return statement.Invalid("rulebook: %v", err)
 		}
 		name := v.Name()
+		if seen[body+"\x00"+vkey] {
+			return statement.Invalid("rulebook: key %q is listed twice", name)
+		}
+		seen[body+"\x00"+vkey] = true
 		if prev, ok := keyOf[name]; ok && prev != vkey {
 			return statement.Invalid("rulebook: two different keys are named %q; key names must be unique", name)
 		}

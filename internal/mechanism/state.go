@@ -77,8 +77,9 @@ type State struct {
 	changed []*Member         // members the last Apply changed
 }
 
-// Changed returns the members that the last successful Apply changed, so
-// that views can be updated.
+// Changed returns the members that the last Apply changed (none if it
+// refused the statement), so that views can be updated. The slice is valid
+// until the next Apply.
 func (s *State) Changed() []*Member { return s.changed }
 
 // Member returns the member named name.
@@ -228,6 +229,12 @@ func (s *State) Apply(st *statement.Statement) error {
 		if !k.Active {
 			return statement.Forbidden("key %q was revoked by the statement at index %d", sig.Name, k.Until)
 		}
+	}
+	// The author signs with its current key: another key of the same name
+	// (a new one being rotated in, or an old one) does not make it the
+	// author.
+	if a, ok := s.members[st.Author]; !ok || !a.Active() || !st.SignedBy(a.Name, a.Key.Hash) {
+		return statement.Forbidden("the statement is not signed by the current key of an active member named %q", st.Author)
 	}
 	var err error
 	switch st.Kind {

@@ -82,6 +82,10 @@ func (s *Statement) Decode(v any) error {
 
 var (
 	kindRE = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$`)
+	// keyRE is the form of every key of every JSON object in a statement.
+	keyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	// timeRE is RFC 3339 in UTC, with optional fractional seconds.
+	timeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$`)
 	// idRE is the form of mechanism, body and other identifiers.
 	idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 )
@@ -228,12 +232,15 @@ func ParseTime(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, errors.New("time is missing")
 	}
+	if !timeRE.MatchString(v) {
+		if _, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return time.Time{}, fmt.Errorf("%q is not in UTC; write times as RFC 3339 with a trailing Z", v)
+		}
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time in UTC such as 2025-10-19T12:00:00Z", v)
+	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", v)
-	}
-	if !strings.HasSuffix(v, "Z") {
-		return time.Time{}, fmt.Errorf("%q is not in UTC; write times as RFC 3339 with a trailing Z", v)
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time: %v", v, strings.TrimPrefix(err.Error(), "parsing time "))
 	}
 	if t.Year() < 1970 || t.Year() > 9999 {
 		return time.Time{}, fmt.Errorf("%q is out of range", v)
@@ -280,6 +287,12 @@ func walkValue(d *json.Decoder, depth int) error {
 				return Malformed("invalid JSON: %v", jsonError(err))
 			}
 			key := k.(string)
+			// Go's JSON decoder matches names case-insensitively, with
+			// Unicode folding; other languages do not. Only lower-case
+			// identifiers as keys means one statement has one meaning.
+			if !keyRE.MatchString(key) {
+				return Malformed("JSON key %q is not a lower-case identifier (a-z, 0-9, '_', '.', '-')", key)
+			}
 			if seen[key] {
 				return Malformed("duplicate JSON key %q", key)
 			}
@@ -321,13 +334,18 @@ func Sign(obj []byte, signers ...note.Signer) ([]byte, error) {
 	if err := checkJSON(buf.Bytes()); err != nil {
 		return nil, err
 	}
+	if len(signers) == 0 {
+		return nil, errors.New("couldn't sign statement: no key to sign with")
+	}
 	text := Version + "\n" + buf.String() + "\n"
 	msg, err := note.Sign(&note.Note{Text: text}, signers...)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't sign statement: %w", err)
 	}
-	if len(msg) > MaxSize {
-		return nil, tooLarge(len(msg))
+	// Refuse to produce what Open would refuse (repeated signers, a text
+	// that is not a note's, a bad time, an oversized note).
+	if _, err := Parse(msg); err != nil {
+		return nil, err
 	}
 	return msg, nil
 }
