@@ -1,10 +1,6 @@
 package ledger
 
-import (
-	"math/bits"
-
-	"golang.org/x/mod/sumdb/tlog"
-)
+import "golang.org/x/mod/sumdb/tlog"
 
 // frontier is the right edge of an RFC 6962 Merkle tree: the roots of its
 // complete subtrees, largest first. It appends leaves and computes the tree
@@ -48,30 +44,4 @@ func (f *frontier) root() tlog.Hash {
 		h = tlog.NodeHash(f.roots[i], h)
 	}
 	return h
-}
-
-// frontierIndexes returns the stored-hash indexes of the complete subtrees
-// of a tree of size n, largest first.
-func frontierIndexes(n int64) []int64 {
-	var out []int64
-	var start int64
-	for level := 63 - bits.LeadingZeros64(uint64(n)); level >= 0; level-- {
-		if n&(1<<level) == 0 {
-			continue
-		}
-		out = append(out, tlog.StoredHashIndex(level, start>>level))
-		start += 1 << level
-	}
-	return out
-}
-
-// loadFrontier rebuilds the frontier of a tree of size n from its stored
-// hashes.
-func loadFrontier(n int64, r tlog.HashReader) (*frontier, error) {
-	idx := frontierIndexes(n)
-	hs, err := r.ReadHashes(idx)
-	if err != nil {
-		return nil, err
-	}
-	return &frontier{n: n, roots: hs}, nil
 }

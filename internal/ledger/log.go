@@ -169,15 +169,34 @@ func (l *Log) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tree, err := loadFrontier(size, l.db.HashReader(ctx))
-	if err != nil {
-		return fmt.Errorf("couldn't read the tree's right edge: %w", err)
-	}
+	// Recompute the state and the whole tree from the entries, and check
+	// every stored hash against the recomputed one: the server never serves
+	// a tile or a proof built on a hash that its entries do not give.
 	state := &mechanism.State{}
+	tree := &frontier{}
 	var chunk [][]byte
 	var first int64
+	var hashes []tlog.Hash
 	flush := func() error {
 		if err := replay(state, first, chunk); err != nil {
+			return err
+		}
+		firstID := tlog.StoredHashIndex(0, first)
+		hashes = hashes[:0]
+		for _, data := range chunk {
+			tree.append(tlog.RecordHash(data), func(_ int64, h tlog.Hash) error {
+				hashes = append(hashes, h)
+				return nil
+			})
+		}
+		err := l.db.HashRange(ctx, firstID, firstID+int64(len(hashes)), func(id int64, h tlog.Hash) error {
+			if h != hashes[id-firstID] {
+				level, n := tlog.SplitStoredHashIndex(id)
+				return &VerifyError{Index: n << level, Err: fmt.Errorf("the stored tree hash %d (level %d) does not match the entries", id, level)}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		first += int64(len(chunk))
@@ -195,7 +214,7 @@ func (l *Log) load(ctx context.Context) error {
 		err = flush()
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("the stored log does not verify: %w", err)
 	}
 	l.state, l.tree = state, tree
 	if size > 0 {

@@ -234,6 +234,38 @@ func (db *DB) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, err
 	return out, nil
 }
 
+// HashRange calls fn for each stored hash with id in [from, to), in order,
+// and fails if one is missing.
+func (db *DB) HashRange(ctx context.Context, from, to int64, fn func(id int64, h tlog.Hash) error) error {
+	rows, err := db.r.QueryContext(ctx, "SELECT id, hash FROM log_hashes WHERE id >= ? AND id < ? ORDER BY id", from, to)
+	if err != nil {
+		return fmt.Errorf("couldn't read hashes: %w", err)
+	}
+	defer rows.Close()
+	next := from
+	for rows.Next() {
+		var id int64
+		var h []byte
+		if err := rows.Scan(&id, &h); err != nil {
+			return fmt.Errorf("couldn't read hashes: %w", err)
+		}
+		if id != next || len(h) != tlog.HashSize {
+			return fmt.Errorf("stored hash %d is missing or malformed", next)
+		}
+		next++
+		if err := fn(id, tlog.Hash(h)); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("couldn't read hashes: %w", err)
+	}
+	if next != to {
+		return fmt.Errorf("stored hash %d is missing", next)
+	}
+	return nil
+}
+
 // HashReader returns a tlog.HashReader over the stored hashes.
 func (db *DB) HashReader(ctx context.Context) tlog.HashReader {
 	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
