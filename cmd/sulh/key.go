@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -62,4 +64,17 @@ func runRulebook(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	_, err := stdout.Write(mechanism.DefaultRulebook)
 	return err
+}
+
+// loadSigners reads private key files.
+func loadSigners(paths []string) ([]note.Signer, error) {
+	var out []note.Signer
+	for _, p := range paths {
+		s, err := statement.LoadSigner(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

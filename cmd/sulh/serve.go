@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
@@ -77,13 +76,9 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	var signers []note.Signer
-	for _, k := range keys {
-		s, err := statement.LoadSigner(k)
-		if err != nil {
-			return err
-		}
-		signers = append(signers, s)
+	signers, err := loadSigners(keys)
+	if err != nil {
+		return err
 	}
 	when := time.Now().UTC()
 	if *at != "" {

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
@@ -47,13 +45,9 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("couldn't read statement: %w", err)
 	}
-	var signers []note.Signer
-	for _, k := range keys {
-		s, err := statement.LoadSigner(k)
-		if err != nil {
-			return err
-		}
-		signers = append(signers, s)
+	signers, err := loadSigners(keys)
+	if err != nil {
+		return err
 	}
 	base := strings.TrimSuffix(*server, "/")
 	client := &http.Client{Timeout: 30 * time.Second}

@@ -51,13 +51,21 @@ func founderSigners(rb *Rulebook, st *statement.Statement) int {
 	return n
 }
 
-func (s *State) genesis(st *statement.Statement) error {
+// decodeRulebook decodes and checks the rulebook a statement carries.
+func decodeRulebook(st *statement.Statement) (*Rulebook, error) {
 	var rs rulebookStatement
 	if err := st.Decode(&rs); err != nil {
-		return err
+		return nil, err
 	}
-	rb := &rs.Rulebook
-	if err := rb.check(); err != nil {
+	if err := rs.Rulebook.check(); err != nil {
+		return nil, err
+	}
+	return &rs.Rulebook, nil
+}
+
+func (s *State) genesis(st *statement.Statement) error {
+	rb, err := decodeRulebook(st)
+	if err != nil {
 		return err
 	}
 	if rb.Version != 1 {
@@ -80,12 +88,8 @@ func (s *State) genesis(st *statement.Statement) error {
 }
 
 func (s *State) amend(st *statement.Statement) error {
-	var rs rulebookStatement
-	if err := st.Decode(&rs); err != nil {
-		return err
-	}
-	rb := &rs.Rulebook
-	if err := rb.check(); err != nil {
+	rb, err := decodeRulebook(st)
+	if err != nil {
 		return err
 	}
 	old := s.Rulebook

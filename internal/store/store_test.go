@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+func TestSQLiteLogTables(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "sulh.db")
+	db, err := store.OpenSQLite(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, signed, err := db.Checkpoint(ctx); err != nil || n != 0 || signed != nil {
+		t.Fatalf("empty database: checkpoint %d %q %v", n, signed, err)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int64(3) {
+		data := []byte{byte('a' + i)}
+		if err := tx.AppendEntry(i, tlog.RecordHash(data), data, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.PutHash(i, tlog.RecordHash(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.LeafIndex(tlog.RecordHash([]byte("z"))); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("LeafIndex of a missing leaf: %v", err)
+	}
+	if idx, err := tx.LeafIndex(tlog.RecordHash([]byte("b"))); err != nil || idx != 1 {
+		t.Fatalf("LeafIndex: %d %v", idx, err)
+	}
+	// The same leaf twice is refused by the database itself.
+	if err := tx.AppendEntry(3, tlog.RecordHash([]byte("a")), []byte("a"), time.Now()); err == nil {
+		t.Fatal("a second entry with the same leaf hash was stored")
+	}
+	if err := tx.SetCheckpoint(3, []byte("cp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.SetMeta("k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	// Reopening runs no migration twice and keeps everything.
+	db, err = store.OpenSQLite(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, signed, err := db.Checkpoint(ctx); err != nil || n != 3 || string(signed) != "cp" {
+		t.Fatalf("checkpoint %d %q %v", n, signed, err)
+	}
+	if v, err := db.Meta(ctx, "k"); err != nil || v != "v" {
+		t.Fatalf("meta %q %v", v, err)
+	}
+	if _, err := db.Meta(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing meta: %v", err)
+	}
+	var got []string
+	if err := db.Entries(ctx, 0, 3, func(_ int64, d []byte) error { got = append(got, string(d)); return nil }); err != nil || strings.Join(got, "") != "abc" {
+		t.Fatalf("entries %v %v", got, err)
+	}
+	// A gap is an error that names the missing entry or hash.
+	if err := db.Entries(ctx, 0, 4, func(int64, []byte) error { return nil }); err == nil || !strings.Contains(err.Error(), "entry 3") {
+		t.Fatalf("entries past the end: %v", err)
+	}
+	if err := db.HashRange(ctx, 0, 4, func(int64, tlog.Hash) error { return nil }); err == nil || !strings.Contains(err.Error(), "hash 3") {
+		t.Fatalf("hashes past the end: %v", err)
+	}
+	hs, err := db.ReadHashes(ctx, []int64{2, 0})
+	if err != nil || hs[0] != tlog.RecordHash([]byte("c")) || hs[1] != tlog.RecordHash([]byte("a")) {
+		t.Fatalf("ReadHashes: %v", err)
+	}
+	if _, err := db.ReadHashes(ctx, []int64{7}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ReadHashes of a missing hash: %v", err)
+	}
+	if _, err := db.Entry(ctx, 9); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing entry: %v", err)
+	}
+}
