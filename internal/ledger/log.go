@@ -63,8 +63,9 @@ type Log struct {
 	rulebook   atomic.Pointer[mechanism.Rulebook]
 
 	// Owned by the sequencer goroutine.
-	state *mechanism.State
-	tree  *frontier
+	state  *mechanism.State
+	tree   *frontier
+	broken error // a failed reload; the log then refuses every statement
 
 	metrics metrics
 	onClose func() error // releases what OpenDir acquired
@@ -162,7 +163,7 @@ func newMetrics(reg prometheus.Registerer) metrics {
 	return m
 }
 
-// load reads the checkpoint and frontier and replays the state from the
+// load reads the checkpoint and recomputes the state and the tree from the
 // stored entries.
 func (l *Log) load(ctx context.Context) error {
 	size, signed, err := l.db.Checkpoint(ctx)
@@ -394,6 +395,12 @@ func (l *Log) run() {
 
 // commit appends a batch in one transaction and answers every submission.
 func (l *Log) commit(batch []*submission) {
+	if l.broken != nil {
+		for _, sub := range batch {
+			sub.done <- result{err: &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}}
+		}
+		return
+	}
 	start := time.Now()
 	ctx := context.Background()
 	results := make([]result, len(batch))
@@ -405,9 +412,12 @@ func (l *Log) commit(batch []*submission) {
 			}
 			batch[i].done <- results[i]
 		}
-		// The state may have moved ahead of the database: reload it.
+		// The state may have moved ahead of the database: reload it. If
+		// that fails too, refuse everything rather than sequence on a state
+		// the database does not hold.
 		if err := l.load(ctx); err != nil {
-			l.logger.Error("couldn't reload the log after a failed commit", "err", err)
+			l.logger.Error("couldn't reload the log after a failed commit; refusing all statements", "err", err)
+			l.broken = err
 		}
 	}
 	tx, err := l.db.Begin(ctx)
