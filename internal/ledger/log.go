@@ -99,12 +99,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Meta keys that describe the log.
-const (
-	MetaOrigin = "log_origin"
-	MetaLogKey = "log_vkey"
-)
-
 // Open loads the log stored in db, replays it into the mechanism's state and
 // starts the sequencer. The log key, a signed-note private key, signs
 // checkpoints; its name is the log's origin.

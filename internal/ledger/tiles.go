@@ -101,16 +101,6 @@ func (l *Log) ProveConsistency(ctx context.Context, from, to int64) (tlog.TreePr
 	return p, nil
 }
 
-// TreeHash returns the hash of the tree of size n, for n up to the latest
-// checkpoint's size.
-func (l *Log) TreeHash(ctx context.Context, n int64) (tlog.Hash, error) {
-	cp := l.Checkpoint()
-	if cp == nil || n < 1 || n > cp.N {
-		return tlog.Hash{}, ErrNotFound
-	}
-	return tlog.TreeHash(n, l.db.HashReader(ctx))
-}
-
 // Entries calls fn for each entry with index in [from, to), which must be
 // covered by the latest checkpoint.
 func (l *Log) Entries(ctx context.Context, from, to int64, fn func(idx int64, data []byte) error) error {

@@ -110,16 +110,6 @@ func (db *DB) Close() error {
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
-// Meta returns a value set with Tx.SetMeta, or ErrNotFound.
-func (db *DB) Meta(ctx context.Context, key string) (string, error) {
-	var v string
-	err := db.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	return v, err
-}
-
 // Checkpoint returns the size and text of the latest signed checkpoint, or
 // size 0 and nil for an empty log.
 func (db *DB) Checkpoint(ctx context.Context) (int64, []byte, error) {
@@ -312,12 +302,6 @@ func (t *Tx) Commit() error { return t.tx.Commit() }
 
 // Rollback abandons the transaction.
 func (t *Tx) Rollback() error { return t.tx.Rollback() }
-
-// SetMeta sets a key-value pair that describes the mechanism.
-func (t *Tx) SetMeta(key, value string) error {
-	_, err := t.tx.ExecContext(t.ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
-	return err
-}
 
 // AppendEntry stores the entry at index idx with its leaf hash.
 func (t *Tx) AppendEntry(idx int64, leaf tlog.Hash, data []byte, at time.Time) error {

@@ -49,9 +49,6 @@ func TestSQLiteLogTables(t *testing.T) {
 	if err := tx.SetCheckpoint(3, []byte("cp")); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.SetMeta("k", "v"); err != nil {
-		t.Fatal(err)
-	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -65,12 +62,6 @@ func TestSQLiteLogTables(t *testing.T) {
 	defer db.Close()
 	if n, signed, err := db.Checkpoint(ctx); err != nil || n != 3 || string(signed) != "cp" {
 		t.Fatalf("checkpoint %d %q %v", n, signed, err)
-	}
-	if v, err := db.Meta(ctx, "k"); err != nil || v != "v" {
-		t.Fatalf("meta %q %v", v, err)
-	}
-	if _, err := db.Meta(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("missing meta: %v", err)
 	}
 	var got []string
 	if err := db.Entries(ctx, 0, 3, func(_ int64, d []byte) error { got = append(got, string(d)); return nil }); err != nil || strings.Join(got, "") != "abc" {

@@ -19,11 +19,6 @@ CREATE TABLE log_checkpoint (
 	signed BLOB NOT NULL
 ) STRICT;
 
-CREATE TABLE meta (
-	key   TEXT PRIMARY KEY,
-	value TEXT NOT NULL
-) STRICT;
-
 -- Views of the log. They can be dropped and rebuilt from log_entries.
 CREATE TABLE members (
 	name     TEXT PRIMARY KEY,
