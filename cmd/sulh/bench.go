@@ -5,18 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/sulh-project/sulh/internal/bench"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench verify [--n N] [--json]"}
+		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench verify [--n N] [--json]"}
 	}
 	switch args[0] {
 	case "ledger":
@@ -33,16 +28,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usageError{"--data is required"}
 		}
 		opts := bench.Options{Dir: *data, N: *n, Clients: *clients, HTTP: *useHTTP}
-		var bar *progressbar.ProgressBar
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			bar = progressbar.NewOptions(*n, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("appending"),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-			opts.Progress = func(done int) { bar.Set(done) }
+		progress, finish := progressBar(stderr, "appending")
+		if progress != nil {
+			opts.Progress = func(done int) { progress(int64(done), int64(*n)) }
 		}
 		r, err := bench.Ledger(ctx, opts)
-		if bar != nil {
-			bar.Finish()
-		}
+		finish()
 		if err != nil {
 			return err
 		}
@@ -51,6 +42,37 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "%s: %d statements from %d clients in %.2fs: %.0f statements/s; latency p50 %.2f ms, p99 %.2f ms (log size %d; opening it took %.2fs; %d CPUs)\n",
 			r.Mode, r.N, r.Clients, r.Seconds, r.PerSecond, r.P50ms, r.P99ms, r.LogSize, r.OpenSeconds, r.CPUs)
+		return nil
+	case "cases":
+		fs := newFlags("bench cases", stderr)
+		data := fs.String("data", "", "data folder; a bench mechanism is created there if it holds none (required)")
+		n := fs.Int("n", 100000, "cases the views must hold; reports are appended until they do")
+		queries := fs.Int("queries", 200, "requests per kind of query")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *data == "" {
+			return usageError{"--data is required"}
+		}
+		opts := bench.CasesOptions{Dir: *data, N: *n, Queries: *queries}
+		progress, finish := progressBar(stderr, "appending reports")
+		if progress != nil {
+			opts.Progress = func(done int) { progress(int64(done), int64(*n)) }
+		}
+		r, err := bench.Cases(ctx, opts)
+		finish()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(r)
+		}
+		fmt.Fprintf(stdout, "GET /api/v1/cases over %d cases (%d added), %d requests of each kind, one client, %d CPUs:\n", r.Cases, r.Added, *queries, r.CPUs)
+		for _, q := range r.Queries {
+			fmt.Fprintf(stdout, "  %-10s p50 %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  %5.1f items  e.g. %s\n", q.Name, q.P50ms, q.P95ms, q.P99ms, q.Items, q.Query)
+		}
+		fmt.Fprintf(stdout, "all queries: p95 %.2f ms\n", r.P95ms)
 		return nil
 	case "verify":
 		fs := newFlags("bench verify", stderr)
@@ -69,6 +91,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "Ed25519 verification: %.0f/s on one core, %.0f/s on all %d cores\n", r.OneCorePerSec, r.AllCoresPerSec, r.CPUs)
 		return nil
 	default:
-		return usageError{fmt.Sprintf("unknown bench %q; use ledger or verify", args[0])}
+		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases or verify", args[0])}
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite"
 
+	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
@@ -353,14 +354,7 @@ func getStatement(t *testing.T, client *http.Client, base string, i int64) state
 // signReport signs a report by signer for the demo mechanism.
 func signReport(t *testing.T, signer note.Signer, at time.Time, summary string) []byte {
 	t.Helper()
-	obj, err := json.Marshal(map[string]any{
-		"mechanism": "pak-afg-2025",
-		"kind":      "report",
-		"author":    signer.Name(),
-		"at":        statement.FormatTime(at.Truncate(time.Second)),
-		"refs":      []any{},
-		"summary":   summary,
-	})
+	obj, err := json.Marshal(reportObject(signer.Name(), at, summary))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,6 +364,25 @@ func signReport(t *testing.T, signer note.Signer, at time.Time, summary string) 
 	}
 	return msg
 }
+
+// reportObject is a full report by author, a member of the pakistan body,
+// accusing afghanistan.
+func reportObject(author string, at time.Time, summary string) map[string]any {
+	obj := demo.SampleReport(summary, "afghanistan", at.Add(-time.Hour))
+	obj["mechanism"] = "pak-afg-2025"
+	obj["kind"] = "report"
+	obj["author"] = author
+	obj["at"] = statement.FormatTime(at.Truncate(time.Second))
+	obj["refs"] = []any{}
+	return obj
+}
+
+// reportFields are the fields of a report, as a newcomer would write them for
+// sulh submit: no mechanism, author, at or refs.
+const reportFields = `"kind":"report","channel":"party","accused":"afghanistan",
+	"event":{"time":"2025-10-20T04:30:00Z","precision":"exact"},
+	"place":{"name":"Torkham","lat":34.1008,"lon":71.0918,"geo_precision":1},
+	"event_type":"battles","sub_event_type":"armed_clash","language":"en"`
 
 func loadSigner(t *testing.T, path string) note.Signer {
 	t.Helper()
@@ -406,8 +419,12 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 		t.Helper()
 		return mustSulh(t, "verify-log", "--url", srv.URL+"/log", "--key", srv.VKey, "--state", state)
 	}
-	if out := verify(); !strings.HasPrefix(out, "OK: 8 entries verified") {
-		t.Errorf("first verify-log: want 8 entries verified, got:\n%s", out)
+	// The demo's scenario fills the log; n is its size.
+	var n int64
+	if out := verify(); !strings.HasPrefix(out, "OK: ") {
+		t.Fatalf("first verify-log failed:\n%s", out)
+	} else if _, err := fmt.Sscanf(out, "OK: %d entries verified", &n); err != nil || n < 50 {
+		t.Fatalf("first verify-log: %v; want the demo's scenario, 50 entries or more:\n%s", err, out)
 	}
 
 	// A second process may not sequence the same log.
@@ -416,7 +433,7 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 
 	// A member submits a report; sulh submit fills in the rest.
 	report := filepath.Join(dir, "report.json")
-	if err := os.WriteFile(report, []byte(`{"kind":"report","summary":"Shots heard near the Torkham crossing at dawn."}`), 0o644); err != nil {
+	if err := os.WriteFile(report, []byte(`{`+reportFields+`,"summary":"Shots heard near the Torkham crossing at dawn."}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := mustSulh(t, "submit", "--key", filepath.Join(keys, "pakistan-liaison-1.key"), "--server", srv.URL, report)
@@ -427,32 +444,32 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rcpt); err != nil {
 		t.Fatalf("submit printed no receipt: %v\n%s", err, out)
 	}
-	if rcpt.Index != 8 || rcpt.LeafHash == (tlog.Hash{}) {
-		t.Fatalf("receipt %s, want index 8 and a leaf hash", out)
+	if rcpt.Index != n || rcpt.LeafHash == (tlog.Hash{}) {
+		t.Fatalf("receipt %s, want index %d and a leaf hash", out, n)
 	}
-	sr := getStatement(t, client, srv.URL, 8)
+	sr := getStatement(t, client, srv.URL, n)
 	if sr.LeafHash != rcpt.LeafHash || tlog.RecordHash([]byte(sr.Entry)) != rcpt.LeafHash {
-		t.Errorf("entry 8 has leaf hash %v (entry hashes to %v); the receipt said %v", sr.LeafHash, tlog.RecordHash([]byte(sr.Entry)), rcpt.LeafHash)
+		t.Errorf("entry %d has leaf hash %v (entry hashes to %v); the receipt said %v", n, sr.LeafHash, tlog.RecordHash([]byte(sr.Entry)), rcpt.LeafHash)
 	}
 	if len(sr.Signers) != 1 || sr.Signers[0] != "pakistan-liaison-1" {
-		t.Errorf("entry 8 signers %q, want [pakistan-liaison-1]", sr.Signers)
+		t.Errorf("entry %d signers %q, want [pakistan-liaison-1]", n, sr.Signers)
 	}
 	if !strings.Contains(sr.Entry, `"mechanism":"pak-afg-2025"`) || !strings.Contains(sr.Entry, `"author":"pakistan-liaison-1"`) || !strings.Contains(sr.Entry, `"refs":[]`) {
 		t.Errorf("submit did not fill in mechanism, author and refs:\n%s", sr.Entry)
 	}
 
 	out = verify()
-	if !strings.HasPrefix(out, "OK: 9 entries verified") || !strings.Contains(out, "the log grew from 8 to 9 entries") {
-		t.Errorf("second verify-log: want 9 entries and growth from 8, got:\n%s", out)
+	if !strings.HasPrefix(out, fmt.Sprintf("OK: %d entries verified", n+1)) || !strings.Contains(out, fmt.Sprintf("the log grew from %d to %d entries", n, n+1)) {
+		t.Errorf("second verify-log: want %d entries and growth from %d, got:\n%s", n+1, n, out)
 	}
 
 	// Refusals through sulh submit name their reason.
-	r = runSulh(t, runOpts{stdin: `{"kind":"report","summary":"x","at":"2025-10-20T17:00:00+05:00"}`},
+	r = runSulh(t, runOpts{stdin: `{` + reportFields + `,"summary":"x","at":"2025-10-20T17:00:00+05:00"}`},
 		"submit", "--key", filepath.Join(keys, "pakistan-liaison-1.key"), "--server", srv.URL, "-")
 	// sulh submit may refuse before sending, or the server refuses; either
 	// way the reason is named.
 	wantFailure(t, "time not in UTC", r, `"at"`, "not in UTC")
-	r = runSulh(t, runOpts{stdin: `{"kind":"report","summary":"A founder is no party."}`},
+	r = runSulh(t, runOpts{stdin: `{` + reportFields + `,"summary":"A founder is no party."}`},
 		"submit", "--key", filepath.Join(keys, "pak-afg-2025-founder-1.key"), "--server", srv.URL)
 	wantFailure(t, "report by a founder", r, "forbidden")
 
@@ -478,14 +495,14 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("signed report: got %d %s, want 201", status, body)
 	}
-	if err := json.Unmarshal(body, &rcpt); err != nil || rcpt.Index != 9 || rcpt.LeafHash != tlog.RecordHash(msg) {
-		t.Errorf("signed report: receipt %s, want index 9 and the statement's leaf hash", body)
+	if err := json.Unmarshal(body, &rcpt); err != nil || rcpt.Index != n+1 || rcpt.LeafHash != tlog.RecordHash(msg) {
+		t.Errorf("signed report: receipt %s, want index %d and the statement's leaf hash", body, n+1)
 	}
-	if m := wantRefusal(t, client, srv.URL, "the same statement again", msg, http.StatusConflict, "duplicate"); !strings.Contains(m, "index 9") {
-		t.Errorf("duplicate: message %q does not name index 9", m)
+	if m := wantRefusal(t, client, srv.URL, "the same statement again", msg, http.StatusConflict, "duplicate"); !strings.Contains(m, fmt.Sprintf("index %d", n+1)) {
+		t.Errorf("duplicate: message %q does not name index %d", m, n+1)
 	}
-	if m := wantRefusal(t, client, srv.URL, "the statement sulh submit sent, again", []byte(sr.Entry), http.StatusConflict, "duplicate"); !strings.Contains(m, "index 8") {
-		t.Errorf("duplicate: message %q does not name index 8", m)
+	if m := wantRefusal(t, client, srv.URL, "the statement sulh submit sent, again", []byte(sr.Entry), http.StatusConflict, "duplicate"); !strings.Contains(m, fmt.Sprintf("index %d", n)) {
+		t.Errorf("duplicate: message %q does not name index %d", m, n)
 	}
 
 	skey, _, err := note.GenerateKey(rand.Reader, "stranger")
@@ -501,8 +518,8 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 	}
 
 	// Nothing refused reached the log.
-	if out := verify(); !strings.HasPrefix(out, "OK: 10 entries verified") {
-		t.Errorf("last verify-log: want 10 entries, got:\n%s", out)
+	if out := verify(); !strings.HasPrefix(out, fmt.Sprintf("OK: %d entries verified", n+2)) {
+		t.Errorf("last verify-log: want %d entries, got:\n%s", n+2, out)
 	}
 }
 
@@ -526,9 +543,14 @@ func TestTamperDetected(t *testing.T) {
 	if err := srv.stop(); err != nil {
 		t.Fatalf("demo did not stop cleanly: %v\n%s", err, srv.stderr)
 	}
-	// 8 demo entries, 8 enrolments and 600 reports: two full tiles at
+	// The demo's entries, 8 enrolments and 600 reports: two full tiles at
 	// level 0 and a partial one.
-	mustSulh(t, "bench", "ledger", "--data", base, "--n", "600", "--clients", "8")
+	var bench struct {
+		LogSize int64 `json:"log_size"`
+	}
+	if err := json.Unmarshal([]byte(mustSulh(t, "bench", "ledger", "--data", base, "--n", "600", "--clients", "8", "--json")), &bench); err != nil || bench.LogSize < 600+8+50 {
+		t.Fatalf("bench ledger: log size %d (%v); want the demo's 50 entries or more, 8 enrolments and 600 reports", bench.LogSize, err)
+	}
 
 	const target = 300
 	for _, tc := range []struct {
@@ -575,8 +597,8 @@ func TestTamperDetected(t *testing.T) {
 			}
 			srv := startServer(t, nil, "serve", "--data", data)
 			verifyArgs := []string{"verify-log", "--url", srv.URL + "/log", "--key", srv.VKey}
-			if out := mustSulh(t, verifyArgs...); !strings.HasPrefix(out, "OK: 616 entries verified") {
-				t.Fatalf("before tampering: want 616 entries verified, got:\n%s", out)
+			if out := mustSulh(t, verifyArgs...); !strings.HasPrefix(out, fmt.Sprintf("OK: %d entries verified", bench.LogSize)) {
+				t.Fatalf("before tampering: want %d entries verified, got:\n%s", bench.LogSize, out)
 			}
 			tc.tamper(t, openDB(t, data))
 			r := runSulh(t, runOpts{}, verifyArgs...)
@@ -639,11 +661,7 @@ func TestKillDuringLoad(t *testing.T) {
 					return
 				default:
 				}
-				obj, _ := json.Marshal(map[string]any{
-					"mechanism": "pak-afg-2025", "kind": "report", "author": s.Name(),
-					"at": statement.FormatTime(time.Now().Truncate(time.Second)), "refs": []any{},
-					"summary": fmt.Sprintf("kill test report %d-%d", g, j),
-				})
+				obj, _ := json.Marshal(reportObject(s.Name(), time.Now(), fmt.Sprintf("kill test report %d-%d", g, j)))
 				msg, err := statement.Sign(obj, s)
 				if err != nil {
 					mu.Lock()
@@ -799,8 +817,8 @@ func TestInitFromRulebook(t *testing.T) {
 	}
 	rb["founders"].(map[string]any)["keys"] = founders
 	bodies := rb["bodies"].([]any)
-	if len(bodies) != 5 {
-		t.Fatalf("the rulebook template has %d bodies, want 5", len(bodies))
+	if len(bodies) != 6 {
+		t.Fatalf("the rulebook template has %d bodies, want 6", len(bodies))
 	}
 	for _, b := range bodies {
 		body := b.(map[string]any)
@@ -859,7 +877,7 @@ func TestInitFromRulebook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mech.TreeSize != 1 || strings.Join(mech.Rulebook.Founders.Keys, " ") != strings.Join(founders, " ") || len(mech.Rulebook.Bodies) != 5 {
+	if mech.TreeSize != 1 || strings.Join(mech.Rulebook.Founders.Keys, " ") != strings.Join(founders, " ") || len(mech.Rulebook.Bodies) != 6 {
 		t.Errorf("/api/v1/mechanism: %+v", mech)
 	}
 	if out := mustSulh(t, "verify-log", "--url", srv.URL+"/log", "--key", vkey); !strings.HasPrefix(out, "OK: 1 entries verified") {

@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"rulebook":   {"print the default rulebook template", runRulebook},
 	"submit":     {"sign a statement and submit it to a server", runSubmit},
 	"verify-log": {"fetch a log and check every hash and signature", runVerifyLog},
+	"rebuild":    {"replay the log into fresh views and print the state digest", runRebuild},
+	"digest":     {"print the state digest of a mechanism's views", runDigest},
 	"bench":      {"measure the ledger's throughput and latency", runBench},
 }
 

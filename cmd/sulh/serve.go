@@ -45,12 +45,19 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		if err := m.Seed(ctx); err != nil {
+		if err := m.Members(ctx); err != nil {
 			m.Log.Close()
 			return err
 		}
+		story, err := m.Scenario(ctx)
+		if err != nil {
+			m.Log.Close()
+			return fmt.Errorf("couldn't file the demo scenario: %w", err)
+		}
 		l = m.Log
-		fmt.Fprintf(stdout, "Created the demo mechanism in %s; its members' keys are in %s.\n", *data, m.Keys.Dir)
+		fmt.Fprintf(stdout, "Created the demo mechanism in %s with %d statements of October–November 2025; its members' keys are in %s.\n",
+			*data, l.Checkpoint().N, m.Keys.Dir)
+		fmt.Fprintf(stdout, "Case %d went through every stage to publication; case %d is still under investigation.\n", story.Published, story.Pending)
 	}
 	return serve(ctx, l, *addr, logger, reg, stdout)
 }

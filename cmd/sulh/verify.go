@@ -11,10 +11,8 @@ import (
 	"time"
 
 	"filippo.io/torchwood"
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
-	"golang.org/x/term"
 
 	"github.com/sulh-project/sulh/internal/ledger"
 )
@@ -51,21 +49,10 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	var bar *progressbar.ProgressBar
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Progress = func(done, total int64) {
-			if bar == nil {
-				bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription("verifying entries"), progressbar.OptionShowCount(),
-					progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-			}
-			bar.Set64(done)
-		}
-	}
+	var finish func()
+	opts.Progress, finish = progressBar(stderr, "verifying entries")
 	cp, err := ledger.Verify(ctx, fetcher, v, opts)
-	if bar != nil {
-		bar.Finish()
-	}
+	finish()
 	if err != nil {
 		return fmt.Errorf("verification FAILED: %w", err)
 	}

@@ -152,7 +152,6 @@ func Ledger(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	slices.Sort(lat)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	return &Result{
 		Mode: mode, N: opts.N, Clients: opts.Clients,
 		Seconds:     elapsed.Seconds(),
@@ -209,7 +208,7 @@ func sign(mech string, signers []note.Signer, n int) ([][]byte, error) {
 	var nonce [8]byte
 	rand.Read(nonce[:])
 	run := hex.EncodeToString(nonce[:])
-	at := statement.FormatTime(time.Now().Truncate(time.Second))
+	at := time.Now().Truncate(time.Second)
 	msgs := make([][]byte, n)
 	var wg sync.WaitGroup
 	var firstErr error
@@ -221,9 +220,7 @@ func sign(mech string, signers []note.Signer, n int) ([][]byte, error) {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
 				s := signers[i%len(signers)]
-				obj := fmt.Sprintf(`{"mechanism":%q,"kind":"report","author":%q,"at":%q,"refs":[],"summary":"bench report %s-%d: cross-border fire observed near a border post"}`,
-					mech, s.Name(), at, run, i)
-				msg, err := statement.Sign([]byte(obj), s)
+				msg, err := statement.Sign(benchReport(mech, s.Name(), at, run, i), s)
 				if err != nil {
 					once.Do(func() { firstErr = err })
 					return
@@ -234,6 +231,40 @@ func sign(mech string, signers []note.Signer, n int) ([][]byte, error) {
 	}
 	wg.Wait()
 	return msgs, firstErr
+}
+
+// benchEvents are the kinds of incident bench reports allege, in turn.
+var benchEvents = []struct{ typ, sub, category string }{
+	{"battles", "armed_clash", "cross_border_fire"},
+	{"explosions_remote_violence", "shelling_artillery_missile_attack", "cross_border_fire"},
+	{"explosions_remote_violence", "air_drone_strike", "air_or_drone_strike"},
+	{"battles", "armed_clash", "militant_infiltration"},
+	{"battles", "non_state_actor_overtakes_territory", "incursion"},
+	{"strategic_developments", "other", "border_closure"},
+	{"violence_against_civilians", "attack", "attack_from_territory"},
+}
+
+// benchReport is the i-th report of a bench run: a full report, with its
+// place, time and kind of incident varying with i, so that the views hold
+// cases as varied as real ones.
+func benchReport(mech, author string, at time.Time, run string, i int) []byte {
+	e := benchEvents[i%len(benchEvents)]
+	// A point in the border region, 31–35°N, 69–72°E, spread by i.
+	lat := 31 + float64((i*7919)%4000)/1000
+	lon := 69 + float64((i*104729)%3000)/1000
+	obj := map[string]any{
+		"mechanism": mech, "kind": mechanism.KindReport, "author": author, "at": statement.FormatTime(at), "refs": []any{},
+		"channel": "party", "accused": "afghanistan",
+		"event":      map[string]any{"time": statement.FormatTime(at.Add(-time.Duration(i%2000) * time.Minute)), "precision": "exact"},
+		"place":      map[string]any{"name": fmt.Sprintf("Border post %d", i%500), "lat": lat, "lon": lon, "geo_precision": 1 + i%3},
+		"event_type": e.typ, "sub_event_type": e.sub, "categories": []string{e.category},
+		"casualties": map[string]any{"killed": map[string]any{"combatant": map[string]any{"low": i % 3, "best": i % 3, "high": i%3 + 1}}},
+		"clauses":    []string{"c1"},
+		"summary":    fmt.Sprintf("bench report %s-%d: %s near a border post", run, i, e.category),
+		"language":   "en",
+	}
+	b, _ := json.Marshal(obj)
+	return b
 }
 
 func serveLoopback(l *ledger.Log, reg *prometheus.Registry) (stop func(), url string, err error) {

@@ -172,13 +172,32 @@ func (m *Mechanism) Enrol(ctx context.Context, body, name, label string, at time
 	return m.Log.Submit(ctx, msg)
 }
 
+// SampleReport returns the fields of a report filed by a party through its
+// own channel, accusing the party accused, with summary: cross-border fire
+// at Torkham, one injured combatant claimed. Tests and benchmarks use it.
+func SampleReport(summary, accused string, event time.Time) map[string]any {
+	return map[string]any{
+		"channel":        "party",
+		"accused":        accused,
+		"event":          map[string]any{"time": statement.FormatTime(event), "precision": "exact"},
+		"place":          map[string]any{"name": "Torkham", "lat": 34.1008, "lon": 71.0918, "geo_precision": 1},
+		"event_type":     "battles",
+		"sub_event_type": "armed_clash",
+		"categories":     []string{"cross_border_fire"},
+		"casualties":     map[string]any{"injured": map[string]any{"combatant": map[string]any{"low": 1, "best": 1, "high": 1}}},
+		"clauses":        []string{"c1"},
+		"summary":        summary,
+		"language":       "en",
+	}
+}
+
 // Start is the time of the demo's genesis: the Doha ceasefire of
 // 19 October 2025.
 var Start = time.Date(2025, 10, 19, 12, 0, 0, 0, time.UTC)
 
-// Seed enrols a member of each body of the demo mechanism, as its
-// administrator would, and files one illustrative report from each party.
-func (m *Mechanism) Seed(ctx context.Context) error {
+// Members enrols a member of each body of the demo mechanism, and two of
+// its board, as their administrators would.
+func (m *Mechanism) Members(ctx context.Context) error {
 	at := Start.Add(time.Hour)
 	members := []struct{ body, name, label, role string }{
 		{"pakistan", "pakistan-liaison-1", "Liaison officer of Pakistan", "reporter"},
@@ -186,6 +205,8 @@ func (m *Mechanism) Seed(ctx context.Context) error {
 		{"qatar", "qatar-investigator-1", "Investigator of Qatar", "investigator"},
 		{"turkiye", "turkiye-investigator-1", "Investigator of Türkiye", "investigator"},
 		{"monitors", "monitors-field-1", "Field monitor", "observer"},
+		{"board", "board-qatar-1", "Member of the joint board, for Qatar", "board"},
+		{"board", "board-turkiye-1", "Member of the joint board, for Türkiye", "board"},
 	}
 	for i, mb := range members {
 		if _, ok := m.Keys.Admins[mb.body]; !ok {
@@ -195,20 +216,38 @@ func (m *Mechanism) Seed(ctx context.Context) error {
 			return fmt.Errorf("couldn't enrol %s: %w", mb.name, err)
 		}
 	}
+	return nil
+}
+
+// Submit signs a statement (see Sign) and appends it.
+func (m *Mechanism) Submit(ctx context.Context, kind, author string, at time.Time, fields map[string]any, cosigners ...string) (ledger.Receipt, error) {
+	msg, err := m.Sign(kind, author, at, fields, cosigners...)
+	if err != nil {
+		return ledger.Receipt{}, err
+	}
+	r, err := m.Log.Submit(ctx, msg)
+	if err != nil {
+		return r, fmt.Errorf("couldn't file a %s by %s: %w", kind, author, err)
+	}
+	return r, nil
+}
+
+// Seed enrols the demo's members (see Members) and files one sample report
+// from each party; tests start from it.
+func (m *Mechanism) Seed(ctx context.Context) error {
+	if err := m.Members(ctx); err != nil {
+		return err
+	}
 	reports := []struct {
-		author, summary string
-		at              time.Time
+		author, accused, summary string
+		at                       time.Time
 	}{
-		{"pakistan-liaison-1", "Illustrative report: alleged fire from across the border at a post in Kurram district.", Start.Add(30 * time.Hour)},
-		{"afghanistan-liaison-1", "Illustrative report: alleged shelling of a village in Paktika province from across the border.", Start.Add(31 * time.Hour)},
+		{"pakistan-liaison-1", "afghanistan", "Sample report: alleged fire from across the border at a post near Torkham.", Start.Add(30 * time.Hour)},
+		{"afghanistan-liaison-1", "pakistan", "Sample report: alleged fire from across the border at a post near Torkham.", Start.Add(31 * time.Hour)},
 	}
 	for _, r := range reports {
-		msg, err := m.Sign(mechanism.KindReport, r.author, r.at, map[string]any{"summary": r.summary})
-		if err != nil {
+		if _, err := m.Submit(ctx, mechanism.KindReport, r.author, r.at, SampleReport(r.summary, r.accused, r.at.Add(-2*time.Hour))); err != nil {
 			return err
-		}
-		if _, err := m.Log.Submit(ctx, msg); err != nil {
-			return fmt.Errorf("couldn't file a report by %s: %w", r.author, err)
 		}
 	}
 	return nil

@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/store"
 )
 
 // Files in a mechanism's data folder.
@@ -71,25 +69,16 @@ func OpenDir(ctx context.Context, dir string, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("couldn't read the log key: %w", err)
 	}
 	// One process sequences a log: a second would fight it for every index.
-	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	db, unlock, err := openLocked(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("couldn't open lock file: %w", err)
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("another sulh process is using %s", dir)
-	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
-	if err != nil {
-		lock.Close()
 		return nil, err
 	}
 	l, err := Open(ctx, db, strings.TrimSpace(string(b)), opts)
 	if err != nil {
 		db.Close()
-		lock.Close()
+		unlock()
 		return nil, err
 	}
-	l.onClose = func() error { return errors.Join(db.Close(), lock.Close()) }
+	l.onClose = func() error { err := db.Close(); unlock(); return err }
 	return l, nil
 }

@@ -34,7 +34,7 @@ func newMechanism(t testing.TB) (*demo.Mechanism, string) {
 
 func report(t testing.TB, m *demo.Mechanism, author string, i int) []byte {
 	t.Helper()
-	msg, err := m.Sign(mechanism.KindReport, author, demo.Start.Add(time.Duration(i)*time.Second), map[string]any{"summary": fmt.Sprintf("report %d", i)})
+	msg, err := m.Sign(mechanism.KindReport, author, demo.Start.Add(time.Duration(i)*time.Second), demo.SampleReport(fmt.Sprintf("report %d", i), accusedBy(author), demo.Start))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestAppendAndReopen(t *testing.T) {
 		seen[receipts[i].Index] = true
 	}
 	cp := m.Log.Checkpoint()
-	want := int64(1 + 5 + 2 + n)
+	want := int64(1 + 7 + 2 + n)
 	if cp.N != want {
 		t.Fatalf("checkpoint size %d, want %d", cp.N, want)
 	}
@@ -258,8 +258,8 @@ func TestCloseDuringLoad(t *testing.T) {
 			t.Fatalf("acknowledged statement %d is not at index %d: %v", i, receipts[i].Index, err)
 		}
 	}
-	if got := l.Checkpoint().N; got != int64(8+acked) {
-		t.Fatalf("log has %d entries; %d were acknowledged after 8", got, acked)
+	if got := l.Checkpoint().N; got != int64(10+acked) {
+		t.Fatalf("log has %d entries; %d were acknowledged after 10", got, acked)
 	}
 }
 
@@ -330,4 +330,12 @@ func BenchmarkOpenDir(b *testing.B) {
 		l.Close()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// accusedBy returns the party that author, a demo member, accuses.
+func accusedBy(author string) string {
+	if strings.HasPrefix(author, "afghanistan") {
+		return "pakistan"
+	}
+	return "afghanistan"
 }

@@ -169,11 +169,9 @@ func (l *Log) load(ctx context.Context) error {
 	// a tile or a proof built on a hash that its entries do not give.
 	state := &mechanism.State{}
 	tree := &frontier{}
-	var chunk [][]byte
-	var first int64
 	var hashes []tlog.Hash
-	flush := func() error {
-		if err := replay(state, first, chunk); err != nil {
+	err = chunks(ctx, l.db, size, func(first int64, chunk [][]byte) error {
+		if err := replay(state, first, chunk, nil); err != nil {
 			return err
 		}
 		firstID := tlog.StoredHashIndex(0, first)
@@ -184,30 +182,14 @@ func (l *Log) load(ctx context.Context) error {
 				return nil
 			})
 		}
-		err := l.db.HashRange(ctx, firstID, firstID+int64(len(hashes)), func(id int64, h tlog.Hash) error {
+		return l.db.HashRange(ctx, firstID, firstID+int64(len(hashes)), func(id int64, h tlog.Hash) error {
 			if h != hashes[id-firstID] {
 				level, n := tlog.SplitStoredHashIndex(id)
 				return &VerifyError{Index: n << level, Err: fmt.Errorf("the stored tree hash %d (level %d) does not match the entries", id, level)}
 			}
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		first += int64(len(chunk))
-		chunk = chunk[:0]
-		return nil
-	}
-	err = l.db.Entries(ctx, 0, size, func(idx int64, data []byte) error {
-		chunk = append(chunk, data)
-		if len(chunk) == replayChunk {
-			return flush()
-		}
-		return nil
 	})
-	if err == nil {
-		err = flush()
-	}
 	if err != nil {
 		return fmt.Errorf("the stored log does not verify: %w", err)
 	}
@@ -231,10 +213,37 @@ func (l *Log) load(ctx context.Context) error {
 // replayChunk is how many entries replay verifies at once.
 const replayChunk = 1024
 
+// chunks calls fn with the stored entries [0, size) in order, replayChunk at
+// a time, with the index of each chunk's first entry.
+func chunks(ctx context.Context, db *store.DB, size int64, fn func(first int64, chunk [][]byte) error) error {
+	var chunk [][]byte
+	var first int64
+	flush := func() error {
+		if err := fn(first, chunk); err != nil {
+			return err
+		}
+		first += int64(len(chunk))
+		chunk = chunk[:0]
+		return nil
+	}
+	err := db.Entries(ctx, 0, size, func(_ int64, data []byte) error {
+		chunk = append(chunk, data)
+		if len(chunk) == replayChunk {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil || len(chunk) == 0 {
+		return err
+	}
+	return flush()
+}
+
 // replay applies msgs, the entries from index first on, to state. Signatures
 // are verified on every core against the keys known before the chunk; an
 // entry signed by a key enrolled within the chunk is verified in sequence.
-func replay(state *mechanism.State, first int64, msgs [][]byte) error {
+// After each statement, applied is called if not nil.
+func replay(state *mechanism.State, first int64, msgs [][]byte, applied func(st *statement.Statement, idx int64) error) error {
 	opened := state.Keys().OpenAll(msgs)
 	for i, msg := range msgs {
 		st := opened[i]
@@ -247,6 +256,11 @@ func replay(state *mechanism.State, first int64, msgs [][]byte) error {
 		}
 		if err != nil {
 			return &VerifyError{Index: first + int64(i), Err: fmt.Errorf("not a valid statement: %w", err)}
+		}
+		if applied != nil {
+			if err := applied(st, first+int64(i)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -493,6 +507,11 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 			return Receipt{}, err
 		}
 	}
+	// The log's time is the latest statement time; a statement from the
+	// future would move every deadline's clock.
+	if st.Time.After(now.Add(mechanism.MaxSkew)) {
+		return Receipt{}, statement.Invalid("the statement's time %s is more than %v ahead of the log's clock (%s)", st.At, mechanism.MaxSkew, now.UTC().Format(time.RFC3339))
+	}
 	if err := l.state.Apply(st); err != nil {
 		return Receipt{}, err
 	}
@@ -524,3 +543,6 @@ func (l *Log) sign() (*Checkpoint, error) {
 	}
 	return &Checkpoint{Tree: tree, Signed: signed}, nil
 }
+
+// Views returns the database holding the log's views, for reading.
+func (l *Log) Views() *store.DB { return l.db }

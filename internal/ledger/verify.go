@@ -74,7 +74,7 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 			data = rest
 			entries = append(entries, entry)
 		}
-		if err := replay(&state, start, entries); err != nil {
+		if err := replay(&state, start, entries, nil); err != nil {
 			return nil, err
 		}
 		for _, entry := range entries {

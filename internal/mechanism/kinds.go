@@ -33,12 +33,6 @@ type rotateStatement struct {
 	Key    string `json:"key"`
 }
 
-type reportStatement struct {
-	statement.Fields
-	Summary string `json:"summary"`
-	Text    string `json:"text"`
-}
-
 // founderSigners counts the distinct founder keys of rb that signed st.
 func founderSigners(rb *Rulebook, st *statement.Statement) int {
 	n := 0
@@ -109,6 +103,11 @@ func (s *State) amend(st *statement.Statement) error {
 	for _, b := range old.Bodies {
 		if _, ok := rb.Body(b.ID); !ok {
 			return statement.Invalid("an amendment cannot remove body %q", b.ID)
+		}
+	}
+	for _, st := range old.Stages {
+		if rb.Stage(st.ID) < 0 {
+			return statement.Invalid("an amendment cannot remove stage %q; cases may be in it", st.ID)
 		}
 	}
 	// A key that has ended stays ended: keys are never reused.
@@ -338,23 +337,5 @@ func (s *State) rotate(st *statement.Statement) error {
 	s.keys[m.Name] = append(s.keys[m.Name], k)
 	s.ring = nil
 	s.changed = append(s.changed, m)
-	return nil
-}
-
-func (s *State) report(st *statement.Statement) error {
-	var rs reportStatement
-	if err := st.Decode(&rs); err != nil {
-		return err
-	}
-	m, err := s.author(st)
-	if err != nil {
-		return err
-	}
-	if m.Body == "" {
-		return statement.Forbidden("%q belongs to no body and cannot file reports", m.Name)
-	}
-	if rs.Summary == "" || len(rs.Summary) > 1000 {
-		return statement.Invalid("report: summary must be 1 to 1000 bytes")
-	}
 	return nil
 }

@@ -49,8 +49,8 @@ func genKey(t testing.TB, name string) *tkey {
 }
 
 // fixture is a mechanism state with the keys of its participants: two
-// founders, four bodies (two parties, two mediators) with one administrator
-// each, and three people who can be enrolled.
+// founders, five bodies (two parties, two mediators, a board) with one
+// administrator each, and three people who can be enrolled.
 type fixture struct {
 	t     *testing.T
 	st    mechanism.State
@@ -60,7 +60,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, keys: map[string]*tkey{}}
-	for _, n := range []string{"founder-1", "founder-2", "admin-a", "admin-b", "admin-m1", "admin-m2", "alice", "bob", "carol"} {
+	for _, n := range []string{"founder-1", "founder-2", "admin-a", "admin-b", "admin-m1", "admin-m2", "admin-board", "alice", "bob", "carol"} {
 		f.newKey(n, n)
 	}
 	return f
@@ -100,16 +100,40 @@ func (f *fixture) rulebook() *mechanism.Rulebook {
 			{ID: "party-b", Type: mechanism.BodyParty, Name: "Party B", TimeZone: "west", Administrators: []string{f.k("admin-b").vkey}},
 			{ID: "mediator-1", Type: mechanism.BodyMediator, Name: "Mediator One", Administrators: []string{f.k("admin-m1").vkey}},
 			{ID: "mediator-2", Type: mechanism.BodyMediator, Name: "Mediator Two", Administrators: []string{f.k("admin-m2").vkey}},
+			{ID: "board", Type: mechanism.BodyBoard, Name: "Board", Administrators: []string{f.k("admin-board").vkey}},
 		},
 		Quorums: map[string]mechanism.Quorum{
-			"ceasefire": {Bodies: []string{"party-a", "party-b"}, Min: 2},
-			"finding":   {Bodies: []string{"mediator-1", "mediator-2"}, Min: 1},
+			"ceasefire":                 {Bodies: []string{"party-a", "party-b"}, Min: 2},
+			mechanism.QuorumFinding:     {Bodies: []string{"mediator-1", "mediator-2"}, Min: 2},
+			mechanism.QuorumEndorsement: {Bodies: []string{"board"}, Min: 1, Signers: 2},
+			mechanism.QuorumPenalty:     {Bodies: []string{"board"}, Min: 1, Signers: 2},
 		},
 		TimeZones: []mechanism.TimeZone{{Name: "east", Offset: "+03:00"}, {Name: "west", Offset: "-04:30"}},
-		Deadlines: map[string]string{"response": "72h", "appeal": "1h30m"},
+		Deadlines: map[string]string{"response": "72h", "appeal": "1h30m", mechanism.DeadlineReply: "72h", "team_dispatch": "48h", "finding": "336h"},
 		Clauses: []mechanism.Clause{
 			{ID: "no-shelling", Text: "No party shells the other's positions."},
 			{ID: "corridor", Text: "The northern corridor stays open."},
+		},
+		// The default rulebook's workflow, but technical_committee is
+		// entered only by mediator-1, named by id rather than by type.
+		Stages: []mechanism.Stage{
+			{ID: "received", Name: "Received"},
+			{ID: "preliminary", Name: "Preliminary assessment", By: []string{mechanism.BodyMediator}},
+			{ID: "investigation", Name: "Investigation", By: []string{mechanism.BodyMediator}, Due: "team_dispatch"},
+			{ID: "draft", Name: "Draft finding", By: []string{mechanism.BodyMediator}, Allows: []string{mechanism.KindFinding}},
+			{ID: "party_reply", Name: "Party reply", By: []string{mechanism.BodyMediator}, Requires: mechanism.KindFinding, Due: "finding", Reply: true},
+			{ID: "technical_committee", Name: "Technical committee", By: []string{"mediator-1"}, Allows: []string{mechanism.KindFinding}},
+			{ID: "board", Name: "Board", By: []string{mechanism.BodyMediator}, Requires: mechanism.KindFinding, Allows: []string{mechanism.KindEndorsement}},
+			{ID: "published", Name: "Published", By: []string{"board", mechanism.BodyMediator}, Requires: mechanism.KindEndorsement},
+		},
+		Categories: []mechanism.Clause{
+			{ID: "cross_border_fire", Text: "Cross-border fire"},
+			{ID: "incursion", Text: "Incursion by forces into the other's territory"},
+		},
+		Confidence: []string{"low", "moderate", "high"},
+		Penalties: []mechanism.Clause{
+			{ID: "censure", Text: "Public statement of the violation"},
+			{ID: "compensation", Text: "Compensation to the victims"},
 		},
 	}
 }
@@ -193,9 +217,31 @@ func (f *fixture) rotateMsg(member, newKey string, signers ...string) []byte {
 	return f.sign(f.obj(mechanism.KindKeyRotate, f.k(signers[0]).name, fields{"member": member, "key": f.k(newKey).vkey}), signers...)
 }
 
+// reportMsg is a minimal valid report by author that opens a case with no
+// accused party: the channel is the one of the author's body (party,
+// mediator or monitor), "party" when the author has none.
 func (f *fixture) reportMsg(author, summary string) []byte {
 	f.t.Helper()
-	return f.sign(f.obj(mechanism.KindReport, f.k(author).name, fields{"summary": summary, "text": "details"}), author)
+	return f.sign(f.obj(mechanism.KindReport, f.k(author).name, fields{
+		"channel":        f.channel(author),
+		"event":          fields{"time": "2025-03-01T06:00:00Z", "precision": "day"},
+		"place":          fields{"name": "Torkham", "geo_precision": 2},
+		"event_type":     "battles",
+		"sub_event_type": "armed_clash",
+		"summary":        summary,
+		"text":           "details",
+		"language":       "en",
+	}), author)
+}
+
+// channel is the report channel of the body of the key labelled label.
+func (f *fixture) channel(label string) string {
+	if m, ok := f.st.Member(f.k(label).name); ok && f.st.Rulebook != nil {
+		if b, ok := f.st.Rulebook.Body(m.Body); ok && (b.Type == mechanism.BodyMediator || b.Type == mechanism.BodyMonitor) {
+			return b.Type
+		}
+	}
+	return "party"
 }
 
 // submit opens msg against the state and applies it.
@@ -252,11 +298,58 @@ type memberSnap struct {
 	Enrolled, Revoked int64
 }
 
+type deadlineSnap struct {
+	Subject, Opened int64
+	Name, Stage     string
+	Bodies          []string
+	Due             time.Time
+	Status          string
+	Closed          int64
+}
+
+func snapDeadline(d *mechanism.Deadline) deadlineSnap {
+	return deadlineSnap{d.Subject, d.Opened, d.Name, d.Stage, slices.Clone(d.Bodies), d.Due, d.Status, d.Closed}
+}
+
+type caseSnap struct {
+	ID                         int64
+	Stage                      string
+	Entered                    int64
+	Opened                     time.Time
+	Reporter, Accused          string
+	Reports, Replies, Findings []int64
+	Finding                    int64
+	Outcome, Party             string
+	Endorsed                   int64
+	Penalties                  []int64
+	Deadlines                  []deadlineSnap
+	Updated                    int64
+}
+
+func snapCase(c *mechanism.Case) caseSnap {
+	cs := caseSnap{c.ID, c.Stage, c.Entered, c.Opened, c.Reporter, c.Accused,
+		slices.Clone(c.Reports), slices.Clone(c.Replies), slices.Clone(c.Findings),
+		c.Finding, c.Outcome, c.Party, c.Endorsed, slices.Clone(c.Penalties), nil, c.Updated}
+	for _, d := range c.Deadlines {
+		cs.Deadlines = append(cs.Deadlines, snapDeadline(d))
+	}
+	return cs
+}
+
+type commitmentSnap struct {
+	Index    int64
+	Party    string
+	Deadline deadlineSnap
+}
+
 type snapshot struct {
-	Size     int64
-	Rulebook string
-	Members  []memberSnap
-	Known    []string // labels of the keys the keyring knows
+	Size        int64
+	Time        time.Time
+	Rulebook    string
+	Members     []memberSnap
+	Known       []string // labels of the keys the keyring knows
+	Cases       []caseSnap
+	Commitments []commitmentSnap
 }
 
 // snapshot copies what the state knows, to compare it before and after a
@@ -267,7 +360,15 @@ func (f *fixture) snapshot() snapshot {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	s := snapshot{Size: f.st.Size, Rulebook: string(rb)}
+	s := snapshot{Size: f.st.Size, Time: f.st.Time, Rulebook: string(rb)}
+	for i := range f.st.Size {
+		if c, ok := f.st.Case(i); ok {
+			s.Cases = append(s.Cases, snapCase(c))
+		}
+		if party, d, ok := f.st.Commitment(i); ok {
+			s.Commitments = append(s.Commitments, commitmentSnap{i, party, snapDeadline(d)})
+		}
+	}
 	for _, m := range f.st.Members() {
 		ms := memberSnap{Name: m.Name, Body: m.Body, Label: m.Label, Roles: slices.Clone(m.Roles),
 			Active: m.Active(), Enrolled: m.Enrolled, Revoked: m.Revoked}
@@ -331,6 +432,7 @@ func TestGenesis(t *testing.T) {
 	want := []struct{ name, body, role string }{
 		{"admin-a", "party-a", mechanism.RoleAdmin},
 		{"admin-b", "party-b", mechanism.RoleAdmin},
+		{"admin-board", "board", mechanism.RoleAdmin},
 		{"admin-m1", "mediator-1", mechanism.RoleAdmin},
 		{"admin-m2", "mediator-2", mechanism.RoleAdmin},
 		{"founder-1", "", mechanism.RoleFounder},
@@ -666,7 +768,7 @@ func TestRefusals(t *testing.T) {
 		}, code: statement.CodeForbidden, want: []string{"unknown key", `"founder-3"`}},
 		{name: "amendment removes a body", msg: func(f *fixture) []byte {
 			rb := f.amended()
-			rb.Bodies = rb.Bodies[:3]
+			rb.Bodies = slices.Delete(rb.Bodies, 3, 4)
 			delete(rb.Quorums, "finding")
 			rb.Quorums["finding"] = mechanism.Quorum{Bodies: []string{"mediator-1"}, Min: 1}
 			return f.rulebookMsg(rb)
@@ -855,9 +957,9 @@ func TestRefusals(t *testing.T) {
 		{name: "report by a founder without a body", msg: func(f *fixture) []byte { return f.reportMsg("founder-1", "seen") },
 			code: statement.CodeForbidden, want: []string{`"founder-1" belongs to no body`}},
 		{name: "report without a summary", msg: func(f *fixture) []byte { return f.reportMsg("alice", "") },
-			code: statement.CodeInvalid, want: []string{"summary must be 1 to 1000 bytes"}},
-		{name: "report with a long summary", msg: func(f *fixture) []byte { return f.reportMsg("alice", strings.Repeat("s", 1001)) },
-			code: statement.CodeInvalid, want: []string{"summary must be 1 to 1000 bytes"}},
+			code: statement.CodeInvalid, want: []string{"report: summary: is required"}},
+		{name: "report with a long summary", msg: func(f *fixture) []byte { return f.reportMsg("alice", strings.Repeat("s", 501)) },
+			code: statement.CodeInvalid, want: []string{"report: summary: must be at most 500 bytes"}},
 		{name: "report with an unknown field", msg: func(f *fixture) []byte {
 			return f.sign(f.obj(mechanism.KindReport, "alice", fields{"summary": "x", "severity": "high"}), "alice")
 		}, code: statement.CodeMalformed, want: []string{"invalid report statement", "severity"}},
@@ -956,7 +1058,7 @@ func TestEnrol(t *testing.T) {
 	for _, m := range f.st.Members() {
 		names = append(names, m.Name)
 	}
-	if !slices.IsSorted(names) || len(names) != 8 {
+	if !slices.IsSorted(names) || len(names) != 9 {
 		t.Errorf("Members = %v", names)
 	}
 }
@@ -1273,7 +1375,7 @@ func TestChanged(t *testing.T) {
 	}
 	f := newFixture(t)
 	f.must(f.rulebookMsg(f.rulebook()))
-	if got, want := names(f.st.Changed()), []string{"admin-a", "admin-b", "admin-m1", "admin-m2", "founder-1", "founder-2"}; !slices.Equal(got, want) {
+	if got, want := names(f.st.Changed()), []string{"admin-a", "admin-b", "admin-board", "admin-m1", "admin-m2", "founder-1", "founder-2"}; !slices.Equal(got, want) {
 		t.Errorf("after genesis Changed = %v, want %v", got, want)
 	}
 	f.must(f.enrolMsg("admin-a", "party-a", "alice"))
@@ -1310,7 +1412,7 @@ func TestChanged(t *testing.T) {
 	}
 }
 
-// testGenesisRulebook fills the keys of the default rulebook template.
+// filledDefaultRulebook fills the keys of the default rulebook template.
 func (f *fixture) filledDefaultRulebook() *mechanism.Rulebook {
 	f.t.Helper()
 	rb, err := mechanism.ParseRulebook(mechanism.DefaultRulebook)
@@ -1319,7 +1421,7 @@ func (f *fixture) filledDefaultRulebook() *mechanism.Rulebook {
 	}
 	rb.Founders.Keys = []string{f.k("founder-1").vkey, f.k("founder-2").vkey}
 	for i := range rb.Bodies {
-		rb.Bodies[i].Administrators = []string{f.newKey("admin-"+rb.Bodies[i].ID, "admin-"+rb.Bodies[i].ID).vkey}
+		rb.Bodies[i].Administrators = []string{f.newKey("default-admin-"+rb.Bodies[i].ID, "admin-"+rb.Bodies[i].ID).vkey}
 	}
 	return rb
 }
@@ -1421,7 +1523,7 @@ func TestParseRulebook(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseRulebook: %v", err)
 	}
-	if rb.ID != mechID || len(rb.Bodies) != 4 || rb.Quorums["ceasefire"].Min != 2 || rb.Deadlines["response"] != "72h" {
+	if rb.ID != mechID || len(rb.Bodies) != 5 || rb.Quorums["ceasefire"].Min != 2 || rb.Deadlines["response"] != "72h" {
 		t.Errorf("ParseRulebook = %+v", rb)
 	}
 	if _, err := mechanism.ParseRulebook(append([]byte("\n "), append(good, "\n\n"...)...)); err != nil {

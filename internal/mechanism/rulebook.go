@@ -34,6 +34,39 @@ type Rulebook struct {
 	Deadlines map[string]string `json:"deadlines"`
 	// Clauses are the agreement's prohibited acts and commitments.
 	Clauses []Clause `json:"clauses"`
+	// Stages are the workflow a case follows, from the stage a report opens
+	// it in to the last; a case moves one stage at a time.
+	Stages []Stage `json:"stages"`
+	// Categories are the agreement's own kinds of violation, beside ACLED's
+	// event types, such as "cross_border_fire".
+	Categories []Clause `json:"categories"`
+	// Confidence is the scale a finding states its confidence on, lowest
+	// first.
+	Confidence []string `json:"confidence"`
+	// Penalties are what the board may attach to an endorsed finding.
+	Penalties []Clause `json:"penalties"`
+}
+
+// Stage is one step of the workflow.
+type Stage struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// By lists who moves a case into this stage: body ids or body types.
+	// The first stage has none: a report opens the case there.
+	By []string `json:"by,omitempty"`
+	// Requires is a statement kind the case must hold before it enters:
+	// "finding" or "endorsement".
+	Requires string `json:"requires,omitempty"`
+	// Allows lists the decisions that may be filed while a case is in this
+	// stage: "finding", "endorsement".
+	Allows []string `json:"allows,omitempty"`
+	// Due names a deadline by which a case should reach this stage, counted
+	// from the case's opening.
+	Due string `json:"due,omitempty"`
+	// Reply gives the accused party a new right of reply on entry, due after
+	// the "reply" deadline; the case cannot leave the stage until that party
+	// has replied or the deadline has passed.
+	Reply bool `json:"reply,omitempty"`
 }
 
 // Group is a set of keys with a threshold.
@@ -66,11 +99,24 @@ type Body struct {
 	Administrators []string `json:"administrators"`
 }
 
-// Quorum says which bodies must sign a decision, and how many of them.
+// Quorum says who must sign a decision: members of at least Min of the
+// listed bodies, and at least Signers distinct members in all (Min when
+// zero).
 type Quorum struct {
-	Bodies []string `json:"bodies"`
-	Min    int      `json:"min"`
+	Bodies  []string `json:"bodies"`
+	Min     int      `json:"min"`
+	Signers int      `json:"signers,omitempty"`
 }
+
+// Quorum names.
+const (
+	QuorumFinding     = "finding"
+	QuorumEndorsement = "endorsement"
+	QuorumPenalty     = "penalty"
+)
+
+// DeadlineReply is the deadline of a party's right of reply.
+const DeadlineReply = "reply"
 
 // TimeZone is a named fixed offset from UTC, such as "+05:00".
 type TimeZone struct {
@@ -210,6 +256,14 @@ func (r *Rulebook) check() error {
 		if q.Min < 1 || q.Min > len(q.Bodies) {
 			return statement.Invalid("rulebook: quorum %q: min must be between 1 and %d", name, len(q.Bodies))
 		}
+		if q.Signers < 0 || q.Signers > 64 {
+			return statement.Invalid("rulebook: quorum %q: signers must be between 0 and 64", name)
+		}
+	}
+	for _, name := range []string{QuorumFinding, QuorumEndorsement, QuorumPenalty} {
+		if _, ok := r.Quorums[name]; !ok {
+			return statement.Invalid("rulebook: quorum %q is missing", name)
+		}
 	}
 	for name, d := range r.Deadlines {
 		if dur, err := time.ParseDuration(d); err != nil || dur <= 0 {
@@ -223,5 +277,104 @@ func (r *Rulebook) check() error {
 		}
 		clauses[c.ID] = true
 	}
+	if err := checkList("categories", r.Categories); err != nil {
+		return err
+	}
+	if err := checkList("penalties", r.Penalties); err != nil {
+		return err
+	}
+	if len(r.Confidence) == 0 {
+		return statement.Invalid("rulebook: confidence needs at least one level")
+	}
+	for i, c := range r.Confidence {
+		if !statement.ValidID(c) || slices.Contains(r.Confidence[:i], c) {
+			return statement.Invalid("rulebook: confidence level %q must be a unique identifier", c)
+		}
+	}
+	return r.checkStages(ids)
+}
+
+// checkList checks a list of identified texts.
+func checkList(what string, l []Clause) error {
+	seen := map[string]bool{}
+	for _, c := range l {
+		if !statement.ValidID(c.ID) || seen[c.ID] || c.Text == "" || len(c.Text) > 1000 {
+			return statement.Invalid("rulebook: %s: %q must have a unique identifier and a text of at most 1000 bytes", what, c.ID)
+		}
+		seen[c.ID] = true
+	}
 	return nil
+}
+
+func (r *Rulebook) checkStages(bodies map[string]bool) error {
+	if len(r.Stages) < 2 {
+		return statement.Invalid("rulebook: stages: at least two are needed")
+	}
+	seen := map[string]bool{}
+	var allows []string
+	for i, st := range r.Stages {
+		if !statement.ValidID(st.ID) || seen[st.ID] || st.Name == "" {
+			return statement.Invalid("rulebook: stage %q must have a unique identifier and a name", st.ID)
+		}
+		seen[st.ID] = true
+		if i == 0 && (len(st.By) > 0 || st.Requires != "" || st.Due != "" || st.Reply) {
+			return statement.Invalid("rulebook: stage %q: the first stage is where reports open cases; it takes no by, requires, due or reply", st.ID)
+		}
+		if i > 0 && len(st.By) == 0 {
+			return statement.Invalid("rulebook: stage %q: by must name who moves a case into it", st.ID)
+		}
+		for _, b := range st.By {
+			if !bodies[b] && !slices.Contains(bodyTypes, b) {
+				return statement.Invalid("rulebook: stage %q: %q is neither a body id nor a body type", st.ID, b)
+			}
+		}
+		if st.Requires != "" && st.Requires != KindFinding && st.Requires != KindEndorsement {
+			return statement.Invalid("rulebook: stage %q: requires must be %q or %q", st.ID, KindFinding, KindEndorsement)
+		}
+		if st.Requires != "" && !slices.Contains(allows, st.Requires) {
+			return statement.Invalid("rulebook: stage %q requires %s, but no earlier stage allows it", st.ID, st.Requires)
+		}
+		for _, a := range st.Allows {
+			if a != KindFinding && a != KindEndorsement {
+				return statement.Invalid("rulebook: stage %q: allows may list only %q and %q", st.ID, KindFinding, KindEndorsement)
+			}
+			allows = append(allows, a)
+		}
+		if _, ok := r.Deadlines[st.Due]; st.Due != "" && !ok {
+			return statement.Invalid("rulebook: stage %q: due names deadline %q, which is not in deadlines", st.ID, st.Due)
+		}
+		if _, ok := r.Deadlines[DeadlineReply]; st.Reply && !ok {
+			return statement.Invalid("rulebook: stage %q gives a right of reply, but deadlines has no %q", st.ID, DeadlineReply)
+		}
+	}
+	return nil
+}
+
+// Stage returns the position of the stage id in the workflow, or -1.
+func (r *Rulebook) Stage(id string) int {
+	for i := range r.Stages {
+		if r.Stages[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Deadline returns the duration of the named deadline.
+func (r *Rulebook) Deadline(name string) (time.Duration, bool) {
+	d, ok := r.Deadlines[name]
+	if !ok {
+		return 0, false
+	}
+	dur, err := time.ParseDuration(d)
+	return dur, err == nil
+}
+
+// matches reports whether body b is named in list, by id or by type.
+func matches(list []string, b *Body) bool {
+	return slices.Contains(list, b.ID) || slices.Contains(list, b.Type)
+}
+
+func hasID(l []Clause, id string) bool {
+	return slices.ContainsFunc(l, func(c Clause) bool { return c.ID == id })
 }

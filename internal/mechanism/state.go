@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -23,6 +24,11 @@ const (
 	KindKeyRotate    = "key.rotate"
 	KindReport       = "report"
 )
+
+// MaxSkew is how far ahead of the sequencer's clock a statement's time may
+// be. The log's time is the latest statement time so far, so this bounds
+// how far anyone can move it, and with it every deadline.
+const MaxSkew = 5 * time.Minute
 
 // Roles a key holds by virtue of the rulebook, beside those given at
 // enrolment.
@@ -70,11 +76,25 @@ type State struct {
 	// Size is the number of statements applied.
 	Size     int64
 	Rulebook *Rulebook
+	// Time is the log's time: the latest time any applied statement
+	// claims. Deadlines are measured against it, so the state is the same
+	// whenever and wherever the log is replayed.
+	Time time.Time
 
-	members map[string]*Member
-	keys    map[string][]*Key // by name, every key ever, oldest first
-	ring    *Keyring          // snapshot of keys; rebuilt when keys change
-	changed []*Member         // members the last Apply changed
+	members     map[string]*Member
+	keys        map[string][]*Key // by name, every key ever, oldest first
+	ring        *Keyring          // snapshot of keys; rebuilt when keys change
+	cases       map[int64]*Case
+	commitments map[int64]*commitment
+	actions     map[int64]string // party actions: index -> party
+	open        deadlines        // open deadlines, soonest first
+
+	// What the last Apply changed, for the views.
+	changed          []*Member
+	changedCases     []*Case
+	changedDeadlines []*Deadline
+	subjects         []int64
+	payload          any
 }
 
 // Changed returns the members that the last Apply changed (none if it
@@ -203,12 +223,17 @@ func (w withKey) Verifier(name string, hash uint32) (note.Verifier, error) {
 // state's keys (or a snapshot of them), as the statement at index s.Size.
 // On a refusal it returns a *statement.Error and leaves s unchanged.
 func (s *State) Apply(st *statement.Statement) error {
-	s.changed = s.changed[:0]
+	s.changed, s.changedCases, s.changedDeadlines, s.subjects, s.payload = s.changed[:0], s.changedCases[:0], s.changedDeadlines[:0], s.subjects[:0], nil
 	if s.Size == 0 {
 		if st.Kind != KindRulebook {
 			return statement.Invalid("the first statement of a log must be a rulebook, not %q", st.Kind)
 		}
-		return s.genesis(st)
+		if err := s.genesis(st); err != nil {
+			return err
+		}
+		s.Time = st.Time
+		s.cases, s.commitments, s.actions = map[int64]*Case{}, map[int64]*commitment{}, map[int64]string{}
+		return nil
 	}
 	if st.Mechanism != s.Rulebook.ID {
 		return statement.Invalid("statement is for mechanism %q; this is %q", st.Mechanism, s.Rulebook.ID)
@@ -236,6 +261,10 @@ func (s *State) Apply(st *statement.Statement) error {
 	if a, ok := s.members[st.Author]; !ok || !a.Active() || !st.SignedBy(a.Name, a.Key.Hash) {
 		return statement.Forbidden("the statement is not signed by the current key of an active member named %q", st.Author)
 	}
+	now := s.Time
+	if st.Time.After(now) {
+		now = st.Time
+	}
 	var err error
 	switch st.Kind {
 	case KindRulebook:
@@ -247,13 +276,36 @@ func (s *State) Apply(st *statement.Statement) error {
 	case KindKeyRotate:
 		err = s.rotate(st)
 	case KindReport:
-		err = s.report(st)
+		err = s.report(st, now)
+	case KindReply:
+		err = s.reply(st, now)
+	case KindCaseAdvance:
+		err = s.advance(st, now)
+	case KindFinding:
+		err = s.finding(st)
+	case KindEndorsement:
+		err = s.endorse(st)
+	case KindPenalty:
+		err = s.penalty(st)
+	case KindCommitment:
+		err = s.commit(st, now)
+	case KindAction:
+		err = s.act(st, now)
+	case KindCrossingStatus:
+		err = s.crossing(st)
+	case KindMeeting:
+		err = s.meeting(st)
+	case KindPublication:
+		err = s.publication(st)
 	default:
 		err = statement.Invalid("unknown statement kind %q", st.Kind)
 	}
 	if err != nil {
+		s.changed, s.changedCases, s.changedDeadlines, s.subjects, s.payload = s.changed[:0], s.changedCases[:0], s.changedDeadlines[:0], s.subjects[:0], nil
 		return err
 	}
+	s.Time = now
+	s.sweep(now)
 	s.Size++
 	return nil
 }

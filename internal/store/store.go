@@ -20,7 +20,6 @@ import (
 	_ "modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
-	"github.com/sulh-project/sulh/internal/statement"
 )
 
 //go:embed migrations
@@ -32,7 +31,8 @@ var ErrNotFound = errors.New("not found")
 // DB is a mechanism's database. Writes go through one connection, which
 // makes the sequencer the only writer; reads use a pool of their own.
 type DB struct {
-	w, r *sql.DB
+	w, r   *sql.DB
+	writes map[string]*sql.Stmt // prepared on the writer connection
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at file and
@@ -44,6 +44,9 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	// FULL: a committed transaction survives power loss, so an
 	// acknowledged statement is durable.
 	q.Add("_pragma", "synchronous(FULL)")
+	// 64 MiB of page cache, so that a batch's dirty pages of the views'
+	// many indexes are not spilled to the WAL before its commit.
+	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_txlock", "immediate")
 	w, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
 	if err != nil {
@@ -63,7 +66,14 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 		return nil, fmt.Errorf("couldn't open database %s: %w", file, err)
 	}
 	r.SetMaxOpenConns(8)
-	return &DB{w: w, r: r}, nil
+	db := &DB{w: w, r: r, writes: map[string]*sql.Stmt{}}
+	for name, q := range writes {
+		if db.writes[name], err = w.PrepareContext(ctx, q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("couldn't prepare %s: %w", name, err)
+		}
+	}
+	return db, nil
 }
 
 // migrate applies the dialect's migrations that the database lacks.
@@ -107,6 +117,9 @@ func migrate(ctx context.Context, db *sql.DB, dialect string) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	for _, s := range db.writes {
+		s.Close()
+	}
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -169,10 +182,19 @@ func (db *DB) Entries(ctx context.Context, from, to int64, fn func(idx int64, da
 	return nil
 }
 
-// LeafIndex returns the index of the entry with the given leaf hash.
+// LeafIndex returns the index of the entry with the given leaf hash, among
+// those committed and those appended in this transaction.
 func (t *Tx) LeafIndex(h tlog.Hash) (int64, error) {
+	if idx, ok := t.leaves[h]; ok {
+		return idx, nil
+	}
 	var idx int64
-	err := t.leaf.QueryRowContext(t.ctx, h[:]).Scan(&idx)
+	s, ok := t.stmts["leaf"]
+	if !ok {
+		s = t.tx.StmtContext(t.ctx, t.db.writes["leaf"])
+		t.stmts["leaf"] = s
+	}
+	err := s.QueryRowContext(t.ctx, h[:]).Scan(&idx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -265,9 +287,22 @@ func (db *DB) HashReader(ctx context.Context) tlog.HashReader {
 
 // Tx is a write transaction.
 type Tx struct {
-	tx                                *sql.Tx
-	ctx                               context.Context
-	entry, hash, leaf, member, report *sql.Stmt
+	db    *DB
+	tx    *sql.Tx
+	ctx   context.Context
+	stmts map[string]*sql.Stmt
+
+	// What Project and AppendEntry queue for flush.
+	rows          map[string][]any
+	newCases      []pendingCase
+	cases         map[int64]*mechanism.Case
+	caseOrder     []int64
+	deadlines     map[deadlineKey]*mechanism.Deadline
+	deadlineOrder []*mechanism.Deadline
+	members       map[string]*mechanism.Member
+	memberOrder   []*mechanism.Member
+	endorse       [][2]int64
+	leaves        map[tlog.Hash]int64
 }
 
 // Begin starts a write transaction. Only one can be open at a time.
@@ -276,46 +311,37 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("couldn't begin transaction: %w", err)
 	}
-	t := &Tx{tx: tx, ctx: ctx}
-	for _, p := range []struct {
-		s **sql.Stmt
-		q string
-	}{
-		{&t.entry, "INSERT INTO log_entries (idx, leaf_hash, data, logged_at) VALUES (?, ?, ?, ?)"},
-		{&t.hash, "INSERT INTO log_hashes (id, hash) VALUES (?, ?)"},
-		{&t.leaf, "SELECT idx FROM log_entries WHERE leaf_hash = ?"},
-		{&t.member, `INSERT INTO members (name, body, roles, label, key, active, enrolled, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
-			key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`},
-		{&t.report, "INSERT INTO reports (idx, author, body, at, summary) VALUES (?, ?, ?, ?, ?)"},
-	} {
-		if *p.s, err = tx.PrepareContext(ctx, p.q); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("couldn't prepare statement: %w", err)
-		}
-	}
-	return t, nil
+	return &Tx{db: db, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}, rows: map[string][]any{},
+		cases: map[int64]*mechanism.Case{}, deadlines: map[deadlineKey]*mechanism.Deadline{}, members: map[string]*mechanism.Member{}, leaves: map[tlog.Hash]int64{}}, nil
 }
 
 // Commit commits the transaction; once it returns nil, what it wrote is durable.
-func (t *Tx) Commit() error { return t.tx.Commit() }
+func (t *Tx) Commit() error {
+	if err := t.flush(); err != nil {
+		t.tx.Rollback()
+		return err
+	}
+	return t.tx.Commit()
+}
 
 // Rollback abandons the transaction.
 func (t *Tx) Rollback() error { return t.tx.Rollback() }
 
-// AppendEntry stores the entry at index idx with its leaf hash.
+// AppendEntry stores the entry at index idx with its leaf hash, at Commit.
+// The same leaf twice is refused: here within the transaction, by the
+// database at Commit otherwise.
 func (t *Tx) AppendEntry(idx int64, leaf tlog.Hash, data []byte, at time.Time) error {
-	if _, err := t.entry.ExecContext(t.ctx, idx, leaf[:], data, at.UTC().Format(time.RFC3339Nano)); err != nil {
-		return fmt.Errorf("couldn't store entry %d: %w", idx, err)
+	if prev, ok := t.leaves[leaf]; ok {
+		return fmt.Errorf("couldn't store entry %d: it is entry %d again", idx, prev)
 	}
+	t.leaves[leaf] = idx
+	t.add("entry", idx, leaf[:], data, at.UTC().Format(time.RFC3339Nano))
 	return nil
 }
 
 // PutHash stores the tree hash with stored-hash index id.
 func (t *Tx) PutHash(id int64, h tlog.Hash) error {
-	if _, err := t.hash.ExecContext(t.ctx, id, h[:]); err != nil {
-		return fmt.Errorf("couldn't store hash %d: %w", id, err)
-	}
+	t.add("hash", id, h[:])
 	return nil
 }
 
@@ -327,45 +353,4 @@ func (t *Tx) SetCheckpoint(size int64, signed []byte) error {
 		return fmt.Errorf("couldn't store checkpoint: %w", err)
 	}
 	return nil
-}
-
-// Project updates the views for statement st, which s has just applied at
-// index idx.
-func (t *Tx) Project(s *mechanism.State, st *statement.Statement, idx int64) error {
-	var err error
-	for _, m := range s.Changed() {
-		if err = t.putMember(m); err != nil {
-			return fmt.Errorf("couldn't update views for entry %d: %w", idx, err)
-		}
-	}
-	switch st.Kind {
-	case mechanism.KindReport:
-		var r struct {
-			statement.Fields
-			Summary string `json:"summary"`
-			Text    string `json:"text"`
-		}
-		if err = st.Decode(&r); err != nil {
-			break
-		}
-		m, _ := s.Member(st.Author)
-		_, err = t.report.ExecContext(t.ctx, idx, st.Author, m.Body, st.At, r.Summary)
-	}
-	if err != nil {
-		return fmt.Errorf("couldn't update views for entry %d: %w", idx, err)
-	}
-	return nil
-}
-
-func (t *Tx) putMember(m *mechanism.Member) error {
-	active := 0
-	if m.Active() {
-		active = 1
-	}
-	var revoked any
-	if m.Revoked >= 0 {
-		revoked = m.Revoked
-	}
-	_, err := t.member.ExecContext(t.ctx, m.Name, m.Body, strings.Join(m.Roles, ","), m.Label, m.Key.VKey, active, m.Enrolled, revoked)
-	return err
 }

@@ -42,7 +42,7 @@ func TestSQLiteLogTables(t *testing.T) {
 	if idx, err := tx.LeafIndex(tlog.RecordHash([]byte("b"))); err != nil || idx != 1 {
 		t.Fatalf("LeafIndex: %d %v", idx, err)
 	}
-	// The same leaf twice is refused by the database itself.
+	// The same leaf twice is refused.
 	if err := tx.AppendEntry(3, tlog.RecordHash([]byte("a")), []byte("a"), time.Now()); err == nil {
 		t.Fatal("a second entry with the same leaf hash was stored")
 	}
@@ -83,5 +83,23 @@ func TestSQLiteLogTables(t *testing.T) {
 	}
 	if _, err := db.Entry(ctx, 9); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing entry: %v", err)
+	}
+	// A leaf already committed is refused by the database at Commit, and
+	// nothing of the transaction is kept.
+	tx, err = db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.AppendEntry(3, tlog.RecordHash([]byte("d")), []byte("d"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.AppendEntry(4, tlog.RecordHash([]byte("a")), []byte("a"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+		t.Fatalf("Commit of a leaf already committed: %v", err)
+	}
+	if _, err := db.Entry(ctx, 3); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("entry 3 of the failed transaction: %v", err)
 	}
 }

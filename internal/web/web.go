@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +28,7 @@ type Server struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	mux      *http.ServeMux
+	patterns []string
 }
 
 // New returns a server for l. Metrics registered in reg, and the server's
@@ -51,8 +53,15 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/statements", s.submit)
 	s.handle("GET /api/v1/statements/{index}", s.statement)
 	s.handle("GET /api/v1/proofs/consistency", s.consistency)
+	for _, name := range sortedKeys(lists) {
+		s.handle("GET /api/v1/"+name, s.listHandler(lists[name]))
+	}
+	s.handle("GET /api/v1/cases/{id}", s.caseDetail)
+	s.handle("GET /api/v1/crossings/{id}", s.crossingDetail)
+	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	s.patterns = append(s.patterns, "GET /metrics")
 }
 
 // ServeHTTP implements http.Handler.
@@ -141,8 +150,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Routes returns the pattern of every route, in the order registered.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
+
 func (s *Server) handle(pattern string, h handlerFunc) {
 	route := pattern
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		if err := h(sw, r); err != nil {

@@ -40,7 +40,7 @@ func newServer(t *testing.T) (*demo.Mechanism, *httptest.Server) {
 
 func signReport(t *testing.T, m *demo.Mechanism, author string, i int) []byte {
 	t.Helper()
-	msg, err := m.Sign(mechanism.KindReport, author, demo.Start.Add(time.Duration(i)*time.Minute), map[string]any{"summary": fmt.Sprintf("report %d", i)})
+	msg, err := m.Sign(mechanism.KindReport, author, demo.Start.Add(time.Duration(i)*time.Minute), demo.SampleReport(fmt.Sprintf("report %d", i), accusedBy(author), demo.Start))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestSubmitStatuses(t *testing.T) {
 		says   string
 	}{
 		{"accepted", good, 201, "", ""},
-		{"duplicate", good, 409, "duplicate", "already in the log at index 8"},
+		{"duplicate", good, 409, "duplicate", "already in the log at index 10"},
 		{"garbage", []byte("hello"), 400, "malformed", "not a signed note"},
 		{"empty", nil, 400, "malformed", "empty"},
 		{"too large", bytes.Repeat([]byte("a"), statement.MaxSize+1), 413, "too_large", "65535"},
@@ -225,4 +225,12 @@ func TestIndexEscapes(t *testing.T) {
 	if !strings.Contains(string(body), "&lt;script&gt;evil") {
 		t.Fatalf("index page does not show the author: %s", body)
 	}
+}
+
+// accusedBy returns the party that author, a demo member, accuses.
+func accusedBy(author string) string {
+	if strings.HasPrefix(author, "afghanistan") {
+		return "pakistan"
+	}
+	return "afghanistan"
 }

@@ -1,0 +1,787 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+)
+
+// Story is what Scenario filed: the log indexes of the cases it leaves in
+// telling states, and the periodic summary whose hash it published.
+type Story struct {
+	// Statements is the number of statements Scenario filed.
+	Statements int
+	// Cases are the ids of every case it opened, in order.
+	Cases []int64
+	// Published is the case taken through every stage to "published", with
+	// an endorsed finding and a penalty.
+	Published int64
+	// Pending is a case left in investigation.
+	Pending int64
+	// Unanswered is a case whose accused party never replies: its reply
+	// deadline is missed in log time.
+	Unanswered int64
+	// Publication is the index of the publication statement; Summary is the
+	// text whose SHA-256 it records.
+	Publication int64
+	Summary     string
+	// End is the time of the last statement filed: the log's time after the
+	// scenario.
+	End time.Time
+}
+
+// Demo members who sign the scenario's statements; Members enrols them.
+const (
+	liaisonPK      = "pakistan-liaison-1"
+	liaisonAF      = "afghanistan-liaison-1"
+	investigatorQA = "qatar-investigator-1"
+	investigatorTR = "turkiye-investigator-1"
+	fieldMonitor   = "monitors-field-1"
+	boardQA        = "board-qatar-1"
+	boardTR        = "board-turkiye-1"
+)
+
+// scenarioStart is how long after Start the scenario's first statement
+// may be: after Members has run.
+const scenarioStart = 2 * time.Hour
+
+// Scenario files, through Submit, a scenario built from the public record of
+// the Pakistan–Afghanistan truce of October–November 2025: the rounds of
+// talks, the crossings' closures, both parties' reports and replies with
+// their own figures and labels, one case taken through every stage, one left
+// in investigation, one never answered, a commitment, an action and its
+// check, and a publication. Findings, penalties and the board's acts are
+// illustrative, and every text says so. Members must have run.
+func (m *Mechanism) Scenario(ctx context.Context) (*Story, error) {
+	for _, name := range []string{liaisonPK, liaisonAF, investigatorQA, investigatorTR, fieldMonitor, boardQA, boardTR} {
+		if _, ok := m.Keys.Signers[name]; !ok {
+			return nil, fmt.Errorf("couldn't run the scenario: there is no key for %s; run Members first", name)
+		}
+	}
+	rb := m.Log.Rulebook()
+	if rb == nil {
+		return nil, fmt.Errorf("couldn't run the scenario: the log is empty")
+	}
+	s := &scenario{m: m, ctx: ctx, last: Start.Add(scenarioStart), story: &Story{Published: -1, Pending: -1, Unanswered: -1, Publication: -1}}
+	s.talksAndCrossings()
+	s.beforeTheCeasefire()
+	a := s.infiltration()
+	s.istanbul(a)
+	b := s.spinBoldak(rb.Version, a)
+	p := s.lateNovember()
+	s.publish()
+	if s.err != nil {
+		return nil, fmt.Errorf("couldn't run the scenario: %w", s.err)
+	}
+	s.story.Published, s.story.Pending, s.story.Unanswered = b, a, p
+	s.story.Statements = s.n
+	s.story.End = s.last
+	return s.story, nil
+}
+
+// scenario files statements in order of time and keeps the first error, so
+// that the scenario reads as a script.
+type scenario struct {
+	m     *Mechanism
+	ctx   context.Context
+	last  time.Time // the time of the latest statement, or the earliest allowed
+	n     int
+	err   error
+	story *Story
+	// digest lists what was filed, for the periodic summary.
+	digest []string
+}
+
+// file signs and submits a statement of kind by author at time at, with the
+// fields of v (one of mechanism's payload structs), and returns its index.
+func (s *scenario) file(kind, author string, at time.Time, v any, cosigners ...string) int64 {
+	if s.err != nil {
+		return -1
+	}
+	if at.Before(s.last) {
+		s.err = fmt.Errorf("a %s by %s at %s is earlier than the statement before it (%s)", kind, author, at.Format(time.RFC3339), s.last.Format(time.RFC3339))
+		return -1
+	}
+	fields, err := fieldsOf(v)
+	if err != nil {
+		s.err = fmt.Errorf("couldn't encode a %s: %w", kind, err)
+		return -1
+	}
+	r, err := s.m.Submit(s.ctx, kind, author, at, fields, cosigners...)
+	if err != nil {
+		s.err = err
+		return -1
+	}
+	s.last = at
+	s.n++
+	return r.Index
+}
+
+// report files a report and, when it opens a case, records the case.
+func (s *scenario) report(author string, at time.Time, r *mechanism.Report) int64 {
+	r.Language = "en"
+	idx := s.file(mechanism.KindReport, author, at, r)
+	if idx >= 0 && r.Case == nil {
+		s.story.Cases = append(s.story.Cases, idx)
+		s.note("Case %d opened %s by %s (accusing %s): %s", idx, day(at), bodyOf(author), r.Accused, r.Summary)
+	}
+	return idx
+}
+
+func (s *scenario) reply(author string, at time.Time, r *mechanism.Reply) int64 {
+	r.Language = "en"
+	idx := s.file(mechanism.KindReply, author, at, r)
+	if idx >= 0 {
+		s.note("Case %d: reply by %s on %s (%s).", r.Case, bodyOf(author), day(at), r.Position)
+	}
+	return idx
+}
+
+// advance moves case c to stage to.
+func (s *scenario) advance(author string, at time.Time, c int64, to, note string) int64 {
+	idx := s.file(mechanism.KindCaseAdvance, author, at, &mechanism.CaseAdvance{Case: c, To: to, Note: note})
+	if idx >= 0 {
+		s.note("Case %d moved to %q on %s.", c, to, day(at))
+	}
+	return idx
+}
+
+func (s *scenario) meeting(author string, at time.Time, m *mechanism.Meeting) int64 {
+	idx := s.file(mechanism.KindMeeting, author, at, m)
+	if idx >= 0 {
+		s.note("Round %d of talks, %s, %s to %s (agenda: cases %v), recorded by %s.", m.Round, m.Place, m.Start[:10], m.End[:10], m.Agenda, bodyOf(author))
+	}
+	return idx
+}
+
+func (s *scenario) crossing(author string, at time.Time, c *mechanism.CrossingStatus) int64 {
+	idx := s.file(mechanism.KindCrossingStatus, author, at, c)
+	if idx >= 0 {
+		allowed := ""
+		if len(c.Allowed) > 0 {
+			allowed = " (" + strings.Join(c.Allowed, ", ") + ")"
+		}
+		s.note("Crossing %s: %s%s since %s, per %s.", c.Name, c.Status, allowed, c.Since[:10], bodyOf(author))
+	}
+	return idx
+}
+
+func (s *scenario) note(format string, args ...any) {
+	s.digest = append(s.digest, fmt.Sprintf(format, args...))
+}
+
+// fieldsOf turns a payload struct into the fields Submit takes, without the
+// common fields that Sign sets.
+func fieldsOf(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var fields map[string]any
+	if err := d.Decode(&fields); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"mechanism", "kind", "author", "at", "refs"} {
+		delete(fields, k)
+	}
+	return fields, nil
+}
+
+// bodyOf returns the body of a demo member, from its name.
+func bodyOf(member string) string {
+	body, _, _ := strings.Cut(member, "-")
+	return body
+}
+
+func day(t time.Time) string { return t.Format("2 January") }
+
+// on returns a time in 2025, in UTC.
+func on(month time.Month, d, hour, min int) time.Time {
+	return time.Date(2025, month, d, hour, min, 0, 0, time.UTC)
+}
+
+func ts(t time.Time) string { return t.Format(time.RFC3339) }
+
+func fig(low, best, high int64) *mechanism.Figure {
+	return &mechanism.Figure{Low: low, Best: best, High: high}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// place is a place with coordinates; noCoords one whose coordinates the
+// public record does not confirm.
+func place(name string, lat, lon float64, precision int, admin ...mechanism.AdminUnit) mechanism.Place {
+	return mechanism.Place{Name: name, Lat: &lat, Lon: &lon, GeoPrecision: precision, Admin: admin}
+}
+
+func noCoords(name string, precision int, admin ...mechanism.AdminUnit) mechanism.Place {
+	return mechanism.Place{Name: name, GeoPrecision: precision, Admin: admin}
+}
+
+func pk(admin ...string) mechanism.AdminUnit { return unit("PK", admin) }
+func af(admin ...string) mechanism.AdminUnit { return unit("AF", admin) }
+
+func unit(country string, admin []string) mechanism.AdminUnit {
+	u := mechanism.AdminUnit{Country: country}
+	for i, a := range admin {
+		switch i {
+		case 0:
+			u.Admin1 = a
+		case 1:
+			u.Admin2 = a
+		case 2:
+			u.Admin3 = a
+		}
+	}
+	return u
+}
+
+// demoText prefixes a text with the note that it is a demo built from public
+// reporting by the outlets named.
+func demoText(sources, text string) string {
+	return "DEMO, built from public reporting (" + sources + "); not a statement filed by anyone named. " + text
+}
+
+// The scenario's actors, by canonical id; each report keeps its author's
+// own label.
+const (
+	actorTTP       = "ttp"        // Tehrik-i-Taliban Pakistan
+	actorHGB       = "hgb"        // the Hafiz Gul Bahadur group
+	actorAfghan    = "afg-forces" // the forces of the Kabul authorities
+	actorPakistani = "pak-forces" // Pakistan's military and security forces
+)
+
+// The scenario's border crossings.
+const (
+	crossingTorkham = "torkham"
+	crossingChaman  = "chaman"
+	crossingGhulam  = "ghulam-khan"
+	crossingAngoor  = "angoor-adda"
+	crossingKharla  = "kharlachi"
+)
+
+var bothParties = []string{"pakistan", "afghanistan", "qatar", "turkiye"}
+
+// talksAndCrossings files the Doha round, the crossings' state on the day of
+// the ceasefire, and Afghanistan's undertaking.
+func (s *scenario) talksAndCrossings() {
+	s.meeting(investigatorQA, on(10, 19, 14, 0), &mechanism.Meeting{
+		Round: 1, Place: "Doha, Qatar",
+		Start: "2025-10-18T00:00:00Z", End: "2025-10-19T12:00:00Z",
+		Bodies: bothParties,
+		Outcome: demoText("Qatar's foreign ministry via Hindustan Times and Caliber.az; Ariana News; KDP News; Arab News; Dunya News",
+			"Talks of more than 13 hours on 18–19 October 2025, mediated by Qatar and Türkiye; Pakistan's delegation led by Defence Minister Khawaja Muhammad Asif, "+
+				"Afghanistan's by acting Defence Minister Mullah Mohammad Yaqoob. Qatar's foreign ministry announced an \"immediate ceasefire and the establishment of "+
+				"mechanisms to consolidate lasting peace and stability\", with follow-up meetings \"to ensure sustainability of the ceasefire and verify its "+
+				"implementation in a reliable and sustainable manner\". Asif: \"The terrorist attacks from Afghanistan on Pakistan's soil will cease immediately. "+
+				"Both neighbouring countries will respect each other's territory.\" Spokesman Zabihullah Mujahid: no hostile actions by either side, no support for "+
+				"\"groups carrying out attacks on the government of Pakistan\", a mechanism mediated by Qatar and Türkiye to assess claims. Next round: Istanbul, "+
+				"25 October. The hours of the talks were not reported: start is the first day at 00:00 UTC, end the time of the genesis."),
+	})
+	closed := []struct {
+		author, id, name, since, text string
+	}{
+		{liaisonPK, crossingTorkham, "Torkham", "2025-10-12T00:00:00Z", demoText("Dawn; The News; Pakinomist",
+			"Closed to all movement after the exchange of fire on the night of 11/12 October. Sources differ on the day: 11 October (Khyber deputy commissioner, "+
+				"via Dawn), \"since October 12\" (The News), \"since October 13\" (Dawn, 27 October). On 20 October Geo's sources said it was \"likely to reopen "+
+				"within 24 to 36 hours\"; it did not.")},
+		{liaisonPK, crossingChaman, "Chaman – Spin Boldak (Friendship Gate)", "2025-10-11T00:00:00Z", demoText("Burak Baloch; Dawn; Express Tribune",
+			"Bab-e-Dosti closed to all movement on Saturday 11 October. On 13 October the gate opened for about 2.5 hours, from about 15:00 PKT, for Afghan "+
+				"refugees only (about 200 families, said Chaman's deputy commissioner Habibullah Bangulzai), then closed again. On 15 October the ISPR said the "+
+				"Afghan side \"destroyed the Pak-Afghan Friendship Gate\".")},
+		{liaisonPK, crossingGhulam, "Ghulam Khan", "2025-10-12T00:00:00Z", demoText("Pakinomist; Gulf News",
+			"One of the four major trade crossings \"closed indefinitely\" after the late-night exchange of fire on 11 October.")},
+		{fieldMonitor, crossingAngoor, "Angoor Adda", "2025-10-12T00:00:00Z", demoText("Dawn",
+			"\"Closed for the eighth consecutive day\" as of 19 October; trade halted, with losses reported in Wana's Rustam Bazaar. No reopening found in the public record.")},
+		{fieldMonitor, crossingKharla, "Kharlachi", "2025-10-12T00:00:00Z", demoText("Pakinomist; Nukta",
+			"Trade crossing in Kurram, reopened in May 2025 after a closure since October 2024; closed again after 11 October 2025. No reopening found in the public record.")},
+	}
+	for i, c := range closed {
+		s.crossing(c.author, on(10, 19, 14, 10+5*i), &mechanism.CrossingStatus{Crossing: c.id, Name: c.name, Status: mechanism.CrossingClosed, Since: c.since, Text: c.text})
+	}
+	commitment := s.file(mechanism.KindCommitment, liaisonAF, on(10, 19, 15, 0), &mechanism.Commitment{
+		Group:    mechanism.Actor{ID: actorTTP, Label: "groups carrying out attacks on the government of Pakistan"},
+		Place:    ptr(noCoords("Territory of Afghanistan", 3, af())),
+		Deadline: "2026-01-19T12:00:00Z",
+		Clauses:  []string{"c4"},
+		Text: demoText("Ariana News; Kursiv; Atlas Press",
+			"Undertaking as the Islamic Emirate's spokesman Zabihullah Mujahid described the Doha agreement: no support for \"groups carrying out attacks on the "+
+				"government of Pakistan\", and no attacks on each other's forces, civilians or infrastructure. Kabul's stated position is that Afghan soil \"will not "+
+				"be used against anyone\". The deadline (three months) is illustrative: no deadline was published."),
+	})
+	if commitment >= 0 {
+		s.note("Commitment %d by afghanistan on 19 October: no support for groups attacking Pakistan (illustrative deadline 19 January 2026).", commitment)
+	}
+}
+
+// beforeTheCeasefire files, for the record, each side's account of three
+// clashes of 11–17 October, with their diverging figures and the other
+// side's reply. They predate the Doha ceasefire, so no clause is cited.
+func (s *scenario) beforeTheCeasefire() {
+	posts := s.report(liaisonPK, on(10, 19, 16, 0), &mechanism.Report{
+		Channel: "party", Accused: "afghanistan",
+		Event: mechanism.EventTime{Time: "2025-10-11T18:00:00Z", Precision: "day"},
+		Place: place("Angoor Adda and other sectors of the frontier", 32.51556, 69.28250, 2,
+			pk("Khyber Pakhtunkhwa", "Lower South Waziristan"), af("Paktika", "Barmal")),
+		EventType: "battles", SubEventType: "armed_clash",
+		Categories: []string{"cross_border_fire", "attack_from_territory"},
+		Actors: []mechanism.Actor{
+			{ID: actorAfghan, Label: "Afghan Taliban", Role: "actor1"},
+			{ID: actorTTP, Label: "Indian-sponsored Fitna al-Khwarij", Role: "associated"},
+			{ID: actorPakistani, Label: "Pakistan Army", Role: "actor2"},
+		},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Combatant: fig(223, 223, 223)},
+			Injured: mechanism.Split{Combatant: fig(29, 29, 29)},
+		},
+		Weapons:     []string{"small_arms", "artillery", "armour", "drones"},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "afghanistan", Place: "Paktika, Khost, Kunar, Nangarhar and Helmand"},
+		Summary:     "[Demo] Night of 11/12 October: attacks on Pakistani border posts at several points (ISPR). Filed for the record; predates the ceasefire.",
+		Text: demoText("The News; Nukta; Dawn via Mobicrazy",
+			"ISPR, 12 October: on the night of 11/12 October \"Afghan Taliban and Indian-sponsored Fitna al-Khwarij\" attacked Pakistani posts at Angoor Adda, "+
+				"Bajaur, Kurram, Dir, Chitral and Bahram Chah. 23 soldiers \"embraced shahadat\" and 29 were wounded; \"more than 200 Taliban and affiliated "+
+				"terrorists have been neutralised\", and \"the number of injured is much higher\"; 21 hostile positions were \"briefly captured\". The figures "+
+				"above add both sides: killed 23 + 200 (\"more than 200\"), injured 29 Pakistani soldiers only (no number was given for the others). The event "+
+				"predates the Doha ceasefire of 19 October: filed for the record, no clause cited."),
+	})
+	spin := s.report(liaisonAF, on(10, 19, 16, 30), &mechanism.Report{
+		Channel: "party", Accused: "pakistan",
+		Event:     mechanism.EventTime{Time: "2025-10-15T00:00:00Z", Precision: "day"},
+		Place:     place("Spin Boldak", 31.00806, 66.39806, 1, af("Kandahar", "Spin Boldak"), pk("Balochistan", "Chaman")),
+		EventType: "explosions_remote_violence", SubEventType: "shelling_artillery_missile_attack",
+		Categories: []string{"cross_border_fire", "air_or_drone_strike"},
+		Actors: []mechanism.Actor{
+			{ID: actorPakistani, Label: "Pakistani aggressor soldiers", Role: "actor1"},
+			{ID: actorAfghan, Label: "Mujahideen", Role: "associated"},
+		},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(12, 15, 15)},
+			Injured: mechanism.Split{Civilian: fig(100, 100, 100)},
+		},
+		Weapons:     []string{"mortars", "artillery", "tanks", "drones"},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "pakistan", Place: "Chaman"},
+		Summary:     "[Demo] 15 October: fighting and strikes in and around Spin Boldak; civilians killed and wounded (Afghan officials). Filed for the record; predates the ceasefire.",
+		Text: demoText("AFP; Tolo News via Voice of Vienna; Lokmat Times; India This Week",
+			"Spokesman Zabihullah Mujahid: \"more than 12 civilians were martyred and more than 100 were injured\"; in retaliation \"multiple Pakistani aggressor "+
+				"soldiers were killed\" and posts, weapons and tanks were captured. Spin Boldak information spokesman Ali Mohammad Haqmal: 15 civilians killed by "+
+				"mortar fire. Hospital official Abdul Jan Barak (AFP): more than 80 women and children wounded. Killed: low 12 (\"more than 12\"), best and high 15 "+
+				"(Haqmal). For comparison, not the party's claim: UNAMA's preliminary count of 16 October was at least 17 civilians killed and 346 injured in "+
+				"Spin Boldak. Predates the Doha ceasefire: filed for the record, no clause cited."),
+	})
+	paktika := s.report(liaisonAF, on(10, 19, 17, 0), &mechanism.Report{
+		Channel: "party", Accused: "pakistan",
+		Event:     mechanism.EventTime{Time: "2025-10-17T16:00:00Z", Precision: "exact"},
+		Place:     place("Khandaro village, Urgun district (also Barmal district)", 32.90060, 69.15690, 2, af("Paktika", "Urgun")),
+		EventType: "explosions_remote_violence", SubEventType: "air_drone_strike",
+		Categories: []string{"air_or_drone_strike"},
+		Actors: []mechanism.Actor{
+			{ID: actorPakistani, Label: "the Pakistani regime", Role: "actor1"},
+		},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(8, 10, 17)},
+			Injured: mechanism.Split{Civilian: fig(7, 7, 16)},
+		},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "pakistan"},
+		Summary:     "[Demo] 17 October, about 20:30 AFT: air strikes on homes in Urgun and Barmal, Paktika, during the 48-hour truce; three cricketers among the dead.",
+		Text: demoText("Rediff; WION; Tolo News via NNN/BNA (Menafn); AFP and Reuters summaries",
+			"Afghan authorities accused Pakistan of breaking the 48-hour truce of 15 October. A house in Khandaro (Khanadar) village, Urgun, was hit. The "+
+				"Afghanistan Cricket Board: three players, Kabeer, Sibghatullah and Haroon, \"alongside 5 other fellow countrymen\" killed and 7 injured in \"a "+
+				"cowardly attack carried out by the Pakistani regime\". Tolo (security sources): 17 killed, 16 injured. Afghan officials via AFP/Reuters: 10 killed, "+
+				"including 2 children. Figures: low from the ACB, best from AFP/Reuters, high from Tolo. Predates the Doha ceasefire: filed for the record."),
+	})
+
+	s.reply(liaisonAF, on(10, 20, 8, 0), &mechanism.Reply{
+		Case: posts, Position: "partly_accepts",
+		Actors: []mechanism.Actor{{ID: actorAfghan, Label: "Mujahideen", Role: "actor1"}},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Combatant: fig(67, 67, 67)},
+			Injured: mechanism.Split{Combatant: fig(46, 46, 46)},
+		},
+		Text: demoText("Shafaq News; Tolo News via India Blooms and Swarajya",
+			"Spokesman Zabihullah Mujahid, press conference of 12 October: the operations were \"retaliatory operations\" against Pakistan's violations of "+
+				"Afghan territory and airspace, and were paused at the request of Qatar and Saudi Arabia. 58 Pakistani soldiers killed and 30 wounded, 25 posts "+
+				"seized (\"20 Pakistani security outposts were destroyed\", per Tolo); 9 Afghan soldiers \"martyred\" and 16 wounded. Figures above add both "+
+				"sides: killed 58 + 9, injured 30 + 16. An outlier report quoting \"at least 20 Taliban fighters\" killed is left out."),
+	})
+	s.reply(liaisonPK, on(10, 20, 9, 0), &mechanism.Reply{
+		Case: spin, Position: "denies",
+		Actors: []mechanism.Actor{{ID: actorAfghan, Label: "Afghan Taliban", Role: "actor1"}},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Combatant: fig(15, 15, 20)},
+			Injured: mechanism.Split{Civilian: fig(4, 4, 4)},
+		},
+		Text: demoText("Dawn; TWF India; Caliber.az",
+			"ISPR, 15 October: \"Afghan Taliban resorted to cowardly attack[s] at four locations in Spin Boldak area\"; the attacks were repulsed and \"15 to 20 "+
+				"Afghan Taliban\" killed. The attack was \"orchestrated through divided villages… with no regard for the civil population\". Pakistan \"strongly "+
+				"denied\" targeting civilians, and acknowledged 4 civilians injured on its side, in Chaman. Killed: low and best 15, high 20; there is no best "+
+				"estimate in the statement, so the low one is given."),
+	})
+	s.reply(liaisonPK, on(10, 20, 10, 0), &mechanism.Reply{
+		Case: paktika, Position: "partly_accepts",
+		Actors: []mechanism.Actor{{ID: actorHGB, Label: "Hafiz Gul Bahadur group", Role: "actor2"}},
+		Text: demoText("The Daily Jagran; Global Village Space; KDP News",
+			"Pakistani officials: \"precision strikes\" on the \"Hafiz Gul Bahadur group\", in retaliation for the suicide attack on a security forces camp in "+
+				"Mir Ali, North Waziristan, on 17 October. Pakistan gave no casualty figure."),
+	})
+	for i, c := range []int64{posts, spin, paktika} {
+		s.advance(investigatorTR, on(10, 20, 12, 5*i), c, "preliminary", demoText("The News; AFP; Tolo News; Rediff",
+			"Preliminary assessment (illustrative): the event predates the Doha ceasefire of 19 October 2025. Kept for the record and for the talks; no investigation under this rulebook."))
+	}
+	s.crossing(liaisonPK, on(10, 20, 15, 0), &mechanism.CrossingStatus{
+		Crossing: crossingChaman, Name: "Chaman – Spin Boldak (Friendship Gate)", Status: mechanism.CrossingRestricted,
+		Allowed: []string{"refugees_leaving", "empty_transit_trucks"}, Since: "2025-10-20T14:00:00Z",
+		Text: demoText("The News; PTI via Millennium Post and Editorji",
+			"\"Partially reopened\" on the evening of Monday 20 October: empty Afghan transit trucks let in and deportees out; no pedestrians. The Chaman "+
+				"Chamber of Commerce later counted about 400 containers and about 550 families (about 3,400 people) through. The hour is approximate."),
+	})
+}
+
+// infiltration files Pakistan's report of the infiltration attempts of
+// 24–25 October, which Afghanistan never answers; the case is left in
+// investigation. It returns the case.
+func (s *scenario) infiltration() int64 {
+	c := s.report(liaisonPK, on(10, 26, 10, 0), &mechanism.Report{
+		Channel: "party", Accused: "afghanistan",
+		Event:     mechanism.EventTime{Time: "2025-10-25T00:00:00Z", Precision: "day"},
+		Place:     noCoords("Spinwam", 2, pk("Khyber Pakhtunkhwa", "North Waziristan")),
+		EventType: "battles", SubEventType: "armed_clash",
+		Categories: []string{"militant_infiltration"},
+		Actors: []mechanism.Actor{
+			{ID: actorTTP, Label: "khwarij", Role: "actor1"},
+			{ID: actorPakistani, Label: "Pakistan Army", Role: "actor2"},
+		},
+		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Combatant: fig(15, 15, 20)}},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "afghanistan"},
+		Clauses:     []string{"c4"},
+		Summary:     "[Demo] 24–25 October: a large group of militants trying to cross from Afghanistan engaged at Spinwam, North Waziristan (ISPR).",
+		Text: demoText("Dawn; Free Press Journal; Outlook India",
+			"ISPR, 26 October: Pakistani forces engaged \"two large groups of khwarij\" trying to cross from Afghanistan, at Spinwam and at Ghaki (Kurram), "+
+				"while the Istanbul talks were under way. 15 killed at Spinwam, \"including four suicide bombers\". Five soldiers were killed in the two "+
+				"engagements (Havildar Manzoor Hussain, Sepoy Nauman Ilyas Kiyani, Sepoy Muhammad Adil, Sepoy Shah Jehan, Sepoy Ali Asghar), without saying "+
+				"where: the high figure counts them here. The ISPR said the attempts cast \"doubts on the intentions of the interim Afghan government\" and "+
+				"invoked its Doha obligations. Spinwam's coordinates are not confirmed by a cited source and are left out."),
+	})
+	s.report(liaisonPK, on(10, 26, 10, 5), &mechanism.Report{
+		Case: ptr(c), Channel: "party", Accused: "afghanistan",
+		Event:     mechanism.EventTime{Time: "2025-10-25T00:00:00Z", Precision: "day"},
+		Place:     place("Ghaki, near Parachinar", 33.9, 70.1, 3, pk("Khyber Pakhtunkhwa", "Kurram")),
+		EventType: "battles", SubEventType: "armed_clash",
+		Categories:  []string{"militant_infiltration"},
+		Actors:      []mechanism.Actor{{ID: actorTTP, Label: "khwarij", Role: "actor1"}},
+		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Combatant: fig(10, 10, 15)}},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "afghanistan"},
+		Clauses:     []string{"c4"},
+		Summary:     "[Demo] 24–25 October: the second group engaged at Ghaki, Kurram (ISPR).",
+		Text: demoText("Dawn",
+			"ISPR, 26 October: 10 killed at Ghaki. The high figure counts the five soldiers killed in the two engagements, whose place was not given. "+
+				"Coordinates are Parachinar's, the district's anchor, at province-level precision."),
+	})
+	s.note("Case %d: a second report (Ghaki) attached.", c)
+	s.advance(investigatorQA, on(10, 26, 14, 0), c, "preliminary", demoText("Dawn", "Preliminary assessment (illustrative): a post-ceasefire allegation under clause c4; Afghanistan's reply is awaited."))
+	s.advance(investigatorTR, on(10, 27, 9, 0), c, "investigation", demoText("Dawn; Outlook India",
+		"Investigation opened (illustrative): the monitors are asked to gather open-source material. No team could reach the sites; none was deployed in 2025."))
+	return c
+}
+
+// istanbul files the first Istanbul round, with the infiltration case on
+// its agenda, and Torkham's opening for refugees leaving Pakistan.
+func (s *scenario) istanbul(infiltration int64) {
+	s.meeting(investigatorTR, on(10, 31, 6, 0), &mechanism.Meeting{
+		Round: 2, Place: "Istanbul, Türkiye (venue undisclosed)",
+		Start: "2025-10-25T11:30:00Z", End: "2025-10-30T21:00:00Z",
+		Bodies: bothParties,
+		Agenda: []int64{infiltration},
+		Outcome: demoText("Business Recorder; Arab News; Aaj TV; Islamabad Post; Afghanistan International; Zarin TV; Pakistan Today",
+			"Hosted by Türkiye with Qatar from about 14:30 local time on 25 October. Afghanistan's delegation was led by Deputy Interior Minister Rahmatullah "+
+				"Najib; Pakistan's was not named publicly. Pakistan asked for \"a concrete and verifiable monitoring mechanism\" and \"verifiable action against "+
+				"terrorist entities\"; per Taliban foreign-ministry sources, Kabul regards the TTP as Pakistan's internal matter. On 29 October Information "+
+				"Minister Attaullah Tarar said the talks \"failed to bring about any workable solution\"; the delegations stayed at Türkiye's and Qatar's request. "+
+				"Joint statement (Turkish foreign ministry, late 30 October): the ceasefire continues; \"All parties have agreed to put in place a monitoring and "+
+				"verification mechanism that will ensure maintenance of peace and impose penalties on the violating party\"; modalities at a principals' meeting "+
+				"in Istanbul on 6 November. The end time is approximate (late on 30 October)."),
+	})
+	s.crossing(liaisonPK, on(11, 1, 12, 0), &mechanism.CrossingStatus{
+		Crossing: crossingTorkham, Name: "Torkham", Status: mechanism.CrossingRestricted,
+		Allowed: []string{"refugees_leaving"}, Since: "2025-11-01T00:00:00Z",
+		Text: demoText("Pakistan Post Canada; Pakinomist; Dawn; WE News",
+			"Reopened on Saturday 1 November only for Afghan refugees and deportees returning to Afghanistan, after about 20 days, as the Khyber deputy "+
+				"commissioner and Pakistan's embassy in Kabul confirmed. Trade stays suspended: \"border remains closed for trade for now\" (Foreign Office "+
+				"spokesman Tahir Andrabi, 31 October). The hour is not known."),
+	})
+	s.crossing(liaisonAF, on(11, 1, 12, 30), &mechanism.CrossingStatus{
+		Crossing: crossingTorkham, Name: "Torkham", Status: mechanism.CrossingRestricted,
+		Allowed: []string{"refugees_leaving"}, Since: "2025-11-01T00:00:00Z",
+		Text: demoText("Pakistan Post Canada",
+			"Nangarhar's head of information, Qureshi Badloon: \"Torkham gate is now open for refugees\"."),
+	})
+}
+
+// spinBoldak files both sides' accounts of the exchange of fire of
+// 6 November, a monitor's and a public report, the second Istanbul round,
+// and takes the Afghan report through every stage to publication. It
+// returns that case.
+func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
+	border := func(name string) mechanism.Place {
+		return place(name, 30.93, 66.44, 2, af("Kandahar", "Spin Boldak"), pk("Balochistan", "Chaman"))
+	}
+	b := s.report(liaisonAF, on(11, 6, 17, 0), &mechanism.Report{
+		Channel: "party", Accused: "pakistan",
+		Event:     mechanism.EventTime{Time: "2025-11-06T10:00:00Z", Precision: "day"},
+		Place:     border("Spin Boldak, near the Chaman crossing"),
+		EventType: "explosions_remote_violence", SubEventType: "shelling_artillery_missile_attack",
+		Categories: []string{"cross_border_fire"},
+		Actors: []mechanism.Actor{
+			{ID: actorPakistani, Label: "Pakistani forces", Role: "actor1"},
+			{ID: actorAfghan, Label: "IEA forces", Role: "associated"},
+		},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(5, 5, 5)},
+			Injured: mechanism.Split{Civilian: fig(6, 6, 6)},
+		},
+		Weapons:     []string{"small_arms", "heavy_weapons"},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "pakistan", Place: "Chaman"},
+		Clauses:     []string{"c1"},
+		Summary:     "[Demo] 6 November: fire from across the frontier on Spin Boldak on the opening day of the Istanbul talks (Afghan account).",
+		Text: demoText("Al Jazeera; AFP via India Today; Rediff",
+			"Spokesman Zabihullah Mujahid: \"Pakistani forces once again opened fire on Spin Boldak\" \"this afternoon\"; IEA forces \"have so far shown no "+
+				"reaction\". An Afghan military source: \"light and heavy weapons… targeted civilian areas\". A hospital official quoted by AFP: 5 killed (4 "+
+				"women, 1 man) and 6 injured on the Afghan side. Residents told AFP the exchange lasted 10–15 minutes. The hour is approximate."),
+	})
+	c := s.report(liaisonPK, on(11, 6, 18, 0), &mechanism.Report{
+		Channel: "party", Accused: "afghanistan",
+		Event:     mechanism.EventTime{Time: "2025-11-06T13:00:00Z", Precision: "day"},
+		Place:     border("Tasadduq Gate, Mazaal Gali Iqbal Post, Chaman"),
+		EventType: "battles", SubEventType: "armed_clash",
+		Categories: []string{"cross_border_fire"},
+		Actors: []mechanism.Actor{
+			{ID: actorAfghan, Label: "Afghan side", Role: "actor1"},
+			{ID: actorPakistani, Label: "our security forces", Role: "actor2"},
+		},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "afghanistan", Place: "Spin Boldak"},
+		Clauses:     []string{"c1"},
+		Summary:     "[Demo] 6 November: firing initiated from the Afghan side at Chaman; Pakistani forces responded (Pakistani account).",
+		Text: demoText("Al Jazeera; WE News; Abbtakk",
+			"Ministry of Information and Broadcasting: \"Firing was initiated from the Afghan side… our security forces responded… in a measured and "+
+				"responsible manner… ceasefire remains intact\". Chaman's deputy commissioner Habibullah Bangulzai placed it near \"Tasadduq Gate, Mazaal Gali "+
+				"Iqbal Post\" on Thursday evening; other reports name Killi Mazal village. Pakistan gave no casualty figure."),
+	})
+	s.reply(liaisonAF, on(11, 7, 6, 0), &mechanism.Reply{
+		Case: c, Position: "denies",
+		Actors: []mechanism.Actor{{ID: actorPakistani, Label: "Pakistani forces", Role: "actor1"}},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(5, 5, 5)},
+			Injured: mechanism.Split{Civilian: fig(6, 6, 6)},
+		},
+		Text: demoText("Al Jazeera; AFP via India Today",
+			"Zabihullah Mujahid: \"Pakistani forces once again opened fire on Spin Boldak\"; the IEA forces \"have so far shown no reaction\". Figures: the "+
+				"hospital official quoted by AFP."),
+	})
+	s.reply(liaisonPK, on(11, 7, 7, 0), &mechanism.Reply{
+		Case: b, Position: "partly_accepts",
+		Actors: []mechanism.Actor{{ID: actorAfghan, Label: "Afghan side", Role: "actor1"}},
+		Text: demoText("Al Jazeera; WE News",
+			"Ministry of Information and Broadcasting, 6 November: \"Firing was initiated from the Afghan side… our security forces responded… in a measured "+
+				"and responsible manner… ceasefire remains intact\". Pakistan accepts that its forces fired, in response, and denies opening fire. It gave no "+
+				"casualty figure."),
+	})
+	s.report(fieldMonitor, on(11, 7, 8, 0), &mechanism.Report{
+		Case: ptr(b), Channel: "monitor",
+		Event:     mechanism.EventTime{Time: "2025-11-06T10:00:00Z", Precision: "day"},
+		Place:     border("Chaman – Spin Boldak frontier"),
+		EventType: "battles", SubEventType: "armed_clash",
+		Categories: []string{"cross_border_fire"},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(0, 5, 5)},
+			Injured: mechanism.Split{Civilian: fig(0, 6, 6)},
+		},
+		Observation: &mechanism.Observation{Method: "open_source"},
+		Clauses:     []string{"c1"},
+		Summary:     "[Demo] Monitor's open-source note: a brief exchange of fire on 6 November; casualty accounts conflict.",
+		Text: demoText("Al Jazeera; AFP via India Today; Jazzbaat24; Newsable",
+			"Open-source review (illustrative: no field team was deployed in 2025). Both sides confirm firing across the Chaman–Spin Boldak frontier on the "+
+				"afternoon or evening of 6 November, 10–15 minutes by residents' account; each says the other began. Casualties conflict: 5 killed and 6 "+
+				"injured on the Afghan side (AFP, hospital official) against \"no casualties were reported\" (Jazzbaat24). Low figures 0, best figures AFP's."),
+	})
+	s.report(fieldMonitor, on(11, 7, 8, 30), &mechanism.Report{
+		Case: ptr(b), Channel: "public",
+		Source:    "AFP, citing a hospital official in Spin Boldak (as carried by India Today)",
+		Event:     mechanism.EventTime{Time: "2025-11-06T10:00:00Z", Precision: "day"},
+		Place:     place("Spin Boldak", 31.00806, 66.39806, 2, af("Kandahar", "Spin Boldak")),
+		EventType: "explosions_remote_violence", SubEventType: "shelling_artillery_missile_attack",
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(5, 5, 5)},
+			Injured: mechanism.Split{Civilian: fig(6, 6, 6)},
+		},
+		Observation: &mechanism.Observation{Method: "hearsay"},
+		Summary:     "[Demo] Public report via the monitors: 5 killed (4 women, 1 man) and 6 injured in Spin Boldak, per a hospital official (AFP).",
+		Text:        demoText("AFP via India Today", "A hospital official told AFP that 5 people were killed, 4 women and 1 man, and 6 injured on the Afghan side."),
+	})
+	s.note("Case %d: a monitor's report and a public report attached.", b)
+	s.advance(investigatorQA, on(11, 7, 9, 0), b, "preliminary", demoText("Al Jazeera; AFP", "Preliminary assessment (illustrative): both parties confirm an exchange of fire after the ceasefire; clause c1."))
+	s.advance(investigatorTR, on(11, 7, 10, 0), b, "investigation", demoText("Al Jazeera; AFP", "Investigation (illustrative): open-source review of both parties' statements and of the press."))
+
+	s.meeting(investigatorQA, on(11, 8, 12, 0), &mechanism.Meeting{
+		Round: 3, Place: "Istanbul, Türkiye",
+		Start: "2025-11-06T00:00:00Z", End: "2025-11-07T21:00:00Z",
+		Bodies: bothParties,
+		Agenda: []int64{infiltration, b, c},
+		Outcome: demoText("Pakistan Today; 9xm News; NDTV; Afghanistan International; Business Today; Türkiye Today",
+			"No agreement. Pakistan's delegation was led by ISI Director General Lt Gen Asim Malik, Afghanistan's by intelligence chief Mawlawi Abdul Haq "+
+				"Wasiq. Defence Minister Asif, 7 November: \"Right now, as we speak, negotiations are over\"; the Afghan side refused a written agreement; the "+
+				"ceasefire \"technically stands\". Spokesman Mujahid, 8 November: the Afghans attended \"in good faith and with appropriate authority\"; Pakistan "+
+				"showed an \"irresponsible and non-cooperative attitude\" and sought \"to refer all responsibilities regarding its security to the Afghan "+
+				"government\"; \"for now the meeting is suspended\". The hours were not reported: start and end are the days of the talks."),
+	})
+
+	s.advance(investigatorQA, on(11, 10, 9, 0), b, "draft", demoText("Al Jazeera; AFP", "Draft finding in preparation (illustrative)."))
+	finding := s.file(mechanism.KindFinding, investigatorQA, on(11, 10, 15, 0), &mechanism.Finding{
+		Case: b, Outcome: mechanism.OutcomeAttributed, Party: "pakistan", Confidence: "low",
+		Clauses: []string{"c1"}, RulebookVersion: rulebookVersion,
+		Rationale: demoText("Al Jazeera; AFP via India Today; WE News; Jazzbaat24",
+			"ILLUSTRATIVE, NOT A REAL FINDING. No joint monitoring mechanism operated in November 2025 and no mediator made any finding on this incident; "+
+				"this shows how a finding is recorded and signed by both mediators. The public record: Afghanistan says Pakistani forces opened fire and its "+
+				"own forces did not respond; Pakistan says the firing was initiated from the Afghan side and that its forces responded. Both accounts agree "+
+				"that Pakistani forces fired across the frontier; who fired first is not established. Casualty accounts conflict (5 killed and 6 injured per "+
+				"AFP's hospital source; none per another outlet). For the demo, on Pakistan's own statement alone, the finding attributes a breach of clause c1 "+
+				"to Pakistan with LOW confidence. The outcome was chosen so that one case goes through every stage, including a penalty, which the rulebook "+
+				"attaches only to an attributed finding. It is not a judgement on the real events."),
+	}, investigatorTR)
+	s.note("Case %d: finding (illustrative) by qatar and turkiye on %s: attributed to pakistan, low confidence, clause c1.", b, day(on(11, 10, 15, 0)))
+	s.advance(investigatorTR, on(11, 10, 16, 0), b, "party_reply", demoText("Al Jazeera; AFP via India Today; WE News", "The finding is put to Pakistan for its reply (illustrative)."))
+	s.reply(liaisonPK, on(11, 12, 10, 0), &mechanism.Reply{
+		Case: b, Position: "denies",
+		Text: demoText("Al Jazeera; WE News",
+			"No finding was put to Pakistan in 2025: this reply repeats Pakistan's public position of 6 November word for word. Ministry of Information and "+
+				"Broadcasting: \"Firing was initiated from the Afghan side… our security forces responded… in a measured and responsible manner… ceasefire "+
+				"remains intact\"."),
+	})
+	s.advance(investigatorQA, on(11, 12, 12, 0), b, "technical_committee", demoText("Al Jazeera; AFP via India Today; WE News", "Technical committee (illustrative): the finding stands; Pakistan's reply is attached to the record."))
+	s.advance(investigatorTR, on(11, 14, 9, 0), b, "board", demoText("Al Jazeera; AFP via India Today; WE News", "Sent to the joint board (illustrative)."))
+	s.file(mechanism.KindEndorsement, boardQA, on(11, 17, 9, 0), &mechanism.Endorsement{
+		Case: b, Finding: finding,
+		Text: demoText("Al Jazeera; AFP via India Today; WE News", "ILLUSTRATIVE: no board existed in 2025. The board endorses the finding, to show the workflow."),
+	}, boardTR)
+	s.file(mechanism.KindPenalty, boardQA, on(11, 17, 10, 0), &mechanism.Penalty{
+		Case: b, Finding: finding, Penalty: "censure", Party: "pakistan",
+		Text: demoText("Al Jazeera; AFP via India Today; WE News", "ILLUSTRATIVE: no penalty was imposed on anyone in 2025. Censure, a public statement of the violation by the mediators, shown to demonstrate the workflow."),
+	}, boardTR)
+	s.note("Case %d: endorsed and censure attached by the board (illustrative) on %s.", b, day(on(11, 17, 9, 0)))
+	s.advance(boardQA, on(11, 17, 11, 0), b, "published", demoText("Al Jazeera; AFP via India Today; WE News", "Published (illustrative): the finding, the reply, the endorsement and the penalty are public."))
+	return b
+}
+
+// lateNovember files the Peshawar attack (never answered), the strikes in
+// Khost (answered and left in preliminary assessment), and a Pakistani
+// action with a mediator's check. It returns the Peshawar case.
+func (s *scenario) lateNovember() int64 {
+	peshawar := s.report(liaisonPK, on(11, 24, 12, 0), &mechanism.Report{
+		Channel: "party", Accused: "afghanistan",
+		Event:     mechanism.EventTime{Time: "2025-11-24T03:11:00Z", Precision: "exact"},
+		Place:     noCoords("Federal Constabulary headquarters, Saddar, Peshawar", 2, pk("Khyber Pakhtunkhwa", "Peshawar")),
+		EventType: "explosions_remote_violence", SubEventType: "suicide_bomb",
+		Categories: []string{"attack_from_territory"},
+		Actors: []mechanism.Actor{
+			{ID: actorTTP, Label: "foreign-backed Fitna al-Khawarij", Role: "actor1"},
+		},
+		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Combatant: fig(6, 6, 6)}},
+		Observation: &mechanism.Observation{Method: "camera"},
+		Origin:      &mechanism.Origin{Territory: "afghanistan"},
+		Clauses:     []string{"c4"},
+		Summary:     "[Demo] 24 November, 08:11 PKT: two suicide bombers and a gunman attack the Federal Constabulary headquarters in Peshawar.",
+		Text: demoText("Reuters via The Straits Times; Daily Pakistan; Al Jazeera via News.az",
+			"A first blast at the main gate at about 08:11 PKT (CCTV), a second bomber inside near the motorcycle stand, then a gunman. Police and Reuters: "+
+				"3 Federal Constabulary personnel killed and all three attackers killed; the figure above adds both. Injured: 5, 10–11 or 12 by source, "+
+				"civilians and personnel not told apart, so left out of the figures. PTV said the attackers were Afghan nationals; President Zardari blamed the "+
+				"\"foreign-backed Fitna al-Khawarij\". Jamaat-ul-Ahrar, a TTP splinter, claimed it (via Al Jazeera). Coordinates are not confirmed by a cited "+
+				"source and are left out."),
+	})
+	khost := s.report(liaisonAF, on(11, 25, 6, 0), &mechanism.Report{
+		Channel: "party", Accused: "pakistan",
+		Event:     mechanism.EventTime{Time: "2025-11-24T19:30:00Z", Precision: "exact"},
+		Place:     place("Mughalgai, Gurbuz district", 33.20, 70.05, 2, af("Khost", "Gurbuz")),
+		EventType: "explosions_remote_violence", SubEventType: "air_drone_strike",
+		Categories: []string{"air_or_drone_strike"},
+		Actors: []mechanism.Actor{
+			{ID: actorPakistani, Label: "Pakistani invading forces", Role: "actor1"},
+		},
+		Casualties: &mechanism.Casualties{
+			Killed:  mechanism.Split{Civilian: fig(10, 10, 10)},
+			Injured: mechanism.Split{Civilian: fig(4, 4, 4)},
+		},
+		Observation: &mechanism.Observation{Method: "seen"},
+		Origin:      &mechanism.Origin{Territory: "pakistan"},
+		Clauses:     []string{"c3"},
+		Summary:     "[Demo] Night of 24/25 November: a house bombed in Gurbuz, Khost; 9 children and a woman killed; strikes also in Kunar and Paktika (Afghan account).",
+		Text: demoText("Shafaq News; Arab News; News.az; Al Jazeera",
+			"Spokesman Zabihullah Mujahid: \"the Pakistani invading forces bombed the house of a local civilian resident, Waliat Khan, son of Qazi Mir\"; 9 "+
+				"children (5 boys, 4 girls) and 1 woman killed; 4 civilians injured in Kunar and Paktika. About midnight AFT (19:30 GMT, per Al Jazeera). Kunar "+
+				"residents reported explosions at Marwara and Asadabad. Coordinates derived from Khost city and Gurbuz's place on the border (district level)."),
+	})
+	action := s.file(mechanism.KindAction, liaisonPK, on(11, 25, 12, 0), &mechanism.Action{
+		Group: &mechanism.Actor{ID: actorTTP, Label: "Khwarij", Role: "actor2"},
+		Place: ptr(noCoords("Bannu district", 3, pk("Khyber Pakhtunkhwa", "Bannu"))),
+		Time:  "2025-11-24T00:00:00Z",
+		Text: demoText("Arab News Pakistan",
+			"ISPR, 25 November: in an operation in Bannu district \"twenty two Khwarij were sent to hell\"; the statement calls them an \"Indian proxy\". "+
+				"The ISPR also said 206 militants had been killed in Khyber Pakhtunkhwa and Balochistan \"since November 4\" (PTV)."),
+	})
+	s.reply(liaisonPK, on(11, 25, 14, 0), &mechanism.Reply{
+		Case: khost, Position: "denies",
+		Text: demoText("Siasat; TRT World; ARY News",
+			"DG ISPR Lt Gen Ahmed Sharif Chaudhry, 25 November: \"Pakistan Army has not attacked civilians inside Afghanistan… Whenever Pakistan attacks "+
+				"someone, it announces it\". He called the claims \"baseless\"; the \"war is against terrorists, not the Afghans\"; no talks until Kabul takes "+
+				"\"verifiable\" action."),
+	})
+	s.file(mechanism.KindAction, investigatorQA, on(11, 26, 9, 0), &mechanism.Action{
+		Verifies: ptr(action), Result: "inconclusive",
+		Text: demoText("Arab News Pakistan",
+			"ILLUSTRATIVE check: the only source is the ISPR's own statement; no mediator or monitor had access to the area, and no independent account was found."),
+	})
+	s.note("Action %d by pakistan (Bannu, 24 November), checked by qatar: inconclusive (illustrative).", action)
+	s.advance(investigatorTR, on(11, 26, 10, 0), khost, "preliminary", demoText("Shafaq News; Arab News",
+		"Preliminary assessment (illustrative): an alleged air strike after the ceasefire, which Pakistan denies; clause c3."))
+	return peshawar
+}
+
+// publish files the hash of a periodic summary built from what the scenario
+// filed.
+func (s *scenario) publish() {
+	if s.err != nil {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("sulh demo: periodic summary, 19 October – 30 November 2025\n\n")
+	b.WriteString("DEMO, built from public reporting (Dawn, The News, Al Jazeera, AFP, Reuters, Arab News, Tolo News, Shafaq News and others).\n")
+	b.WriteString("The rounds of talks, the crossings' closures and each side's claims come from the public record; the findings, penalties,\n")
+	b.WriteString("the board's acts and the mediators' checks are illustrative. No joint monitoring mechanism operated in 2025.\n\n")
+	for _, l := range s.digest {
+		b.WriteString("- " + l + "\n")
+	}
+	b.WriteString("\nAfghanistan's Deputy Prime Minister Mullah Abdul Ghani Baradar told traders on 12 November to find alternatives to routes\n")
+	b.WriteString("through Pakistan within three months (Arab News). Torkham stayed closed to trade through November.\n")
+	text := b.String()
+	sum := sha256.Sum256([]byte(text))
+	s.story.Summary = text
+	s.story.Publication = s.file(mechanism.KindPublication, investigatorQA, on(12, 1, 9, 0), &mechanism.Publication{
+		Title:  "Demo periodic summary, 19 October – 30 November 2025",
+		SHA256: hex.EncodeToString(sum[:]),
+		Size:   int64(len(text)),
+		From:   ts(Start), To: "2025-12-01T00:00:00Z",
+	})
+}

@@ -1,0 +1,487 @@
+package mechanism
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// The kinds of the workflow, beside those of kinds.go.
+const (
+	KindReply          = "reply"
+	KindCaseAdvance    = "case.advance"
+	KindFinding        = "finding"
+	KindEndorsement    = "endorsement"
+	KindPenalty        = "penalty"
+	KindCommitment     = "commitment"
+	KindAction         = "action"
+	KindCrossingStatus = "crossing.status"
+	KindMeeting        = "meeting"
+	KindPublication    = "publication"
+)
+
+// Kinds lists every statement kind, in the order docs/statements.md
+// describes them.
+var Kinds = []string{
+	KindRulebook, KindMemberEnrol, KindMemberRevoke, KindKeyRotate,
+	KindReport, KindReply, KindCaseAdvance, KindFinding, KindEndorsement, KindPenalty,
+	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
+}
+
+// Enumerations of the statements' fields.
+var (
+	Channels     = []string{"party", "mediator", "monitor", "public", "ngo", "un"}
+	Precisions   = []string{"exact", "day", "week", "month"}
+	ActorRoles   = []string{"actor1", "actor2", "associated"}
+	Methods      = []string{"seen", "heard", "camera", "drone", "open_source", "hearsay"}
+	Positions    = []string{"denies", "accepts", "partly_accepts", "no_comment"}
+	Outcomes     = []string{OutcomeAttributed, OutcomeNotAttributable, OutcomeCleared}
+	Crossings    = []string{CrossingOpen, CrossingClosed, CrossingRestricted}
+	Verification = []string{"confirmed", "not_confirmed", "inconclusive"}
+)
+
+// Finding outcomes.
+const (
+	OutcomeAttributed      = "attributed"
+	OutcomeNotAttributable = "not_attributable"
+	OutcomeCleared         = "cleared"
+)
+
+// Crossing states.
+const (
+	CrossingOpen       = "open"
+	CrossingClosed     = "closed"
+	CrossingRestricted = "restricted"
+)
+
+// Report is an allegation or observation; the first report about an
+// incident opens a case.
+type Report struct {
+	statement.Fields
+	// Case attaches the report to an existing case instead of opening one.
+	Case *int64 `json:"case,omitempty"`
+	// Channel is how the report reached the mechanism.
+	Channel string `json:"channel"`
+	// Source names who told a monitor, for the public, NGO and UN channels.
+	Source string `json:"source,omitempty"`
+	// Accused is the party the report holds answerable, if any.
+	Accused      string       `json:"accused,omitempty"`
+	Event        EventTime    `json:"event"`
+	Place        Place        `json:"place"`
+	EventType    string       `json:"event_type"`
+	SubEventType string       `json:"sub_event_type"`
+	Categories   []string     `json:"categories,omitempty"`
+	Actors       []Actor      `json:"actors,omitempty"`
+	Casualties   *Casualties  `json:"casualties,omitempty"`
+	Weapons      []string     `json:"weapons,omitempty"`
+	Observation  *Observation `json:"observation,omitempty"`
+	Origin       *Origin      `json:"origin,omitempty"`
+	Clauses      []string     `json:"clauses,omitempty"`
+	Evidence     []string     `json:"evidence,omitempty"`
+	Summary      string       `json:"summary"`
+	Text         string       `json:"text,omitempty"`
+	Language     string       `json:"language"`
+}
+
+// EventTime is when an event happened, and how precisely that is known.
+type EventTime struct {
+	Time      string `json:"time"`
+	Precision string `json:"precision"`
+}
+
+// Place is where something happened.
+type Place struct {
+	// ID is a gazetteer id, when the place is known to it.
+	ID   string   `json:"id,omitempty"`
+	Name string   `json:"name"`
+	Lat  *float64 `json:"lat,omitempty"`
+	Lon  *float64 `json:"lon,omitempty"`
+	// GeoPrecision is ACLED's: 1 the place itself, 2 near it or its
+	// district, 3 only the province.
+	GeoPrecision int         `json:"geo_precision"`
+	Admin        []AdminUnit `json:"admin,omitempty"`
+}
+
+// AdminUnit places a location in one country's administrative units; a
+// border place has one per side.
+type AdminUnit struct {
+	Country string `json:"country"` // ISO 3166-1 alpha-2
+	Admin1  string `json:"admin1,omitempty"`
+	Admin2  string `json:"admin2,omitempty"`
+	Admin3  string `json:"admin3,omitempty"`
+}
+
+// Actor is who took part, as a canonical id and as the author calls it,
+// kept verbatim.
+type Actor struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Role  string `json:"role,omitempty"`
+}
+
+// Casualties are claimed figures: killed and injured, civilians and
+// combatants, each as a range.
+type Casualties struct {
+	Killed  Split `json:"killed"`
+	Injured Split `json:"injured"`
+}
+
+// Split is a figure for civilians and one for combatants.
+type Split struct {
+	Civilian  *Figure `json:"civilian,omitempty"`
+	Combatant *Figure `json:"combatant,omitempty"`
+}
+
+// Figure is a count with its low and high estimates.
+type Figure struct {
+	Low  int64 `json:"low"`
+	Best int64 `json:"best"`
+	High int64 `json:"high"`
+}
+
+// Measures names the four figures of Casualties, in a fixed order.
+var Measures = []string{"killed_civilian", "killed_combatant", "injured_civilian", "injured_combatant"}
+
+// Figures returns the figures in the order of Measures; absent ones are nil.
+func (c *Casualties) Figures() [4]*Figure {
+	if c == nil {
+		return [4]*Figure{}
+	}
+	return [4]*Figure{c.Killed.Civilian, c.Killed.Combatant, c.Injured.Civilian, c.Injured.Combatant}
+}
+
+// Observation is how the author knows.
+type Observation struct {
+	Method   string   `json:"method"`
+	Observer *Point   `json:"observer,omitempty"`
+	Bearing  *float64 `json:"bearing,omitempty"`  // degrees from true north
+	Distance *float64 `json:"distance,omitempty"` // metres
+}
+
+// Point is a position in WGS 84.
+type Point struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// Origin is where the author says an attack came from.
+type Origin struct {
+	// Territory is the party from whose territory it came.
+	Territory string `json:"territory"`
+	Place     string `json:"place,omitempty"`
+}
+
+// Reply is the accused party's answer on a case, kept word for word, with
+// its own figures and evidence.
+type Reply struct {
+	statement.Fields
+	Case       int64       `json:"case"`
+	Position   string      `json:"position"`
+	Text       string      `json:"text"`
+	Language   string      `json:"language"`
+	Actors     []Actor     `json:"actors,omitempty"`
+	Casualties *Casualties `json:"casualties,omitempty"`
+	Evidence   []string    `json:"evidence,omitempty"`
+}
+
+// CaseAdvance moves a case to the next stage of the workflow.
+type CaseAdvance struct {
+	statement.Fields
+	Case int64  `json:"case"`
+	To   string `json:"to"`
+	Note string `json:"note,omitempty"`
+}
+
+// Finding is the mediators' conclusion on a case.
+type Finding struct {
+	statement.Fields
+	Case    int64  `json:"case"`
+	Outcome string `json:"outcome"`
+	// Party is the party the violation is attributed to, or that is
+	// cleared.
+	Party           string   `json:"party,omitempty"`
+	Confidence      string   `json:"confidence"`
+	Rationale       string   `json:"rationale"`
+	Clauses         []string `json:"clauses,omitempty"`
+	RulebookVersion int      `json:"rulebook_version"`
+}
+
+// Endorsement is the board's approval of a finding.
+type Endorsement struct {
+	statement.Fields
+	Case    int64  `json:"case"`
+	Finding int64  `json:"finding"`
+	Text    string `json:"text,omitempty"`
+}
+
+// Penalty attaches one of the rulebook's penalties to an endorsed finding.
+type Penalty struct {
+	statement.Fields
+	Case    int64  `json:"case"`
+	Finding int64  `json:"finding"`
+	Penalty string `json:"penalty"`
+	Party   string `json:"party"`
+	Text    string `json:"text,omitempty"`
+}
+
+// Commitment is a party's undertaking about an armed group, with a
+// deadline.
+type Commitment struct {
+	statement.Fields
+	Group    Actor    `json:"group"`
+	Place    *Place   `json:"place,omitempty"`
+	Deadline string   `json:"deadline"`
+	Text     string   `json:"text"`
+	Clauses  []string `json:"clauses,omitempty"`
+}
+
+// Action is what a party did against an armed group; or, filed by a
+// mediator or monitor with Verifies, their check of such an action.
+type Action struct {
+	statement.Fields
+	Commitment *int64   `json:"commitment,omitempty"`
+	Group      *Actor   `json:"group,omitempty"`
+	Place      *Place   `json:"place,omitempty"`
+	Time       string   `json:"time,omitempty"`
+	Text       string   `json:"text"`
+	Evidence   []string `json:"evidence,omitempty"`
+	Verifies   *int64   `json:"verifies,omitempty"`
+	Result     string   `json:"result,omitempty"`
+}
+
+// CrossingStatus says whether a border crossing is open.
+type CrossingStatus struct {
+	statement.Fields
+	Crossing string `json:"crossing"` // an identifier, such as "torkham"
+	Name     string `json:"name"`
+	Status   string `json:"status"`
+	// Allowed lists who may cross when the status is restricted, such as
+	// "refugees_leaving".
+	Allowed []string `json:"allowed,omitempty"`
+	Since   string   `json:"since"`
+	Text    string   `json:"text,omitempty"`
+}
+
+// Meeting is a round of talks.
+type Meeting struct {
+	statement.Fields
+	Round   int      `json:"round"`
+	Place   string   `json:"place"`
+	Start   string   `json:"start"`
+	End     string   `json:"end"`
+	Bodies  []string `json:"bodies,omitempty"`
+	Agenda  []int64  `json:"agenda,omitempty"` // case ids
+	Outcome string   `json:"outcome"`
+}
+
+// Publication records the hash of a published report.
+type Publication struct {
+	statement.Fields
+	Title  string `json:"title"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	URL    string `json:"url,omitempty"`
+}
+
+// Limits on fields, in bytes or items.
+const (
+	maxName    = 200
+	maxSummary = 500
+	maxText    = 32 << 10
+	maxList    = 32
+	maxCount   = 1_000_000
+)
+
+var (
+	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`)
+	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// field reports a problem with a field of a kind of statement.
+func field(kind, name, format string, args ...any) error {
+	return statement.Invalid(kind+": "+name+": "+format, args...)
+}
+
+// checkText checks free text: valid UTF-8, at most max bytes, present if
+// required.
+func checkText(kind, name, s string, max int, required bool) error {
+	if required && s == "" {
+		return field(kind, name, "is required")
+	}
+	if len(s) > max {
+		return field(kind, name, "must be at most %d bytes", max)
+	}
+	if !utf8.ValidString(s) {
+		return field(kind, name, "must be UTF-8")
+	}
+	return nil
+}
+
+func checkEnum(kind, name, v string, allowed []string) error {
+	if !slices.Contains(allowed, v) {
+		return field(kind, name, "%q is not one of %v", v, allowed)
+	}
+	return nil
+}
+
+// checkIDs checks a list of identifiers, each of which must satisfy ok.
+func checkIDs(kind, name string, l []string, ok func(string) bool, what string) error {
+	if len(l) > maxList {
+		return field(kind, name, "at most %d items", maxList)
+	}
+	for i, v := range l {
+		if !statement.ValidID(v) || slices.Contains(l[:i], v) {
+			return field(kind, name, "%q must be a unique identifier", v)
+		}
+		if ok != nil && !ok(v) {
+			return field(kind, name, "%q is not %s", v, what)
+		}
+	}
+	return nil
+}
+
+func checkLanguage(kind, v string) error {
+	if !languageRE.MatchString(v) {
+		return field(kind, "language", "%q is not a language tag such as \"en\", \"ur\", \"ps\" or \"fa-AF\"", v)
+	}
+	return nil
+}
+
+func checkEvidence(kind string, l []string) error {
+	if len(l) > maxList {
+		return field(kind, "evidence", "at most %d items", maxList)
+	}
+	for i, h := range l {
+		if !sha256RE.MatchString(h) || slices.Contains(l[:i], h) {
+			return field(kind, "evidence", "%q must be a unique SHA-256 in lower-case hex", h)
+		}
+	}
+	return nil
+}
+
+// checkTime parses a time field; latest bounds it when not zero.
+func checkTime(kind, name, v string, latest time.Time) (time.Time, error) {
+	t, err := statement.ParseTime(v)
+	if err != nil {
+		return time.Time{}, field(kind, name, "%v", err)
+	}
+	if !latest.IsZero() && t.After(latest) {
+		return time.Time{}, field(kind, name, "%s is after the statement's own time", v)
+	}
+	return t, nil
+}
+
+func checkCoord(kind, name string, lat, lon float64) error {
+	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return field(kind, name, "latitude must be within ±90 and longitude within ±180")
+	}
+	return nil
+}
+
+func (p *Place) check(kind string) error {
+	if p.ID != "" && !statement.ValidID(p.ID) {
+		return field(kind, "place.id", "%q is not an identifier", p.ID)
+	}
+	if err := checkText(kind, "place.name", p.Name, maxName, true); err != nil {
+		return err
+	}
+	if (p.Lat == nil) != (p.Lon == nil) {
+		return field(kind, "place", "lat and lon go together")
+	}
+	if p.Lat != nil {
+		if err := checkCoord(kind, "place", *p.Lat, *p.Lon); err != nil {
+			return err
+		}
+	}
+	if p.GeoPrecision < 1 || p.GeoPrecision > 3 {
+		return field(kind, "place.geo_precision", "must be 1 (the place itself), 2 (near it, or its district) or 3 (the province)")
+	}
+	if len(p.Admin) > 4 {
+		return field(kind, "place.admin", "at most 4 units")
+	}
+	for _, a := range p.Admin {
+		if !countryRE.MatchString(a.Country) {
+			return field(kind, "place.admin.country", "%q is not an ISO 3166-1 alpha-2 code such as \"PK\"", a.Country)
+		}
+		for _, s := range []string{a.Admin1, a.Admin2, a.Admin3} {
+			if err := checkText(kind, "place.admin", s, maxName, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkActors(kind string, l []Actor) error {
+	if len(l) > maxList {
+		return field(kind, "actors", "at most %d items", maxList)
+	}
+	for _, a := range l {
+		if err := a.check(kind, "actors"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Actor) check(kind, name string) error {
+	if !statement.ValidID(a.ID) {
+		return field(kind, name+".id", "%q is not an identifier such as \"ttp\"", a.ID)
+	}
+	if err := checkText(kind, name+".label", a.Label, maxName, true); err != nil {
+		return err
+	}
+	if a.Role != "" {
+		return checkEnum(kind, name+".role", a.Role, ActorRoles)
+	}
+	return nil
+}
+
+func (c *Casualties) check(kind string) error {
+	if c == nil {
+		return nil
+	}
+	for i, f := range c.Figures() {
+		if f == nil {
+			continue
+		}
+		if f.Low < 0 || f.Best < 0 || f.High < 0 {
+			return field(kind, "casualties."+Measures[i], "counts cannot be negative")
+		}
+		if f.Low > f.Best || f.Best > f.High {
+			return field(kind, "casualties."+Measures[i], "must have low ≤ best ≤ high (got %d, %d, %d)", f.Low, f.Best, f.High)
+		}
+		if f.High > maxCount {
+			return field(kind, "casualties."+Measures[i], "at most %d", maxCount)
+		}
+	}
+	return nil
+}
+
+func (o *Observation) check(kind string) error {
+	if o == nil {
+		return nil
+	}
+	if err := checkEnum(kind, "observation.method", o.Method, Methods); err != nil {
+		return err
+	}
+	if o.Observer != nil {
+		if err := checkCoord(kind, "observation.observer", o.Observer.Lat, o.Observer.Lon); err != nil {
+			return err
+		}
+	}
+	if o.Bearing != nil && (math.IsNaN(*o.Bearing) || *o.Bearing < 0 || *o.Bearing >= 360) {
+		return field(kind, "observation.bearing", "must be in degrees, from 0 up to 360")
+	}
+	if o.Distance != nil && (math.IsNaN(*o.Distance) || *o.Distance < 0 || *o.Distance > 1e6) {
+		return field(kind, "observation.distance", "must be in metres, from 0 to 1,000,000")
+	}
+	return nil
+}

@@ -1,0 +1,456 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// ViewTables are the tables fed from the log, in the order the digest reads
+// them, each with the columns that order its rows.
+var ViewTables = []struct{ Name, Order string }{
+	{"members", "name"},
+	{"statements", "idx"},
+	{"cases", "id"},
+	{"case_categories", "category, case_id"},
+	{"case_bodies", "body, case_id"},
+	{"case_statements", "case_id, idx"},
+	{"claims", "idx, measure"},
+	{"findings", "idx"},
+	{"penalties", "idx"},
+	{"actors", "actor, body, label"},
+	{"crossings", "crossing"},
+	{"crossing_events", "idx"},
+	{"commitments", "idx"},
+	{"actions", "idx"},
+	{"deadlines", "opened, name"},
+	{"meetings", "idx"},
+	{"publications", "idx"},
+}
+
+// writes are the statements a Tx runs one at a time, prepared once on the
+// writer connection.
+var writes = map[string]string{
+	"leaf": "SELECT idx FROM log_entries WHERE leaf_hash = ?",
+	"member": `INSERT INTO members (name, body, roles, label, key, active, enrolled, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
+		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
+	"case.update": `UPDATE cases SET stage = ?, stage_idx = ?, report_count = ?, reply_count = ?, finding = ?, outcome = ?, party = ?,
+		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ? WHERE id = ?`,
+	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
+}
+
+// insert is a multi-row INSERT that a Tx batches: head, then one "(?, ...)"
+// of cols placeholders per row, then tail.
+type insert struct {
+	name, head, tail string
+	cols             int
+}
+
+// inserts are written at Commit, many rows per statement, in this order:
+// one statement per row costs more than SQLite's own work.
+var inserts = []insert{
+	{"entry", "INSERT INTO log_entries (idx, leaf_hash, data, logged_at) VALUES ", "", 4},
+	{"hash", "INSERT INTO log_hashes (id, hash) VALUES ", "", 2},
+	{"statement", "INSERT INTO statements (idx, kind, author, body, at) VALUES ", "", 5},
+	{"case", `INSERT INTO cases (id, opened_at, reporter, accused, channel, event_at, event_precision,
+		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
+		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated) VALUES `, "", 27},
+	{"case.category", "INSERT INTO case_categories (category, case_id) VALUES ", "", 2},
+	{"case.body", "INSERT INTO case_bodies (body, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
+	{"case.statement", "INSERT INTO case_statements (case_id, idx) VALUES ", "", 2},
+	{"claim", "INSERT INTO claims (idx, measure, case_id, body, kind, low, best, high) VALUES ", "", 8},
+	{"finding", "INSERT INTO findings (idx, case_id, outcome, party, confidence, rationale, clauses, rulebook_version, signers, endorsed) VALUES ", "", 10},
+	{"penalty", "INSERT INTO penalties (idx, case_id, finding, penalty, party, text) VALUES ", "", 6},
+	{"commitment", "INSERT INTO commitments (idx, body, actor, label, place, deadline, text) VALUES ", "", 7},
+	{"action", "INSERT INTO actions (idx, body, commitment, actor, label, place, at, text, verifies, result) VALUES ", "", 10},
+	{"crossing.event", "INSERT INTO crossing_events (idx, crossing, status, allowed, since, body, text) VALUES ", "", 7},
+	{"meeting", "INSERT INTO meetings (idx, round, place, start, end, bodies, agenda, outcome) VALUES ", "", 8},
+	{"publication", "INSERT INTO publications (idx, title, sha256, size, period_from, period_to, url) VALUES ", "", 7},
+	// Upserts: rows with the same key apply in order, as SQLite runs them.
+	{"actor", "INSERT INTO actors (actor, body, label, first, last, mentions) VALUES ",
+		" ON CONFLICT (actor, body, label) DO UPDATE SET last = excluded.last, mentions = mentions + 1", 6},
+	{"crossing", "INSERT INTO crossings (crossing, name, status, allowed, since, idx, body) VALUES ",
+		` ON CONFLICT (crossing) DO UPDATE SET name = excluded.name, status = excluded.status, allowed = excluded.allowed,
+		since = excluded.since, idx = excluded.idx, body = excluded.body`, 7},
+	{"deadline", "INSERT INTO deadlines (opened, name, subject, stage, bodies, due, status, closed) VALUES ",
+		" ON CONFLICT (opened, name) DO UPDATE SET status = excluded.status, closed = excluded.closed", 8},
+}
+
+// maxParams bounds the placeholders of one statement, below SQLite's limit
+// of 32766.
+const maxParams = 30000
+
+// exec runs the named write now.
+func (t *Tx) exec(name string, args ...any) error {
+	s, ok := t.stmts[name]
+	if !ok {
+		s = t.tx.StmtContext(t.ctx, t.db.writes[name])
+		t.stmts[name] = s
+	}
+	_, err := s.ExecContext(t.ctx, args...)
+	return err
+}
+
+// add queues a row of the named insert until flush.
+func (t *Tx) add(name string, args ...any) {
+	t.rows[name] = append(t.rows[name], args...)
+}
+
+// flush writes what the transaction queued: rows, then the final state of
+// the cases, deadlines and members that changed.
+func (t *Tx) flush() error {
+	var newCases map[int64]bool
+	if len(t.newCases) > 0 {
+		newCases = make(map[int64]bool, len(t.newCases))
+		for _, nc := range t.newCases {
+			c := t.cases[nc.id]
+			newCases[nc.id] = true
+			t.add("case", append(nc.cols, caseState(c)...)...)
+		}
+	}
+	for _, d := range t.deadlineOrder {
+		t.add("deadline", d.Opened, d.Name, d.Subject, d.Stage, jsonList(d.Bodies), statement.FormatTime(d.Due), d.Status, nullIndex(d.Closed))
+	}
+	for _, ins := range inserts {
+		args := t.rows[ins.name]
+		per := maxParams / ins.cols * ins.cols
+		for len(args) > 0 {
+			n := min(len(args), per)
+			if err := t.insertRows(ins, args[:n]); err != nil {
+				return fmt.Errorf("couldn't write %s rows: %w", ins.name, err)
+			}
+			args = args[n:]
+		}
+	}
+	for _, e := range t.endorse {
+		if err := t.exec("endorse", e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	for _, id := range t.caseOrder {
+		if newCases[id] {
+			continue
+		}
+		c := t.cases[id]
+		st := caseState(c)
+		if err := t.exec("case.update", append(st[:len(st):len(st)], c.ID)...); err != nil {
+			return err
+		}
+	}
+	for _, m := range t.memberOrder {
+		if err := t.putMember(m); err != nil {
+			return err
+		}
+	}
+	t.reset()
+	return nil
+}
+
+func (t *Tx) insertRows(ins insert, args []any) error {
+	var b strings.Builder
+	b.WriteString(ins.head)
+	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
+	for i := 0; i < len(args)/ins.cols; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(ins.tail)
+	_, err := t.tx.ExecContext(t.ctx, b.String(), args...)
+	return err
+}
+
+func (t *Tx) reset() {
+	clear(t.rows)
+	t.newCases = t.newCases[:0]
+	clear(t.cases)
+	t.caseOrder = t.caseOrder[:0]
+	clear(t.deadlines)
+	t.deadlineOrder = t.deadlineOrder[:0]
+	clear(t.members)
+	t.memberOrder = t.memberOrder[:0]
+	t.endorse = t.endorse[:0]
+	clear(t.leaves)
+}
+
+// pendingCase is a case opened in this transaction: its opening report's
+// columns, to which flush adds its final workflow state.
+type pendingCase struct {
+	id   int64
+	cols []any
+}
+
+// caseState is the workflow columns of a case, in the order of the "case"
+// insert and of case.update.
+func caseState(c *mechanism.Case) []any {
+	missed := 0
+	for _, d := range c.Deadlines {
+		if d.Status == mechanism.DeadlineMissed {
+			missed++
+		}
+	}
+	return []any{c.Stage, c.Entered, len(c.Reports), len(c.Replies), nullIndex(c.Finding), c.Outcome, c.Party,
+		nullIndex(c.Endorsed), len(c.Penalties), missed, c.Updated}
+}
+
+// jsonList encodes a list as a JSON array, [] for none.
+func jsonList[T any](l []T) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+func nullIndex(i int64) any {
+	if i < 0 {
+		return nil
+	}
+	return i
+}
+
+func nullPtr[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// Project updates the views for statement st, which s has just applied at
+// index idx.
+func (t *Tx) Project(s *mechanism.State, st *statement.Statement, idx int64) error {
+	if err := t.project(s, st, idx); err != nil {
+		return fmt.Errorf("couldn't update views for entry %d: %w", idx, err)
+	}
+	return nil
+}
+
+func (t *Tx) project(s *mechanism.State, st *statement.Statement, idx int64) error {
+	for _, m := range s.Changed() {
+		if _, ok := t.members[m.Name]; !ok {
+			t.memberOrder = append(t.memberOrder, m)
+		}
+		t.members[m.Name] = m
+	}
+	body := ""
+	if m, ok := s.Member(st.Author); ok {
+		body = m.Body
+	}
+	t.add("statement", idx, st.Kind, st.Author, body, st.At)
+	t.projectPayload(s.Payload(), body, st, idx)
+	for _, id := range s.Subjects() {
+		t.add("case.statement", id, idx)
+	}
+	for _, c := range s.ChangedCases() {
+		if _, ok := t.cases[c.ID]; !ok {
+			t.caseOrder = append(t.caseOrder, c.ID)
+		}
+		t.cases[c.ID] = c
+	}
+	for _, d := range s.ChangedDeadlines() {
+		k := deadlineKey{d.Opened, d.Name}
+		if _, ok := t.deadlines[k]; !ok {
+			t.deadlineOrder = append(t.deadlineOrder, d)
+		}
+		t.deadlines[k] = d
+	}
+	// Rebuilding a large log is one transaction: write as it goes.
+	if len(t.rows["statement"]) >= 4096*5 {
+		return t.flush()
+	}
+	return nil
+}
+
+type deadlineKey struct {
+	opened int64
+	name   string
+}
+
+func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int64) {
+	switch p := p.(type) {
+	case *mechanism.Report:
+		caseID := idx
+		if p.Case != nil {
+			caseID = *p.Case
+		} else {
+			// Times are stored in one form, so that they compare as text.
+			event, _ := statement.ParseTime(p.Event.Time)
+			t.newCases = append(t.newCases, pendingCase{idx, []any{idx, statement.FormatTime(st.Time), body, p.Accused, p.Channel,
+				statement.FormatTime(event), p.Event.Precision, p.EventType, p.SubEventType, jsonList(p.Categories), p.Place.ID,
+				p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon), p.Place.GeoPrecision, p.Summary}})
+			for _, c := range p.Categories {
+				t.add("case.category", c, idx)
+			}
+			for _, b := range []string{body, p.Accused} {
+				if b != "" {
+					t.add("case.body", b, idx)
+				}
+			}
+		}
+		t.claims(idx, caseID, body, st.Kind, p.Casualties)
+		t.actors(idx, body, p.Actors...)
+	case *mechanism.Reply:
+		t.claims(idx, p.Case, body, st.Kind, p.Casualties)
+		t.actors(idx, body, p.Actors...)
+	case *mechanism.Finding:
+		var signers []string
+		for _, sig := range st.Signers {
+			signers = append(signers, sig.Name)
+		}
+		t.add("finding", idx, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, jsonList(signers), nil)
+	case *mechanism.Endorsement:
+		t.endorse = append(t.endorse, [2]int64{idx, p.Finding})
+	case *mechanism.Penalty:
+		t.add("penalty", idx, p.Case, p.Finding, p.Penalty, p.Party, p.Text)
+	case *mechanism.Commitment:
+		place := ""
+		if p.Place != nil {
+			place = p.Place.Name
+		}
+		t.add("commitment", idx, body, p.Group.ID, p.Group.Label, place, p.Deadline, p.Text)
+		t.actors(idx, body, p.Group)
+	case *mechanism.Action:
+		var actor, label, place string
+		if p.Group != nil {
+			actor, label = p.Group.ID, p.Group.Label
+			t.actors(idx, body, *p.Group)
+		}
+		if p.Place != nil {
+			place = p.Place.Name
+		}
+		t.add("action", idx, body, nullPtr(p.Commitment), actor, label, place, p.Time, p.Text, nullPtr(p.Verifies), p.Result)
+	case *mechanism.CrossingStatus:
+		allowed := jsonList(p.Allowed)
+		t.add("crossing", p.Crossing, p.Name, p.Status, allowed, p.Since, idx, body)
+		t.add("crossing.event", idx, p.Crossing, p.Status, allowed, p.Since, body, p.Text)
+	case *mechanism.Meeting:
+		t.add("meeting", idx, p.Round, p.Place, p.Start, p.End, jsonList(p.Bodies), jsonList(p.Agenda), p.Outcome)
+	case *mechanism.Publication:
+		t.add("publication", idx, p.Title, p.SHA256, p.Size, p.From, p.To, p.URL)
+	}
+}
+
+func (t *Tx) claims(idx, caseID int64, body, kind string, c *mechanism.Casualties) {
+	for i, f := range c.Figures() {
+		if f != nil {
+			t.add("claim", idx, mechanism.Measures[i], caseID, body, kind, f.Low, f.Best, f.High)
+		}
+	}
+}
+
+func (t *Tx) actors(idx int64, body string, l ...mechanism.Actor) {
+	for _, a := range l {
+		t.add("actor", a.ID, body, a.Label, idx, idx, 1)
+	}
+}
+
+func (t *Tx) putMember(m *mechanism.Member) error {
+	active := 0
+	if m.Active() {
+		active = 1
+	}
+	return t.exec("member", m.Name, m.Body, strings.Join(m.Roles, ","), m.Label, m.Key.VKey, active, m.Enrolled, nullIndex(m.Revoked))
+}
+
+// ClearViews empties every view, so that replaying the log refills them.
+func (t *Tx) ClearViews() error {
+	for _, v := range ViewTables {
+		if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM "+v.Name); err != nil {
+			return fmt.Errorf("couldn't empty view %s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+// Digest returns the log size the views reflect and the SHA-256 of a
+// canonical dump of every view: for each table of ViewTables in order, its
+// name and then each row, in order, as a JSON array of its column values,
+// one per line. Equal digests mean equal views. It reads one snapshot, so
+// a server may keep writing meanwhile.
+func (db *DB) Digest(ctx context.Context) (int64, [32]byte, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, [32]byte{}, fmt.Errorf("couldn't read the views: %w", err)
+	}
+	defer tx.Rollback()
+	var size int64
+	err = tx.QueryRowContext(ctx, "SELECT size FROM log_checkpoint WHERE id = 1").Scan(&size)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, [32]byte{}, fmt.Errorf("couldn't read the checkpoint: %w", err)
+	}
+	h := sha256.New()
+	for _, v := range ViewTables {
+		if err := dumpTable(ctx, tx, v.Name, v.Order, h); err != nil {
+			return 0, [32]byte{}, err
+		}
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return size, out, nil
+}
+
+func dumpTable(ctx context.Context, tx *sql.Tx, name, order string, w io.Writer) error {
+	fmt.Fprintf(w, "%s\n", name)
+	rows, err := tx.QueryContext(ctx, "SELECT * FROM "+name+" ORDER BY "+order)
+	if err != nil {
+		return fmt.Errorf("couldn't read view %s: %w", name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var line []byte
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("couldn't read view %s: %w", name, err)
+		}
+		line = append(line[:0], '[')
+		for i, x := range vals {
+			if i > 0 {
+				line = append(line, ',')
+			}
+			line = appendValue(line, x)
+		}
+		line = append(line, "]\n"...)
+		w.Write(line)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("couldn't read view %s: %w", name, err)
+	}
+	return nil
+}
+
+// appendValue appends a column value in the digest's canonical form.
+func appendValue(b []byte, x any) []byte {
+	switch x := x.(type) {
+	case nil:
+		return append(b, "null"...)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	case string:
+		return strconv.AppendQuote(b, x)
+	case []byte:
+		return strconv.AppendQuote(b, string(x))
+	default:
+		return strconv.AppendQuote(b, fmt.Sprint(x))
+	}
+}
