@@ -49,15 +49,16 @@ var writes = map[string]string{
 	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
 }
 
-// insert is a multi-row INSERT that a Tx batches: head, then one "(?, ...)"
-// of cols placeholders per row, then tail.
+// insert is an INSERT that a Tx queues until it commits: head, then a row of
+// cols placeholders, then tail.
 type insert struct {
 	name, head, tail string
 	cols             int
 }
 
-// inserts are written at Commit, many rows per statement, in this order:
-// one statement per row costs more than SQLite's own work.
+// inserts are written at Commit, in this order, after the whole batch has
+// been applied: a case or deadline that changed several times in a batch is
+// then written once, in its final state.
 var inserts = []insert{
 	{"entry", "INSERT INTO log_entries (idx, leaf_hash, data, logged_at) VALUES ", "", 4},
 	{"hash", "INSERT INTO log_hashes (id, hash) VALUES ", "", 2},
@@ -85,10 +86,6 @@ var inserts = []insert{
 	{"deadline", "INSERT INTO deadlines (opened, name, subject, stage, bodies, due, status, closed) VALUES ",
 		" ON CONFLICT (opened, name) DO UPDATE SET status = excluded.status, closed = excluded.closed", 8},
 }
-
-// maxParams bounds the placeholders of one statement, below SQLite's limit
-// of 32766.
-const maxParams = 30000
 
 // exec runs the named write now.
 func (t *Tx) exec(name string, args ...any) error {
@@ -122,14 +119,8 @@ func (t *Tx) flush() error {
 		t.add("deadline", d.Opened, d.Name, d.Subject, d.Stage, jsonList(d.Bodies), statement.FormatTime(d.Due), d.Status, nullIndex(d.Closed))
 	}
 	for _, ins := range inserts {
-		args := t.rows[ins.name]
-		per := maxParams / ins.cols * ins.cols
-		for len(args) > 0 {
-			n := min(len(args), per)
-			if err := t.insertRows(ins, args[:n]); err != nil {
-				return fmt.Errorf("couldn't write %s rows: %w", ins.name, err)
-			}
-			args = args[n:]
+		if err := t.insertRows(ins, t.rows[ins.name]); err != nil {
+			return fmt.Errorf("couldn't write %s rows: %w", ins.name, err)
 		}
 	}
 	for _, e := range t.endorse {
@@ -156,19 +147,26 @@ func (t *Tx) flush() error {
 	return nil
 }
 
+// insertRows runs ins once per row of args.
 func (t *Tx) insertRows(ins insert, args []any) error {
-	var b strings.Builder
-	b.WriteString(ins.head)
-	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
-	for i := 0; i < len(args)/ins.cols; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
+	if len(args) == 0 {
+		return nil
 	}
-	b.WriteString(ins.tail)
-	_, err := t.tx.ExecContext(t.ctx, b.String(), args...)
-	return err
+	s, ok := t.stmts["insert "+ins.name]
+	if !ok {
+		var err error
+		s, err = t.tx.PrepareContext(t.ctx, ins.head+"(?"+strings.Repeat(", ?", ins.cols-1)+")"+ins.tail)
+		if err != nil {
+			return err
+		}
+		t.stmts["insert "+ins.name] = s
+	}
+	for i := 0; i < len(args); i += ins.cols {
+		if _, err := s.ExecContext(t.ctx, args[i:i+ins.cols]...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) reset() {
