@@ -37,7 +37,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if ledger.Exists(*data) {
 		var err error
 		if l, err = ledger.OpenDir(ctx, *data, opts); err != nil {
-			return err
+			return fmt.Errorf("%w\n(if an older version of sulh made %s, move it away and run sulh demo again for a new demo)", err, *data)
 		}
 		fmt.Fprintf(stdout, "Serving the mechanism in %s.\n", *data)
 	} else {
