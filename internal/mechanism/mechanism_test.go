@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -56,6 +57,7 @@ type fixture struct {
 	st    mechanism.State
 	keys  map[string]*tkey // by label
 	order []string         // labels, in creation order
+	log   [][]byte         // the statements applied, by index
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -250,7 +252,11 @@ func (f *fixture) submit(msg []byte) error {
 	if err != nil {
 		return err
 	}
-	return f.st.Apply(st)
+	if err := f.st.Apply(st); err != nil {
+		return err
+	}
+	f.log = append(f.log, msg)
+	return nil
 }
 
 // must submits msg and fails the test if it is refused.
@@ -716,8 +722,11 @@ func TestRefusals(t *testing.T) {
 			return f.sign(f.obj("case.open", "alice", fields{"summary": "x"}), "alice")
 		}, code: statement.CodeInvalid, want: []string{`unknown statement kind "case.open"`}},
 		{name: "ref to the next index", msg: func(f *fixture) []byte {
-			return f.sign(f.obj(mechanism.KindReport, "alice", fields{"summary": "x", "refs": []statement.Ref{{Index: 1}, {Index: 3}}}), "alice")
+			return f.sign(f.obj(mechanism.KindReport, "alice", fields{"summary": "x", "refs": []statement.Ref{{Index: 1, Hash: tlog.RecordHash(f.log[1])}, {Index: 3}}}), "alice")
 		}, code: statement.CodeInvalid, want: []string{"refs: index 3 is not in the log yet (size 3)"}},
+		{name: "ref with another entry's hash", msg: func(f *fixture) []byte {
+			return f.sign(f.obj(mechanism.KindReport, "alice", fields{"summary": "x", "refs": []statement.Ref{{Index: 1, Hash: tlog.RecordHash(f.log[0])}}}), "alice")
+		}, code: statement.CodeInvalid, want: []string{"refs: the entry at index 1 has leaf hash"}},
 		{name: "ref far ahead", msg: func(f *fixture) []byte {
 			return f.sign(f.obj(mechanism.KindReport, "alice", fields{"summary": "x", "refs": []statement.Ref{{Index: 1 << 40}}}), "alice")
 		}, code: statement.CodeInvalid, want: []string{"is not in the log yet"}},
@@ -1487,7 +1496,7 @@ func TestGenesisFunc(t *testing.T) {
 	// An amendment that refers to the genesis.
 	rb := f.amended()
 	rb.Title = "Amended"
-	refs := []statement.Ref{{Index: 0}}
+	refs := []statement.Ref{{Index: 0, Hash: tlog.RecordHash(msg)}}
 	msg, err = mechanism.RulebookStatement(rb, at, refs, f.k("founder-1").signer, f.k("founder-2").signer)
 	if err != nil {
 		t.Fatal(err)

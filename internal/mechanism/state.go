@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -88,6 +89,7 @@ type State struct {
 	commitments map[int64]*commitment
 	actions     map[int64]string // party actions: index -> party
 	open        deadlines        // open deadlines, soonest first
+	leaves      []tlog.Hash      // every entry's leaf hash, to check refs
 
 	// What the last Apply changed, for the views.
 	changed          []*Member
@@ -233,6 +235,7 @@ func (s *State) Apply(st *statement.Statement) error {
 		}
 		s.Time = st.Time
 		s.cases, s.commitments, s.actions = map[int64]*Case{}, map[int64]*commitment{}, map[int64]string{}
+		s.leaves = []tlog.Hash{tlog.RecordHash(st.Signed)}
 		return nil
 	}
 	if st.Mechanism != s.Rulebook.ID {
@@ -241,6 +244,9 @@ func (s *State) Apply(st *statement.Statement) error {
 	for _, r := range st.Refs {
 		if r.Index >= s.Size {
 			return statement.Invalid("refs: index %d is not in the log yet (size %d)", r.Index, s.Size)
+		}
+		if r.Hash != s.leaves[r.Index] {
+			return statement.Invalid("refs: the entry at index %d has leaf hash %v, not %v", r.Index, s.leaves[r.Index], r.Hash)
 		}
 	}
 	for _, sig := range st.Signers {
@@ -306,6 +312,7 @@ func (s *State) Apply(st *statement.Statement) error {
 	}
 	s.Time = now
 	s.sweep(now)
+	s.leaves = append(s.leaves, tlog.RecordHash(st.Signed))
 	s.Size++
 	return nil
 }
