@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/bench"
+	"github.com/sulh-project/sulh/internal/ledger"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench verify [--n N] [--json]"}
+		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--json] | sulh bench verify [--n N] [--json]"}
 	}
 	switch args[0] {
 	case "ledger":
@@ -74,6 +77,36 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "all queries: p95 %.2f ms\n", r.P95ms)
 		return nil
+	case "rebuild":
+		fs := newFlags("bench rebuild", stderr)
+		data := fs.String("data", "", "data folder of a mechanism, such as one sulh bench ledger filled (required); no server may be using it")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *data == "" {
+			return usageError{"--data is required"}
+		}
+		progress, finish := progressBar(stderr, "replaying entries")
+		start := time.Now()
+		res, err := ledger.Rebuild(ctx, *data, progress)
+		finish()
+		if err != nil {
+			return err
+		}
+		secs := time.Since(start).Seconds()
+		r := struct {
+			N         int64   `json:"n"`
+			Seconds   float64 `json:"seconds"`
+			PerSecond float64 `json:"per_second"`
+			Digest    string  `json:"state_digest"`
+			CPUs      int     `json:"cpus"`
+		}{res.Size, secs, float64(res.Size) / secs, fmt.Sprintf("%x", res.After), runtime.NumCPU()}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(r)
+		}
+		fmt.Fprintf(stdout, "replayed %d statements into fresh views in %.2f s: %.0f statements/s (%d CPUs)\n", r.N, r.Seconds, r.PerSecond, r.CPUs)
+		return nil
 	case "verify":
 		fs := newFlags("bench verify", stderr)
 		n := fs.Int("n", 50000, "signatures to verify per core")
@@ -91,6 +124,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "Ed25519 verification: %.0f/s on one core, %.0f/s on all %d cores\n", r.OneCorePerSec, r.AllCoresPerSec, r.CPUs)
 		return nil
 	default:
-		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases or verify", args[0])}
+		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases, rebuild or verify", args[0])}
 	}
 }

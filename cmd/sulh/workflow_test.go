@@ -191,6 +191,31 @@ func TestWorkflow(t *testing.T) {
 	if again := lastLine(mustSulh(t, "digest", "--data", data)); again != digest {
 		t.Errorf("digest after rebuild %q, want %q", again, digest)
 	}
+	var bench struct {
+		N         int64   `json:"n"`
+		PerSecond float64 `json:"per_second"`
+		Digest    string  `json:"state_digest"`
+	}
+	if err := json.Unmarshal([]byte(mustSulh(t, "bench", "rebuild", "--data", data, "--json")), &bench); err != nil {
+		t.Fatal(err)
+	}
+	if "state digest: "+bench.Digest != digest || bench.N < 60 || bench.PerSecond <= 0 {
+		t.Errorf("bench rebuild: %+v; want digest %q", bench, digest)
+	}
+	// The case-list benchmark runs against the same folder, adding reports.
+	var cases struct {
+		Cases   int64 `json:"cases"`
+		Queries []struct {
+			Name string `json:"name"`
+			N    int    `json:"n"`
+		} `json:"queries"`
+	}
+	if err := json.Unmarshal([]byte(mustSulh(t, "bench", "cases", "--data", data, "--n", "40", "--queries", "2", "--json")), &cases); err != nil {
+		t.Fatal(err)
+	}
+	if cases.Cases < 40 || len(cases.Queries) < 5 || cases.Queries[0].N != 2 {
+		t.Errorf("bench cases: %+v", cases)
+	}
 }
 
 func lastLine(s string) string {
