@@ -464,11 +464,11 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 	}
 
 	// Refusals through sulh submit name their reason.
-	r = runSulh(t, runOpts{stdin: `{` + reportFields + `,"summary":"x","at":"2025-10-20T17:00:00+05:00"}`},
+	r = runSulh(t, runOpts{stdin: `{` + reportFields + `,"summary":"x","at":"2025-10-20 17:00"}`},
 		"submit", "--key", filepath.Join(keys, "pakistan-liaison-1.key"), "--server", srv.URL, "-")
 	// sulh submit may refuse before sending, or the server refuses; either
 	// way the reason is named.
-	wantFailure(t, "time not in UTC", r, `"at"`, "not in UTC")
+	wantFailure(t, "a time that is not RFC 3339", r, `"at"`, "not an RFC 3339 time")
 	r = runSulh(t, runOpts{stdin: `{` + reportFields + `,"summary":"A founder is no party."}`},
 		"submit", "--key", filepath.Join(keys, "pak-afg-2025-founder-1.key"), "--server", srv.URL)
 	wantFailure(t, "report by a founder", r, "forbidden")

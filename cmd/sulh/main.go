@@ -33,6 +33,8 @@ var commands = map[string]command{
 	"verify-log": {"fetch a log and check every hash and signature", runVerifyLog},
 	"rebuild":    {"replay the log into fresh views and print the state digest", runRebuild},
 	"digest":     {"print the state digest of a mechanism's views", runDigest},
+	"scan":       {"re-hash every stored evidence file and report any mismatch", runScan},
+	"token":      {"make an API token for a member, or revoke one", runToken},
 	"bench":      {"measure the ledger's throughput and latency", runBench},
 }
 

@@ -3,17 +3,20 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/sulh-project/sulh/internal/blob"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -27,9 +30,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("demo", stderr)
 	data := fs.String("data", "sulh-demo", "data folder; the demo mechanism is created there if it holds none")
 	addr := fs.String("addr", defaultAddr, "address to listen on")
+	ev := evidenceFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	ev.data = *data
 	logger := newLogger(stderr)
 	reg := newRegistry()
 	opts := ledger.Options{Logger: logger, Registerer: reg}
@@ -54,12 +59,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			m.Log.Close()
 			return fmt.Errorf("couldn't file the demo scenario: %w", err)
 		}
+		if err := storeDemoEvidence(*data); err != nil {
+			m.Log.Close()
+			return err
+		}
 		l = m.Log
 		fmt.Fprintf(stdout, "Created the demo mechanism in %s with %d statements of October–November 2025; its members' keys are in %s.\n",
 			*data, l.Checkpoint().N, m.Keys.Dir)
 		fmt.Fprintf(stdout, "Case %d went through every stage to publication; case %d is still under investigation.\n", story.Published, story.Pending)
 	}
-	return serve(ctx, l, *addr, logger, reg, stdout)
+	return serve(ctx, l, *addr, logger, reg, stdout, ev)
 }
 
 func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -110,6 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("serve", stderr)
 	data := fs.String("data", "", "data folder of the mechanism (required)")
 	addr := fs.String("addr", defaultAddr, "address to listen on")
+	ev := evidenceFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -122,7 +132,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return serve(ctx, l, *addr, logger, reg, stdout)
+	ev.data = *data
+	return serve(ctx, l, *addr, logger, reg, stdout, ev)
+}
+
+// evidenceOptions configure a server's evidence store.
+type evidenceOptions struct {
+	data      string // the data folder; the store is its evidence/ folder
+	maxUpload *sizeFlag
+	scanEvery *time.Duration
+}
+
+func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
+	o := &evidenceOptions{maxUpload: &sizeFlag{web.DefaultMaxUpload}}
+	fs.Var(o.maxUpload, "max-upload", "largest evidence file accepted, such as 256MiB or 1GiB")
+	o.scanEvery = fs.Duration("scan-every", 24*time.Hour, "how often to re-hash every stored evidence file (0: never; sulh scan does it on demand)")
+	return o
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -138,14 +163,24 @@ func newRegistry() *prometheus.Registry {
 // serve serves l on addr until ctx ends, then shuts down gracefully: it
 // stops accepting connections, finishes requests in flight, commits what
 // the sequencer holds and closes the database.
-func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer) error {
+func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
+	store, err := blob.Open(filepath.Join(ev.data, EvidenceDir))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("couldn't listen on %s: %w", addr, err)
 	}
+	handler := web.New(l, logger, reg)
+	handler.KeepEvidence(store, ev.maxUpload.n)
+	if *ev.scanEvery > 0 {
+		go scanEvery(ctx, store, *ev.scanEvery, logger, reg)
+	}
 	srv := &http.Server{
-		Handler:           web.New(l, logger, reg),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      5 * time.Minute,

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
@@ -49,24 +51,36 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	base := strings.TrimSuffix(*server, "/")
+	body, err := submitStatement(ctx, *server, raw, signers)
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(body)
+	return err
+}
+
+// submitStatement completes the statement JSON raw (see completeStatement),
+// signs it with signers, the first being the author, and submits it to the
+// server at base. It returns the server's receipt.
+func submitStatement(ctx context.Context, server string, raw []byte, signers []note.Signer) ([]byte, error) {
+	base := strings.TrimSuffix(server, "/")
 	client := &http.Client{Timeout: 30 * time.Second}
 	obj, err := completeStatement(ctx, client, base, raw, signers[0].Name())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	msg, err := statement.Sign(obj, signers...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/statements", bytes.NewReader(msg))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("couldn't submit: %w", err)
+		return nil, fmt.Errorf("couldn't submit: %w", err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -75,17 +89,20 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Error struct{ Code, Message string } `json:"error"`
 		}
 		if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
-			return fmt.Errorf("refused (%s): %s", e.Error.Code, e.Error.Message)
+			return nil, fmt.Errorf("refused (%s): %s", e.Error.Code, e.Error.Message)
 		}
-		return fmt.Errorf("refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+		return nil, fmt.Errorf("refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
-	_, err = stdout.Write(body)
-	return err
+	return body, nil
 }
 
 // completeStatement fills in the fields a statement needs that the file
 // leaves out. The result is compact JSON with its keys sorted.
 func completeStatement(ctx context.Context, client *http.Client, base string, raw []byte, author string) ([]byte, error) {
+	raw, err := timesToUTC(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the statement is not a JSON object: %w", err)
+	}
 	var obj map[string]json.RawMessage
 	d := json.NewDecoder(bytes.NewReader(raw))
 	if err := d.Decode(&obj); err != nil {
@@ -113,6 +130,46 @@ func completeStatement(ctx context.Context, client *http.Client, base string, ra
 	set("at", statement.FormatTime(time.Now().Truncate(time.Second)))
 	set("refs", []statement.Ref{})
 	return json.Marshal(obj)
+}
+
+// timeKeys are the statement fields that hold times.
+var timeKeys = map[string]bool{"at": true, "time": true, "since": true, "start": true, "end": true, "deadline": true,
+	"expires": true, "date": true, "from": true, "to": true}
+
+// timesToUTC rewrites every time the statement gives with a zone offset,
+// such as 2025-10-20T22:00:00+05:00 (Pakistan time), in UTC, as
+// statements are signed: 2025-10-20T17:00:00Z.
+func timesToUTC(raw []byte) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return raw, nil // completeStatement says what is wrong
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && timeKeys[k] {
+					if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+						v[k] = statement.FormatTime(t)
+					}
+					continue
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return json.Marshal(v)
 }
 
 func mechanismID(ctx context.Context, client *http.Client, base string) (string, error) {

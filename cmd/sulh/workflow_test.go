@@ -177,6 +177,19 @@ func TestWorkflow(t *testing.T) {
 		t.Errorf("GET /api/v1/cases?stage=published&party=afghanistan does not list case %d: %+v", c, list.Items)
 	}
 
+	// Times may be written in either party's zone; they are signed in UTC
+	// and shown in both zones.
+	submit("crossing in Pakistan time", `{"kind":"crossing.status","crossing":"ghulam-khan","name":"Ghulam Khan","status":"closed",
+		"since":"2025-10-20T22:00:00+05:00","at":"2025-10-20T22:30:00+05:00"}`, pak...)
+	var crossing struct {
+		Since      string            `json:"since"`
+		SinceLocal map[string]string `json:"since_local"`
+	}
+	getJSON(t, client, srv.URL+"/api/v1/crossings/ghulam-khan", &crossing)
+	if crossing.Since != "2025-10-20T17:00:00Z" || crossing.SinceLocal["Pakistan"] != "2025-10-20T22:00:00+05:00" ||
+		crossing.SinceLocal["Afghanistan"] != "2025-10-20T21:30:00+04:30" {
+		t.Errorf("crossing: %+v", crossing)
+	}
 	if out := mustSulh(t, "verify-log", "--url", srv.URL+"/log", "--key", srv.VKey); !strings.HasPrefix(out, "OK: ") {
 		t.Errorf("verify-log: %s", out)
 	}

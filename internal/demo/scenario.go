@@ -124,6 +124,43 @@ func (s *scenario) file(kind, author string, at time.Time, v any, cosigners ...s
 	return r.Index
 }
 
+// EvidenceNotes is the demo's evidence file: the monitors' notes of their
+// open-source review of the Spin Boldak exchange of 6 November 2025. The
+// scenario registers its SHA-256; a store may hold the file itself.
+var EvidenceNotes = []byte("DEMO evidence file, built from public reporting (Al Jazeera; AFP via India Today); illustrative.\n" +
+	"Joint field monitoring team: open-source review, 7 November 2025.\n" +
+	"1. Afghan account (spokesman Zabihullah Mujahid, 6 November): Pakistani forces opened fire on Spin Boldak in the afternoon.\n" +
+	"2. Pakistani account (Ministry of Information and Broadcasting, 6 November): firing was initiated from the Afghan side.\n" +
+	"3. A hospital official told AFP: 5 killed (4 women, 1 man) and 6 injured on the Afghan side.\n" +
+	"4. Residents told AFP the exchange lasted 10 to 15 minutes.\n")
+
+// evidence registers the monitors' notes on case c, hands them to the
+// mediators, and files the mediators' verification of them.
+func (s *scenario) evidence(c int64) {
+	sum := sha256.Sum256(EvidenceNotes)
+	hash := hex.EncodeToString(sum[:])
+	captured := mechanism.EventTime{Time: "2025-11-07T08:00:00Z", Precision: "exact"}
+	at := place("Spin Boldak", 30.93, 66.44, 2, af("Kandahar", "Spin Boldak"))
+	s.file(mechanism.KindEvidence, fieldMonitor, on(11, 7, 10, 30), &mechanism.Evidence{
+		SHA256: hash, Size: int64(len(EvidenceNotes)), MediaType: "text/plain; charset=utf-8", Name: "spin-boldak-review.txt",
+		Collector: "Joint field monitoring team", Tool: "open-source review of press reports", SourceURL: "https://www.aljazeera.com/",
+		Captured: &captured, Place: &at, Case: &c,
+		Custody: &mechanism.Custody{Event: "collected", To: "Joint field monitoring team", Note: demoText("Al Jazeera; AFP", "Notes written by the monitors.")},
+	})
+	s.file(mechanism.KindEvidence, fieldMonitor, on(11, 7, 11, 0), &mechanism.Evidence{
+		SHA256:  hash,
+		Custody: &mechanism.Custody{Event: "transferred", From: "Joint field monitoring team", To: "Qatar's investigators", Note: "Handed over for verification (illustrative)."},
+	})
+	s.file(mechanism.KindVerification, investigatorQA, on(11, 8, 9, 0), &mechanism.Verification{
+		Evidence: hash, Analyst: "Investigator of Qatar", Date: "2025-11-08T09:00:00Z",
+		Source:    mechanism.Check{Result: "passed", Notes: "Both parties' statements and the AFP report were found at their original outlets (illustrative)."},
+		Technical: mechanism.Check{Result: "passed", Notes: "A plain-text file; its hash matches the one registered (illustrative)."},
+		Content:   mechanism.Check{Result: "inconclusive", Notes: "The accounts agree on an exchange of fire and disagree on who fired first; no imagery (illustrative)."},
+		Result:    "inconclusive",
+	})
+	s.note("Case %d: the monitors' notes registered as evidence (sha256 %s), handed to the mediators and verified: inconclusive.", c, hash[:12])
+}
+
 // report files a report and, when it opens a case, records the case.
 func (s *scenario) report(author string, at time.Time, r *mechanism.Report) int64 {
 	r.Language = "en"
@@ -635,6 +672,7 @@ func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 	s.note("Case %d: a monitor's report and a public report attached.", b)
 	s.advance(investigatorQA, on(11, 7, 9, 0), b, "preliminary", demoText("Al Jazeera; AFP", "Preliminary assessment (illustrative): both parties confirm an exchange of fire after the ceasefire; clause c1."))
 	s.advance(investigatorTR, on(11, 7, 10, 0), b, "investigation", demoText("Al Jazeera; AFP", "Investigation (illustrative): open-source review of both parties' statements and of the press."))
+	s.evidence(b)
 
 	s.meeting(investigatorQA, on(11, 8, 12, 0), &mechanism.Meeting{
 		Round: 3, Place: "Istanbul, Türkiye",

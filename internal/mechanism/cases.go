@@ -184,7 +184,7 @@ func (s *State) memberBody(st *statement.Statement) (*Member, *Body, error) {
 	}
 	b, ok := s.Rulebook.Body(m.Body)
 	if !ok {
-		return nil, nil, statement.Forbidden("%q belongs to no body and cannot file a %s", m.Name, st.Kind)
+		return nil, nil, statement.Forbidden("%q belongs to no body and cannot file %s statements", m.Name, st.Kind)
 	}
 	return m, b, nil
 }
@@ -674,7 +674,7 @@ func (s *State) act(st *statement.Statement, now time.Time) error {
 		if a.Commitment != nil || a.Group != nil || a.Place != nil || a.Time != "" {
 			return field(k, "verifies", "a verification carries only verifies, result, text and evidence")
 		}
-		if err := checkEnum(k, "result", a.Result, Verification); err != nil {
+		if err := checkEnum(k, "result", a.Result, ActionResults); err != nil {
 			return err
 		}
 		s.payload = a

@@ -30,18 +30,19 @@ var Kinds = []string{
 	KindRulebook, KindMemberEnrol, KindMemberRevoke, KindKeyRotate,
 	KindReport, KindReply, KindCaseAdvance, KindFinding, KindEndorsement, KindPenalty,
 	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
+	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke,
 }
 
 // Enumerations of the statements' fields.
 var (
-	Channels     = []string{"party", "mediator", "monitor", "public", "ngo", "un"}
-	Precisions   = []string{"exact", "day", "week", "month"}
-	ActorRoles   = []string{"actor1", "actor2", "associated"}
-	Methods      = []string{"seen", "heard", "camera", "drone", "open_source", "hearsay"}
-	Positions    = []string{"denies", "accepts", "partly_accepts", "no_comment"}
-	Outcomes     = []string{OutcomeAttributed, OutcomeNotAttributable, OutcomeCleared}
-	Crossings    = []string{CrossingOpen, CrossingClosed, CrossingRestricted}
-	Verification = []string{"confirmed", "not_confirmed", "inconclusive"}
+	Channels      = []string{"party", "mediator", "monitor", "public", "ngo", "un"}
+	Precisions    = []string{"exact", "day", "week", "month"}
+	ActorRoles    = []string{"actor1", "actor2", "associated"}
+	Methods       = []string{"seen", "heard", "camera", "drone", "open_source", "hearsay"}
+	Positions     = []string{"denies", "accepts", "partly_accepts", "no_comment"}
+	Outcomes      = []string{OutcomeAttributed, OutcomeNotAttributable, OutcomeCleared}
+	Crossings     = []string{CrossingOpen, CrossingClosed, CrossingRestricted}
+	ActionResults = []string{"confirmed", "not_confirmed", "inconclusive"}
 )
 
 // Finding outcomes.

@@ -88,8 +88,10 @@ type State struct {
 	cases       map[int64]*Case
 	commitments map[int64]*commitment
 	actions     map[int64]string // party actions: index -> party
-	open        deadlines        // open deadlines, soonest first
-	leaves      []tlog.Hash      // every entry's leaf hash, to check refs
+	evidence    map[string]*EvidenceItem
+	tokens      map[string]*Token
+	open        deadlines   // open deadlines, soonest first
+	leaves      []tlog.Hash // every entry's leaf hash, to check refs
 
 	// What the last Apply changed, for the views.
 	changed          []*Member
@@ -198,8 +200,8 @@ func (k *Keyring) Open(msg []byte) (*statement.Statement, error) {
 		return nil, err
 	}
 	var rs rotateStatement
-	if p.Decode(&rs) != nil {
-		return nil, err
+	if derr := p.Decode(&rs); derr != nil {
+		return nil, derr
 	}
 	v, verr := statement.ParseVerifierKey(rs.Key)
 	if verr != nil {
@@ -235,6 +237,7 @@ func (s *State) Apply(st *statement.Statement) error {
 		}
 		s.Time = st.Time
 		s.cases, s.commitments, s.actions = map[int64]*Case{}, map[int64]*commitment{}, map[int64]string{}
+		s.evidence, s.tokens = map[string]*EvidenceItem{}, map[string]*Token{}
 		s.leaves = []tlog.Hash{tlog.RecordHash(st.Signed)}
 		return nil
 	}
@@ -303,6 +306,14 @@ func (s *State) Apply(st *statement.Statement) error {
 		err = s.meeting(st)
 	case KindPublication:
 		err = s.publication(st)
+	case KindEvidence:
+		err = s.fileEvidence(st)
+	case KindVerification:
+		err = s.verify(st)
+	case KindTokenIssue:
+		err = s.issueToken(st)
+	case KindTokenRevoke:
+		err = s.revokeToken(st)
 	default:
 		err = statement.Invalid("unknown statement kind %q", st.Kind)
 	}

@@ -342,7 +342,7 @@ func TestReportRefusals(t *testing.T) {
 	}
 	runRefusals(t, []wcase{
 		{name: "by a founder", msg: func(f *fixture) []byte { return f.report("founder-1", nil) },
-			code: forb, want: []string{`"founder-1" belongs to no body and cannot file a report`}},
+			code: forb, want: []string{`"founder-1" belongs to no body and cannot file report statements`}},
 		{name: "unknown field", msg: rep(fields{"severity": "high"}), code: malf, want: []string{"invalid report statement", "severity"}},
 		{name: "count as a string", msg: rep(fields{"casualties": fields{"killed": fields{"civilian": fields{"low": "1"}}}}), code: malf, want: []string{"invalid report statement"}},
 		{name: "unknown channel", msg: rep(fields{"channel": "radio"}), code: inv, want: []string{`report: channel: "radio" is not one of`}},
@@ -456,7 +456,7 @@ func TestReplyRefusals(t *testing.T) {
 		{name: "on a case without an accused", setup: noAccused, msg: func(f *fixture) []byte { return f.reply("bob", 6, nil) },
 			code: forb, want: []string{`only the accused party may reply on case 6, and "party-b" is not accused`}},
 		{name: "by a founder", msg: func(f *fixture) []byte { return f.reply("founder-1", caseID, nil) },
-			code: forb, want: []string{`"founder-1" belongs to no body and cannot file a reply`}},
+			code: forb, want: []string{`"founder-1" belongs to no body and cannot file reply statements`}},
 		{name: "on no case", msg: func(f *fixture) []byte { return f.reply("bob", 99, nil) }, code: inv, want: []string{"reply: case: there is no case 99"}},
 		{name: "unknown position", msg: func(f *fixture) []byte { return f.reply("bob", caseID, fields{"position": "rejects"}) },
 			code: inv, want: []string{`reply: position: "rejects" is not one of [denies accepts partly_accepts no_comment]`}},
@@ -486,7 +486,7 @@ func TestAdvanceRefusals(t *testing.T) {
 		return func(f *fixture) []byte { return f.advance(author, caseID, stage, extra) }
 	}
 	runRefusals(t, []wcase{
-		{name: "by a founder", msg: adv("founder-1", "preliminary", nil), code: forb, want: []string{`"founder-1" belongs to no body and cannot file a case.advance`}},
+		{name: "by a founder", msg: adv("founder-1", "preliminary", nil), code: forb, want: []string{`"founder-1" belongs to no body and cannot file case.advance statements`}},
 		{name: "no case", msg: func(f *fixture) []byte { return f.advance("admin-m1", 99, "preliminary", nil) }, code: inv, want: []string{"case.advance: case: there is no case 99"}},
 		{name: "long note", msg: adv("admin-m1", "preliminary", fields{"note": long(32<<10 + 1)}), code: inv, want: []string{"case.advance: note: must be at most 32768 bytes"}},
 		{name: "unknown stage", msg: adv("admin-m1", "appeal", nil), code: inv, want: []string{`case.advance: to: "appeal" is not a stage of the rulebook`}},
@@ -658,7 +658,7 @@ func TestCommitmentRefusals(t *testing.T) {
 		{name: "by a mediator", msg: func(f *fixture) []byte { return f.commitment("admin-m1", nil) },
 			code: forb, want: []string{`commitment statements are filed by members of a body of type [party]; "mediator-1" is a mediator`}},
 		{name: "by a founder", msg: func(f *fixture) []byte { return f.commitment("founder-1", nil) },
-			code: forb, want: []string{`"founder-1" belongs to no body and cannot file a commitment`}},
+			code: forb, want: []string{`"founder-1" belongs to no body and cannot file commitment statements`}},
 		{name: "group id", msg: com(fields{"group": fields{"id": "TTP", "label": "TTP"}}), code: inv, want: []string{`commitment: group.id: "TTP" is not an identifier such as "ttp"`}},
 		{name: "group without label", msg: com(fields{"group": fields{"id": "ttp"}}), code: inv, want: []string{"commitment: group.label: is required"}},
 		{name: "group role", msg: com(fields{"group": fields{"id": "ttp", "label": "TTP", "role": "host"}}), code: inv, want: []string{`commitment: group.role: "host" is not one of`}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -15,6 +16,7 @@ type Row map[string]any
 // jsonColumns are the view columns that hold JSON arrays.
 var jsonColumns = map[string]bool{
 	"categories": true, "clauses": true, "signers": true, "allowed": true, "bodies": true, "agenda": true,
+	"source": true, "technical": true, "content": true,
 }
 
 // Filter selects rows of a view. Conditions are ANDed; zero fields select
@@ -82,6 +84,9 @@ var Lists = map[string]List{
 	"publications":    {"publications", "idx", "*"},
 	"members":         {"members", "rowid", "*"},
 	"actors":          {"actors", "rowid", "*"},
+	"evidence":        {"evidence", "idx", "*"},
+	"custody":         {"custody", "idx", "*"},
+	"verifications":   {"verifications", "idx", "*"},
 }
 
 // Cursor is the name of the column Query adds to each row: the row's key,
@@ -199,4 +204,33 @@ func (db *DB) Count(ctx context.Context, view string) (int64, error) {
 		return 0, fmt.Errorf("couldn't count %s: %w", view, err)
 	}
 	return n, nil
+}
+
+// TokenMember returns the member an API token is bound to, given the
+// SHA-256 of its secret, if the token is neither revoked nor expired at
+// now and its member is still active; ErrNotFound otherwise.
+func (db *DB) TokenMember(ctx context.Context, sha string, now string) (member, body string, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT t.member, m.body FROM tokens t JOIN members m ON m.name = t.member
+		WHERE t.sha256 = ? AND t.revoked IS NULL AND t.expires > ? AND m.active = 1`, sha, now).Scan(&member, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("couldn't look up a token: %w", err)
+	}
+	return member, body, nil
+}
+
+// EvidenceName returns the file name an evidence item was registered
+// with, or ErrNotFound if no statement registered it.
+func (db *DB) EvidenceName(ctx context.Context, sha string) (string, error) {
+	var name string
+	err := db.r.QueryRowContext(ctx, "SELECT name FROM evidence WHERE sha256 = ?", sha).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("couldn't look up evidence: %w", err)
+	}
+	return name, nil
 }

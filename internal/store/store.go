@@ -118,7 +118,9 @@ func migrate(ctx context.Context, db *sql.DB, dialect string) error {
 // Close closes the database.
 func (db *DB) Close() error {
 	for _, s := range db.writes {
-		s.Close()
+		if s != nil {
+			s.Close()
+		}
 	}
 	return errors.Join(db.r.Close(), db.w.Close())
 }
@@ -301,7 +303,7 @@ type Tx struct {
 	deadlineOrder []*mechanism.Deadline
 	members       map[string]*mechanism.Member
 	memberOrder   []*mechanism.Member
-	endorse       [][2]int64
+	updates       []update
 	leaves        map[tlog.Hash]int64
 }
 

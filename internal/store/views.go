@@ -35,6 +35,10 @@ var ViewTables = []struct{ Name, Order string }{
 	{"deadlines", "opened, name"},
 	{"meetings", "idx"},
 	{"publications", "idx"},
+	{"evidence", "sha256"},
+	{"custody", "idx"},
+	{"verifications", "idx"},
+	{"tokens", "sha256"},
 }
 
 // writes are the statements a Tx runs one at a time, prepared once on the
@@ -46,7 +50,9 @@ var writes = map[string]string{
 		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
 	"case.update": `UPDATE cases SET stage = ?, stage_idx = ?, report_count = ?, reply_count = ?, finding = ?, outcome = ?, party = ?,
 		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ? WHERE id = ?`,
-	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
+	"endorse":  "UPDATE findings SET endorsed = ? WHERE idx = ?",
+	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
+	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
 }
 
 // insert is an INSERT that a Tx queues until it commits: head, then a row of
@@ -77,6 +83,11 @@ var inserts = []insert{
 	{"crossing.event", "INSERT INTO crossing_events (idx, crossing, status, allowed, since, body, text) VALUES ", "", 7},
 	{"meeting", "INSERT INTO meetings (idx, round, place, start, end, bodies, agenda, outcome) VALUES ", "", 8},
 	{"publication", "INSERT INTO publications (idx, title, sha256, size, period_from, period_to, url) VALUES ", "", 7},
+	{"evidence", `INSERT INTO evidence (sha256, idx, case_id, size, media_type, name, collector, tool, source_url, captured_at,
+		place_name, lat, lon, body, verified, verified_idx) VALUES `, "", 16},
+	{"token", "INSERT INTO tokens (sha256, member, label, issued, expires, revoked) VALUES ", "", 6},
+	{"custody", "INSERT INTO custody (idx, sha256, event, from_, to_, note, body) VALUES ", "", 7},
+	{"verification", "INSERT INTO verifications (idx, sha256, analyst, date, source, technical, content, result, body) VALUES ", "", 9},
 	// Upserts: rows with the same key apply in order, as SQLite runs them.
 	{"actor", "INSERT INTO actors (actor, body, label, first, last, mentions) VALUES ",
 		" ON CONFLICT (actor, body, label) DO UPDATE SET last = excluded.last, mentions = mentions + 1", 6},
@@ -123,8 +134,8 @@ func (t *Tx) flush() error {
 			return fmt.Errorf("couldn't write %s rows: %w", ins.name, err)
 		}
 	}
-	for _, e := range t.endorse {
-		if err := t.exec("endorse", e[0], e[1]); err != nil {
+	for _, u := range t.updates {
+		if err := t.exec(u.name, u.args...); err != nil {
 			return err
 		}
 	}
@@ -178,8 +189,14 @@ func (t *Tx) reset() {
 	t.deadlineOrder = t.deadlineOrder[:0]
 	clear(t.members)
 	t.memberOrder = t.memberOrder[:0]
-	t.endorse = t.endorse[:0]
+	t.updates = t.updates[:0]
 	clear(t.leaves)
+}
+
+// update is a write that flush runs after the inserts, in order.
+type update struct {
+	name string
+	args []any
 }
 
 // pendingCase is a case opened in this transaction: its opening report's
@@ -308,7 +325,34 @@ func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int
 		}
 		t.add("finding", idx, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, jsonList(signers), nil)
 	case *mechanism.Endorsement:
-		t.endorse = append(t.endorse, [2]int64{idx, p.Finding})
+		t.updates = append(t.updates, update{"endorse", []any{idx, p.Finding}})
+	case *mechanism.Evidence:
+		if p.Custody != nil {
+			t.add("custody", idx, p.SHA256, p.Custody.Event, p.Custody.From, p.Custody.To, p.Custody.Note, body)
+		}
+		if p.Size == 0 {
+			break // custody only
+		}
+		var captured, place string
+		var lat, lon any
+		if p.Captured != nil {
+			c, _ := statement.ParseTime(p.Captured.Time)
+			captured = statement.FormatTime(c)
+		}
+		if p.Place != nil {
+			place, lat, lon = p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon)
+		}
+		t.add("evidence", p.SHA256, idx, nullPtr(p.Case), p.Size, p.MediaType, p.Name, p.Collector, p.Tool, p.SourceURL, captured,
+			place, lat, lon, body, "", nil)
+	case *mechanism.TokenIssue:
+		exp, _ := statement.ParseTime(p.Expires)
+		t.add("token", p.Token, st.Author, p.Label, idx, statement.FormatTime(exp), nil)
+	case *mechanism.TokenRevoke:
+		t.updates = append(t.updates, update{"revoke", []any{idx, p.Token}})
+	case *mechanism.Verification:
+		check := func(c mechanism.Check) string { b, _ := json.Marshal(c); return string(b) }
+		t.add("verification", idx, p.Evidence, p.Analyst, p.Date, check(p.Source), check(p.Technical), check(p.Content), p.Result, body)
+		t.updates = append(t.updates, update{"verified", []any{p.Result, idx, p.Evidence}})
 	case *mechanism.Penalty:
 		t.add("penalty", idx, p.Case, p.Finding, p.Penalty, p.Party, p.Text)
 	case *mechanism.Commitment:

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -34,6 +35,8 @@ type param struct {
 	// "stage = ?"; check, if not nil, validates the value first.
 	cond  string
 	check func(string) error
+	// convert, if not nil, validates the value and gives the argument.
+	convert func(string) (string, error)
 }
 
 // listSpec is a view served as a list.
@@ -53,12 +56,15 @@ func intParam(name, column string) param {
 	}}
 }
 
+// timeParam is a time in any zone, such as 2025-10-20T22:00:00+05:00;
+// the condition compares it in UTC, as the views store times.
 func timeParam(name, cond string) param {
-	return param{name: name, cond: cond, check: func(v string) error {
-		if _, err := statement.ParseTime(v); err != nil {
-			return badRequest("%s: %v", name, err)
+	return param{name: name, cond: cond, convert: func(v string) (string, error) {
+		t, err := parseAnyZone(v)
+		if err != nil {
+			return "", badRequest("%s: %q is not an RFC 3339 time such as 2025-10-20T22:00:00+05:00 or 2025-10-20T17:00:00Z", name, v)
 		}
-		return nil
+		return t, nil
 	}}
 }
 
@@ -99,16 +105,20 @@ var lists = map[string]listSpec{
 		eq("name", "name"),
 		{name: "body", cond: "EXISTS (SELECT 1 FROM json_each(bodies) WHERE value = ?)"},
 	}},
-	"meetings":     {"meetings", nil},
-	"publications": {"publications", nil},
-	"members":      {"members", []param{eq("body", "body")}},
+	"evidence": {"evidence", []param{intParam("case", "case_id"), eq("media_type", "media_type"), eq("body", "body"),
+		enumParam("verified", "verified", append([]string{""}, mechanism.VerificationResults...))}},
+	"custody":       {"custody", []param{eq("sha256", "sha256"), enumParam("event", "event", mechanism.CustodyEvents)}},
+	"verifications": {"verifications", []param{eq("sha256", "sha256"), enumParam("result", "result", mechanism.VerificationResults)}},
+	"meetings":      {"meetings", nil},
+	"publications":  {"publications", nil},
+	"members":       {"members", []param{eq("body", "body")}},
 }
 
 // filter builds a store filter from a request's query parameters, refusing
 // unknown ones so that a misspelt filter is not silently ignored.
 func filter(q url.Values, spec listSpec) (store.Filter, error) {
 	f := store.Filter{Limit: defaultLimit}
-	for _, name := range sortedKeys(q) {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
 		vs := q[name]
 		if len(vs) != 1 {
 			return f, badRequest("parameter %s is given %d times", name, len(vs))
@@ -150,6 +160,12 @@ func filter(q url.Values, spec listSpec) (store.Filter, error) {
 		}
 		if p.check != nil {
 			if err := p.check(v); err != nil {
+				return f, err
+			}
+		}
+		if p.convert != nil {
+			var err error
+			if v, err = p.convert(v); err != nil {
 				return f, err
 			}
 		}
@@ -211,6 +227,7 @@ func (s *Server) listHandler(spec listSpec) handlerFunc {
 		if spec.view == "deadlines" {
 			markOverdue(rows, time.Now())
 		}
+		addLocalTimes(rows, s.zones())
 		var next any
 		if len(rows) == f.Limit {
 			next = rows[len(rows)-1][store.Cursor]
@@ -243,7 +260,7 @@ func pathInt(r *http.Request, name string) (int64, error) {
 }
 
 // caseDetail serves a case with its full history, claims, findings,
-// penalties and deadlines.
+// penalties, evidence with the verifications of each item, and deadlines.
 func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathInt(r, "id")
 	if err != nil {
@@ -277,12 +294,26 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if c["evidence"], err = query(ctx, db, "evidence", byCase); err != nil {
+		return err
+	}
+	if c["verifications"], err = query(ctx, db, "verifications", store.Filter{
+		Where: []string{"sha256 IN (SELECT sha256 FROM evidence WHERE case_id = ?)"}, Args: []any{id}, Limit: maxLimit}); err != nil {
+		return err
+	}
 	deadlines, err := query(ctx, db, "deadlines", store.Filter{Where: []string{"subject = ?"}, Args: []any{id}, Limit: maxLimit})
 	if err != nil {
 		return err
 	}
 	markOverdue(deadlines, time.Now())
 	c["deadlines"] = deadlines
+	zones := s.zones()
+	addLocalTimes([]store.Row{c}, zones)
+	for _, v := range []string{"history", "claims", "findings", "penalties", "evidence", "verifications", "deadlines"} {
+		if rows, ok := c[v].([]store.Row); ok {
+			addLocalTimes(rows, zones)
+		}
+	}
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
@@ -299,9 +330,12 @@ func (s *Server) crossingDetail(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no status was ever reported for crossing " + strconv.Quote(id)}
 	}
 	c := rows[0]
-	if c["events"], err = query(ctx, db, "crossing_events", store.Filter{Where: []string{"crossing = ?"}, Args: []any{id}, Limit: maxLimit}); err != nil {
+	events, err := query(ctx, db, "crossing_events", store.Filter{Where: []string{"crossing = ?"}, Args: []any{id}, Limit: maxLimit})
+	if err != nil {
 		return err
 	}
+	addLocalTimes(append(events, c), s.zones())
+	c["events"] = events
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
@@ -324,13 +358,4 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-cache")
 	_, err := w.Write(openapiDoc)
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

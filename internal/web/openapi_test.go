@@ -12,8 +12,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	pngpkg "image/png"
 	"io"
 	"log/slog"
 	"mime"
@@ -21,6 +25,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -35,6 +40,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/sulh-project/sulh/internal/blob"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -60,6 +66,8 @@ type oaFixture struct {
 	seen map[string]bool
 	// at is the time of the next statement the fixture files itself.
 	at time.Time
+	// auth, if set, is sent as a bearer token.
+	auth string
 }
 
 func newOAFixture(t *testing.T) *oaFixture {
@@ -79,6 +87,15 @@ func newOAFixture(t *testing.T) *oaFixture {
 		t.Fatal(err)
 	}
 	s := web.New(m.Log, slog.New(slog.DiscardHandler), reg)
+	store, err := blob.Open(filepath.Join(t.TempDir(), "evidence"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Put(ctx, bytes.NewReader(demo.EvidenceNotes), "notes.txt", 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	s.KeepEvidence(store, 1<<20)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	f := &oaFixture{t: t, m: m, s: s, srv: srv, compiled: map[string]*jsonschema.Schema{}, seen: map[string]bool{},
@@ -226,6 +243,9 @@ func (f *oaFixture) do(method, docPath, target string, body []byte) (int, []byte
 	if body != nil {
 		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	}
+	if f.auth != "" {
+		req.Header.Set("Authorization", "Bearer "+f.auth)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
@@ -251,7 +271,7 @@ func (f *oaFixture) do(method, docPath, target string, body []byte) (int, []byte
 		return resp.StatusCode, b
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil || content[mt] == nil {
+	if err != nil || (content[mt] == nil && content["*/*"] == nil) {
 		f.t.Errorf("%s %s: %s answer has content type %q; the document lists %v", method, target, code, resp.Header.Get("Content-Type"), sortedMapKeys(content))
 		return resp.StatusCode, b
 	}
@@ -393,6 +413,42 @@ func (f *oaFixture) fileMembership() {
 		founders = append(founders, m.Keys.Signer(n))
 	}
 	f.file(amendment, founders...)
+
+	// A monitor's API token, an upload with it and without, the demo's
+	// evidence file, and the token revoked. Tokens are checked against
+	// the server's clock, so these statements are dated now.
+	const secret = "sulh_openapi-test-token"
+	sum := sha256.Sum256([]byte(secret))
+	now := time.Now().UTC().Truncate(time.Second)
+	issue := f.envelope(mechanism.KindTokenIssue, "monitors-field-1")
+	issue["at"], issue["token"], issue["expires"], issue["label"] = statement.FormatTime(now), hex.EncodeToString(sum[:]), statement.FormatTime(now.Add(24*time.Hour)), "openapi test"
+	f.file(issue, m.Keys.Signer("monitors-field-1"))
+	var png bytes.Buffer
+	if err := pngpkg.Encode(&png, image.NewGray(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if status, b := f.do("POST", "/api/v1/evidence", "/api/v1/evidence?name=crater.png", png.Bytes()); status != http.StatusUnauthorized {
+		t.Errorf("upload without a token: %d %s", status, b)
+	}
+	f.auth = secret
+	if status, b := f.do("POST", "/api/v1/evidence", "/api/v1/evidence?name=crater.png", png.Bytes()); status != http.StatusCreated {
+		t.Errorf("upload: %d %s", status, b)
+	}
+	if status, b := f.do("POST", "/api/v1/evidence", "/api/v1/evidence?name=crater.png", png.Bytes()); status != http.StatusOK {
+		t.Errorf("upload again: %d %s", status, b)
+	}
+	if status, b := f.do("POST", "/api/v1/evidence", "/api/v1/evidence?name=crater.jpg", png.Bytes()); status != http.StatusBadRequest {
+		t.Errorf("upload of a PNG named .jpg: %d %s", status, b)
+	}
+	f.auth = ""
+	notes := sha256.Sum256(demo.EvidenceNotes)
+	if b := f.get("/api/v1/evidence/{sha256}/file", "/api/v1/evidence/"+hex.EncodeToString(notes[:])+"/file", 200); !bytes.Equal(b, demo.EvidenceNotes) {
+		t.Errorf("the demo's evidence file came back as %q", b)
+	}
+	f.get("/api/v1/evidence/{sha256}/file", "/api/v1/evidence/"+strings.Repeat("0", 64)+"/file", 404)
+	untoken := f.envelope(mechanism.KindTokenRevoke, "monitors-field-1")
+	untoken["at"], untoken["token"], untoken["reason"] = statement.FormatTime(now), hex.EncodeToString(sum[:]), "test over"
+	f.file(untoken, m.Keys.Signer("monitors-field-1"))
 }
 
 func mapOf(v any) map[string]any {
@@ -908,7 +964,7 @@ func (f *oaFixture) checkEnums() {
 	bodyTypes := []string{mechanism.BodyParty, mechanism.BodyMediator, mechanism.BodyMonitor, mechanism.BodyBoard, mechanism.BodyWitness, mechanism.BodyOther}
 	decisions := []string{mechanism.KindFinding, mechanism.KindEndorsement}
 	codes := []string{string(statement.CodeMalformed), string(statement.CodeInvalid), string(statement.CodeForbidden), string(statement.CodeDuplicate),
-		string(statement.CodeTooLarge), string(statement.CodeNotFound), string(statement.CodeShutdown), string(statement.CodeInternal)}
+		string(web.CodeUnauthorized), string(statement.CodeTooLarge), string(statement.CodeNotFound), string(statement.CodeShutdown), string(statement.CodeInternal)}
 	s := func(tokens ...string) string { return pointer(append([]string{"components", "schemas"}, tokens...)...) }
 	for _, tt := range []struct {
 		ptr  string
@@ -921,7 +977,7 @@ func (f *oaFixture) checkEnums() {
 		{s("statement.reply", "properties", "position", "enum"), mechanism.Positions},
 		{s("statement.finding", "properties", "outcome", "enum"), mechanism.Outcomes},
 		{s("statement.crossing.status", "properties", "status", "enum"), mechanism.Crossings},
-		{s("statement.action", "properties", "result", "enum"), withEmpty(mechanism.Verification)},
+		{s("statement.action", "properties", "result", "enum"), withEmpty(mechanism.ActionResults)},
 		{s("statement.report", "properties", "event_type", "enum"), eventTypes},
 		{s("statement.report", "properties", "sub_event_type", "enum"), subTypes},
 		{s("rulebook.body", "properties", "type", "enum"), bodyTypes},
@@ -939,7 +995,7 @@ func (f *oaFixture) checkEnums() {
 		{s("row.crossing_event", "properties", "status", "enum"), mechanism.Crossings},
 		{s("row.commitment", "properties", "status", "enum"), deadlineStatus},
 		{s("row.deadline", "properties", "status", "enum"), deadlineStatus},
-		{s("row.action", "properties", "result", "enum"), withEmpty(mechanism.Verification)},
+		{s("row.action", "properties", "result", "enum"), withEmpty(mechanism.ActionResults)},
 		{s("row.statement", "properties", "kind", "enum"), mechanism.Kinds},
 		{s("history", "properties", "kind", "enum"), mechanism.Kinds},
 		{s("error", "properties", "error", "properties", "code", "enum"), codes},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/sulh-project/sulh/internal/blob"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -29,6 +31,9 @@ type Server struct {
 	requests *prometheus.CounterVec
 	mux      *http.ServeMux
 	patterns []string
+
+	evidence  *blob.Store // nil: no uploads
+	maxUpload int64
 }
 
 // New returns a server for l. Metrics registered in reg, and the server's
@@ -53,11 +58,14 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/statements", s.submit)
 	s.handle("GET /api/v1/statements/{index}", s.statement)
 	s.handle("GET /api/v1/proofs/consistency", s.consistency)
-	for _, name := range sortedKeys(lists) {
+	for _, name := range slices.Sorted(maps.Keys(lists)) {
 		s.handle("GET /api/v1/"+name, s.listHandler(lists[name]))
 	}
 	s.handle("GET /api/v1/cases/{id}", s.caseDetail)
 	s.handle("GET /api/v1/crossings/{id}", s.crossingDetail)
+	s.handle("POST /api/v1/evidence", s.upload)
+	s.handle("GET /api/v1/evidence/{sha256}/file", s.evidenceFile)
+	s.handle("GET /api/v1/places", s.places)
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEvidence runs the evidence path with the real binary: a monitor
+// makes an API token, uploads a photo, registers it on a case with an
+// evidence statement, a mediator verifies it, the case shows the
+// verification; uploads without a token, too large, of the wrong type or
+// with a path in the name are refused; a stored file changed on disk is
+// caught by sulh scan and never served.
+func TestEvidence(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	srv := startServer(t, nil, "demo", "--data", data, "--max-upload", "64KiB")
+	keys := filepath.Join(data, "keys")
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	r := runSulh(t, runOpts{}, "token", "new", "--key", filepath.Join(keys, "monitors-field-1.key"), "--server", srv.URL, "--label", "e2e")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "sulh_") {
+		t.Fatalf("token new:\n%s", r)
+	}
+	token := strings.TrimSpace(r.stdout)
+
+	var photo bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Pix[0] = 200
+	if err := png.Encode(&photo, img); err != nil {
+		t.Fatal(err)
+	}
+	upload := func(name string, body []byte, auth string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/evidence?name="+name, bytes.NewReader(body))
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	for _, tc := range []struct {
+		what, name string
+		body       []byte
+		auth       string
+		status     int
+		want       string
+	}{
+		{"no token", "crater.png", photo.Bytes(), "", 401, "unauthorized"},
+		{"a wrong token", "crater.png", photo.Bytes(), "sulh_nope", 401, "unknown, revoked or expired"},
+		{"too large", "crater.png", bytes.Repeat([]byte{0x89}, 65<<10), token, 413, "too_large"},
+		{"a PNG called .jpg", "crater.jpg", photo.Bytes(), token, 400, "should be a JPEG"},
+		{"a path in the name", "..%2Fcrater.png", photo.Bytes(), token, 400, "path separator"},
+	} {
+		status, v := upload(tc.name, tc.body, tc.auth)
+		if b, _ := json.Marshal(v); status != tc.status || !strings.Contains(string(b), tc.want) {
+			t.Errorf("upload with %s: %d %s; want %d and %q", tc.what, status, b, tc.status, tc.want)
+		}
+	}
+	status, v := upload("crater.png", photo.Bytes(), token)
+	if status != http.StatusCreated || v["media_type"] != "image/png" || v["uploader"] != "monitors-field-1" {
+		t.Fatalf("upload: %d %v", status, v)
+	}
+	hash := v["sha256"].(string)
+
+	submit := func(what, stmt string, signers ...string) {
+		t.Helper()
+		args := []string{"submit", "--server", srv.URL}
+		for _, s := range signers {
+			args = append(args, "--key", filepath.Join(keys, s+".key"))
+		}
+		if r := runSulh(t, runOpts{stdin: stmt}, append(args, "-")...); r.code != 0 {
+			t.Fatalf("%s: %s", what, r)
+		}
+	}
+	const caseID = 32 // the demo's published case
+	now := time.Now().UTC().Format(time.RFC3339)
+	submit("evidence", fmt.Sprintf(`{"kind":"evidence","sha256":%q,"size":%d,"media_type":"image/png","name":"crater.png",
+		"collector":"Field monitor","tool":"camera","captured":{"time":%q,"precision":"exact"},"case":%d,
+		"custody":{"event":"collected","to":"Field monitor"}}`, hash, photo.Len(), now, caseID), "monitors-field-1")
+	submit("verification", fmt.Sprintf(`{"kind":"verification","evidence":%q,"analyst":"Investigator","date":%q,
+		"source":{"result":"passed"},"technical":{"result":"passed"},"content":{"result":"passed"},"result":"verified"}`, hash, now), "qatar-investigator-1")
+
+	var c struct {
+		Evidence []struct {
+			SHA256   string `json:"sha256"`
+			Verified string `json:"verified"`
+		} `json:"evidence"`
+		Verifications []struct {
+			SHA256 string `json:"sha256"`
+			Result string `json:"result"`
+		} `json:"verifications"`
+	}
+	getJSON(t, client, fmt.Sprintf("%s/api/v1/cases/%d", srv.URL, caseID), &c)
+	found := false
+	for _, e := range c.Evidence {
+		found = found || (e.SHA256 == hash && e.Verified == "verified")
+	}
+	if !found || len(c.Verifications) < 2 {
+		t.Errorf("case %d evidence %+v, verifications %+v; want %s verified", caseID, c.Evidence, c.Verifications, hash)
+	}
+	resp, err := client.Get(srv.URL + "/api/v1/evidence/" + hash + "/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(got, photo.Bytes()) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("download: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+	if out := mustSulh(t, "scan", "--data", data); !strings.Contains(out, "OK") {
+		t.Errorf("scan: %s", out)
+	}
+
+	// Change a byte of the stored original behind the server's back.
+	stored := filepath.Join(data, "evidence", "originals", hash[:2], hash)
+	if err := os.Chmod(stored, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 0xff
+	if err := os.WriteFile(stored, b, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	r = runSulh(t, runOpts{}, "scan", "--data", data)
+	wantFailure(t, "scan after tampering", r, "problem")
+	if !strings.Contains(r.stdout, "corrupt") || !strings.Contains(r.stdout, hash) {
+		t.Errorf("scan after tampering does not name the file as corrupt:\n%s", r)
+	}
+	resp, err = client.Get(srv.URL + "/api/v1/evidence/" + hash + "/file")
+	if err == nil {
+		got, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Equal(got, b) {
+			t.Errorf("the tampered file was served whole")
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/blob"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// DefaultMaxUpload is the largest evidence file a server accepts unless
+// configured otherwise.
+const DefaultMaxUpload = 256 << 20
+
+// CodeUnauthorized is the error code of a request that needs an API token
+// and has no valid one.
+const CodeUnauthorized statement.Code = "unauthorized"
+
+// KeepEvidence makes the server accept evidence uploads into store, up to
+// limit bytes each, and serve the files of registered evidence.
+func (s *Server) KeepEvidence(store *blob.Store, limit int64) {
+	s.evidence, s.maxUpload = store, limit
+}
+
+// caller is the member an API token belongs to.
+type caller struct {
+	member, body string
+}
+
+// authenticate returns the member whose API token the request carries as
+// "Authorization: Bearer <secret>".
+func (s *Server) authenticate(r *http.Request) (*caller, error) {
+	unauthorized := func(msg string) error {
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Msg: msg}
+	}
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, unauthorized("this needs a member's API token: Authorization: Bearer <secret> (sulh token new makes one)")
+	}
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || secret == "" || len(secret) > 200 {
+		return nil, unauthorized("the Authorization header must be Bearer and a token's secret")
+	}
+	sum := sha256.Sum256([]byte(secret))
+	member, body, err := s.log.Views().TokenMember(r.Context(), hex.EncodeToString(sum[:]), statement.FormatTime(time.Now()))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, unauthorized("the token is unknown, revoked or expired, or its member was revoked")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &caller{member, body}, nil
+}
+
+// uploadResponse is the answer to an evidence upload.
+type uploadResponse struct {
+	SHA256    string         `json:"sha256"`
+	Size      int64          `json:"size"`
+	MediaType string         `json:"media_type"`
+	Name      string         `json:"name"`
+	Existed   bool           `json:"existed"`
+	Captured  string         `json:"captured,omitempty"`
+	Position  *blob.Position `json:"position,omitempty"`
+	Uploader  string         `json:"uploader"`
+}
+
+// upload stores the request body as an evidence file. The file is then
+// registered by an evidence statement that names its hash.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
+	who, err := s.authenticate(r)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		return err
+	}
+	// A large file over a slow link takes longer than the server's
+	// default read timeout.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Hour))
+	if s.evidence == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "this server keeps no evidence files"}
+	}
+	name := r.URL.Query().Get("name")
+	if r.ContentLength > s.maxUpload {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: "the file is larger than this server's limit of " + formatBytes(s.maxUpload)}
+	}
+	info, err := s.evidence.Put(r.Context(), http.MaxBytesReader(w, r.Body, s.maxUpload+1), name, s.maxUpload)
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: err.Error()}
+	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch):
+		return &Error{Status: http.StatusBadRequest, Code: statement.CodeInvalid, Msg: err.Error()}
+	case err != nil:
+		return err
+	}
+	s.logger.Info("evidence uploaded", "sha256", info.SHA256, "size", info.Size, "media_type", info.MediaType, "member", who.member)
+	resp := uploadResponse{SHA256: info.SHA256, Size: info.Size, MediaType: info.MediaType, Name: name, Existed: info.Existed, Uploader: who.member}
+	if m := info.Metadata; m != nil {
+		if !m.Captured.IsZero() && !m.CapturedLocal {
+			resp.Captured = statement.FormatTime(m.Captured)
+		}
+		resp.Position = m.Position
+	}
+	status := http.StatusCreated
+	if info.Existed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, resp)
+	return nil
+}
+
+// evidenceFile serves the original of a registered evidence item, checking
+// its hash as it goes.
+func (s *Server) evidenceFile(w http.ResponseWriter, r *http.Request) error {
+	hash := r.PathValue("sha256")
+	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence has this hash"}
+	if !blob.ValidHash(hash) || s.evidence == nil {
+		return notFound
+	}
+	name, err := s.log.Views().EvidenceName(r.Context(), hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	f, info, err := s.evidence.Open(hash)
+	if errors.Is(err, blob.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "the evidence is registered, but its file is not on this server"}
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", info.MediaType)
+	w.Header().Set("Content-Length", formatInt(info.Size))
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if name == "" {
+		name = hash
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.WriteHeader(http.StatusOK)
+	if err := copyChecked(w, f); err != nil {
+		// The file no longer matches its hash (or could not be read): its
+		// last bytes are held back and the connection is cut, so that the
+		// client sees a short body, never a whole altered file.
+		s.logger.Error("couldn't serve evidence", "sha256", hash, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// copyChecked copies r, a reader that reports a hash mismatch only at its
+// end, to w, always holding back the last chunk read until r has ended
+// cleanly.
+func copyChecked(w io.Writer, r io.Reader) error {
+	cur, next := make([]byte, 0, 32<<10), make([]byte, 32<<10)
+	for {
+		n, err := io.ReadFull(r, next)
+		if n > 0 {
+			if len(cur) > 0 {
+				if _, werr := w.Write(cur); werr != nil {
+					return werr
+				}
+			}
+			cur = append(cur[:0], next[:n]...)
+		}
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			_, werr := w.Write(cur)
+			return werr
+		case err != nil:
+			return err
+		}
+	}
+}
+
+func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// formatBytes writes a size for people: "256 MiB".
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return formatInt(n>>30) + " GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return formatInt(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return formatInt(n>>10) + " KiB"
+	}
+	return formatInt(n) + " bytes"
+}
