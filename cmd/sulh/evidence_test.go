@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,10 +35,15 @@ func TestEvidence(t *testing.T) {
 	}
 	token := strings.TrimSpace(r.stdout)
 
-	var photo bytes.Buffer
-	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
-	img.Pix[0] = 200
-	if err := png.Encode(&photo, img); err != nil {
+	// testdata/crater-gps.jpg: an 8×8 JPEG whose EXIF says it was taken at
+	// 08:02:11 Afghanistan time on 7 November 2025 at 30°55'48"N
+	// 66°26'24"E, near Spin Boldak.
+	jpg, err := os.ReadFile("testdata/crater-gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notJPEG bytes.Buffer
+	if err := png.Encode(&notJPEG, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
 		t.Fatal(err)
 	}
 	upload := func(name string, body []byte, auth string) (int, map[string]any) {
@@ -62,20 +68,25 @@ func TestEvidence(t *testing.T) {
 		status     int
 		want       string
 	}{
-		{"no token", "crater.png", photo.Bytes(), "", 401, "unauthorized"},
-		{"a wrong token", "crater.png", photo.Bytes(), "sulh_nope", 401, "unknown, revoked or expired"},
-		{"too large", "crater.png", bytes.Repeat([]byte{0x89}, 65<<10), token, 413, "too_large"},
-		{"a PNG called .jpg", "crater.jpg", photo.Bytes(), token, 400, "should be a JPEG"},
-		{"a path in the name", "..%2Fcrater.png", photo.Bytes(), token, 400, "path separator"},
+		{"no token", "crater.jpg", jpg, "", 401, "unauthorized"},
+		{"a wrong token", "crater.jpg", jpg, "sulh_nope", 401, "unknown, revoked or expired"},
+		{"too large", "crater.jpg", bytes.Repeat([]byte{0xff}, 65<<10), token, 413, "too_large"},
+		{"a PNG called .jpg", "crater.jpg", notJPEG.Bytes(), token, 400, "should be a JPEG"},
+		{"a path in the name", "..%2Fcrater.jpg", jpg, token, 400, "path separator"},
 	} {
 		status, v := upload(tc.name, tc.body, tc.auth)
 		if b, _ := json.Marshal(v); status != tc.status || !strings.Contains(string(b), tc.want) {
 			t.Errorf("upload with %s: %d %s; want %d and %q", tc.what, status, b, tc.status, tc.want)
 		}
 	}
-	status, v := upload("crater.png", photo.Bytes(), token)
-	if status != http.StatusCreated || v["media_type"] != "image/png" || v["uploader"] != "monitors-field-1" {
+	status, v := upload("crater.jpg", jpg, token)
+	if status != http.StatusCreated || v["media_type"] != "image/jpeg" || v["uploader"] != "monitors-field-1" {
 		t.Fatalf("upload: %d %v", status, v)
+	}
+	// The photo's own time and place, read from its EXIF.
+	pos, _ := v["position"].(map[string]any)
+	if v["captured"] != "2025-11-07T03:32:11Z" || pos == nil || math.Abs(pos["lat"].(float64)-30.93) > 1e-6 || math.Abs(pos["lon"].(float64)-66.44) > 1e-6 {
+		t.Errorf("upload: EXIF read as captured %v, position %v", v["captured"], v["position"])
 	}
 	hash := v["sha256"].(string)
 
@@ -91,9 +102,10 @@ func TestEvidence(t *testing.T) {
 	}
 	const caseID = 32 // the demo's published case
 	now := time.Now().UTC().Format(time.RFC3339)
-	submit("evidence", fmt.Sprintf(`{"kind":"evidence","sha256":%q,"size":%d,"media_type":"image/png","name":"crater.png",
-		"collector":"Field monitor","tool":"camera","captured":{"time":%q,"precision":"exact"},"case":%d,
-		"custody":{"event":"collected","to":"Field monitor"}}`, hash, photo.Len(), now, caseID), "monitors-field-1")
+	submit("evidence", fmt.Sprintf(`{"kind":"evidence","sha256":%q,"size":%d,"media_type":"image/jpeg","name":"crater.jpg",
+		"collector":"Field monitor","tool":"camera","captured":{"time":"2025-11-07T08:02:11+04:30","precision":"exact"},
+		"place":{"name":"Spin Boldak","lat":30.93,"lon":66.44,"geo_precision":1},"case":%d,
+		"custody":{"event":"collected","to":"Field monitor"}}`, hash, len(jpg), caseID), "monitors-field-1")
 	submit("verification", fmt.Sprintf(`{"kind":"verification","evidence":%q,"analyst":"Investigator","date":%q,
 		"source":{"result":"passed"},"technical":{"result":"passed"},"content":{"result":"passed"},"result":"verified"}`, hash, now), "qatar-investigator-1")
 
@@ -121,7 +133,7 @@ func TestEvidence(t *testing.T) {
 	}
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Equal(got, photo.Bytes()) || resp.Header.Get("Content-Type") != "image/png" {
+	if resp.StatusCode != 200 || !bytes.Equal(got, jpg) || resp.Header.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("download: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
 	}
 	if out := mustSulh(t, "scan", "--data", data); !strings.Contains(out, "OK") {
