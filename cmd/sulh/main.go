@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"rebuild":    {"replay the log into fresh views and print the state digest", runRebuild},
 	"digest":     {"print the state digest of a mechanism's views", runDigest},
 	"scan":       {"re-hash every stored evidence file and report any mismatch", runScan},
+	"disclose":   {"publish a sealed statement's body and salt, to be checked against the log", runDisclose},
 	"token":      {"make an API token for a member, or revoke one", runToken},
 	"bench":      {"measure the ledger's throughput and latency", runBench},
 }

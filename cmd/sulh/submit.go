@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +15,9 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/web"
 )
 
 func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -21,6 +25,8 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var keys listFlag
 	fs.Var(&keys, "key", "private key file to sign with (required); repeat to add co-signers, the first is the author")
 	server := fs.String("server", "", "base URL of the sulh server, such as http://127.0.0.1:8080 (required)")
+	var sealFor listFlag
+	fs.Var(&sealFor, "seal-for", "file the statement sealed: only the author's body and these bodies (comma-separated ids) may read it until it is disclosed")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: sulh submit --key FILE [--key FILE...] --server URL [FILE|-]")
 		fmt.Fprintln(stderr, "\nSigns the statement JSON in FILE (or standard input) and submits it. Missing")
@@ -51,7 +57,12 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	body, err := submitStatement(ctx, *server, raw, signers)
+	var body []byte
+	if len(sealFor) > 0 {
+		body, err = submitSealed(ctx, *server, raw, signers, sealFor)
+	} else {
+		body, err = submitStatement(ctx, *server, raw, signers)
+	}
 	if err != nil {
 		return err
 	}
@@ -73,27 +84,72 @@ func submitStatement(ctx context.Context, server string, raw []byte, signers []n
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/statements", bytes.NewReader(msg))
+	return postTo(ctx, client, base+"/api/v1/statements", "text/plain; charset=utf-8", msg)
+}
+
+// postTo posts body to url and returns the answer of a 201, or the server's
+// refusal as an error.
+func postTo(ctx context.Context, client *http.Client, url, contentType string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't submit: %w", err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusCreated {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
-			return nil, fmt.Errorf("refused (%s): %s", e.Error.Code, e.Error.Message)
-		}
-		return nil, fmt.Errorf("refused: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+		return nil, refusal(resp, answer)
 	}
-	return body, nil
+	return answer, nil
+}
+
+// refusal turns an error answer into an error that says why.
+func refusal(resp *http.Response, answer []byte) error {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(answer, &e) == nil && e.Error.Code != "" {
+		return fmt.Errorf("refused (%s): %s", e.Error.Code, e.Error.Message)
+	}
+	return fmt.Errorf("refused: %s: %s", resp.Status, strings.TrimSpace(string(answer)))
+}
+
+// submitSealed completes the statement JSON raw, seals it for the bodies
+// in visibility (its author's own body always sees it), and files the
+// sealed statement with its body.
+func submitSealed(ctx context.Context, server string, raw []byte, signers []note.Signer, visibility []string) ([]byte, error) {
+	base := strings.TrimSuffix(server, "/")
+	client := &http.Client{Timeout: 30 * time.Second}
+	body, err := completeStatement(ctx, client, base, raw, signers[0].Name())
+	if err != nil {
+		return nil, err
+	}
+	var inner statement.Fields
+	if err := json.Unmarshal(body, &inner); err != nil {
+		return nil, err
+	}
+	salt := make([]byte, 32)
+	rand.Read(salt)
+	outer, err := json.Marshal(map[string]any{
+		"mechanism": inner.Mechanism, "kind": mechanism.KindSealed, "author": inner.Author, "at": inner.At, "refs": []statement.Ref{},
+		"sealed_kind": inner.Kind, "visibility": visibility, "digest": mechanism.SealDigest(salt, body),
+	})
+	if err != nil {
+		return nil, err
+	}
+	msg, err := statement.Sign(outer, signers...)
+	if err != nil {
+		return nil, err
+	}
+	req, err := json.Marshal(web.SealedRequest{Statement: string(msg), Salt: hex.EncodeToString(salt), Body: body})
+	if err != nil {
+		return nil, err
+	}
+	return postTo(ctx, client, base+"/api/v1/sealed", "application/json", req)
 }
 
 // completeStatement fills in the fields a statement needs that the file

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 )
 
 // Story is what Scenario filed: the log indexes of the cases it leaves in
@@ -28,6 +30,8 @@ type Story struct {
 	// Unanswered is a case whose accused party never replies: its reply
 	// deadline is missed in log time.
 	Unanswered int64
+	// Sealed is a confidential report, visible to the mediators only.
+	Sealed int64
 	// Publication is the index of the publication statement; Summary is the
 	// text whose SHA-256 it records.
 	Publication int64
@@ -159,6 +163,47 @@ func (s *scenario) evidence(c int64) {
 		Result:    "inconclusive",
 	})
 	s.note("Case %d: the monitors' notes registered as evidence (sha256 %s), handed to the mediators and verified: inconclusive.", c, hash[:12])
+}
+
+// confidential files a sealed report: intelligence a party shares with the
+// mediators only. The log holds its digest; the body stays beside it.
+func (s *scenario) confidential(at time.Time) {
+	if s.err != nil {
+		return
+	}
+	if at.Before(s.last) {
+		s.err = fmt.Errorf("the sealed report at %s is earlier than the statement before it", at.Format(time.RFC3339))
+		return
+	}
+	body, err := json.Marshal(map[string]any{
+		"mechanism": s.m.Log.Rulebook().ID, "kind": mechanism.KindReport, "author": liaisonPK, "at": statement.FormatTime(at), "refs": []any{},
+		"channel": "party", "accused": "afghanistan", "language": "en",
+		"event":      map[string]any{"time": "2025-11-07T00:00:00Z", "precision": "day"},
+		"place":      map[string]any{"id": "ghulam-khan", "name": "Ghulam Khan", "geo_precision": 2},
+		"event_type": "strategic_developments", "sub_event_type": "other", "categories": []string{"militant_infiltration"},
+		"summary": "[Demo, invented] Intelligence shared with the mediators only: a group gathering across from Ghulam Khan.",
+	})
+	if err != nil {
+		s.err = err
+		return
+	}
+	salt := make([]byte, 32)
+	rand.Read(salt)
+	msg, err := s.m.Sign(mechanism.KindSealed, liaisonPK, at, map[string]any{
+		"sealed_kind": mechanism.KindReport, "visibility": []string{"qatar", "turkiye"}, "digest": mechanism.SealDigest(salt, body)})
+	if err != nil {
+		s.err = err
+		return
+	}
+	r, err := s.m.Log.SubmitSealed(s.ctx, msg, salt, body)
+	if err != nil {
+		s.err = fmt.Errorf("couldn't file the sealed report: %w", err)
+		return
+	}
+	s.last = at
+	s.n++
+	s.story.Sealed = r.Index
+	s.note("Statement %d: a report sealed for the mediators (invented for the demo); its body is not public.", r.Index)
 }
 
 // report files a report and, when it opens a case, records the case.
@@ -673,6 +718,7 @@ func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 	s.advance(investigatorQA, on(11, 7, 9, 0), b, "preliminary", demoText("Al Jazeera; AFP", "Preliminary assessment (illustrative): both parties confirm an exchange of fire after the ceasefire; clause c1."))
 	s.advance(investigatorTR, on(11, 7, 10, 0), b, "investigation", demoText("Al Jazeera; AFP", "Investigation (illustrative): open-source review of both parties' statements and of the press."))
 	s.evidence(b)
+	s.confidential(on(11, 8, 9, 30))
 
 	s.meeting(investigatorQA, on(11, 8, 12, 0), &mechanism.Meeting{
 		Round: 3, Place: "Istanbul, Türkiye",

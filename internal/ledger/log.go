@@ -75,6 +75,8 @@ type submission struct {
 	msg  []byte
 	st   *statement.Statement // opened against a snapshot, or nil
 	done chan result
+	// salt and body, for a sealed statement: its confidential body.
+	salt, body []byte
 }
 
 type result struct {
@@ -301,7 +303,21 @@ var ErrClosed = &statement.Error{Code: statement.CodeShutdown, Reason: "the log 
 // the statement is durable in the log, or with a *statement.Error saying why
 // it was refused.
 func (l *Log) Submit(ctx context.Context, msg []byte) (Receipt, error) {
-	sub := &submission{msg: msg, done: make(chan result, 1)}
+	return l.submit(ctx, &submission{msg: msg, done: make(chan result, 1)})
+}
+
+// SubmitSealed appends msg, a sealed statement, and keeps body, its
+// confidential body, and salt beside the log, in the same transaction. The
+// salt followed by the body must give the statement's digest.
+func (l *Log) SubmitSealed(ctx context.Context, msg, salt, body []byte) (Receipt, error) {
+	if salt == nil || body == nil {
+		return Receipt{}, statement.Invalid("a sealed statement is filed with its salt and body")
+	}
+	return l.submit(ctx, &submission{msg: msg, salt: salt, body: body, done: make(chan result, 1)})
+}
+
+func (l *Log) submit(ctx context.Context, sub *submission) (Receipt, error) {
+	msg := sub.msg
 	// Verify signatures here, in the caller's goroutine, so that the
 	// sequencer only checks that the keys are still active. A key the
 	// snapshot does not know yet (enrolled in the batch being committed) is
@@ -512,6 +528,26 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 	if st.Time.After(now.Add(mechanism.MaxSkew)) {
 		return Receipt{}, statement.Invalid("the statement's time %s is more than %v ahead of the log's clock (%s)", st.At, mechanism.MaxSkew, now.UTC().Format(time.RFC3339))
 	}
+	// A sealed statement comes with its body, which must match its digest;
+	// nothing else does.
+	if st.Kind != mechanism.KindSealed && sub.body != nil {
+		return Receipt{}, statement.Invalid("only a sealed statement comes with a confidential body")
+	}
+	if st.Kind == mechanism.KindSealed {
+		var x mechanism.Sealed
+		if err := st.Decode(&x); err != nil {
+			return Receipt{}, err
+		}
+		if sub.body == nil {
+			return Receipt{}, statement.Invalid("a sealed statement is filed with its body and salt, at POST /api/v1/sealed")
+		}
+		if err := mechanism.CheckSealedBody(sub.body, st.Mechanism, x.SealedKind, st.Author); err != nil {
+			return Receipt{}, err
+		}
+		if mechanism.SealDigest(sub.salt, sub.body) != x.Digest {
+			return Receipt{}, statement.Invalid("the salt and body do not give the statement's digest")
+		}
+	}
 	if err := l.state.Apply(st); err != nil {
 		return Receipt{}, err
 	}
@@ -524,6 +560,9 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 	}
 	if err := tx.Project(l.state, st, idx); err != nil {
 		return Receipt{}, err
+	}
+	if sub.body != nil {
+		tx.PutSealedBody(idx, sub.salt, sub.body)
 	}
 	inBatch[leaf] = idx
 	return Receipt{Index: idx, LeafHash: leaf}, nil

@@ -30,7 +30,7 @@ var Kinds = []string{
 	KindRulebook, KindMemberEnrol, KindMemberRevoke, KindKeyRotate,
 	KindReport, KindReply, KindCaseAdvance, KindFinding, KindEndorsement, KindPenalty,
 	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
-	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke,
+	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke, KindSealed, KindDisclosure,
 }
 
 // Enumerations of the statements' fields.

@@ -90,6 +90,7 @@ type State struct {
 	actions     map[int64]string // party actions: index -> party
 	evidence    map[string]*EvidenceItem
 	tokens      map[string]*Token
+	sealed      map[int64]*SealedItem
 	open        deadlines   // open deadlines, soonest first
 	leaves      []tlog.Hash // every entry's leaf hash, to check refs
 
@@ -237,7 +238,7 @@ func (s *State) Apply(st *statement.Statement) error {
 		}
 		s.Time = st.Time
 		s.cases, s.commitments, s.actions = map[int64]*Case{}, map[int64]*commitment{}, map[int64]string{}
-		s.evidence, s.tokens = map[string]*EvidenceItem{}, map[string]*Token{}
+		s.evidence, s.tokens, s.sealed = map[string]*EvidenceItem{}, map[string]*Token{}, map[int64]*SealedItem{}
 		s.leaves = []tlog.Hash{tlog.RecordHash(st.Signed)}
 		return nil
 	}
@@ -314,6 +315,10 @@ func (s *State) Apply(st *statement.Statement) error {
 		err = s.issueToken(st)
 	case KindTokenRevoke:
 		err = s.revokeToken(st)
+	case KindSealed:
+		err = s.seal(st)
+	case KindDisclosure:
+		err = s.disclose(st)
 	default:
 		err = statement.Invalid("unknown statement kind %q", st.Kind)
 	}

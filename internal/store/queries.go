@@ -16,7 +16,7 @@ type Row map[string]any
 // jsonColumns are the view columns that hold JSON arrays.
 var jsonColumns = map[string]bool{
 	"categories": true, "clauses": true, "signers": true, "allowed": true, "bodies": true, "agenda": true,
-	"source": true, "technical": true, "content": true,
+	"source": true, "technical": true, "content": true, "visibility": true,
 }
 
 // Filter selects rows of a view. Conditions are ANDed; zero fields select
@@ -87,6 +87,7 @@ var Lists = map[string]List{
 	"evidence":        {"evidence", "idx", "*"},
 	"custody":         {"custody", "idx", "*"},
 	"verifications":   {"verifications", "idx", "*"},
+	"sealed":          {"sealed", "idx", "*"},
 }
 
 // Cursor is the name of the column Query adds to each row: the row's key,
@@ -233,4 +234,17 @@ func (db *DB) EvidenceName(ctx context.Context, sha string) (string, error) {
 		return "", fmt.Errorf("couldn't look up evidence: %w", err)
 	}
 	return name, nil
+}
+
+// SealedBody returns the confidential body and salt of the sealed statement
+// at idx, or ErrNotFound.
+func (db *DB) SealedBody(ctx context.Context, idx int64) (salt, body []byte, err error) {
+	err = db.r.QueryRowContext(ctx, "SELECT salt, body FROM sealed_bodies WHERE idx = ?", idx).Scan(&salt, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("couldn't read sealed body %d: %w", idx, err)
+	}
+	return salt, body, nil
 }

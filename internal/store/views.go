@@ -39,6 +39,7 @@ var ViewTables = []struct{ Name, Order string }{
 	{"custody", "idx"},
 	{"verifications", "idx"},
 	{"tokens", "sha256"},
+	{"sealed", "idx"},
 }
 
 // writes are the statements a Tx runs one at a time, prepared once on the
@@ -53,6 +54,7 @@ var writes = map[string]string{
 	"endorse":  "UPDATE findings SET endorsed = ? WHERE idx = ?",
 	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
 	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
+	"disclose": "UPDATE sealed SET disclosed = ?, disclosure = ? WHERE idx = ?",
 }
 
 // insert is an INSERT that a Tx queues until it commits: head, then a row of
@@ -85,6 +87,8 @@ var inserts = []insert{
 	{"publication", "INSERT INTO publications (idx, title, sha256, size, period_from, period_to, url) VALUES ", "", 7},
 	{"evidence", `INSERT INTO evidence (sha256, idx, case_id, size, media_type, name, collector, tool, source_url, captured_at,
 		place_name, lat, lon, body, verified, verified_idx) VALUES `, "", 16},
+	{"sealed", "INSERT INTO sealed (idx, author, body, sealed_kind, visibility, digest, disclosed, disclosure) VALUES ", "", 8},
+	{"sealed.body", "INSERT INTO sealed_bodies (idx, salt, body) VALUES ", "", 3},
 	{"token", "INSERT INTO tokens (sha256, member, label, issued, expires, revoked) VALUES ", "", 6},
 	{"custody", "INSERT INTO custody (idx, sha256, event, from_, to_, note, body) VALUES ", "", 7},
 	{"verification", "INSERT INTO verifications (idx, sha256, analyst, date, source, technical, content, result, body) VALUES ", "", 9},
@@ -344,6 +348,10 @@ func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int
 		}
 		t.add("evidence", p.SHA256, idx, nullPtr(p.Case), p.Size, p.MediaType, p.Name, p.Collector, p.Tool, p.SourceURL, captured,
 			place, lat, lon, body, "", nil)
+	case *mechanism.Sealed:
+		t.add("sealed", idx, st.Author, body, p.SealedKind, jsonList(p.Visibility), p.Digest, nil, "")
+	case *mechanism.Disclosure:
+		t.updates = append(t.updates, update{"disclose", []any{idx, string(p.Body), p.Sealed}})
 	case *mechanism.TokenIssue:
 		exp, _ := statement.ParseTime(p.Expires)
 		t.add("token", p.Token, st.Author, p.Label, idx, statement.FormatTime(exp), nil)
@@ -403,6 +411,12 @@ func (t *Tx) putMember(m *mechanism.Member) error {
 		active = 1
 	}
 	return t.exec("member", m.Name, m.Body, strings.Join(m.Roles, ","), m.Label, m.Key.VKey, active, m.Enrolled, nullIndex(m.Revoked))
+}
+
+// PutSealedBody keeps the confidential body of the sealed statement at
+// idx, and its salt, beside the log.
+func (t *Tx) PutSealedBody(idx int64, salt, body []byte) {
+	t.add("sealed.body", idx, salt, body)
 }
 
 // ClearViews empties every view, so that replaying the log refills them.

@@ -109,6 +109,7 @@ var lists = map[string]listSpec{
 		enumParam("verified", "verified", append([]string{""}, mechanism.VerificationResults...))}},
 	"custody":       {"custody", []param{eq("sha256", "sha256"), enumParam("event", "event", mechanism.CustodyEvents)}},
 	"verifications": {"verifications", []param{eq("sha256", "sha256"), enumParam("result", "result", mechanism.VerificationResults)}},
+	"sealed":        {"sealed", []param{eq("author", "author"), eq("body", "body"), enumParam("sealed_kind", "sealed_kind", mechanism.SealableKinds)}},
 	"meetings":      {"meetings", nil},
 	"publications":  {"publications", nil},
 	"members":       {"members", []param{eq("body", "body")}},

@@ -446,6 +446,45 @@ func (f *oaFixture) fileMembership() {
 		t.Errorf("the demo's evidence file came back as %q", b)
 	}
 	f.get("/api/v1/evidence/{sha256}/file", "/api/v1/evidence/"+strings.Repeat("0", 64)+"/file", 404)
+	// A sealed report by the monitor, its body read with the token, and
+	// its disclosure.
+	inner := f.envelope(mechanism.KindReport, "monitors-field-1")
+	for k, v := range map[string]any{"channel": "monitor", "event": map[string]any{"time": "2025-11-30T06:00:00Z", "precision": "day"},
+		"place": map[string]any{"name": "Ghulam Khan", "geo_precision": 2}, "event_type": "battles", "sub_event_type": "armed_clash",
+		"summary": "A confidential observation near Ghulam Khan.", "language": "en"} {
+		inner[k] = v
+	}
+	body, err := json.Marshal(inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := bytes.Repeat([]byte{7}, 32)
+	outer := f.envelope(mechanism.KindSealed, "monitors-field-1")
+	outer["sealed_kind"], outer["visibility"], outer["digest"] = mechanism.KindReport, []string{"qatar", "turkiye"}, mechanism.SealDigest(salt, body)
+	ob, _ := json.Marshal(outer)
+	sealedMsg, err := statement.Sign(ob, m.Keys.Signer("monitors-field-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(web.SealedRequest{Statement: string(sealedMsg), Salt: hex.EncodeToString(salt), Body: body})
+	status, b := f.do("POST", "/api/v1/sealed", "/api/v1/sealed", req)
+	var rcpt ledger.Receipt
+	if status != http.StatusCreated || json.Unmarshal(b, &rcpt) != nil {
+		t.Fatalf("sealed statement: %d %s", status, b)
+	}
+	if status, b := f.do("POST", "/api/v1/sealed", "/api/v1/sealed", []byte(`{"statement":"x","salt":"00","body":{}}`)); status != http.StatusBadRequest {
+		t.Errorf("a sealed request with a short salt: %d %s", status, b)
+	}
+	bodyPath := fmt.Sprintf("/api/v1/sealed/%d/body", rcpt.Index)
+	f.get("/api/v1/sealed/{index}/body", bodyPath, 401)
+	f.auth = secret
+	f.get("/api/v1/sealed/{index}/body", bodyPath, 200)
+	f.get("/api/v1/sealed/{index}/body", "/api/v1/sealed/1/body", 404)
+	f.auth = ""
+	disclosure := f.envelope(mechanism.KindDisclosure, "monitors-field-1")
+	disclosure["sealed"], disclosure["salt"], disclosure["body"] = rcpt.Index, hex.EncodeToString(salt), json.RawMessage(body)
+	f.file(disclosure, m.Keys.Signer("monitors-field-1"))
+
 	untoken := f.envelope(mechanism.KindTokenRevoke, "monitors-field-1")
 	untoken["at"], untoken["token"], untoken["reason"] = statement.FormatTime(now), hex.EncodeToString(sum[:]), "test over"
 	f.file(untoken, m.Keys.Signer("monitors-field-1"))

@@ -1,0 +1,177 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/web"
+)
+
+// TestVisibilityMatrix files a sealed statement of every sealable kind
+// with every visibility, and asks for each body as every role: a member of
+// each body, a member whose token was revoked, and the public. Only the
+// author's body and the bodies its visibility names may read a body, and no
+// public answer ever holds one.
+func TestVisibilityMatrix(t *testing.T) {
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(m.Log, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
+	t.Cleanup(srv.Close)
+	now := time.Now().UTC().Truncate(time.Second)
+
+	// roles: a member of each body, by body.
+	roles := map[string]string{
+		"pakistan": "pakistan-liaison-1", "afghanistan": "afghanistan-liaison-1", "qatar": "qatar-investigator-1",
+		"turkiye": "turkiye-investigator-1", "monitors": "monitors-field-1", "board": "board-qatar-1",
+	}
+	tokens := map[string]string{}
+	issue := func(member, secret string) {
+		sum := sha256.Sum256([]byte(secret))
+		if _, err := m.Submit(ctx, mechanism.KindTokenIssue, member, now, map[string]any{
+			"token": hex.EncodeToString(sum[:]), "expires": statement.FormatTime(now.Add(time.Hour)),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for body, member := range roles {
+		tokens[body] = "sulh_matrix_" + body
+		issue(member, tokens[body])
+	}
+	// A token of the second Türkiye board member, revoked.
+	const revoked = "sulh_matrix_revoked"
+	issue("board-turkiye-1", revoked)
+	sum := sha256.Sum256([]byte(revoked))
+	if _, err := m.Submit(ctx, mechanism.KindTokenRevoke, "board-turkiye-1", now, map[string]any{"token": hex.EncodeToString(sum[:])}); err != nil {
+		t.Fatal(err)
+	}
+
+	// authorOf gives each sealable kind an author who could file it.
+	authorOf := map[string]string{
+		mechanism.KindReport: "pakistan-liaison-1", mechanism.KindReply: "afghanistan-liaison-1",
+		mechanism.KindEvidence: "monitors-field-1", mechanism.KindVerification: "qatar-investigator-1",
+		mechanism.KindAction: "afghanistan-liaison-1", mechanism.KindCommitment: "pakistan-liaison-1",
+		mechanism.KindCrossingStatus: "monitors-field-1",
+	}
+	visibilities := [][]string{
+		{},
+		{"qatar", "turkiye"},
+		{"qatar", "turkiye", "monitors"},
+		{"pakistan", "afghanistan", "qatar", "turkiye", "monitors", "board"},
+	}
+	type filed struct {
+		index      int64
+		authorBody string
+		visibility []string
+		secret     string
+	}
+	var all []filed
+	n := 0
+	for _, kind := range mechanism.SealableKinds {
+		author := authorOf[kind]
+		member, _ := memberBody(m, author)
+		for _, vis := range visibilities {
+			n++
+			secret := fmt.Sprintf("CONFIDENTIAL-%d", n)
+			body, _ := json.Marshal(map[string]any{"mechanism": m.Log.Rulebook().ID, "kind": kind, "author": author,
+				"at": statement.FormatTime(now), "refs": []any{}, "text": secret})
+			salt := bytes.Repeat([]byte{byte(n)}, 32)
+			msg, err := m.Sign(mechanism.KindSealed, author, now, map[string]any{
+				"sealed_kind": kind, "visibility": vis, "digest": mechanism.SealDigest(salt, body)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := m.Log.SubmitSealed(ctx, msg, salt, body)
+			if err != nil {
+				t.Fatalf("sealed %s by %s for %v: %v", kind, author, vis, err)
+			}
+			all = append(all, filed{r.Index, member, vis, secret})
+		}
+	}
+
+	get := func(path, token string) (int, []byte) {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	checks := 0
+	for _, f := range all {
+		path := fmt.Sprintf("/api/v1/sealed/%d/body", f.index)
+		for body, token := range tokens {
+			want := http.StatusForbidden
+			if body == f.authorBody || slices.Contains(f.visibility, body) {
+				want = http.StatusOK
+			}
+			status, b := get(path, token)
+			if status != want || (status == http.StatusOK) != bytes.Contains(b, []byte(f.secret)) {
+				t.Errorf("sealed %d (by %s, for %v) read by %s: %d %s; want %d", f.index, f.authorBody, f.visibility, body, status, b, want)
+			}
+			checks++
+		}
+		for what, token := range map[string]string{"the public": "", "a revoked token": revoked, "a made-up token": "sulh_nobody"} {
+			if status, b := get(path, token); status != http.StatusUnauthorized || bytes.Contains(b, []byte(f.secret)) {
+				t.Errorf("sealed %d read by %s: %d %s; want 401", f.index, what, status, b)
+			}
+			checks++
+		}
+	}
+	t.Logf("%d sealed statements (%d kinds × %d visibilities), %d reads", len(all), len(mechanism.SealableKinds), len(visibilities), checks)
+
+	// Nothing public holds a body: the lists, the statements and the log's
+	// own entries.
+	public := []string{"/api/v1/sealed?limit=500", "/api/v1/statements?limit=500", "/api/v1/cases",
+		fmt.Sprintf("/log/tile/entries/000.p/%d", m.Log.Checkpoint().N)}
+	for _, f := range all {
+		public = append(public, fmt.Sprintf("/api/v1/statements/%d", f.index))
+	}
+	for _, p := range public {
+		status, b := get(p, "")
+		if status != http.StatusOK {
+			t.Errorf("GET %s: %d", p, status)
+		}
+		if bytes.Contains(b, []byte("CONFIDENTIAL-")) {
+			t.Errorf("GET %s shows a sealed body", p)
+		}
+	}
+}
+
+// memberBody returns the body of the demo member name.
+func memberBody(_ *demo.Mechanism, name string) (string, bool) {
+	for _, b := range []string{"pakistan", "afghanistan", "qatar", "turkiye", "monitors", "board"} {
+		if len(name) > len(b) && name[:len(b)] == b {
+			return b, true
+		}
+	}
+	return "", false
+}
