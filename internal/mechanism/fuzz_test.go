@@ -116,6 +116,14 @@ func FuzzApply(f *testing.F) {
 		`{"mechanism":"fuzz","kind":"member.enrol","author":"admin","at":"2025-01-02T00:00:00Z","refs":[{"index":1,"hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}],"body":"a","key":"` + m2 + `","roles":[],"label":""}`,
 		`{"mechanism":"fuzz","kind":"rulebook","author":"founder","at":"2025-01-02T00:00:00Z","refs":[],"rulebook":{"id":"fuzz","version":2}}`,
 		`{"mechanism":"fuzz","kind":"report","author":"m1","at":"2025-01-02T00:00:00+01:00","refs":[],"summary":"x","summary":"y"}`,
+		// The kinds of evidence, tokens and confidentiality; the fuzzer
+		// mutates them into the rest.
+		`{"mechanism":"fuzz","kind":"evidence","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"sha256":"` + strings.Repeat("ab", 32) + `","size":10,"media_type":"image/jpeg","collector":"c","custody":{"event":"collected"}}`,
+		`{"mechanism":"fuzz","kind":"verification","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"evidence":"` + strings.Repeat("ab", 32) + `","analyst":"a","date":"2025-01-01T00:00:00Z","source":{"result":"passed"},"technical":{"result":"passed"},"content":{"result":"failed"},"result":"not_verified"}`,
+		`{"mechanism":"fuzz","kind":"token.issue","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"token":"` + strings.Repeat("cd", 32) + `","expires":"2025-02-01T00:00:00Z"}`,
+		`{"mechanism":"fuzz","kind":"token.revoke","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"token":"` + strings.Repeat("cd", 32) + `"}`,
+		`{"mechanism":"fuzz","kind":"sealed","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"sealed_kind":"report","visibility":["a"],"digest":"` + strings.Repeat("ef", 32) + `"}`,
+		`{"mechanism":"fuzz","kind":"disclosure","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"sealed":3,"salt":"` + strings.Repeat("00", 32) + `","body":{"mechanism":"fuzz","kind":"report","author":"m1"}}`,
 	}
 	for _, seed := range seeds {
 		for _, who := range []string{"founder", "admin", "m1"} {
