@@ -88,6 +88,34 @@ func TestWorkflow(t *testing.T) {
 	refuse("a party accusing itself", strings.Replace(fmt.Sprintf(report, event, `"cross_border_fire"`, 4), `"accused":"afghanistan"`, `"accused":"pakistan"`, 1), pak, "cannot accuse itself")
 
 	c := submit("report", fmt.Sprintf(report, event, `"cross_border_fire","militant_infiltration"`, 4), pak...)
+
+	// The accused party learns of it at once, in its members' inbox.
+	tok := runSulh(t, runOpts{}, "token", "new", "--key", key("afghanistan-liaison-1"), "--server", srv.URL)
+	if tok.code != 0 {
+		t.Fatalf("token new:\n%s", tok)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/inbox", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(tok.stdout))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inbox struct {
+		Body  string `json:"body"`
+		Items []struct {
+			Kind string `json:"kind"`
+			Case int64  `json:"case"`
+		} `json:"items"`
+	}
+	json.NewDecoder(resp.Body).Decode(&inbox)
+	resp.Body.Close()
+	alleged := false
+	for _, it := range inbox.Items {
+		alleged = alleged || (it.Kind == "allegation" && it.Case == c)
+	}
+	if inbox.Body != "afghanistan" || !alleged {
+		t.Errorf("afghanistan's inbox after the report has no allegation on case %d: %+v", c, inbox)
+	}
 	reply := `{"kind":"reply","case":%d,"position":"denies","language":"en",
 		"text":"No one crossed from our territory. Our forces were not involved.",
 		"actors":[{"id":"ttp","label":"Tehrik-e-Taliban Pakistan"}],

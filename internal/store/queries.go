@@ -248,3 +248,56 @@ func (db *DB) SealedBody(ctx context.Context, idx int64) (salt, body []byte, err
 	}
 	return salt, body, nil
 }
+
+// Notice is one item of a body's inbox.
+type Notice struct {
+	Kind  string `json:"kind"`
+	Case  int64  `json:"case"`
+	Index int64  `json:"index"`
+	At    string `json:"at"`
+	Text  string `json:"text"`
+	// Due and Status are a deadline's.
+	Due    string `json:"due,omitempty"`
+	Status string `json:"status,omitempty"`
+}
+
+// Notice kinds.
+const (
+	NoticeAllegation = "allegation"
+	NoticeReply      = "reply"
+	NoticeDeadline   = "deadline"
+	NoticePublished  = "published"
+)
+
+// Inbox lists what the members of body must know, newest first: cases that
+// accuse it, replies on the cases it reported, deadlines that bind it and
+// are open or missed, and cases whose finding was published.
+func (db *DB) Inbox(ctx context.Context, body, lastStage string, limit int) ([]Notice, error) {
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT 'allegation', c.id, c.id, c.opened_at, c.reporter || ': ' || c.summary, '', '' FROM cases c WHERE c.accused = ?1
+		UNION ALL
+		SELECT 'reply', c.id, s.idx, s.at, s.author || ' replied on case ' || c.id, '', ''
+			FROM cases c JOIN case_statements h ON h.case_id = c.id JOIN statements s ON s.idx = h.idx
+			WHERE c.reporter = ?1 AND s.kind = 'reply'
+		UNION ALL
+		SELECT 'deadline', d.subject, d.opened, s.at, d.name, d.due, d.status
+			FROM deadlines d JOIN statements s ON s.idx = d.opened
+			WHERE d.status IN ('open', 'missed') AND EXISTS (SELECT 1 FROM json_each(d.bodies) WHERE value = ?1)
+		UNION ALL
+		SELECT 'published', c.id, c.stage_idx, s.at, c.outcome || ' ' || c.party || ': ' || c.summary, '', ''
+			FROM cases c JOIN statements s ON s.idx = c.stage_idx WHERE c.stage = ?2
+		ORDER BY 3 DESC, 1 LIMIT ?3`, body, lastStage, limit)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
+	}
+	defer rows.Close()
+	out := []Notice{}
+	for rows.Next() {
+		var n Notice
+		if err := rows.Scan(&n.Kind, &n.Case, &n.Index, &n.At, &n.Text, &n.Due, &n.Status); err != nil {
+			return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

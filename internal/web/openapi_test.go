@@ -480,6 +480,14 @@ func (f *oaFixture) fileMembership() {
 	f.auth = secret
 	f.get("/api/v1/sealed/{index}/body", bodyPath, 200)
 	f.get("/api/v1/sealed/{index}/body", "/api/v1/sealed/1/body", 404)
+	var inbox web.InboxResponse
+	if err := json.Unmarshal(f.get("/api/v1/inbox", "/api/v1/inbox?limit=500", 200), &inbox); err != nil || inbox.Body != "monitors" || len(inbox.Items) == 0 {
+		t.Errorf("the monitor's inbox: %+v %v", inbox, err)
+	}
+	f.get("/api/v1/inbox", "/api/v1/inbox?limit=0", 400)
+	f.auth = ""
+	f.get("/api/v1/inbox", "/api/v1/inbox", 401)
+	f.auth = secret
 	f.auth = ""
 	disclosure := f.envelope(mechanism.KindDisclosure, "monitors-field-1")
 	disclosure["sealed"], disclosure["salt"], disclosure["body"] = rcpt.Index, hex.EncodeToString(salt), json.RawMessage(body)

@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/crossings/{id}", s.crossingDetail)
 	s.handle("POST /api/v1/evidence", s.upload)
 	s.handle("POST /api/v1/sealed", s.submitSealed)
+	s.handle("GET /api/v1/inbox", s.inbox)
 	s.handle("GET /api/v1/sealed/{index}/body", s.sealedBody)
 	s.handle("GET /api/v1/evidence/{sha256}/file", s.evidenceFile)
 	s.handle("GET /api/v1/places", s.places)

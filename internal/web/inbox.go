@@ -1,0 +1,68 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// InboxResponse is the answer of GET /api/v1/inbox.
+type InboxResponse struct {
+	Member string        `json:"member"`
+	Body   string        `json:"body"`
+	Items  []InboxNotice `json:"items"`
+}
+
+// InboxNotice is a notice, with the server's view of a deadline.
+type InboxNotice struct {
+	store.Notice
+	// Overdue says whether an open deadline has passed by the server's
+	// clock; DueSoon whether it falls within a day.
+	Overdue bool `json:"overdue,omitempty"`
+	DueSoon bool `json:"due_soon,omitempty"`
+}
+
+// inbox serves what the caller's body must know: the allegations that name
+// it the moment they are filed, replies to its reports, the deadlines that
+// bind it, and published findings.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
+	who, err := s.authenticate(r)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		return err
+	}
+	limit := 100
+	for name, vs := range r.URL.Query() {
+		if name != "limit" || len(vs) != 1 {
+			return badRequest("unknown parameter %q; inbox takes limit", name)
+		}
+		n, err := strconv.Atoi(vs[0])
+		if err != nil || n < 1 || n > maxLimit {
+			return badRequest("limit must be from 1 to %d", maxLimit)
+		}
+		limit = n
+	}
+	last := ""
+	if rb := s.log.Rulebook(); rb != nil && len(rb.Stages) > 0 {
+		last = rb.Stages[len(rb.Stages)-1].ID
+	}
+	notices, err := s.log.Views().Inbox(r.Context(), who.body, last, limit)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	resp := InboxResponse{Member: who.member, Body: who.body, Items: make([]InboxNotice, 0, len(notices))}
+	for _, n := range notices {
+		in := InboxNotice{Notice: n}
+		if due, err := statement.ParseTime(n.Due); err == nil && n.Status == "open" {
+			in.Overdue = now.After(due)
+			in.DueSoon = !in.Overdue && due.Sub(now) < 24*time.Hour
+		}
+		resp.Items = append(resp.Items, in)
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
