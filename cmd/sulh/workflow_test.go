@@ -191,6 +191,19 @@ func TestWorkflow(t *testing.T) {
 	if len(got.Claims) != 3 || claims["pakistan report killed_combatant"] != 5 || claims["afghanistan reply killed_combatant"] != 0 {
 		t.Errorf("case %d claims: %+v", c, got.Claims)
 	}
+	// The demo's Spin Boldak case names its place by gazetteer id; the API
+	// resolves it.
+	var spin struct {
+		PlaceID string `json:"place_id"`
+		Place   struct {
+			Name     string `json:"name"`
+			Crossing bool   `json:"crossing"`
+		} `json:"place"`
+	}
+	getJSON(t, client, srv.URL+"/api/v1/cases/32", &spin)
+	if spin.PlaceID != "chaman" || !spin.Place.Crossing || spin.Place.Name == "" {
+		t.Errorf("case 32's place: %+v", spin)
+	}
 	var list struct {
 		Items []struct {
 			ID int64 `json:"id"`

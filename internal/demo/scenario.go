@@ -618,7 +618,9 @@ func (s *scenario) istanbul(infiltration int64) {
 // returns that case.
 func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 	border := func(name string) mechanism.Place {
-		return place(name, 30.93, 66.44, 2, af("Kandahar", "Spin Boldak"), pk("Balochistan", "Chaman"))
+		p := place(name, 30.93, 66.44, 2, af("Kandahar", "Spin Boldak"), pk("Balochistan", "Chaman"))
+		p.ID = "chaman" // the gazetteer's Chaman–Spin Boldak crossing
+		return p
 	}
 	b := s.report(liaisonAF, on(11, 6, 17, 0), &mechanism.Report{
 		Channel: "party", Accused: "pakistan",

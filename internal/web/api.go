@@ -229,6 +229,9 @@ func (s *Server) listHandler(spec listSpec) handlerFunc {
 			markOverdue(rows, time.Now())
 		}
 		addLocalTimes(rows, s.zones())
+		if spec.view == "cases" {
+			resolvePlaces(rows)
+		}
 		var next any
 		if len(rows) == f.Limit {
 			next = rows[len(rows)-1][store.Cursor]
@@ -310,6 +313,7 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) error {
 	c["deadlines"] = deadlines
 	zones := s.zones()
 	addLocalTimes([]store.Row{c}, zones)
+	resolvePlaces([]store.Row{c})
 	for _, v := range []string{"history", "claims", "findings", "penalties", "evidence", "verifications", "deadlines"} {
 		if rows, ok := c[v].([]store.Row); ok {
 			addLocalTimes(rows, zones)

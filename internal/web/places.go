@@ -12,6 +12,7 @@ import (
 
 	"github.com/sulh-project/sulh/internal/gazetteer"
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/store"
 )
 
 // Limits of place searches.
@@ -166,4 +167,35 @@ func placeMatch(m gazetteer.Match) PlaceMatch {
 		pm.Admin = append(pm.Admin, mechanism.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2})
 	}
 	return pm
+}
+
+// ResolvedPlace is a gazetteer place that a statement names by id.
+type ResolvedPlace struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	Country  string  `json:"country"`
+	Admin1   string  `json:"admin1"`
+	Admin2   string  `json:"admin2"`
+	Crossing bool    `json:"crossing"`
+}
+
+// resolvePlaces adds to each row whose place_id the gazetteer knows the
+// place it names, as "place".
+func resolvePlaces(rows []store.Row) {
+	g, err := loadGazetteer()
+	if err != nil {
+		return
+	}
+	for _, r := range rows {
+		id, _ := r["place_id"].(string)
+		if id == "" {
+			continue
+		}
+		if p, ok := g.Place(id); ok {
+			a := p.Admin[0]
+			r["place"] = ResolvedPlace{ID: p.ID, Name: p.Name, Lat: p.Lat, Lon: p.Lon, Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2, Crossing: p.Crossing}
+		}
+	}
 }
