@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"digest":     {"print the state digest of a mechanism's views", runDigest},
 	"scan":       {"re-hash every stored evidence file and report any mismatch", runScan},
 	"disclose":   {"publish a sealed statement's body and salt, to be checked against the log", runDisclose},
+	"notices":    {"show the webhook delivery log", runNotices},
 	"token":      {"make an API token for a member, or revoke one", runToken},
 	"bench":      {"measure the ledger's throughput and latency", runBench},
 }

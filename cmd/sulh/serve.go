@@ -20,6 +20,7 @@ import (
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/notify"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/web"
 )
@@ -34,7 +35,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	ev.data = *data
+	ev.data, ev.demoReceiver = *data, true
 	logger := newLogger(stderr)
 	reg := newRegistry()
 	opts := ledger.Options{Logger: logger, Registerer: reg}
@@ -136,17 +137,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, l, *addr, logger, reg, stdout, ev)
 }
 
-// evidenceOptions configure a server's evidence store.
+// evidenceOptions configure a server's evidence store and notices.
 type evidenceOptions struct {
 	data      string // the data folder; the store is its evidence/ folder
 	maxUpload *sizeFlag
 	scanEvery *time.Duration
+	webhooks  listFlag
+	// demoReceiver subscribes a receiver served at /demo/webhook when no
+	// webhook is given.
+	demoReceiver bool
 }
 
 func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
 	o := &evidenceOptions{maxUpload: &sizeFlag{web.DefaultMaxUpload}}
 	fs.Var(o.maxUpload, "max-upload", "largest evidence file accepted, such as 256MiB or 1GiB")
 	o.scanEvery = fs.Duration("scan-every", 24*time.Hour, "how often to re-hash every stored evidence file (0: never; sulh scan does it on demand)")
+	fs.Var(&o.webhooks, "webhook", "URL to post every notice to, signed by the log key; repeat for each subscriber")
 	return o
 }
 
@@ -174,10 +180,23 @@ func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger,
 	if err != nil {
 		return fmt.Errorf("couldn't listen on %s: %w", addr, err)
 	}
-	handler := web.New(l, logger, reg)
-	handler.KeepEvidence(store, ev.maxUpload.n)
+	api := web.New(l, logger, reg)
+	api.KeepEvidence(store, ev.maxUpload.n)
 	if *ev.scanEvery > 0 {
 		go scanEvery(ctx, store, *ev.scanEvery, logger, reg)
+	}
+	var handler http.Handler = api
+	subscribers := []string(ev.webhooks)
+	if len(subscribers) == 0 && ev.demoReceiver {
+		mux := http.NewServeMux()
+		mux.Handle("/demo/webhook", &notify.Receiver{LogKey: l.VerifierKey()})
+		mux.Handle("/", api)
+		handler = mux
+		subscribers = []string{"http://" + ln.Addr().String() + "/demo/webhook"}
+		fmt.Fprintf(stdout, "Notices go to the demo's own webhook subscriber: GET /demo/webhook lists what it received.\n")
+	}
+	if len(subscribers) > 0 {
+		go notify.New(l, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg}).Run(ctx)
 	}
 	srv := &http.Server{
 		Handler:           handler,

@@ -231,6 +231,30 @@ func TestWorkflow(t *testing.T) {
 		crossing.SinceLocal["Afghanistan"] != "2025-10-20T21:30:00+04:30" {
 		t.Errorf("crossing: %+v", crossing)
 	}
+	// The demo's webhook subscriber is told of the publication, in a
+	// notice signed by the log.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var got struct {
+			Items []struct {
+				Kind string `json:"kind"`
+				Case int64  `json:"case"`
+			} `json:"items"`
+		}
+		getJSON(t, client, srv.URL+"/demo/webhook", &got)
+		told := false
+		for _, it := range got.Items {
+			told = told || (it.Kind == "published" && it.Case == c)
+		}
+		if told {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the demo's webhook subscriber was not told of case %d's publication: %+v", c, got.Items)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if out := mustSulh(t, "verify-log", "--url", srv.URL+"/log", "--key", srv.VKey); !strings.HasPrefix(out, "OK: ") {
 		t.Errorf("verify-log: %s", out)
 	}

@@ -585,3 +585,10 @@ func (l *Log) sign() (*Checkpoint, error) {
 
 // Views returns the database holding the log's views, for reading.
 func (l *Log) Views() *store.DB { return l.db }
+
+// SignNote signs text, which must end with a newline, as a note by the
+// log's key: how the mechanism vouches for what it sends, such as webhook
+// notices. Anyone verifies it with the key served at /log/key.
+func (l *Log) SignNote(text string) ([]byte, error) {
+	return note.Sign(&note.Note{Text: text}, l.signer)
+}

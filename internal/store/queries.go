@@ -301,3 +301,10 @@ func (db *DB) Inbox(ctx context.Context, body, lastStage string, limit int) ([]N
 	}
 	return out, rows.Err()
 }
+
+// jsonStrings decodes a JSON array of strings, or gives none.
+func jsonStrings(s string) []string {
+	var out []string
+	json.Unmarshal([]byte(s), &out)
+	return out
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Event is something the mechanism notifies its subscribers of.
+type Event struct {
+	Kind   string   `json:"kind"`
+	Index  int64    `json:"index"`
+	Case   int64    `json:"case"`
+	Bodies []string `json:"bodies"`
+	At     string   `json:"at"`
+	Text   string   `json:"text"`
+	Due    string   `json:"due,omitempty"`
+}
+
+// Event kinds.
+const (
+	EventAllegation     = "allegation"
+	EventDeadlineMissed = "deadline_missed"
+	EventPublished      = "published"
+)
+
+// Events returns the events of the statements with index in (after, upto],
+// oldest first: cases that accuse a party, deadlines found missed, and
+// cases that reached lastStage.
+func (db *DB) Events(ctx context.Context, after, upto int64, lastStage string) ([]Event, error) {
+	rows, err := db.r.QueryContext(ctx, `
+		SELECT 'allegation', c.id, c.id, json_array(c.accused), c.opened_at, c.reporter || ': ' || c.summary, ''
+			FROM cases c WHERE c.accused != '' AND c.id > ?1 AND c.id <= ?2
+		UNION ALL
+		SELECT 'deadline_missed', d.closed, d.subject, d.bodies, s.at, d.name, d.due
+			FROM deadlines d JOIN statements s ON s.idx = d.closed WHERE d.status = 'missed' AND d.closed > ?1 AND d.closed <= ?2
+		UNION ALL
+		SELECT 'published', c.stage_idx, c.id, json_array(c.reporter, c.accused), s.at, c.outcome || ' ' || c.party || ': ' || c.summary, ''
+			FROM cases c JOIN statements s ON s.idx = c.stage_idx WHERE c.stage = ?3 AND c.stage_idx > ?1 AND c.stage_idx <= ?2
+		ORDER BY 2, 1`, after, upto, lastStage)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var bodies string
+		if err := rows.Scan(&e.Kind, &e.Index, &e.Case, &bodies, &e.At, &e.Text, &e.Due); err != nil {
+			return nil, fmt.Errorf("couldn't read events: %w", err)
+		}
+		e.Bodies = parseBodies(bodies)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// NotifyCursor returns the index up to which events have been queued, and
+// whether one was ever recorded.
+func (db *DB) NotifyCursor(ctx context.Context) (int64, bool, error) {
+	var c int64
+	err := db.w.QueryRowContext(ctx, "SELECT cursor FROM notify_state WHERE id = 1").Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("couldn't read the notice cursor: %w", err)
+	}
+	return c, true, nil
+}
+
+// Delivery is one notice to one subscriber.
+type Delivery struct {
+	ID          int64  `json:"id"`
+	URL         string `json:"url"`
+	Kind        string `json:"kind"`
+	Index       int64  `json:"index"`
+	Payload     []byte `json:"-"`
+	Attempts    int    `json:"attempts"`
+	NextAt      string `json:"next_at"`
+	Status      string `json:"status"`
+	LastError   string `json:"last_error"`
+	CreatedAt   string `json:"created_at"`
+	DeliveredAt string `json:"delivered_at"`
+}
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// Queue records deliveries and moves the notice cursor to cursor, in one
+// transaction.
+func (db *DB) Queue(ctx context.Context, ds []Delivery, cursor int64) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("couldn't queue notices: %w", err)
+	}
+	defer tx.Rollback()
+	for _, d := range ds {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (url, kind, idx, payload, attempts, next_at, status, last_error, created_at, delivered_at)
+			VALUES (?, ?, ?, ?, 0, ?, 'pending', '', ?, '')`, d.URL, d.Kind, d.Index, d.Payload, d.NextAt, d.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("couldn't queue a notice: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notify_state (id, cursor) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor`, cursor); err != nil {
+		return fmt.Errorf("couldn't move the notice cursor: %w", err)
+	}
+	return tx.Commit()
+}
+
+// DueDeliveries returns pending deliveries due at or before now.
+func (db *DB) DueDeliveries(ctx context.Context, now string, limit int) ([]Delivery, error) {
+	return db.deliveries(ctx, "WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?", now, limit)
+}
+
+// Deliveries returns the latest deliveries, newest first: the delivery log.
+func (db *DB) Deliveries(ctx context.Context, limit int) ([]Delivery, error) {
+	return db.deliveries(ctx, "ORDER BY id DESC LIMIT ?", limit)
+}
+
+func (db *DB) deliveries(ctx context.Context, where string, args ...any) ([]Delivery, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, url, kind, idx, payload, attempts, next_at, status, last_error, created_at, delivered_at
+		FROM deliveries `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []Delivery{}
+	for rows.Next() {
+		var d Delivery
+		if err := rows.Scan(&d.ID, &d.URL, &d.Kind, &d.Index, &d.Payload, &d.Attempts, &d.NextAt, &d.Status, &d.LastError, &d.CreatedAt, &d.DeliveredAt); err != nil {
+			return nil, fmt.Errorf("couldn't read deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// UpdateDelivery records the outcome of an attempt.
+func (db *DB) UpdateDelivery(ctx context.Context, d Delivery) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE deliveries SET attempts = ?, next_at = ?, status = ?, last_error = ?, delivered_at = ? WHERE id = ?`,
+		d.Attempts, d.NextAt, d.Status, d.LastError, d.DeliveredAt, d.ID)
+	if err != nil {
+		return fmt.Errorf("couldn't record delivery %d: %w", d.ID, err)
+	}
+	return nil
+}
+
+func parseBodies(s string) []string {
+	var out []string
+	for _, b := range jsonStrings(s) {
+		if b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
