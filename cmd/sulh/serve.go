@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -143,6 +144,9 @@ type evidenceOptions struct {
 	maxUpload *sizeFlag
 	scanEvery *time.Duration
 	webhooks  listFlag
+	smtp      *string
+	smtpFrom  *string
+	mailTo    listFlag
 	// demoReceiver subscribes a receiver served at /demo/webhook when no
 	// webhook is given.
 	demoReceiver bool
@@ -153,7 +157,23 @@ func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
 	fs.Var(o.maxUpload, "max-upload", "largest evidence file accepted, such as 256MiB or 1GiB")
 	o.scanEvery = fs.Duration("scan-every", 24*time.Hour, "how often to re-hash every stored evidence file (0: never; sulh scan does it on demand)")
 	fs.Var(&o.webhooks, "webhook", "URL to post every notice to, signed by the log key; repeat for each subscriber")
+	o.smtp = fs.String("smtp", "", "SMTP server (host:port) to send notices through by e-mail; STARTTLS when offered")
+	o.smtpFrom = fs.String("smtp-from", "sulh@localhost", "sender address of notice e-mails")
+	fs.Var(&o.mailTo, "mail-to", "BODY=ADDRESS: e-mail the events that concern a body (* for every event) to an address; repeat")
 	return o
+}
+
+// mailTo parses the --mail-to values.
+func (o *evidenceOptions) mailMap() (map[string][]string, error) {
+	m := map[string][]string{}
+	for _, v := range o.mailTo {
+		body, addr, ok := strings.Cut(v, "=")
+		if !ok || body == "" || !strings.Contains(addr, "@") || strings.ContainsAny(addr, "\r\n<>") {
+			return nil, usageError{fmt.Sprintf("--mail-to %q: want BODY=ADDRESS, such as afghanistan=liaison@example.org", v)}
+		}
+		m[body] = append(m[body], addr)
+	}
+	return m, nil
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -195,8 +215,16 @@ func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger,
 		subscribers = []string{"http://" + ln.Addr().String() + "/demo/webhook"}
 		fmt.Fprintf(stdout, "Notices go to the demo's own webhook subscriber: GET /demo/webhook lists what it received.\n")
 	}
-	if len(subscribers) > 0 {
-		go notify.New(l, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg}).Run(ctx)
+	mailTo, err := ev.mailMap()
+	if err != nil {
+		return err
+	}
+	if len(mailTo) > 0 && *ev.smtp == "" {
+		return usageError{"--mail-to needs --smtp"}
+	}
+	if len(subscribers) > 0 || len(mailTo) > 0 {
+		go notify.New(l, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg,
+			SMTP: notify.SMTP{Addr: *ev.smtp, From: *ev.smtpFrom}, MailTo: mailTo}).Run(ctx)
 	}
 	srv := &http.Server{
 		Handler:           handler,

@@ -6,11 +6,18 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"net/smtp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +53,19 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Client posts the notices; one with a 10 s timeout when nil.
 	Client *http.Client
+	// SMTP, when its Addr is set, sends notices by e-mail to the addresses
+	// of MailTo.
+	SMTP SMTP
+	// MailTo maps a body id to the addresses told of the events that
+	// concern it; "*" to those told of every event.
+	MailTo map[string][]string
+}
+
+// SMTP is an SMTP server that notices are sent through: STARTTLS is used
+// when the server offers it.
+type SMTP struct {
+	Addr string // host:port
+	From string
 }
 
 // Notifier watches a log for events and delivers them.
@@ -100,7 +120,7 @@ func (n *Notifier) Run(ctx context.Context) {
 // deliveries, one per subscriber.
 func (n *Notifier) Queue(ctx context.Context) error {
 	cp, rb := n.log.Checkpoint(), n.log.Rulebook()
-	if cp == nil || rb == nil || len(n.opts.Subscribers) == 0 {
+	if cp == nil || rb == nil || (len(n.opts.Subscribers) == 0 && (n.opts.SMTP.Addr == "" || len(n.opts.MailTo) == 0)) {
 		return nil
 	}
 	db := n.log.Views()
@@ -122,6 +142,16 @@ func (n *Notifier) Queue(ctx context.Context) error {
 	now := statement.FormatTime(time.Now())
 	var ds []store.Delivery
 	for _, e := range events {
+		targets := slices.Clone(n.opts.Subscribers)
+		if n.opts.SMTP.Addr != "" {
+			for _, b := range append([]string{"*"}, e.Bodies...) {
+				for _, addr := range n.opts.MailTo[b] {
+					if t := "mailto:" + addr; !slices.Contains(targets, t) {
+						targets = append(targets, t)
+					}
+				}
+			}
+		}
 		b, err := json.Marshal(Notice{Event: e, Mechanism: rb.ID, Origin: n.log.Origin()})
 		if err != nil {
 			return err
@@ -130,7 +160,7 @@ func (n *Notifier) Queue(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, url := range n.opts.Subscribers {
+		for _, url := range targets {
 			ds = append(ds, store.Delivery{URL: url, Kind: e.Kind, Index: e.Index, Payload: payload, NextAt: now, CreatedAt: now})
 		}
 	}
@@ -168,6 +198,9 @@ func (n *Notifier) Send(ctx context.Context, now time.Time) error {
 }
 
 func (n *Notifier) post(ctx context.Context, d store.Delivery) error {
+	if to, ok := strings.CutPrefix(d.URL, "mailto:"); ok {
+		return n.mail(ctx, to, d)
+	}
 	req, err := http.NewRequestWithContext(ctx, "POST", d.URL, bytes.NewReader(d.Payload))
 	if err != nil {
 		return err
@@ -251,4 +284,65 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
 	}
+}
+
+// mail sends a notice by e-mail: a line for people, then the signed notice
+// itself, which the recipient can verify with the log's key.
+func (n *Notifier) mail(ctx context.Context, to string, d store.Delivery) error {
+	if n.opts.SMTP.Addr == "" {
+		return errors.New("no SMTP server is configured")
+	}
+	notice, err := Open(d.Payload, n.log.VerifierKey())
+	if err != nil {
+		return err
+	}
+	if strings.ContainsAny(to+n.opts.SMTP.From, "\r\n") {
+		return errors.New("an address holds a line break")
+	}
+	var msg bytes.Buffer
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\n", n.opts.SMTP.From, to)
+	fmt.Fprintf(&msg, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", fmt.Sprintf("[sulh %s] %s, case %d", notice.Mechanism, notice.Kind, notice.Case)))
+	fmt.Fprintf(&msg, "Date: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", time.Now().UTC().Format(time.RFC1123Z))
+	fmt.Fprintf(&msg, "%s\r\n\r\n", notice.Text)
+	if notice.Due != "" {
+		fmt.Fprintf(&msg, "Due: %s\r\n\r\n", notice.Due)
+	}
+	fmt.Fprintf(&msg, "The signed notice follows; verify it with the log key of %s (served at /log/key).\r\n\r\n", notice.Origin)
+	msg.Write(bytes.ReplaceAll(d.Payload, []byte("\n"), []byte("\r\n")))
+
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	conn, err := dialer.DialContext(ctx, "tcp", n.opts.SMTP.Addr)
+	if err != nil {
+		return fmt.Errorf("couldn't reach the SMTP server: %w", err)
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	host, _, _ := net.SplitHostPort(n.opts.SMTP.Addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("SMTP: %w", err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return fmt.Errorf("SMTP STARTTLS: %w", err)
+		}
+	}
+	if err := c.Mail(n.opts.SMTP.From); err != nil {
+		return fmt.Errorf("SMTP MAIL: %w", err)
+	}
+	if err := c.Rcpt(to); err != nil {
+		return fmt.Errorf("SMTP RCPT: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("SMTP DATA: %w", err)
+	}
+	if _, err := w.Write(msg.Bytes()); err != nil {
+		return fmt.Errorf("SMTP DATA: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("SMTP DATA: %w", err)
+	}
+	return c.Quit()
 }
