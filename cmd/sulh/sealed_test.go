@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,6 +88,46 @@ func TestConfidential(t *testing.T) {
 	for _, c := range cases.Items {
 		if c.ID == rcpt.Index {
 			t.Errorf("a sealed report opened case %d", c.ID)
+		}
+	}
+
+	// Evidence registered in a sealed statement is downloaded only by those
+	// who may read it.
+	jpg, err := os.ReadFile("testdata/crater-gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/evidence?name=intel.jpg", bytes.NewReader(jpg))
+	req.Header.Set("Authorization", "Bearer "+pak)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up struct {
+		SHA256 string `json:"sha256"`
+	}
+	json.NewDecoder(resp.Body).Decode(&up)
+	resp.Body.Close()
+	ev := fmt.Sprintf(`{"kind":"evidence","sha256":%q,"size":%d,"media_type":"image/jpeg","name":"intel.jpg","collector":"Pakistan"}`, up.SHA256, len(jpg))
+	if r := runSulh(t, runOpts{stdin: ev}, "submit", "--key", key("pakistan-liaison-1"), "--server", srv.URL, "--seal-for", "qatar,turkiye", "-"); r.code != 0 {
+		t.Fatalf("sealed evidence:\n%s", r)
+	}
+	for _, tc := range []struct {
+		who, tok string
+		status   int
+	}{{"the public", "", 401}, {"the other party", afg, 403}, {"a mediator", qat, 200}} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/evidence/"+up.SHA256+"/file", nil)
+		if tc.tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.tok)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || bytes.Equal(b, jpg) != (tc.status == 200) {
+			t.Errorf("the sealed evidence downloaded by %s: %d, %d bytes; want %d", tc.who, resp.StatusCode, len(b), tc.status)
 		}
 	}
 

@@ -308,3 +308,20 @@ func jsonStrings(s string) []string {
 	json.Unmarshal([]byte(s), &out)
 	return out
 }
+
+// SealedEvidence returns the sealed evidence statements whose confidential
+// body registers the file with the given SHA-256: their author's body and
+// visibility, for deciding who may download it.
+func (db *DB) SealedEvidence(ctx context.Context, sha string) ([]Row, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT s.idx, s.body, s.visibility FROM sealed s JOIN sealed_bodies b ON b.idx = s.idx
+		WHERE s.sealed_kind = 'evidence' AND json_extract(CAST(b.body AS TEXT), '$.sha256') = ?`, sha)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't look up sealed evidence: %w", err)
+	}
+	defer rows.Close()
+	out, err := scanRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't look up sealed evidence: %w", err)
+	}
+	return out, nil
+}

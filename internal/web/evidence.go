@@ -3,10 +3,12 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,9 +127,12 @@ func (s *Server) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, err := s.log.Views().EvidenceName(r.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound
-	}
-	if err != nil {
+		// A file registered only by a sealed evidence statement is for
+		// those who may read that statement.
+		if name, err = s.sealedEvidence(r, hash); err != nil {
+			return err
+		}
+	} else if err != nil {
 		return err
 	}
 	f, info, err := s.evidence.Open(hash)
@@ -195,4 +200,32 @@ func formatBytes(n int64) string {
 		return formatInt(n>>10) + " KiB"
 	}
 	return formatInt(n) + " bytes"
+}
+
+// sealedEvidence returns the name under which a sealed evidence statement
+// visible to the caller registers hash. Without such a statement it is 404;
+// with one the caller may not read, 401 or 403.
+func (s *Server) sealedEvidence(r *http.Request, hash string) (string, error) {
+	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence has this hash"}
+	rows, err := s.log.Views().SealedEvidence(r.Context(), hash)
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 {
+		return "", notFound
+	}
+	who, err := s.authenticate(r)
+	if err != nil {
+		return "", err
+	}
+	for _, row := range rows {
+		var visibility []string
+		if raw, ok := row["visibility"].(json.RawMessage); ok {
+			json.Unmarshal(raw, &visibility)
+		}
+		if who.body == row["body"] || slices.Contains(visibility, who.body) {
+			return "", nil
+		}
+	}
+	return "", &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: "this evidence is registered only in sealed statements that members of " + strconv.Quote(who.body) + " may not read"}
 }
