@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"math"
@@ -35,7 +36,7 @@ func TestEvidence(t *testing.T) {
 	}
 	token := strings.TrimSpace(r.stdout)
 
-	// testdata/crater-gps.jpg: an 8×8 JPEG whose EXIF says it was taken at
+	// testdata/crater-gps.jpg: a 64×48 JPEG whose EXIF says it was taken at
 	// 08:02:11 Afghanistan time on 7 November 2025 at 30°55'48"N
 	// 66°26'24"E, near Spin Boldak.
 	jpg, err := os.ReadFile("testdata/crater-gps.jpg")
@@ -135,6 +136,16 @@ func TestEvidence(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !bytes.Equal(got, jpg) || resp.Header.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("download: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+	// A thumbnail was derived, and is kept apart from the original.
+	resp, err = client.Get(srv.URL + "/api/v1/evidence/" + hash + "/thumbnail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thumb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(thumb)); resp.StatusCode != 200 || err != nil || cfg.Width != 64 || cfg.Height != 48 {
+		t.Errorf("thumbnail: %d, %v, %+v", resp.StatusCode, err, cfg)
 	}
 	if out := mustSulh(t, "scan", "--data", data); !strings.Contains(out, "OK") {
 		t.Errorf("scan: %s", out)

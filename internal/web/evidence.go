@@ -30,6 +30,7 @@ const CodeUnauthorized statement.Code = "unauthorized"
 // limit bytes each, and serve the files of registered evidence.
 func (s *Server) KeepEvidence(store *blob.Store, limit int64) {
 	s.evidence, s.maxUpload = store, limit
+	s.thumbnails = make(chan struct{}, 1)
 }
 
 // caller is the member an API token belongs to.
@@ -102,6 +103,14 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.logger.Info("evidence uploaded", "sha256", info.SHA256, "size", info.Size, "media_type", info.MediaType, "member", who.member)
+	// A thumbnail of an image, one at a time: decoding a large image takes
+	// memory (blob bounds it to 50 megapixels).
+	s.thumbnails <- struct{}{}
+	err = s.evidence.MakeThumbnail(r.Context(), info.SHA256)
+	<-s.thumbnails
+	if err != nil && !errors.Is(err, blob.ErrNoThumbnail) {
+		s.logger.Warn("couldn't make a thumbnail", "sha256", info.SHA256, "err", err)
+	}
 	resp := uploadResponse{SHA256: info.SHA256, Size: info.Size, MediaType: info.MediaType, Name: name, Existed: info.Existed, Uploader: who.member}
 	if m := info.Metadata; m != nil {
 		if !m.Captured.IsZero() && !m.CapturedLocal {
@@ -125,14 +134,8 @@ func (s *Server) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	if !blob.ValidHash(hash) || s.evidence == nil {
 		return notFound
 	}
-	name, err := s.log.Views().EvidenceName(r.Context(), hash)
-	if errors.Is(err, store.ErrNotFound) {
-		// A file registered only by a sealed evidence statement is for
-		// those who may read that statement.
-		if name, err = s.sealedEvidence(r, hash); err != nil {
-			return err
-		}
-	} else if err != nil {
+	name, err := s.evidenceAccess(r, hash)
+	if err != nil {
 		return err
 	}
 	f, info, err := s.evidence.Open(hash)
@@ -200,6 +203,40 @@ func formatBytes(n int64) string {
 		return formatInt(n>>10) + " KiB"
 	}
 	return formatInt(n) + " bytes"
+}
+
+// evidenceAccess returns the name a registered evidence item was filed
+// under, if the caller may have its file: anyone when a public statement
+// registered it, and those who may read one of the sealed statements that
+// did otherwise.
+func (s *Server) evidenceAccess(r *http.Request, hash string) (string, error) {
+	name, err := s.log.Views().EvidenceName(r.Context(), hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.sealedEvidence(r, hash)
+	}
+	return name, err
+}
+
+// thumbnail serves the thumbnail of a registered image, to whoever may
+// have its file.
+func (s *Server) thumbnail(w http.ResponseWriter, r *http.Request) error {
+	hash := r.PathValue("sha256")
+	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no thumbnail of registered evidence has this hash"}
+	if !blob.ValidHash(hash) || s.evidence == nil {
+		return notFound
+	}
+	if _, err := s.evidenceAccess(r, hash); err != nil {
+		return err
+	}
+	f, d, err := s.evidence.OpenDerived(hash, blob.ThumbnailName)
+	if err != nil {
+		return notFound
+	}
+	defer f.Close()
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	http.ServeContent(w, r, blob.ThumbnailName, d.ModTime, f)
+	return nil
 }
 
 // sealedEvidence returns the name under which a sealed evidence statement

@@ -441,6 +441,8 @@ func (f *oaFixture) fileMembership() {
 		t.Errorf("upload of a PNG named .jpg: %d %s", status, b)
 	}
 	f.auth = ""
+	pngSum := sha256.Sum256(png.Bytes())
+	f.get("/api/v1/evidence/{sha256}/thumbnail", "/api/v1/evidence/"+hex.EncodeToString(pngSum[:])+"/thumbnail", 404) // uploaded, not registered
 	notes := sha256.Sum256(demo.EvidenceNotes)
 	if b := f.get("/api/v1/evidence/{sha256}/file", "/api/v1/evidence/"+hex.EncodeToString(notes[:])+"/file", 200); !bytes.Equal(b, demo.EvidenceNotes) {
 		t.Errorf("the demo's evidence file came back as %q", b)

@@ -32,8 +32,9 @@ type Server struct {
 	mux      *http.ServeMux
 	patterns []string
 
-	evidence  *blob.Store // nil: no uploads
-	maxUpload int64
+	evidence   *blob.Store // nil: no uploads
+	maxUpload  int64
+	thumbnails chan struct{} // one thumbnail made at a time
 }
 
 // New returns a server for l. Metrics registered in reg, and the server's
@@ -68,6 +69,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/inbox", s.inbox)
 	s.handle("GET /api/v1/sealed/{index}/body", s.sealedBody)
 	s.handle("GET /api/v1/evidence/{sha256}/file", s.evidenceFile)
+	s.handle("GET /api/v1/evidence/{sha256}/thumbnail", s.thumbnail)
 	s.handle("GET /api/v1/places", s.places)
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
