@@ -62,14 +62,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rand.Read(b[:])
 	s := tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	sum := sha256.Sum256([]byte(s))
+	expiry := statement.FormatTime(time.Now().Add(*expires).Truncate(time.Second))
 	raw, _ := json.Marshal(map[string]any{
-		"kind": mechanism.KindTokenIssue, "token": hex.EncodeToString(sum[:]),
-		"expires": statement.FormatTime(time.Now().Add(*expires).Truncate(time.Second)), "label": *label,
+		"kind": mechanism.KindTokenIssue, "token": hex.EncodeToString(sum[:]), "expires": expiry, "label": *label,
 	})
 	if _, err := submitStatement(ctx, *server, raw, signers); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "Token for %s, valid for %v. Keep it secret: the log holds only its SHA-256.\n", signers[0].Name(), *expires)
+	fmt.Fprintf(stderr, "Token for %s, valid until %s. Keep it secret: the log holds only its SHA-256.\n", signers[0].Name(), expiry)
 	fmt.Fprintln(stdout, s)
 	return nil
 }

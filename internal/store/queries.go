@@ -325,3 +325,18 @@ func (db *DB) SealedEvidence(ctx context.Context, sha string) ([]Row, error) {
 	}
 	return out, nil
 }
+
+// Rulebook returns the JSON of the rulebook in force: that of the latest
+// rulebook statement in the log.
+func (db *DB) Rulebook(ctx context.Context) ([]byte, error) {
+	var data []byte
+	err := db.r.QueryRowContext(ctx, `SELECT e.data FROM log_entries e JOIN statements s ON s.idx = e.idx
+		WHERE s.kind = 'rulebook' ORDER BY e.idx DESC LIMIT 1`).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the rulebook: %w", err)
+	}
+	return data, nil
+}
