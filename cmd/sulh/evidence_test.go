@@ -147,6 +147,35 @@ func TestEvidence(t *testing.T) {
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(thumb)); resp.StatusCode != 200 || err != nil || cfg.Width != 64 || cfg.Height != 48 {
 		t.Errorf("thumbnail: %d, %v, %+v", resp.StatusCode, err, cfg)
 	}
+	// A redacted working copy is stored apart; the original is unchanged.
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/evidence/"+hash+"/copies?name=redacted.png", bytes.NewReader(notJPEG.Bytes()))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("working copy: %d", resp.StatusCode)
+	}
+	var copies struct {
+		Items []struct {
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	getJSON(t, client, srv.URL+"/api/v1/evidence/"+hash+"/copies", &copies)
+	if len(copies.Items) != 2 {
+		t.Errorf("working copies: %+v; want the redacted copy and the thumbnail", copies.Items)
+	}
+	resp, err = client.Get(srv.URL + "/api/v1/evidence/" + hash + "/copies/redacted.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redacted, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(redacted, notJPEG.Bytes()) {
+		t.Errorf("the working copy came back as %d bytes", len(redacted))
+	}
 	if out := mustSulh(t, "scan", "--data", data); !strings.Contains(out, "OK") {
 		t.Errorf("scan: %s", out)
 	}

@@ -266,3 +266,85 @@ func (s *Server) sealedEvidence(r *http.Request, hash string) (string, error) {
 	}
 	return "", &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: "this evidence is registered only in sealed statements that members of " + strconv.Quote(who.body) + " may not read"}
 }
+
+// CopiesResponse is the answer of GET /api/v1/evidence/{sha256}/copies.
+type CopiesResponse struct {
+	Items []blob.Derived `json:"items"`
+}
+
+// putCopy stores a working copy of an evidence item, such as a redacted
+// version, apart from its original, which is never changed.
+func (s *Server) putCopy(w http.ResponseWriter, r *http.Request) error {
+	who, err := s.authenticate(r)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		return err
+	}
+	hash := r.PathValue("sha256")
+	if !blob.ValidHash(hash) || s.evidence == nil || !s.evidence.Has(hash) {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no stored evidence has this hash"}
+	}
+	if _, err := s.evidenceAccess(r, hash); err != nil {
+		return err
+	}
+	name := r.URL.Query().Get("name")
+	if name == blob.ThumbnailName {
+		return badRequest("%s is the name of the thumbnail the server derives; choose another", name)
+	}
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Hour))
+	d, err := s.evidence.PutDerived(r.Context(), hash, name, http.MaxBytesReader(w, r.Body, s.maxUpload+1), s.maxUpload)
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: err.Error()}
+	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch):
+		return &Error{Status: http.StatusBadRequest, Code: statement.CodeInvalid, Msg: err.Error()}
+	case err != nil:
+		return err
+	}
+	s.logger.Info("working copy stored", "sha256", hash, "name", name, "member", who.member)
+	writeJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+// copies lists an evidence item's working copies, to whoever may have the
+// original.
+func (s *Server) copies(w http.ResponseWriter, r *http.Request) error {
+	hash := r.PathValue("sha256")
+	if !blob.ValidHash(hash) || s.evidence == nil {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence has this hash"}
+	}
+	if _, err := s.evidenceAccess(r, hash); err != nil {
+		return err
+	}
+	ds, err := s.evidence.ListDerived(hash)
+	if err != nil {
+		return err
+	}
+	if ds == nil {
+		ds = []blob.Derived{}
+	}
+	writeJSON(w, http.StatusOK, CopiesResponse{Items: ds})
+	return nil
+}
+
+// copyFile serves one working copy.
+func (s *Server) copyFile(w http.ResponseWriter, r *http.Request) error {
+	hash, name := r.PathValue("sha256"), r.PathValue("name")
+	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no such working copy of registered evidence"}
+	if !blob.ValidHash(hash) || s.evidence == nil || blob.CheckName(name) != nil {
+		return notFound
+	}
+	if _, err := s.evidenceAccess(r, hash); err != nil {
+		return err
+	}
+	f, d, err := s.evidence.OpenDerived(hash, name)
+	if err != nil {
+		return notFound
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", d.MediaType)
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	http.ServeContent(w, r, name, d.ModTime, f)
+	return nil
+}

@@ -448,6 +448,21 @@ func (f *oaFixture) fileMembership() {
 		t.Errorf("the demo's evidence file came back as %q", b)
 	}
 	f.get("/api/v1/evidence/{sha256}/file", "/api/v1/evidence/"+strings.Repeat("0", 64)+"/file", 404)
+	// Working copies of the demo's evidence: a redacted version.
+	copies := "/api/v1/evidence/" + hex.EncodeToString(notes[:]) + "/copies"
+	if status, b := f.do("POST", "/api/v1/evidence/{sha256}/copies", copies+"?name=redacted.txt", []byte("redacted\n")); status != http.StatusUnauthorized {
+		t.Errorf("a working copy without a token: %d %s", status, b)
+	}
+	f.auth = secret
+	if status, b := f.do("POST", "/api/v1/evidence/{sha256}/copies", copies+"?name=redacted.txt", []byte("redacted\n")); status != http.StatusCreated {
+		t.Errorf("a working copy: %d %s", status, b)
+	}
+	f.auth = ""
+	f.get("/api/v1/evidence/{sha256}/copies", copies, 200)
+	if b := f.get("/api/v1/evidence/{sha256}/copies/{name}", copies+"/redacted.txt", 200); string(b) != "redacted\n" {
+		t.Errorf("the working copy came back as %q", b)
+	}
+	f.get("/api/v1/evidence/{sha256}/copies/{name}", copies+"/missing.txt", 404)
 	// A sealed report by the monitor, its body read with the token, and
 	// its disclosure.
 	inner := f.envelope(mechanism.KindReport, "monitors-field-1")
