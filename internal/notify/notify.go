@@ -131,14 +131,38 @@ func (n *Notifier) Queue(ctx context.Context) error {
 	if !ok {
 		cursor = -1
 	}
-	upto := cp.N - 1
-	if upto <= cursor {
-		return nil
+	if upto := cp.N - 1; upto > cursor {
+		events, err := db.Events(ctx, cursor, upto, rb.Stages[len(rb.Stages)-1].ID)
+		if err != nil {
+			return err
+		}
+		ds, err := n.deliveries(events, rb.ID)
+		if err != nil {
+			return err
+		}
+		if err := db.Queue(ctx, ds, upto); err != nil {
+			return err
+		}
 	}
-	events, err := db.Events(ctx, cursor, upto, rb.Stages[len(rb.Stages)-1].ID)
+	// Deadlines that fall due within a day, by the server's clock, once.
+	now := time.Now().Truncate(time.Second)
+	near, err := db.NearDeadlines(ctx, statement.FormatTime(now), statement.FormatTime(now.Add(NearWithin)))
+	if err != nil || len(near) == 0 {
+		return err
+	}
+	ds, err := n.deliveries(near, rb.ID)
 	if err != nil {
 		return err
 	}
+	return db.QueueNear(ctx, ds, near)
+}
+
+// NearWithin is how long before a deadline its nearing is notified.
+const NearWithin = 24 * time.Hour
+
+// deliveries signs a notice of each event and addresses it to every
+// subscriber and to the mail addresses of the bodies it concerns.
+func (n *Notifier) deliveries(events []store.Event, mechanism string) ([]store.Delivery, error) {
 	now := statement.FormatTime(time.Now())
 	var ds []store.Delivery
 	for _, e := range events {
@@ -152,19 +176,19 @@ func (n *Notifier) Queue(ctx context.Context) error {
 				}
 			}
 		}
-		b, err := json.Marshal(Notice{Event: e, Mechanism: rb.ID, Origin: n.log.Origin()})
+		b, err := json.Marshal(Notice{Event: e, Mechanism: mechanism, Origin: n.log.Origin()})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		payload, err := n.log.SignNote(Version + "\n" + string(b) + "\n")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, url := range targets {
 			ds = append(ds, store.Delivery{URL: url, Kind: e.Kind, Index: e.Index, Payload: payload, NextAt: now, CreatedAt: now})
 		}
 	}
-	return db.Queue(ctx, ds, upto)
+	return ds, nil
 }
 
 // Send tries every delivery due at now. A failed attempt is retried after

@@ -154,3 +154,50 @@ func TestReceiverRefusesForgeries(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDeadlineNear tells the accused party, once, that its right of reply
+// ends within a day.
+func TestDeadlineNear(t *testing.T) {
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A report filed 60 hours ago: Afghanistan's 72-hour reply ends in 12.
+	at := time.Now().UTC().Add(-60 * time.Hour).Truncate(time.Second)
+	r, err := m.Submit(ctx, mechanism.KindReport, "pakistan-liaison-1", at, demo.SampleReport("Fire at Torkham.", "afghanistan", at.Add(-time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &notify.Receiver{LogKey: m.Log.VerifierKey()}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	n := notify.New(m.Log, notify.Options{Subscribers: []string{srv.URL}})
+	for range 2 {
+		if err := n.Queue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Send(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, _ := m.Log.Views().Deliveries(ctx, 100)
+	var near []store.Delivery
+	for _, d := range log {
+		if d.Kind == store.EventDeadlineNear {
+			near = append(near, d)
+		}
+	}
+	if len(near) != 1 || near[0].Index != r.Index || near[0].Status != store.DeliveryDelivered {
+		t.Fatalf("deadline_near deliveries %+v; want one, of the reply deadline opened at %d", near, r.Index)
+	}
+	rec := httptest.NewRecorder()
+	rc.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if !strings.Contains(rec.Body.String(), `"kind":"deadline_near"`) || !strings.Contains(rec.Body.String(), `"bodies":["afghanistan"]`) {
+		t.Errorf("the receiver holds %s", rec.Body)
+	}
+}

@@ -161,3 +161,53 @@ func parseBodies(s string) []string {
 	}
 	return out
 }
+
+// EventDeadlineNear is the kind of a deadline about to pass.
+const EventDeadlineNear = "deadline_near"
+
+// NearDeadlines returns the open deadlines due between now and until
+// whose nearing has not been notified yet.
+func (db *DB) NearDeadlines(ctx context.Context, now, until string) ([]Event, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT d.opened, d.subject, d.bodies, d.name, d.due FROM deadlines d
+		WHERE d.status = 'open' AND d.due > ? AND d.due <= ?
+		AND NOT EXISTS (SELECT 1 FROM notified_due n WHERE n.opened = d.opened AND n.name = d.name)
+		ORDER BY d.due`, now, until)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read deadlines: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var bodies string
+		if err := rows.Scan(&e.Index, &e.Case, &bodies, &e.Text, &e.Due); err != nil {
+			return nil, fmt.Errorf("couldn't read deadlines: %w", err)
+		}
+		e.Kind, e.Bodies, e.At = EventDeadlineNear, parseBodies(bodies), now
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// QueueNear records deliveries of nearing deadlines and that they were
+// notified, in one transaction.
+func (db *DB) QueueNear(ctx context.Context, ds []Delivery, near []Event) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("couldn't queue notices: %w", err)
+	}
+	defer tx.Rollback()
+	for _, d := range ds {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (url, kind, idx, payload, attempts, next_at, status, last_error, created_at, delivered_at)
+			VALUES (?, ?, ?, ?, 0, ?, 'pending', '', ?, '')`, d.URL, d.Kind, d.Index, d.Payload, d.NextAt, d.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("couldn't queue a notice: %w", err)
+		}
+	}
+	for _, e := range near {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO notified_due (opened, name) VALUES (?, ?) ON CONFLICT DO NOTHING", e.Index, e.Text); err != nil {
+			return fmt.Errorf("couldn't record a notified deadline: %w", err)
+		}
+	}
+	return tx.Commit()
+}

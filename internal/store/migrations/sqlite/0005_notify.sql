@@ -20,3 +20,10 @@ CREATE TABLE deliveries (
 	delivered_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX deliveries_due ON deliveries (status, next_at);
+
+-- Deadlines whose nearing has been notified, so it is notified once.
+CREATE TABLE notified_due (
+	opened INTEGER NOT NULL,
+	name   TEXT NOT NULL,
+	PRIMARY KEY (opened, name)
+) STRICT, WITHOUT ROWID;
