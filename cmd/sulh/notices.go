@@ -70,13 +70,7 @@ func rulebookZones(ctx context.Context, db *store.DB) []*time.Location {
 	if json.Unmarshal(st.JSON, &rs) != nil {
 		return nil
 	}
-	var out []*time.Location
-	for _, z := range rs.Rulebook.TimeZones {
-		if loc, err := z.Location(); err == nil {
-			out = append(out, loc)
-		}
-	}
-	return out
+	return rs.Rulebook.Locations()
 }
 
 // inZones shows a UTC time as sulh's CLI shows every time: in UTC, then in

@@ -28,22 +28,28 @@ const maxThumbnailPixels = 50_000_000
 // of: not a JPEG, PNG or GIF image, or one too large to decode safely.
 var ErrNoThumbnail = errors.New("no thumbnail can be made of this file")
 
+// imageDecoders are the decoders of the images Thumbnail reads.
+var imageDecoders = map[string]struct {
+	decode func(io.Reader) (image.Image, error)
+	config func(io.Reader) (image.Config, error)
+}{
+	TypeJPEG: {jpeg.Decode, jpeg.DecodeConfig},
+	TypePNG:  {png.Decode, png.DecodeConfig},
+	TypeGIF:  {gif.Decode, gif.DecodeConfig},
+}
+
+// maxThumbnailBytes bounds the files MakeThumbnail reads into memory.
+const maxThumbnailBytes = 64 << 20
+
 // Thumbnail makes a JPEG whose longest side is at most ThumbnailSize pixels
 // from the JPEG, PNG or GIF image in r, averaging the pixels each one
 // covers.
 func Thumbnail(r io.ReaderAt, size int64, mediaType string) ([]byte, error) {
-	var decode func(io.Reader) (image.Image, error)
-	var config func(io.Reader) (image.Config, error)
-	switch mediaType {
-	case TypeJPEG:
-		decode, config = jpeg.Decode, jpeg.DecodeConfig
-	case TypePNG:
-		decode, config = png.Decode, png.DecodeConfig
-	case TypeGIF:
-		decode, config = gif.Decode, gif.DecodeConfig
-	default:
+	d, ok := imageDecoders[mediaType]
+	if !ok {
 		return nil, ErrNoThumbnail
 	}
+	decode, config := d.decode, d.config
 	cfg, err := config(io.NewSectionReader(r, 0, size))
 	if err != nil || cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > maxThumbnailPixels {
 		return nil, ErrNoThumbnail
@@ -87,15 +93,20 @@ func Thumbnail(r io.ReaderAt, size int64, mediaType string) ([]byte, error) {
 // MakeThumbnail stores a thumbnail of the original hash among its working
 // copies, unless it has one or none can be made.
 func (s *Store) MakeThumbnail(ctx context.Context, hash string) error {
-	if _, _, err := s.OpenDerived(hash, ThumbnailName); err == nil {
+	if d, _, err := s.OpenDerived(hash, ThumbnailName); err == nil {
+		d.Close()
 		return nil
 	}
 	f, info, err := s.Open(hash)
 	if err != nil {
 		return err
 	}
+	defer f.Close()
+	// Read only images, and not a large file whole.
+	if _, ok := imageDecoders[info.MediaType]; !ok || info.Size > maxThumbnailBytes {
+		return ErrNoThumbnail
+	}
 	b, err := io.ReadAll(f)
-	f.Close()
 	if err != nil {
 		return err
 	}

@@ -146,6 +146,18 @@ func (z TimeZone) Location() (*time.Location, error) {
 	return time.FixedZone(z.Name, secs), nil
 }
 
+// Locations returns the rulebook's time zones as locations, in its order;
+// each location's name is its zone's.
+func (r *Rulebook) Locations() []*time.Location {
+	var out []*time.Location
+	for _, z := range r.TimeZones {
+		if loc, err := z.Location(); err == nil {
+			out = append(out, loc)
+		}
+	}
+	return out
+}
+
 // Body returns the body with the given id.
 func (r *Rulebook) Body(id string) (*Body, bool) {
 	for i := range r.Bodies {

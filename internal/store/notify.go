@@ -30,15 +30,15 @@ const (
 // cases that reached lastStage.
 func (db *DB) Events(ctx context.Context, after, upto int64, lastStage string) ([]Event, error) {
 	rows, err := db.r.QueryContext(ctx, `
-		SELECT 'allegation', c.id, c.id, json_array(c.accused), c.opened_at, c.reporter || ': ' || c.summary, ''
+		SELECT ?4, c.id, c.id, json_array(c.accused), c.opened_at, c.reporter || ': ' || c.summary, ''
 			FROM cases c WHERE c.accused != '' AND c.id > ?1 AND c.id <= ?2
 		UNION ALL
-		SELECT 'deadline_missed', d.closed, d.subject, d.bodies, s.at, d.name, d.due
+		SELECT ?5, d.closed, d.subject, d.bodies, s.at, d.name, d.due
 			FROM deadlines d JOIN statements s ON s.idx = d.closed WHERE d.status = 'missed' AND d.closed > ?1 AND d.closed <= ?2
 		UNION ALL
-		SELECT 'published', c.stage_idx, c.id, json_array(c.reporter, c.accused), s.at, c.outcome || ' ' || c.party || ': ' || c.summary, ''
+		SELECT ?6, c.stage_idx, c.id, json_array(c.reporter, c.accused), s.at, c.outcome || ' ' || c.party || ': ' || c.summary, ''
 			FROM cases c JOIN statements s ON s.idx = c.stage_idx WHERE c.stage = ?3 AND c.stage_idx > ?1 AND c.stage_idx <= ?2
-		ORDER BY 2, 1`, after, upto, lastStage)
+		ORDER BY 2, 1`, after, upto, lastStage, EventAllegation, EventDeadlineMissed, EventPublished)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read events: %w", err)
 	}
@@ -100,12 +100,8 @@ func (db *DB) Queue(ctx context.Context, ds []Delivery, cursor int64) error {
 		return fmt.Errorf("couldn't queue notices: %w", err)
 	}
 	defer tx.Rollback()
-	for _, d := range ds {
-		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (url, kind, idx, payload, attempts, next_at, status, last_error, created_at, delivered_at)
-			VALUES (?, ?, ?, ?, 0, ?, 'pending', '', ?, '')`, d.URL, d.Kind, d.Index, d.Payload, d.NextAt, d.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("couldn't queue a notice: %w", err)
-		}
+	if err := insertDeliveries(ctx, tx, ds); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO notify_state (id, cursor) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET cursor = excluded.cursor`, cursor); err != nil {
@@ -197,12 +193,8 @@ func (db *DB) QueueNear(ctx context.Context, ds []Delivery, near []Event) error 
 		return fmt.Errorf("couldn't queue notices: %w", err)
 	}
 	defer tx.Rollback()
-	for _, d := range ds {
-		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (url, kind, idx, payload, attempts, next_at, status, last_error, created_at, delivered_at)
-			VALUES (?, ?, ?, ?, 0, ?, 'pending', '', ?, '')`, d.URL, d.Kind, d.Index, d.Payload, d.NextAt, d.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("couldn't queue a notice: %w", err)
-		}
+	if err := insertDeliveries(ctx, tx, ds); err != nil {
+		return err
 	}
 	for _, e := range near {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO notified_due (opened, name) VALUES (?, ?) ON CONFLICT DO NOTHING", e.Index, e.Text); err != nil {
@@ -210,4 +202,16 @@ func (db *DB) QueueNear(ctx context.Context, ds []Delivery, near []Event) error 
 		}
 	}
 	return tx.Commit()
+}
+
+// insertDeliveries queues ds, pending, in tx.
+func insertDeliveries(ctx context.Context, tx *sql.Tx, ds []Delivery) error {
+	for _, d := range ds {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (url, kind, idx, payload, attempts, next_at, status, last_error, created_at, delivered_at)
+			VALUES (?, ?, ?, ?, 0, ?, 'pending', '', ?, '')`, d.URL, d.Kind, d.Index, d.Payload, d.NextAt, d.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("couldn't queue a notice: %w", err)
+		}
+	}
+	return nil
 }

@@ -274,19 +274,19 @@ const (
 // are open or missed, and cases whose finding was published.
 func (db *DB) Inbox(ctx context.Context, body, lastStage string, limit int) ([]Notice, error) {
 	rows, err := db.r.QueryContext(ctx, `
-		SELECT 'allegation', c.id, c.id, c.opened_at, c.reporter || ': ' || c.summary, '', '' FROM cases c WHERE c.accused = ?1
+		SELECT ?4, c.id, c.id, c.opened_at, c.reporter || ': ' || c.summary, '', '' FROM cases c WHERE c.accused = ?1
 		UNION ALL
-		SELECT 'reply', c.id, s.idx, s.at, s.author || ' replied on case ' || c.id, '', ''
+		SELECT ?5, c.id, s.idx, s.at, s.author || ' replied on case ' || c.id, '', ''
 			FROM cases c JOIN case_statements h ON h.case_id = c.id JOIN statements s ON s.idx = h.idx
 			WHERE c.reporter = ?1 AND s.kind = 'reply'
 		UNION ALL
-		SELECT 'deadline', d.subject, d.opened, s.at, d.name, d.due, d.status
+		SELECT ?6, d.subject, d.opened, s.at, d.name, d.due, d.status
 			FROM deadlines d JOIN statements s ON s.idx = d.opened
 			WHERE d.status IN ('open', 'missed') AND EXISTS (SELECT 1 FROM json_each(d.bodies) WHERE value = ?1)
 		UNION ALL
-		SELECT 'published', c.id, c.stage_idx, s.at, c.outcome || ' ' || c.party || ': ' || c.summary, '', ''
+		SELECT ?7, c.id, c.stage_idx, s.at, c.outcome || ' ' || c.party || ': ' || c.summary, '', ''
 			FROM cases c JOIN statements s ON s.idx = c.stage_idx WHERE c.stage = ?2
-		ORDER BY 3 DESC, 1 LIMIT ?3`, body, lastStage, limit)
+		ORDER BY 3 DESC, 1 LIMIT ?3`, body, lastStage, limit, NoticeAllegation, NoticeReply, NoticeDeadline, NoticePublished)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
 	}

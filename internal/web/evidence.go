@@ -39,9 +39,11 @@ type caller struct {
 }
 
 // authenticate returns the member whose API token the request carries as
-// "Authorization: Bearer <secret>".
-func (s *Server) authenticate(r *http.Request) (*caller, error) {
+// "Authorization: Bearer <secret>"; when there is none that is valid, it
+// asks for one in the answer's WWW-Authenticate header.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	unauthorized := func(msg string) error {
+		w.Header().Set("WWW-Authenticate", "Bearer")
 		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Msg: msg}
 	}
 	h := r.Header.Get("Authorization")
@@ -63,6 +65,17 @@ func (s *Server) authenticate(r *http.Request) (*caller, error) {
 	return &caller{member, body}, nil
 }
 
+// uploadError says why the store refused an upload, with its status.
+func uploadError(err error) error {
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: err.Error()}
+	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch):
+		return &Error{Status: http.StatusBadRequest, Code: statement.CodeInvalid, Msg: err.Error()}
+	}
+	return err
+}
+
 // uploadResponse is the answer to an evidence upload.
 type uploadResponse struct {
 	SHA256    string         `json:"sha256"`
@@ -78,9 +91,8 @@ type uploadResponse struct {
 // upload stores the request body as an evidence file. The file is then
 // registered by an evidence statement that names its hash.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
-	who, err := s.authenticate(r)
+	who, err := s.authenticate(w, r)
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", "Bearer")
 		return err
 	}
 	// A large file over a slow link takes longer than the server's
@@ -94,13 +106,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: "the file is larger than this server's limit of " + formatBytes(s.maxUpload)}
 	}
 	info, err := s.evidence.Put(r.Context(), http.MaxBytesReader(w, r.Body, s.maxUpload+1), name, s.maxUpload)
-	switch {
-	case errors.Is(err, blob.ErrTooLarge):
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: err.Error()}
-	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch):
-		return &Error{Status: http.StatusBadRequest, Code: statement.CodeInvalid, Msg: err.Error()}
-	case err != nil:
-		return err
+	if err != nil {
+		return uploadError(err)
 	}
 	s.logger.Info("evidence uploaded", "sha256", info.SHA256, "size", info.Size, "media_type", info.MediaType, "member", who.member)
 	// A thumbnail of an image, one at a time: decoding a large image takes
@@ -134,7 +141,7 @@ func (s *Server) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	if !blob.ValidHash(hash) || s.evidence == nil {
 		return notFound
 	}
-	name, err := s.evidenceAccess(r, hash)
+	name, err := s.evidenceAccess(w, r, hash)
 	if err != nil {
 		return err
 	}
@@ -209,10 +216,10 @@ func formatBytes(n int64) string {
 // under, if the caller may have its file: anyone when a public statement
 // registered it, and those who may read one of the sealed statements that
 // did otherwise.
-func (s *Server) evidenceAccess(r *http.Request, hash string) (string, error) {
+func (s *Server) evidenceAccess(w http.ResponseWriter, r *http.Request, hash string) (string, error) {
 	name, err := s.log.Views().EvidenceName(r.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.sealedEvidence(r, hash)
+		return s.sealedEvidence(w, r, hash)
 	}
 	return name, err
 }
@@ -225,7 +232,7 @@ func (s *Server) thumbnail(w http.ResponseWriter, r *http.Request) error {
 	if !blob.ValidHash(hash) || s.evidence == nil {
 		return notFound
 	}
-	if _, err := s.evidenceAccess(r, hash); err != nil {
+	if _, err := s.evidenceAccess(w, r, hash); err != nil {
 		return err
 	}
 	f, d, err := s.evidence.OpenDerived(hash, blob.ThumbnailName)
@@ -242,7 +249,7 @@ func (s *Server) thumbnail(w http.ResponseWriter, r *http.Request) error {
 // sealedEvidence returns the name under which a sealed evidence statement
 // visible to the caller registers hash. Without such a statement it is 404;
 // with one the caller may not read, 401 or 403.
-func (s *Server) sealedEvidence(r *http.Request, hash string) (string, error) {
+func (s *Server) sealedEvidence(w http.ResponseWriter, r *http.Request, hash string) (string, error) {
 	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence has this hash"}
 	rows, err := s.log.Views().SealedEvidence(r.Context(), hash)
 	if err != nil {
@@ -251,7 +258,7 @@ func (s *Server) sealedEvidence(r *http.Request, hash string) (string, error) {
 	if len(rows) == 0 {
 		return "", notFound
 	}
-	who, err := s.authenticate(r)
+	who, err := s.authenticate(w, r)
 	if err != nil {
 		return "", err
 	}
@@ -275,16 +282,15 @@ type CopiesResponse struct {
 // putCopy stores a working copy of an evidence item, such as a redacted
 // version, apart from its original, which is never changed.
 func (s *Server) putCopy(w http.ResponseWriter, r *http.Request) error {
-	who, err := s.authenticate(r)
+	who, err := s.authenticate(w, r)
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", "Bearer")
 		return err
 	}
 	hash := r.PathValue("sha256")
 	if !blob.ValidHash(hash) || s.evidence == nil || !s.evidence.Has(hash) {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no stored evidence has this hash"}
 	}
-	if _, err := s.evidenceAccess(r, hash); err != nil {
+	if _, err := s.evidenceAccess(w, r, hash); err != nil {
 		return err
 	}
 	name := r.URL.Query().Get("name")
@@ -293,13 +299,8 @@ func (s *Server) putCopy(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Hour))
 	d, err := s.evidence.PutDerived(r.Context(), hash, name, http.MaxBytesReader(w, r.Body, s.maxUpload+1), s.maxUpload)
-	switch {
-	case errors.Is(err, blob.ErrTooLarge):
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: err.Error()}
-	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch):
-		return &Error{Status: http.StatusBadRequest, Code: statement.CodeInvalid, Msg: err.Error()}
-	case err != nil:
-		return err
+	if err != nil {
+		return uploadError(err)
 	}
 	s.logger.Info("working copy stored", "sha256", hash, "name", name, "member", who.member)
 	writeJSON(w, http.StatusCreated, d)
@@ -313,7 +314,7 @@ func (s *Server) copies(w http.ResponseWriter, r *http.Request) error {
 	if !blob.ValidHash(hash) || s.evidence == nil {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence has this hash"}
 	}
-	if _, err := s.evidenceAccess(r, hash); err != nil {
+	if _, err := s.evidenceAccess(w, r, hash); err != nil {
 		return err
 	}
 	ds, err := s.evidence.ListDerived(hash)
@@ -334,7 +335,7 @@ func (s *Server) copyFile(w http.ResponseWriter, r *http.Request) error {
 	if !blob.ValidHash(hash) || s.evidence == nil || blob.CheckName(name) != nil {
 		return notFound
 	}
-	if _, err := s.evidenceAccess(r, hash); err != nil {
+	if _, err := s.evidenceAccess(w, r, hash); err != nil {
 		return err
 	}
 	f, d, err := s.evidence.OpenDerived(hash, name)

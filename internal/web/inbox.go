@@ -29,9 +29,8 @@ type InboxNotice struct {
 // it the moment they are filed, replies to its reports, the deadlines that
 // bind it, and published findings.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
-	who, err := s.authenticate(r)
+	who, err := s.authenticate(w, r)
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", "Bearer")
 		return err
 	}
 	limit := 100

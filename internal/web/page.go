@@ -36,10 +36,8 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the log is empty"}
 	}
 	var zones []zone
-	for _, z := range rb.TimeZones {
-		if loc, err := z.Location(); err == nil {
-			zones = append(zones, zone{z.Name, loc})
-		}
+	for _, loc := range rb.Locations() {
+		zones = append(zones, zone{loc.String(), loc})
 	}
 	var entries []indexEntry
 	from := max(cp.N-recentEntries, 0)

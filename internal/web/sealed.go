@@ -66,9 +66,8 @@ func (s *Server) sealedBody(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	who, err := s.authenticate(r)
+	who, err := s.authenticate(w, r)
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", "Bearer")
 		return err
 	}
 	rows, err := query(r.Context(), s.log.Views(), "sealed", store.Filter{Where: []string{"idx = ?"}, Args: []any{idx}})

@@ -22,13 +22,7 @@ func (s *Server) zones() []*time.Location {
 	if rb == nil {
 		return nil
 	}
-	var out []*time.Location
-	for _, z := range rb.TimeZones {
-		if loc, err := z.Location(); err == nil {
-			out = append(out, loc)
-		}
-	}
-	return out
+	return rb.Locations()
 }
 
 // addLocalTimes adds, beside every time in rows, the same time in each
