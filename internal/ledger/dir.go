@@ -27,7 +27,8 @@ func Exists(dir string) bool {
 
 // Init creates a mechanism in dir, which must not hold one: a database, a
 // new log key named after the rulebook's log origin, and genesis, the signed
-// rulebook statement, as entry 0. It returns the open log.
+// rulebook statement, as entry 0. The folder is made mode 0700, the key and
+// the database files 0600. It returns the open log.
 func Init(ctx context.Context, dir string, genesis []byte, opts Options) (*Log, error) {
 	if Exists(dir) {
 		return nil, fmt.Errorf("%s already holds a mechanism", dir)
@@ -41,8 +42,13 @@ func Init(ctx context.Context, dir string, genesis []byte, opts Options) (*Log, 
 	if err := check.Apply(st); err != nil {
 		return nil, fmt.Errorf("the genesis rulebook is refused: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	// The folder holds the log key and sealed bodies: its owner's only,
+	// even if it was there before.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("couldn't create data folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("couldn't make the data folder readable by its owner only: %w", err)
 	}
 	keyPath := filepath.Join(dir, LogKeyFile)
 	if _, err := statement.GenerateKey(check.Rulebook.LogOrigin, keyPath); err != nil {

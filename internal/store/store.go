@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -36,8 +37,12 @@ type DB struct {
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at file and
-// brings its schema up to date.
+// brings its schema up to date. The database and its -wal and -shm files
+// are readable and writable by their owner only, whatever the umask.
 func OpenSQLite(ctx context.Context, file string) (*DB, error) {
+	if err := ownerOnly(file); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -74,6 +79,36 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// ownerOnly creates file with mode 0600 if it does not exist, and takes
+// any group and other permissions away from it, and from its -wal and -shm
+// if they exist. SQLite creates a database 0644 less the umask, and gives a
+// new -wal or -shm its database's permissions: a database made here first
+// keeps all three private.
+func ownerOnly(file string) error {
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("couldn't create database %s: %w", file, err)
+	}
+	for _, name := range []string{file, file + "-wal", file + "-shm"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("couldn't check the permissions of %s: %w", name, err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(name, perm&^0o077); err != nil {
+				return fmt.Errorf("couldn't make %s readable by its owner only: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // migrate applies the dialect's migrations that the database lacks.
