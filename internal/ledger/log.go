@@ -568,9 +568,7 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 	return Receipt{Index: idx, LeafHash: leaf}, nil
 }
 
-func duplicate(idx int64) error {
-	return &statement.Error{Code: statement.CodeDuplicate, Reason: fmt.Sprintf("this statement is already in the log at index %d", idx)}
-}
+func duplicate(idx int64) error { return statement.Duplicate(idx) }
 
 // sign signs a checkpoint for the current tree.
 func (l *Log) sign() (*Checkpoint, error) {

@@ -26,9 +26,13 @@ type Case struct {
 	Replies  []int64
 	Findings []int64
 	// Finding is the index of the latest finding, or -1; Outcome and Party
-	// are its own.
+	// are its own, and Blamed the bodies it blames.
 	Finding        int64
 	Outcome, Party string
+	Blamed         []string
+	// Answerable are the bodies with a right of reply on the case: the
+	// accused party and every body a finding on it blamed.
+	Answerable []string
 	// Endorsed is the index of the endorsement of Finding, or -1.
 	Endorsed  int64
 	Penalties []int64
@@ -55,8 +59,11 @@ type Deadline struct {
 	Name            string   // the rulebook's deadline name, or "commitment"
 	Stage           string   // for a stage's deadline, the stage to reach
 	Bodies          []string // who must act
-	Due             time.Time
-	Status          string
+	// Acted are those of Bodies that acted in time; the deadline is met
+	// once all have.
+	Acted  []string
+	Due    time.Time
+	Status string
 	// Closed is the index at which the deadline was met or missed, or -1.
 	Closed int64
 
@@ -159,6 +166,20 @@ func (s *State) meet(d *Deadline, now time.Time) {
 	d.Status, d.Closed = DeadlineMet, s.Size
 	heap.Remove(&s.open, d.heapIndex)
 	s.changedDeadlines = append(s.changedDeadlines, d)
+}
+
+// meetBody records that body acted on d; d is met once all its bodies have
+// acted in time. A late action leaves it to be found missed.
+func (s *State) meetBody(d *Deadline, body string, now time.Time) {
+	if d.Status != DeadlineOpen || now.After(d.Due) || !slices.Contains(d.Bodies, body) || slices.Contains(d.Acted, body) {
+		return
+	}
+	d.Acted = append(d.Acted, body)
+	if len(d.Acted) < len(d.Bodies) {
+		s.changedDeadlines = append(s.changedDeadlines, d)
+		return
+	}
+	s.meet(d, now)
 }
 
 // sweep marks missed every open deadline due before now.
@@ -341,6 +362,9 @@ func (s *State) report(st *statement.Statement, now time.Time) error {
 	}
 	c := &Case{ID: s.Size, Stage: s.Rulebook.Stages[0].ID, Entered: s.Size, Opened: now, Reporter: b.ID,
 		Accused: r.Accused, Reports: []int64{s.Size}, Finding: -1, Endorsed: -1}
+	if c.Accused != "" {
+		c.Answerable = []string{c.Accused}
+	}
 	if d, ok := s.Rulebook.Deadline(DeadlineReply); ok && c.Accused != "" {
 		s.addDeadline(c, &Deadline{Name: DeadlineReply, Bodies: []string{c.Accused}, Due: now.Add(d)})
 	}
@@ -386,8 +410,11 @@ func (s *State) reply(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if c.Accused == "" || b.ID != c.Accused {
+	if s.rules() < Rules2 && (c.Accused == "" || b.ID != c.Accused) {
 		return statement.Forbidden("reply: only the accused party may reply on case %d, and %q is not accused in it", c.ID, b.ID)
+	}
+	if s.rules() >= Rules2 && !slices.Contains(c.Answerable, b.ID) {
+		return statement.Forbidden("reply: only the accused party and the bodies a finding blames may reply on case %d; %q is neither", c.ID, b.ID)
 	}
 	if err := checkEnum(k, "position", r.Position, Positions); err != nil {
 		return err
@@ -410,7 +437,11 @@ func (s *State) reply(st *statement.Statement, now time.Time) error {
 	c.Replies = append(c.Replies, s.Size)
 	for _, d := range c.Deadlines {
 		if d.Name == DeadlineReply && slices.Contains(d.Bodies, b.ID) {
-			s.meet(d, now)
+			if s.rules() >= Rules2 {
+				s.meetBody(d, b.ID, now)
+			} else {
+				s.meet(d, now)
+			}
 		}
 	}
 	s.touch(c)
@@ -476,12 +507,74 @@ func (s *State) advance(st *statement.Statement, now time.Time) error {
 			s.meet(d, now)
 		}
 	}
-	if dur, ok := s.Rulebook.Deadline(DeadlineReply); ok && next.Reply && c.Accused != "" {
-		s.addDeadline(c, &Deadline{Name: DeadlineReply, Bodies: []string{c.Accused}, Due: now.Add(dur)})
+	if next.Reply {
+		s.openReply(c, s.replyBodies(c), now)
 	}
 	s.touch(c)
 	s.payload = a
 	return nil
+}
+
+// replyBodies lists who gets a new window to reply when c enters a reply
+// stage: the accused party and, under rules 2, every body the current
+// finding blames.
+func (s *State) replyBodies(c *Case) []string {
+	var out []string
+	if c.Accused != "" {
+		out = append(out, c.Accused)
+	}
+	if s.rules() >= Rules2 {
+		for _, b := range c.Blamed {
+			if !slices.Contains(out, b) {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// openReply opens a window for bodies to reply on c.
+func (s *State) openReply(c *Case, bodies []string, now time.Time) {
+	if dur, ok := s.Rulebook.Deadline(DeadlineReply); ok && len(bodies) > 0 {
+		s.addDeadline(c, &Deadline{Name: DeadlineReply, Bodies: bodies, Due: now.Add(dur)})
+	}
+}
+
+// heard checks that every body the latest finding of c blames has had its
+// full window to answer that finding: a window opened after the finding
+// that it used, or that has passed.
+func (s *State) heard(kind string, c *Case, now time.Time) error {
+	for _, b := range c.Blamed {
+		ok := false
+		for _, d := range c.Deadlines {
+			if d.Name == DeadlineReply && d.Opened >= c.Finding && slices.Contains(d.Bodies, b) &&
+				(slices.Contains(d.Acted, b) || now.After(d.Due)) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return statement.Invalid("%s: %q, which the finding at %d blames, has not yet had its window to reply to it", kind, b, c.Finding)
+		}
+	}
+	return nil
+}
+
+// replyStageBefore returns the index of the last reply stage before stage
+// id, or -1.
+func (s *State) replyStageBefore(id string) int {
+	for i := s.Rulebook.Stage(id) - 1; i >= 0; i-- {
+		if s.Rulebook.Stages[i].Reply {
+			return i
+		}
+	}
+	return -1
+}
+
+// replyStageAfter reports whether a reply stage comes after stage id.
+func (s *State) replyStageAfter(id string) bool {
+	i := s.Rulebook.Stage(id)
+	return i >= 0 && slices.ContainsFunc(s.Rulebook.Stages[i+1:], func(st Stage) bool { return st.Reply })
 }
 
 // decisionStage checks that c's stage allows kind.
@@ -498,7 +591,7 @@ func (s *State) decisionStage(kind string, c *Case) error {
 	return nil
 }
 
-func (s *State) finding(st *statement.Statement) error {
+func (s *State) finding(st *statement.Statement, now time.Time) error {
 	const k = KindFinding
 	f := new(Finding)
 	if err := st.Decode(f); err != nil {
@@ -539,12 +632,29 @@ func (s *State) finding(st *statement.Statement) error {
 	c.Findings = append(c.Findings, s.Size)
 	// A new finding needs its own endorsement.
 	c.Finding, c.Outcome, c.Party, c.Endorsed = s.Size, f.Outcome, f.Party, -1
+	if s.rules() >= Rules2 {
+		c.Blamed = f.Blames()
+		for _, b := range c.Blamed {
+			if !slices.Contains(c.Answerable, b) {
+				c.Answerable = append(c.Answerable, b)
+			}
+		}
+		// A finding that blames anyone after the reply stage sends the
+		// case back there, with a new window for those it blames.
+		if back := s.replyStageBefore(c.Stage); back >= 0 && len(c.Blamed) > 0 {
+			c.Stage, c.Entered = s.Rulebook.Stages[back].ID, s.Size
+			s.openReply(c, c.Blamed, now)
+		} else if len(c.Blamed) > 0 && !s.replyStageAfter(c.Stage) {
+			// No reply stage is ahead either: the window opens now.
+			s.openReply(c, c.Blamed, now)
+		}
+	}
 	s.touch(c)
 	s.payload = f
 	return nil
 }
 
-func (s *State) endorse(st *statement.Statement) error {
+func (s *State) endorse(st *statement.Statement, now time.Time) error {
 	const k = KindEndorsement
 	e := new(Endorsement)
 	if err := st.Decode(e); err != nil {
@@ -566,6 +676,11 @@ func (s *State) endorse(st *statement.Statement) error {
 	if err := s.quorum(QuorumEndorsement, st); err != nil {
 		return err
 	}
+	if s.rules() >= Rules2 {
+		if err := s.heard(k, c, now); err != nil {
+			return err
+		}
+	}
 	if err := checkText(k, "text", e.Text, maxText, false); err != nil {
 		return err
 	}
@@ -575,7 +690,7 @@ func (s *State) endorse(st *statement.Statement) error {
 	return nil
 }
 
-func (s *State) penalty(st *statement.Statement) error {
+func (s *State) penalty(st *statement.Statement, now time.Time) error {
 	const k = KindPenalty
 	p := new(Penalty)
 	if err := st.Decode(p); err != nil {
@@ -593,6 +708,14 @@ func (s *State) penalty(st *statement.Statement) error {
 	}
 	if p.Party != c.Party {
 		return field(k, "party", "the finding attributes the violation to %q, not %q", c.Party, p.Party)
+	}
+	if s.rules() >= Rules2 {
+		if !slices.Contains(c.Blamed, p.Party) {
+			return field(k, "party", "the finding at %d does not blame %q", c.Finding, p.Party)
+		}
+		if err := s.heard(k, c, now); err != nil {
+			return err
+		}
 	}
 	if !hasID(s.Rulebook.Penalties, p.Penalty) {
 		return field(k, "penalty", "%q is not one of the rulebook's penalties", p.Penalty)

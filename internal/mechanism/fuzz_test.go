@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ import (
 // signer, so that one key can sign any decision. m1 is enrolled in a (1);
 // it opens case 2 against b, commits at 3 and acts on it at 4. m2 is a key
 // m1 can rotate to.
-func fuzzState(f testing.TB) (*mechanism.State, map[string]note.Signer, string) {
+func fuzzState(f testing.TB) (*mechanism.State, map[string]note.Signer, string, [][]byte) {
 	signers := map[string]note.Signer{}
 	vkeys := map[string]string{}
 	for _, name := range []string{"founder", "admin", "b", "med", "board", "mon", "m1", "m2"} {
@@ -37,7 +38,7 @@ func fuzzState(f testing.TB) (*mechanism.State, map[string]note.Signer, string) 
 	}
 	one := func(body string) mechanism.Quorum { return mechanism.Quorum{Bodies: []string{body}, Min: 1} }
 	rb := &mechanism.Rulebook{
-		ID: "fuzz", Version: 1, Title: "fuzz", LogOrigin: "example.org/fuzz",
+		ID: "fuzz", Version: 1, Rules: mechanism.RulesCurrent, Title: "fuzz", LogOrigin: "example.org/fuzz",
 		Founders: mechanism.Group{Keys: []string{vkeys["founder"]}, Quorum: 1},
 		Bodies: []mechanism.Body{
 			{ID: "a", Type: mechanism.BodyParty, Name: "A", Administrators: []string{vkeys["admin"]}},
@@ -63,7 +64,9 @@ func fuzzState(f testing.TB) (*mechanism.State, map[string]note.Signer, string) 
 		Penalties:  []mechanism.Clause{{ID: "censure", Text: "Censure"}},
 	}
 	var s mechanism.State
+	var log [][]byte
 	apply := func(msg []byte) {
+		log = append(log, msg)
 		st, err := s.Open(msg)
 		if err == nil {
 			err = s.Apply(st)
@@ -90,7 +93,7 @@ func fuzzState(f testing.TB) (*mechanism.State, map[string]note.Signer, string) 
 		}
 		apply(msg)
 	}
-	return &s, signers, vkeys["m2"]
+	return &s, signers, vkeys["m2"], log
 }
 
 // fuzzReport is a full report by m1 accusing b.
@@ -108,7 +111,16 @@ const fuzzReport = `{"mechanism":"fuzz","kind":"report","author":"m1","at":"2025
 // FuzzApply signs arbitrary JSON with each known key and applies it: the
 // core must never panic, and a refusal must leave the state as it was.
 func FuzzApply(f *testing.F) {
-	s, signers, m2 := fuzzState(f)
+	s, signers, m2, log := fuzzState(f)
+	// The texts in the log, to check that none is logged twice.
+	texts := map[string]bool{}
+	for _, msg := range log {
+		st, err := statement.Parse(msg)
+		if err != nil {
+			f.Fatal(err)
+		}
+		texts[string(st.JSON)] = true
+	}
 	seeds := []string{
 		`{"mechanism":"fuzz","kind":"report","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"summary":"x"}`,
 		`{"mechanism":"fuzz","kind":"member.revoke","author":"admin","at":"2025-01-02T00:00:00Z","refs":[],"member":"m1","reason":"r"}`,
@@ -125,6 +137,8 @@ func FuzzApply(f *testing.F) {
 		`{"mechanism":"fuzz","kind":"sealed","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"sealed_kind":"report","visibility":["a"],"digest":"` + strings.Repeat("ef", 32) + `"}`,
 		`{"mechanism":"fuzz","kind":"disclosure","author":"m1","at":"2025-01-02T00:00:00Z","refs":[],"sealed":3,"salt":"` + strings.Repeat("00", 32) + `","body":{"mechanism":"fuzz","kind":"report","author":"m1"}}`,
 	}
+	// First, before any seed revokes m1: fuzzState's report again.
+	f.Add(fuzzReport, "m1")
 	for _, seed := range seeds {
 		for _, who := range []string{"founder", "admin", "m1"} {
 			f.Add(seed, who)
@@ -133,12 +147,20 @@ func FuzzApply(f *testing.F) {
 	for _, x := range fuzzWorkflow {
 		f.Add(x.obj, x.who)
 	}
+	// A second signer, re-ordered: the same texts with other signatures.
+	f.Add(fuzzReport, "m1,mon")
+	f.Add(fuzzWorkflow[2].obj, "med,board")
+	f.Add(fuzzWorkflow[6].obj, "board,board")
 	f.Fuzz(func(t *testing.T, obj, who string) {
-		signer, ok := signers[who]
-		if !ok {
-			return
+		var ss []note.Signer
+		for _, w := range strings.Split(who, ",") {
+			signer, ok := signers[w]
+			if !ok {
+				return
+			}
+			ss = append(ss, signer)
 		}
-		msg, err := statement.Sign([]byte(obj), signer)
+		msg, err := statement.Sign([]byte(obj), ss...)
 		if err != nil {
 			return
 		}
@@ -162,8 +184,37 @@ func FuzzApply(f *testing.F) {
 			if after := fuzzSnapshot(s); after != before {
 				t.Fatalf("refused statement (%v) changed the state:\n%s\n%s", err, before, after)
 			}
+			return
+		}
+		if texts[string(st.JSON)] {
+			t.Fatalf("a text already in the log was accepted again:\n%s", msg)
+		}
+		texts[string(st.JSON)] = true
+		if st.Kind == mechanism.KindPenalty {
+			checkPenaltyHeard(t, s, st)
 		}
 	})
+}
+
+// checkPenaltyHeard fails t unless the party the penalty at the end of s
+// falls on had its window on the endorsed finding: a reply window opened
+// by or after the finding, which it used in time or which has passed.
+func checkPenaltyHeard(t *testing.T, s *mechanism.State, st *statement.Statement) {
+	var p mechanism.Penalty
+	if err := st.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	c, ok := s.Case(p.Case)
+	if !ok {
+		t.Fatalf("penalty on case %d, which does not exist", p.Case)
+	}
+	for _, d := range c.Deadlines {
+		if d.Name == mechanism.DeadlineReply && d.Opened >= p.Finding && slices.Contains(d.Bodies, p.Party) &&
+			(slices.Contains(d.Acted, p.Party) || s.Time.After(d.Due)) {
+			return
+		}
+	}
+	t.Fatalf("a penalty fell on %q, which had no window on the finding at %d: %+v", p.Party, p.Finding, c.Deadlines)
 }
 
 // fuzzSnapshot is a canonical text of the state's observable parts.
@@ -219,7 +270,7 @@ var fuzzWorkflow = []struct{ who, obj string }{
 	{"board", `{` + fuzzHead + `"kind":"endorsement","author":"board","case":2,"finding":7,"text":"Endorsed."}`},
 	{"board", `{` + fuzzHead + `"kind":"penalty","author":"board","case":2,"finding":7,"penalty":"censure","party":"b","text":"Censured."}`},
 	{"board", `{` + fuzzHead + `"kind":"case.advance","author":"board","case":2,"to":"published"}`},
-	{"m1", fuzzReport},
+	{"m1", strings.Replace(fuzzReport, `"summary":"Shelling"`, `"summary":"Shelling again"`, 1)},
 	{"m1", strings.Replace(fuzzReport, `"refs":[],`, `"refs":[],"case":2,`, 1)},
 	{"m1", `{` + fuzzHead + `"kind":"commitment","author":"m1","group":{"id":"ttp","label":"TTP","role":"associated"},"place":{"name":"Kurram","geo_precision":3},"deadline":"2025-03-01T00:00:00Z","text":"We will act.","clauses":["c1"]}`},
 	{"m1", `{` + fuzzHead + `"kind":"action","author":"m1","commitment":3,"group":{"id":"ttp","label":"TTP"},"place":{"name":"Kurram","geo_precision":3},"time":"2025-01-01T12:00:00Z","text":"Raid.","evidence":[]}`},
@@ -236,7 +287,7 @@ const fuzzHead = `"mechanism":"fuzz","at":"2025-01-02T00:00:00Z","refs":[],`
 // TestFuzzWorkflowSeeds checks that the seeds of FuzzApply are valid, so
 // that the fuzzer starts from statements that reach every check.
 func TestFuzzWorkflowSeeds(t *testing.T) {
-	s, signers, _ := fuzzState(t)
+	s, signers, _, _ := fuzzState(t)
 	for i, x := range fuzzWorkflow {
 		msg, err := statement.Sign([]byte(x.obj), signers[x.who])
 		if err != nil {

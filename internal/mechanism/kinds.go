@@ -93,6 +93,9 @@ func (s *State) amend(st *statement.Statement) error {
 	if rb.LogOrigin != old.LogOrigin {
 		return statement.Invalid("an amendment cannot change the log origin")
 	}
+	if rb.RulesVersion() < old.RulesVersion() {
+		return statement.Invalid("an amendment cannot go back from rules %d to rules %d", old.RulesVersion(), rb.RulesVersion())
+	}
 	if rb.Version != old.Version+1 {
 		return statement.Invalid("the amendment must have version %d, not %d", old.Version+1, rb.Version)
 	}

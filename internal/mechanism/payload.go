@@ -211,6 +211,15 @@ type Finding struct {
 	RulebookVersion int      `json:"rulebook_version"`
 }
 
+// Blames lists the bodies the finding names against themselves: the party
+// a violation is attributed to. Each has the right to reply to it.
+func (f *Finding) Blames() []string {
+	if f.Outcome == OutcomeAttributed && f.Party != "" {
+		return []string{f.Party}
+	}
+	return nil
+}
+
 // Endorsement is the board's approval of a finding.
 type Endorsement struct {
 	statement.Fields

@@ -17,8 +17,14 @@ type Rulebook struct {
 	// ID is the mechanism's identifier; every statement names it.
 	ID string `json:"id"`
 	// Version starts at 1 and grows by one with each amendment.
-	Version int    `json:"version"`
-	Title   string `json:"title"`
+	Version int `json:"version"`
+	// Rules is the version of sulh's statement rules the mechanism follows
+	// (see RulesCurrent): a statement is judged by the rules in force when
+	// it was filed, so a log stays valid under every later release. A
+	// rulebook without it follows rules 1; an amendment may raise it, never
+	// lower it.
+	Rules int    `json:"rules,omitempty"`
+	Title string `json:"title"`
 	// LogOrigin is the origin line of the log's checkpoints
 	// (c2sp.org/tlog-checkpoint), a schema-less URL.
 	LogOrigin string `json:"log_origin"`
@@ -173,6 +179,9 @@ func (r *Rulebook) Body(id string) (*Body, bool) {
 func (r *Rulebook) check() error {
 	if !statement.ValidID(r.ID) {
 		return statement.Invalid("rulebook: id %q must be an identifier (lower-case letters, digits, '.', '_', '-')", r.ID)
+	}
+	if r.Rules < 0 || r.Rules > RulesCurrent {
+		return statement.Invalid("rulebook: rules must be from 1 to %d, not %d", RulesCurrent, r.Rules)
 	}
 	if r.Version < 1 {
 		return statement.Invalid("rulebook: version must be 1 or more")

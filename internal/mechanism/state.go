@@ -91,8 +91,9 @@ type State struct {
 	evidence    map[string]*EvidenceItem
 	tokens      map[string]*Token
 	sealed      map[int64]*SealedItem
-	open        deadlines   // open deadlines, soonest first
-	leaves      []tlog.Hash // every entry's leaf hash, to check refs
+	open        deadlines          // open deadlines, soonest first
+	leaves      []tlog.Hash        // every entry's leaf hash, to check refs
+	texts       map[[32]byte]int64 // every text's first index (TextHash)
 
 	// What the last Apply changed, for the views.
 	changed          []*Member
@@ -100,7 +101,12 @@ type State struct {
 	changedDeadlines []*Deadline
 	subjects         []int64
 	payload          any
+	signed           []Signer
 }
+
+// Signers returns what each signature of the last statement applied counts
+// toward. The slice is valid until the next Apply.
+func (s *State) Signers() []Signer { return s.signed }
 
 // Changed returns the members that the last Apply changed (none if it
 // refused the statement), so that views can be updated. The slice is valid
@@ -240,6 +246,11 @@ func (s *State) Apply(st *statement.Statement) error {
 		s.cases, s.commitments, s.actions = map[int64]*Case{}, map[int64]*commitment{}, map[int64]string{}
 		s.evidence, s.tokens, s.sealed = map[string]*EvidenceItem{}, map[string]*Token{}, map[int64]*SealedItem{}
 		s.leaves = []tlog.Hash{tlog.RecordHash(st.Signed)}
+		s.texts = map[[32]byte]int64{TextHash(st): 0}
+		s.signed = s.signed[:0]
+		for _, sig := range st.Signers {
+			s.signed = append(s.signed, Signer{Name: sig.Name, Counts: "founders"})
+		}
 		return nil
 	}
 	if st.Mechanism != s.Rulebook.ID {
@@ -271,11 +282,23 @@ func (s *State) Apply(st *statement.Statement) error {
 	if a, ok := s.members[st.Author]; !ok || !a.Active() || !st.SignedBy(a.Name, a.Key.Hash) {
 		return statement.Forbidden("the statement is not signed by the current key of an active member named %q", st.Author)
 	}
+	text := TextHash(st)
+	if idx, ok := s.texts[text]; ok && s.rules() >= Rules2 {
+		return statement.Duplicate(idx)
+	}
+	signed, err := s.signers(st)
+	if err != nil {
+		return err
+	}
+	if s.rules() >= Rules2 {
+		if err := checkClean(st.Kind, st.JSON); err != nil {
+			return err
+		}
+	}
 	now := s.Time
 	if st.Time.After(now) {
 		now = st.Time
 	}
-	var err error
 	switch st.Kind {
 	case KindRulebook:
 		err = s.amend(st)
@@ -292,11 +315,11 @@ func (s *State) Apply(st *statement.Statement) error {
 	case KindCaseAdvance:
 		err = s.advance(st, now)
 	case KindFinding:
-		err = s.finding(st)
+		err = s.finding(st, now)
 	case KindEndorsement:
-		err = s.endorse(st)
+		err = s.endorse(st, now)
 	case KindPenalty:
-		err = s.penalty(st)
+		err = s.penalty(st, now)
 	case KindCommitment:
 		err = s.commit(st, now)
 	case KindAction:
@@ -329,6 +352,10 @@ func (s *State) Apply(st *statement.Statement) error {
 	s.Time = now
 	s.sweep(now)
 	s.leaves = append(s.leaves, tlog.RecordHash(st.Signed))
+	if _, ok := s.texts[text]; !ok {
+		s.texts[text] = s.Size
+	}
+	s.signed = signed
 	s.Size++
 	return nil
 }

@@ -22,6 +22,15 @@ const (
 type Error struct {
 	Code   Code
 	Reason string
+	// Index is, for CodeDuplicate, the log index of the statement already
+	// there.
+	Index int64
+}
+
+// Duplicate returns the CodeDuplicate error of a statement whose text is
+// already in the log at index idx.
+func Duplicate(idx int64) *Error {
+	return &Error{Code: CodeDuplicate, Reason: fmt.Sprintf("this statement is already in the log at index %d", idx), Index: idx}
 }
 
 func (e *Error) Error() string { return e.Reason }

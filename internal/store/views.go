@@ -70,7 +70,7 @@ type insert struct {
 var inserts = []insert{
 	{"entry", "INSERT INTO log_entries (idx, leaf_hash, data, logged_at) VALUES ", "", 4},
 	{"hash", "INSERT INTO log_hashes (id, hash) VALUES ", "", 2},
-	{"statement", "INSERT INTO statements (idx, kind, author, body, at) VALUES ", "", 5},
+	{"statement", "INSERT INTO statements (idx, kind, author, body, at, signers) VALUES ", "", 6},
 	{"case", `INSERT INTO cases (id, opened_at, reporter, accused, channel, event_at, event_precision,
 		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
 		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated) VALUES `, "", 27},
@@ -266,8 +266,9 @@ func (t *Tx) project(s *mechanism.State, st *statement.Statement, idx int64) err
 	if m, ok := s.Member(st.Author); ok {
 		body = m.Body
 	}
-	t.add("statement", idx, st.Kind, st.Author, body, st.At)
-	t.projectPayload(s.Payload(), body, st, idx)
+	signers := jsonList(s.Signers())
+	t.add("statement", idx, st.Kind, st.Author, body, st.At, signers)
+	t.projectPayload(s.Payload(), body, st, idx, signers)
 	for _, id := range s.Subjects() {
 		t.add("case.statement", id, idx)
 	}
@@ -296,7 +297,7 @@ type deadlineKey struct {
 	name   string
 }
 
-func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int64) {
+func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int64, signers string) {
 	switch p := p.(type) {
 	case *mechanism.Report:
 		caseID := idx
@@ -323,11 +324,7 @@ func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int
 		t.claims(idx, p.Case, body, st.Kind, p.Casualties)
 		t.actors(idx, body, p.Actors...)
 	case *mechanism.Finding:
-		var signers []string
-		for _, sig := range st.Signers {
-			signers = append(signers, sig.Name)
-		}
-		t.add("finding", idx, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, jsonList(signers), nil)
+		t.add("finding", idx, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, signers, nil)
 	case *mechanism.Endorsement:
 		t.updates = append(t.updates, update{"endorse", []any{idx, p.Finding}})
 	case *mechanism.Evidence:

@@ -21,6 +21,7 @@ import (
 	"github.com/sulh-project/sulh/internal/blob"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
 )
 
 // Server serves one mechanism.
@@ -93,6 +94,9 @@ type Error struct {
 	Code   statement.Code
 	Msg    string
 	Err    error
+	// Index is, for a duplicate, the log index of the statement already
+	// there; the answer carries it so that a retry can report it.
+	Index *int64
 }
 
 func (e *Error) Error() string {
@@ -132,7 +136,11 @@ func toError(err error) *Error {
 	case errors.As(err, &he):
 		return he
 	case errors.As(err, &se):
-		return &Error{Status: status(se.Code), Code: se.Code, Msg: se.Reason}
+		e := &Error{Status: status(se.Code), Code: se.Code, Msg: se.Reason}
+		if se.Code == statement.CodeDuplicate {
+			e.Index = &se.Index
+		}
+		return e
 	case errors.Is(err, ledger.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	default:
@@ -180,7 +188,11 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 				s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			}
 			if sw.code == 0 {
-				writeJSON(sw, e.Status, map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Msg}})
+				body := map[string]any{"code": string(e.Code), "message": e.Msg}
+				if e.Index != nil {
+					body["index"] = *e.Index
+				}
+				writeJSON(sw, e.Status, map[string]any{"error": body})
 			}
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
@@ -276,11 +288,13 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 
 // StatementResponse is the JSON answer of GET /api/v1/statements/{index}.
 type StatementResponse struct {
-	Index      int64           `json:"index"`
-	LeafHash   tlog.Hash       `json:"leaf_hash"`
-	Entry      string          `json:"entry"`
-	Statement  json.RawMessage `json:"statement"`
-	Signers    []string        `json:"signers"`
+	Index     int64           `json:"index"`
+	LeafHash  tlog.Hash       `json:"leaf_hash"`
+	Entry     string          `json:"entry"`
+	Statement json.RawMessage `json:"statement"`
+	// Signers say, for each signature line in order, who signed and what
+	// the signature counts toward (mechanism.Signer).
+	Signers    json.RawMessage `json:"signers"`
 	TreeSize   int64           `json:"tree_size"`
 	Checkpoint string          `json:"checkpoint"`
 	Proof      []tlog.Hash     `json:"inclusion_proof"`
@@ -301,10 +315,16 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := StatementResponse{
 		Index: i, LeafHash: tlog.RecordHash(data), Entry: string(data), Statement: st.JSON,
-		TreeSize: cp.N, Checkpoint: string(cp.Signed), Proof: proof, Signers: []string{},
+		TreeSize: cp.N, Checkpoint: string(cp.Signed), Proof: proof, Signers: json.RawMessage("[]"),
 	}
-	for _, sig := range st.Unverified {
-		resp.Signers = append(resp.Signers, sig.Name)
+	rows, err := query(r.Context(), s.log.Views(), "statements", store.Filter{Where: []string{"idx = ?"}, Args: []any{i}})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 1 {
+		if raw, ok := rows[0]["signers"].(json.RawMessage); ok {
+			resp.Signers = raw
+		}
 	}
 	if resp.Proof == nil {
 		resp.Proof = []tlog.Hash{}
