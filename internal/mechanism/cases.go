@@ -355,9 +355,15 @@ func (s *State) report(st *statement.Statement, now time.Time) error {
 		if r.Accused != "" && r.Accused != c.Accused {
 			return field(k, "accused", "a report added to case %d accuses the case's party (%q) or none", c.ID, c.Accused)
 		}
+		if s.dry {
+			return nil
+		}
 		c.Reports = append(c.Reports, s.Size)
 		s.touch(c)
 		s.payload = r
+		return nil
+	}
+	if s.dry {
 		return nil
 	}
 	c := &Case{ID: s.Size, Stage: s.Rulebook.Stages[0].ID, Entered: s.Size, Opened: now, Reporter: b.ID,
@@ -433,6 +439,9 @@ func (s *State) reply(st *statement.Statement, now time.Time) error {
 	}
 	if err := checkEvidence(k, r.Evidence); err != nil {
 		return err
+	}
+	if s.dry {
+		return nil
 	}
 	c.Replies = append(c.Replies, s.Size)
 	for _, d := range c.Deadlines {
@@ -763,6 +772,9 @@ func (s *State) commit(st *statement.Statement, now time.Time) error {
 	if err := checkIDs(k, "clauses", c.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
 		return err
 	}
+	if s.dry {
+		return nil
+	}
 	d := &Deadline{Subject: s.Size, Name: DeadlineCommitment, Bodies: []string{b.ID}, Due: due}
 	s.openDeadline(d)
 	s.commitments[s.Size] = &commitment{party: b.ID, deadline: d}
@@ -829,6 +841,9 @@ func (s *State) act(st *statement.Statement, now time.Time) error {
 	}
 	if _, err := checkTime(k, "time", a.Time, st.Time); err != nil {
 		return err
+	}
+	if s.dry {
+		return nil
 	}
 	if cm != nil {
 		s.meet(cm.deadline, now)

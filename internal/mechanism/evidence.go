@@ -160,7 +160,12 @@ func (s *State) fileEvidence(st *statement.Statement) error {
 			return err
 		}
 		caseID = c.ID
-		s.touch(c)
+		if !s.dry {
+			s.touch(c)
+		}
+	}
+	if s.dry {
+		return nil
 	}
 	s.evidence[e.SHA256] = &EvidenceItem{SHA256: e.SHA256, Registered: s.Size, Case: caseID}
 	s.payload = e
@@ -203,7 +208,7 @@ func (s *State) verify(st *statement.Statement) error {
 	if v.Result == "verified" && (v.Source.Result != "passed" || v.Technical.Result != "passed" || v.Content.Result != "passed") {
 		return field(k, "result", "an item is verified only when its source, technical and content checks all passed")
 	}
-	if c, ok := s.cases[item.Case]; ok {
+	if c, ok := s.cases[item.Case]; ok && !s.dry {
 		s.touch(c)
 	}
 	s.payload = v

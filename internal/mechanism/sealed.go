@@ -58,6 +58,14 @@ type SealedItem struct {
 	Disclosed int64
 }
 
+// MayRead reports whether members of body reader may read what a sealed
+// statement holds, its body and the files it registers: the author's own
+// body and those its visibility names, and everyone once it is disclosed.
+// reader is "" for someone who is not a member.
+func MayRead(reader, author string, visibility []string, disclosed bool) bool {
+	return disclosed || reader != "" && (reader == author || slices.Contains(visibility, reader))
+}
+
 // SealedStatement returns the sealed statement at index idx.
 func (s *State) SealedStatement(idx int64) (*SealedItem, bool) {
 	it, ok := s.sealed[idx]
@@ -92,6 +100,60 @@ func CheckSealedBody(body []byte, mechanism, kind, author string) error {
 		return statement.Invalid("the sealed body must be a %s statement by %s for mechanism %s, with those in its mechanism, kind and author", kind, author, mechanism)
 	}
 	return nil
+}
+
+// CheckSealed checks body, the confidential object of a sealed statement
+// of kind by author, by every rule the statement would meet if its author
+// filed it in public now, so that what is sealed can always be disclosed.
+// It changes nothing.
+func (s *State) CheckSealed(body []byte, kind, author string) error {
+	if len(body) > MaxSealedBody {
+		return &statement.Error{Code: statement.CodeTooLarge, Reason: fmt.Sprintf("the sealed body has %d bytes; at most %d", len(body), MaxSealedBody)}
+	}
+	if !slices.Contains(SealableKinds, kind) {
+		return field(KindSealed, "sealed_kind", "%q is not one of %v", kind, SealableKinds)
+	}
+	st, err := statement.ParseObject(body)
+	if err != nil {
+		return sealedBodyError(err)
+	}
+	if st.Mechanism != s.Rulebook.ID || st.Kind != kind || st.Author != author {
+		return statement.Invalid("the sealed body must be a %s statement by %s for mechanism %s, with those in its mechanism, kind and author", kind, author, s.Rulebook.ID)
+	}
+	if err := s.checkRefs(st); err != nil {
+		return sealedBodyError(err)
+	}
+	if s.rules() >= Rules2 {
+		if err := checkClean(kind, st.JSON); err != nil {
+			return sealedBodyError(err)
+		}
+	}
+	now := s.Time
+	if st.Time.After(now) {
+		now = st.Time
+	}
+	// What the last Apply changed stays as it was: the views may not have
+	// read it yet.
+	payload, subjects, changed := s.payload, len(s.subjects), len(s.changedCases)
+	members, deadlines := len(s.changed), len(s.changedDeadlines)
+	s.dry = true
+	defer func() {
+		s.dry = false
+		s.payload, s.subjects, s.changedCases = payload, s.subjects[:subjects], s.changedCases[:changed]
+		s.changed, s.changedDeadlines = s.changed[:members], s.changedDeadlines[:deadlines]
+	}()
+	if err := s.applyKind(st, now); err != nil {
+		return sealedBodyError(err)
+	}
+	return nil
+}
+
+// sealedBodyError says that err is about the sealed body.
+func sealedBodyError(err error) error {
+	if e, ok := err.(*statement.Error); ok {
+		return &statement.Error{Code: e.Code, Reason: "the sealed body: " + e.Reason}
+	}
+	return err
 }
 
 func (s *State) seal(st *statement.Statement) error {

@@ -3,9 +3,12 @@ package mechanism_test
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 )
 
 var salt = bytes.Repeat([]byte{9}, 32)
@@ -89,3 +92,47 @@ func TestSealedRefusals(t *testing.T) {
 }
 
 func mechIDOf(f *fixture) string { return f.st.Rulebook.ID }
+
+// TestCheckSealed: a sealed body is held, when it is filed, to every rule
+// of the public statement it will be disclosed as, and checking it changes
+// nothing.
+func TestCheckSealed(t *testing.T) {
+	f := setUpRules2(t)
+	full := func(extra fields) []byte {
+		return f.obj(mechanism.KindReport, "alice", with(fullReport(), fields{"channel": "party", "summary": "Sealed report"}, extra))
+	}
+	before, payload, subjects := f.snapshot(), f.st.Payload(), slices.Clone(f.st.Subjects())
+	if err := f.st.CheckSealed(full(nil), mechanism.KindReport, "alice"); err != nil {
+		t.Fatalf("a valid report body was refused: %v", err)
+	}
+	inv, mal := statement.CodeInvalid, statement.CodeMalformed
+	for _, tc := range []struct {
+		name string
+		body []byte
+		code statement.Code
+		want string
+	}{
+		{"upper-case key", bytes.Replace(full(nil), []byte(`"summary"`), []byte(`"Summary"`), 1), mal, `JSON key "Summary" is not a lower-case identifier`},
+		{"duplicate key", bytes.Replace(full(nil), []byte(`"summary":`), []byte(`"summary":"a","summary":`), 1), mal, `duplicate JSON key "summary"`},
+		{"no report fields", f.sealedBody("alice"), inv, "the sealed body: report:"},
+		{"unknown field", full(fields{"zz": 1}), mal, `unknown field "zz"`},
+		{"bidi override", full(fields{"summary": "a\u202eb"}), inv, "U+202E"},
+		{"another author", full(nil), inv, "must be a report statement by bob"},
+		{"accusing itself", full(fields{"accused": "party-a"}), inv, "a party cannot accuse itself"},
+		{"a case that does not exist", full(fields{"case": 999}), inv, "there is no case 999"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			author := "alice"
+			if tc.name == "another author" {
+				author = "bob"
+			}
+			wantError(t, f.st.CheckSealed(tc.body, mechanism.KindReport, author), tc.code, tc.want)
+		})
+	}
+	if after := f.snapshot(); !reflect.DeepEqual(before, after) {
+		t.Errorf("CheckSealed changed the state:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if f.st.Payload() != payload || !slices.Equal(f.st.Subjects(), subjects) {
+		t.Errorf("CheckSealed changed the last statement's payload or subjects %v", f.st.Subjects())
+	}
+}

@@ -102,6 +102,9 @@ type State struct {
 	subjects         []int64
 	payload          any
 	signed           []Signer
+	// dry makes the kinds' handlers check a statement and stop before
+	// changing anything (CheckSealed).
+	dry bool
 }
 
 // Signers returns what each signature of the last statement applied counts
@@ -256,13 +259,8 @@ func (s *State) Apply(st *statement.Statement) error {
 	if st.Mechanism != s.Rulebook.ID {
 		return statement.Invalid("statement is for mechanism %q; this is %q", st.Mechanism, s.Rulebook.ID)
 	}
-	for _, r := range st.Refs {
-		if r.Index >= s.Size {
-			return statement.Invalid("refs: index %d is not in the log yet (size %d)", r.Index, s.Size)
-		}
-		if r.Hash != s.leaves[r.Index] {
-			return statement.Invalid("refs: the entry at index %d has leaf hash %v, not %v", r.Index, s.leaves[r.Index], r.Hash)
-		}
+	if err := s.checkRefs(st); err != nil {
+		return err
 	}
 	for _, sig := range st.Signers {
 		k := s.key(sig.Name, sig.Hash)
@@ -299,52 +297,7 @@ func (s *State) Apply(st *statement.Statement) error {
 	if st.Time.After(now) {
 		now = st.Time
 	}
-	switch st.Kind {
-	case KindRulebook:
-		err = s.amend(st)
-	case KindMemberEnrol:
-		err = s.enrol(st)
-	case KindMemberRevoke:
-		err = s.revoke(st)
-	case KindKeyRotate:
-		err = s.rotate(st)
-	case KindReport:
-		err = s.report(st, now)
-	case KindReply:
-		err = s.reply(st, now)
-	case KindCaseAdvance:
-		err = s.advance(st, now)
-	case KindFinding:
-		err = s.finding(st, now)
-	case KindEndorsement:
-		err = s.endorse(st, now)
-	case KindPenalty:
-		err = s.penalty(st, now)
-	case KindCommitment:
-		err = s.commit(st, now)
-	case KindAction:
-		err = s.act(st, now)
-	case KindCrossingStatus:
-		err = s.crossing(st)
-	case KindMeeting:
-		err = s.meeting(st)
-	case KindPublication:
-		err = s.publication(st)
-	case KindEvidence:
-		err = s.fileEvidence(st)
-	case KindVerification:
-		err = s.verify(st)
-	case KindTokenIssue:
-		err = s.issueToken(st)
-	case KindTokenRevoke:
-		err = s.revokeToken(st)
-	case KindSealed:
-		err = s.seal(st)
-	case KindDisclosure:
-		err = s.disclose(st)
-	default:
-		err = statement.Invalid("unknown statement kind %q", st.Kind)
-	}
+	err = s.applyKind(st, now)
 	if err != nil {
 		s.changed, s.changedCases, s.changedDeadlines, s.subjects, s.payload = s.changed[:0], s.changedCases[:0], s.changedDeadlines[:0], s.subjects[:0], nil
 		return err
@@ -357,6 +310,71 @@ func (s *State) Apply(st *statement.Statement) error {
 	}
 	s.signed = signed
 	s.Size++
+	return nil
+}
+
+// applyKind authorises and applies st by the rules of its kind, with the
+// log's time now.
+func (s *State) applyKind(st *statement.Statement, now time.Time) error {
+	switch st.Kind {
+	case KindRulebook:
+		return s.amend(st)
+	case KindMemberEnrol:
+		return s.enrol(st)
+	case KindMemberRevoke:
+		return s.revoke(st)
+	case KindKeyRotate:
+		return s.rotate(st)
+	case KindReport:
+		return s.report(st, now)
+	case KindReply:
+		return s.reply(st, now)
+	case KindCaseAdvance:
+		return s.advance(st, now)
+	case KindFinding:
+		return s.finding(st, now)
+	case KindEndorsement:
+		return s.endorse(st, now)
+	case KindPenalty:
+		return s.penalty(st, now)
+	case KindCommitment:
+		return s.commit(st, now)
+	case KindAction:
+		return s.act(st, now)
+	case KindCrossingStatus:
+		return s.crossing(st)
+	case KindMeeting:
+		return s.meeting(st)
+	case KindPublication:
+		return s.publication(st)
+	case KindEvidence:
+		return s.fileEvidence(st)
+	case KindVerification:
+		return s.verify(st)
+	case KindTokenIssue:
+		return s.issueToken(st)
+	case KindTokenRevoke:
+		return s.revokeToken(st)
+	case KindSealed:
+		return s.seal(st)
+	case KindDisclosure:
+		return s.disclose(st)
+	default:
+		return statement.Invalid("unknown statement kind %q", st.Kind)
+	}
+}
+
+// checkRefs checks that st refers to entries of the log by their leaf
+// hashes.
+func (s *State) checkRefs(st *statement.Statement) error {
+	for _, r := range st.Refs {
+		if r.Index >= s.Size {
+			return statement.Invalid("refs: index %d is not in the log yet (size %d)", r.Index, s.Size)
+		}
+		if r.Hash != s.leaves[r.Index] {
+			return statement.Invalid("refs: the entry at index %d has leaf hash %v, not %v", r.Index, s.leaves[r.Index], r.Hash)
+		}
+	}
 	return nil
 }
 

@@ -155,6 +155,17 @@ func Parse(msg []byte) (s *Statement, err error) {
 	return s, nil
 }
 
+// ParseObject parses obj, the JSON object of a statement, by the rules of
+// a statement's text (one object, lower-case keys, no duplicates, the common
+// fields), without signatures: how a sealed statement's confidential body
+// is checked as the statement it will be disclosed as.
+func ParseObject(obj []byte) (*Statement, error) {
+	if len(obj) > MaxSize {
+		return nil, tooLarge(len(obj))
+	}
+	return parseText(Version + "\n" + string(obj) + "\n")
+}
+
 func tooLarge(n int) *Error {
 	return &Error{Code: CodeTooLarge, Reason: fmt.Sprintf("statement is %d bytes; the limit is %d", n, MaxSize)}
 }
