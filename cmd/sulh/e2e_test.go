@@ -287,6 +287,7 @@ type apiError struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Index   *int64 `json:"index"`
 	} `json:"error"`
 }
 
@@ -327,10 +328,17 @@ type statementResponse struct {
 	Index      int64       `json:"index"`
 	LeafHash   tlog.Hash   `json:"leaf_hash"`
 	Entry      string      `json:"entry"`
-	Signers    []string    `json:"signers"`
+	Signers    []signer    `json:"signers"`
 	TreeSize   int64       `json:"tree_size"`
 	Checkpoint string      `json:"checkpoint"`
 	Proof      []tlog.Hash `json:"inclusion_proof"`
+}
+
+// signer is one of a statement's signers, as the API shows it.
+type signer struct {
+	Name   string `json:"name"`
+	Body   string `json:"body"`
+	Counts string `json:"counts"`
 }
 
 func getStatement(t *testing.T, client *http.Client, base string, i int64) statementResponse {
@@ -451,8 +459,8 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 	if sr.LeafHash != rcpt.LeafHash || tlog.RecordHash([]byte(sr.Entry)) != rcpt.LeafHash {
 		t.Errorf("entry %d has leaf hash %v (entry hashes to %v); the receipt said %v", n, sr.LeafHash, tlog.RecordHash([]byte(sr.Entry)), rcpt.LeafHash)
 	}
-	if len(sr.Signers) != 1 || sr.Signers[0] != "pakistan-liaison-1" {
-		t.Errorf("entry %d signers %q, want [pakistan-liaison-1]", n, sr.Signers)
+	if want := (signer{"pakistan-liaison-1", "pakistan", "author"}); len(sr.Signers) != 1 || sr.Signers[0] != want {
+		t.Errorf("entry %d signers %+v, want [%+v]", n, sr.Signers, want)
 	}
 	if !strings.Contains(sr.Entry, `"mechanism":"pak-afg-2025"`) || !strings.Contains(sr.Entry, `"author":"pakistan-liaison-1"`) || !strings.Contains(sr.Entry, `"refs":[]`) {
 		t.Errorf("submit did not fill in mechanism, author and refs:\n%s", sr.Entry)

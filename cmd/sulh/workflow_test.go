@@ -120,7 +120,7 @@ func TestWorkflow(t *testing.T) {
 		"text":"No one crossed from our territory. Our forces were not involved.",
 		"actors":[{"id":"ttp","label":"Tehrik-e-Taliban Pakistan"}],
 		"casualties":{"killed":{"combatant":{"low":0,"best":0,"high":0}}}}`
-	refuse("a reply by a party that was not accused", fmt.Sprintf(reply, c), pak, "only the accused party may reply")
+	refuse("a reply by a party that was not accused", fmt.Sprintf(reply, c), pak, "only the accused party and the bodies a finding blames may reply")
 	submit("reply", fmt.Sprintf(reply, c), afg...)
 
 	advance := func(to string, signers ...string) int64 {

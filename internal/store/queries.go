@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
 )
 
 // Row is one row of a view, by column name. Columns holding JSON lists are
@@ -222,20 +224,6 @@ func (db *DB) TokenMember(ctx context.Context, sha string, now string) (member, 
 	return member, body, nil
 }
 
-// EvidenceName returns the file name an evidence item was registered
-// with, or ErrNotFound if no statement registered it.
-func (db *DB) EvidenceName(ctx context.Context, sha string) (string, error) {
-	var name string
-	err := db.r.QueryRowContext(ctx, "SELECT name FROM evidence WHERE sha256 = ?", sha).Scan(&name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	if err != nil {
-		return "", fmt.Errorf("couldn't look up evidence: %w", err)
-	}
-	return name, nil
-}
-
 // SealedBody returns the confidential body and salt of the sealed statement
 // at idx, or ErrNotFound.
 func (db *DB) SealedBody(ctx context.Context, idx int64) (salt, body []byte, err error) {
@@ -256,23 +244,30 @@ type Notice struct {
 	Index int64  `json:"index"`
 	At    string `json:"at"`
 	Text  string `json:"text"`
-	// Due and Status are a deadline's.
+	// Due and Status are a deadline's: the one told, or for a finding the
+	// window to reply it opened.
 	Due    string `json:"due,omitempty"`
 	Status string `json:"status,omitempty"`
 }
 
 // Notice kinds.
 const (
-	NoticeAllegation = "allegation"
-	NoticeReply      = "reply"
-	NoticeDeadline   = "deadline"
-	NoticePublished  = "published"
+	NoticeAllegation  = "allegation"
+	NoticeReply       = "reply"
+	NoticeDeadline    = "deadline"
+	NoticePublished   = "published"
+	NoticeFinding     = EventFinding
+	NoticeEndorsement = EventEndorsement
+	NoticePenalty     = EventPenalty
+	NoticeReplyWindow = EventReplyWindow
 )
 
 // Inbox lists what the members of body must know, newest first: cases that
 // accuse it, replies on the cases it reported, deadlines that bind it and
-// are open or missed, and cases whose finding was published.
-func (db *DB) Inbox(ctx context.Context, body, lastStage string, limit int) ([]Notice, error) {
+// are open or missed, cases that reached rb's last stage, and the
+// findings, endorsements, penalties and reply windows that concern it (as
+// Events tells them).
+func (db *DB) Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, limit int) ([]Notice, error) {
 	rows, err := db.r.QueryContext(ctx, `
 		SELECT ?4, c.id, c.id, c.opened_at, c.reporter || ': ' || c.summary, '', '' FROM cases c WHERE c.accused = ?1
 		UNION ALL
@@ -286,7 +281,7 @@ func (db *DB) Inbox(ctx context.Context, body, lastStage string, limit int) ([]N
 		UNION ALL
 		SELECT ?7, c.id, c.stage_idx, s.at, c.outcome || ' ' || c.party || ': ' || c.summary, '', ''
 			FROM cases c JOIN statements s ON s.idx = c.stage_idx WHERE c.stage = ?2
-		ORDER BY 3 DESC, 1 LIMIT ?3`, body, lastStage, limit, NoticeAllegation, NoticeReply, NoticeDeadline, NoticePublished)
+		ORDER BY 3 DESC, 1 LIMIT ?3`, body, lastStage(rb), limit, NoticeAllegation, NoticeReply, NoticeDeadline, NoticePublished)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
 	}
@@ -299,7 +294,10 @@ func (db *DB) Inbox(ctx context.Context, body, lastStage string, limit int) ([]N
 		}
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
+	}
+	return db.withDecisions(ctx, out, body, rb, limit)
 }
 
 // jsonStrings decodes a JSON array of strings, or gives none.
@@ -309,21 +307,40 @@ func jsonStrings(s string) []string {
 	return out
 }
 
-// SealedEvidence returns the sealed evidence statements whose confidential
-// body registers the file with the given SHA-256: their author's body and
-// visibility, for deciding who may download it.
-func (db *DB) SealedEvidence(ctx context.Context, sha string) ([]Row, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT s.idx, s.body, s.visibility FROM sealed s JOIN sealed_bodies b ON b.idx = s.idx
-		WHERE s.sealed_kind = 'evidence' AND json_extract(CAST(b.body AS TEXT), '$.sha256') = ?`, sha)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't look up sealed evidence: %w", err)
+// Registration is the statement that first registered an evidence file,
+// which decides who may have the file.
+type Registration struct {
+	Index int64
+	Name  string // the file's name as registered
+	// Sealed says the registration is a sealed statement's body, readable
+	// by Body (its author's) and Visibility, until it is Disclosed.
+	Sealed     bool
+	Body       string
+	Visibility []string
+	Disclosed  bool
+}
+
+// FirstRegistration returns the statement that first registered the file
+// with the given SHA-256, public or sealed, or ErrNotFound. A later
+// statement naming the same hash grants nothing.
+func (db *DB) FirstRegistration(ctx context.Context, sha string) (*Registration, error) {
+	var r Registration
+	var visibility string
+	err := db.r.QueryRowContext(ctx, `
+		SELECT idx, name, 0, '', '[]', 0 FROM evidence WHERE sha256 = ?1
+		UNION ALL
+		SELECT s.idx, COALESCE(json_extract(CAST(b.body AS TEXT), '$.name'), ''), 1, s.body, s.visibility, s.disclosed IS NOT NULL
+			FROM sealed s JOIN sealed_bodies b ON b.idx = s.idx
+			WHERE s.sealed_kind = 'evidence' AND json_extract(CAST(b.body AS TEXT), '$.sha256') = ?1
+		ORDER BY 1 LIMIT 1`, sha).Scan(&r.Index, &r.Name, &r.Sealed, &r.Body, &visibility, &r.Disclosed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
 	}
-	defer rows.Close()
-	out, err := scanRows(rows)
 	if err != nil {
-		return nil, fmt.Errorf("couldn't look up sealed evidence: %w", err)
+		return nil, fmt.Errorf("couldn't look up the registration of evidence %s: %w", sha, err)
 	}
-	return out, nil
+	r.Visibility = jsonStrings(visibility)
+	return &r, nil
 }
 
 // Rulebook returns the JSON of the rulebook in force: that of the latest

@@ -1,15 +1,13 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"slices"
-	"strconv"
 
 	"github.com/sulh-project/sulh/internal/blob"
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -79,41 +77,45 @@ func copyChecked(w io.Writer, r io.Reader) error {
 }
 
 // evidenceAccess returns the name a registered evidence item was filed
-// under, if the caller may have its file: anyone when a public statement
-// registered it, and those who may read one of the sealed statements that
-// did otherwise.
+// under, if the caller may have its file. The statement that first
+// registered it decides: anyone may have a file a public statement
+// registered first, or whose sealed registration was disclosed; otherwise
+// only those who may read that sealed statement. A later statement citing
+// the hash grants nothing. To anyone else the file is unknown (404), so
+// that nobody learns a sealed hash by asking.
 func (s *Server) evidenceAccess(w http.ResponseWriter, r *http.Request, hash string) (string, error) {
-	name, err := s.log.Views().EvidenceName(r.Context(), hash)
+	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence that you may read has this hash"}
+	reg, err := s.log.Views().FirstRegistration(r.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.sealedEvidence(w, r, hash)
-	}
-	return name, err
-}
-
-// sealedEvidence returns the name under which a sealed evidence statement
-// visible to the caller registers hash. Without such a statement it is 404;
-// with one the caller may not read, 401 or 403.
-func (s *Server) sealedEvidence(w http.ResponseWriter, r *http.Request, hash string) (string, error) {
-	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence has this hash"}
-	rows, err := s.log.Views().SealedEvidence(r.Context(), hash)
-	if err != nil {
-		return "", err
-	}
-	if len(rows) == 0 {
 		return "", notFound
 	}
-	who, err := s.authenticate(w, r)
 	if err != nil {
 		return "", err
 	}
-	for _, row := range rows {
-		var visibility []string
-		if raw, ok := row["visibility"].(json.RawMessage); ok {
-			json.Unmarshal(raw, &visibility)
-		}
-		if who.body == row["body"] || slices.Contains(visibility, who.body) {
-			return "", nil
+	if !reg.Sealed || reg.Disclosed {
+		return reg.Name, nil
+	}
+	reader := ""
+	if r.Header.Get("Authorization") != "" {
+		// A refused token is answered as an unknown file too: the
+		// answer must not depend on whether the hash is sealed.
+		if who, err := s.authenticate(headerSink{w, http.Header{}}, r); err == nil {
+			reader = who.body
+		} else if e := toError(err); e.Status >= 500 {
+			return "", err
 		}
 	}
-	return "", &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: "this evidence is registered only in sealed statements that members of " + strconv.Quote(who.body) + " may not read"}
+	if !mechanism.MayRead(reader, reg.Body, reg.Visibility, reg.Disclosed) {
+		return "", notFound
+	}
+	return reg.Name, nil
 }
+
+// headerSink is a ResponseWriter whose headers go nowhere, for a check that
+// must not leave its marks on the answer.
+type headerSink struct {
+	http.ResponseWriter
+	h http.Header
+}
+
+func (s headerSink) Header() http.Header { return s.h }

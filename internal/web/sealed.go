@@ -7,9 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -59,14 +59,11 @@ func (s *Server) submitSealed(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// sealedBody serves a sealed statement's body to a member of a body that
-// may see it: the author's own, or one its visibility names.
+// sealedBody serves a sealed statement's body to whoever may read it (see
+// mechanism.MayRead): members of the author's body and of the bodies its
+// visibility names, and, once it is disclosed, anyone.
 func (s *Server) sealedBody(w http.ResponseWriter, r *http.Request) error {
 	idx, err := pathInt(r, "index")
-	if err != nil {
-		return err
-	}
-	who, err := s.authenticate(w, r)
 	if err != nil {
 		return err
 	}
@@ -81,8 +78,15 @@ func (s *Server) sealedBody(w http.ResponseWriter, r *http.Request) error {
 	if raw, ok := rows[0]["visibility"].(json.RawMessage); ok {
 		json.Unmarshal(raw, &visibility)
 	}
-	if who.body != rows[0]["body"] && !slices.Contains(visibility, who.body) {
-		return &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: "the body of this sealed statement is not visible to members of " + strconv.Quote(who.body)}
+	author, _ := rows[0]["body"].(string)
+	if disclosed := rows[0]["disclosed"] != nil; !disclosed {
+		who, err := s.authenticate(w, r)
+		if err != nil {
+			return err
+		}
+		if !mechanism.MayRead(who.body, author, visibility, false) {
+			return &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: "the body of this sealed statement is not visible to members of " + strconv.Quote(who.body)}
+		}
 	}
 	salt, body, err := s.log.Views().SealedBody(r.Context(), idx)
 	if errors.Is(err, store.ErrNotFound) {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,18 @@ func TestVisibilityMatrix(t *testing.T) {
 		visibility []string
 		secret     string
 	}
+	// A case that accuses Afghanistan, for the replies, and a registered
+	// file, for the verifications.
+	rep, err := m.Submit(ctx, mechanism.KindReport, "pakistan-liaison-1", now, sealable(mechanism.KindReport, "An open report", now, 0, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caseID := rep.Index
+	registered := strings.Repeat("ab", 32)
+	if _, err := m.Submit(ctx, mechanism.KindEvidence, "monitors-field-1", now, map[string]any{
+		"sha256": registered, "size": 10, "media_type": "image/jpeg", "collector": "A monitor"}); err != nil {
+		t.Fatal(err)
+	}
 	var all []filed
 	n := 0
 	for _, kind := range mechanism.SealableKinds {
@@ -96,8 +109,9 @@ func TestVisibilityMatrix(t *testing.T) {
 		for _, vis := range visibilities {
 			n++
 			secret := fmt.Sprintf("CONFIDENTIAL-%d", n)
-			body, _ := json.Marshal(map[string]any{"mechanism": m.Log.Rulebook().ID, "kind": kind, "author": author,
-				"at": statement.FormatTime(now), "refs": []any{}, "text": secret})
+			fields := sealable(kind, secret, now, caseID, registered)
+			fields["mechanism"], fields["kind"], fields["author"], fields["at"], fields["refs"] = m.Log.Rulebook().ID, kind, author, statement.FormatTime(now), []any{}
+			body, _ := json.Marshal(fields)
 			salt := bytes.Repeat([]byte{byte(n)}, 32)
 			msg, err := m.Sign(mechanism.KindSealed, author, now, map[string]any{
 				"sealed_kind": kind, "visibility": vis, "digest": mechanism.SealDigest(salt, body)})
@@ -164,6 +178,34 @@ func TestVisibilityMatrix(t *testing.T) {
 			t.Errorf("GET %s shows a sealed body", p)
 		}
 	}
+}
+
+// sealable returns the fields of a valid statement of kind that holds
+// secret, for the demo mechanism at now: a report accuses Afghanistan, a
+// reply answers caseID, a verification checks the registered file.
+func sealable(kind, secret string, now time.Time, caseID int64, registered string) map[string]any {
+	before := statement.FormatTime(now.Add(-time.Hour))
+	switch kind {
+	case mechanism.KindReport:
+		return map[string]any{"channel": "party", "accused": "afghanistan", "event": map[string]any{"time": before, "precision": "exact"},
+			"place": map[string]any{"name": "Torkham", "geo_precision": 2}, "event_type": "battles", "sub_event_type": "armed_clash",
+			"summary": secret, "language": "en"}
+	case mechanism.KindReply:
+		return map[string]any{"case": caseID, "position": "denies", "text": secret, "language": "en"}
+	case mechanism.KindEvidence:
+		sum := sha256.Sum256([]byte(secret))
+		return map[string]any{"sha256": hex.EncodeToString(sum[:]), "size": 100, "media_type": "text/plain", "collector": secret}
+	case mechanism.KindVerification:
+		return map[string]any{"evidence": registered, "analyst": "An analyst", "date": before, "source": map[string]any{"result": "passed", "notes": secret},
+			"technical": map[string]any{"result": "passed"}, "content": map[string]any{"result": "inconclusive"}, "result": "inconclusive"}
+	case mechanism.KindAction:
+		return map[string]any{"group": map[string]any{"id": "ttp", "label": "TTP"}, "time": before, "text": secret}
+	case mechanism.KindCommitment:
+		return map[string]any{"group": map[string]any{"id": "ttp", "label": "TTP"}, "deadline": statement.FormatTime(now.Add(30 * 24 * time.Hour)), "text": secret}
+	case mechanism.KindCrossingStatus:
+		return map[string]any{"crossing": "torkham", "name": "Torkham", "status": "closed", "since": before, "text": secret}
+	}
+	panic("no sealable fields for " + kind)
 }
 
 // memberBody returns the body of the demo member name.
