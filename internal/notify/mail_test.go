@@ -56,12 +56,10 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-// TestMail sends the demo's notices through a real SMTP server, in
-// process: each body's address gets the events that concern its body, the
-// catch-all address every event, each message carrying the signed notice.
-func TestMail(t *testing.T) {
-	ctx := context.Background()
-	m, story := scenario(t)
+// smtpServer runs an SMTP server in process until the test ends, and
+// returns the mailbox it fills and its address.
+func smtpServer(t *testing.T) (*mailbox, string) {
+	t.Helper()
 	box := &mailbox{}
 	srv := smtp.NewServer(box)
 	srv.Domain = "localhost"
@@ -72,10 +70,19 @@ func TestMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
+	return box, ln.Addr().String()
+}
 
+// TestMail sends the demo's notices through a real SMTP server, in
+// process: each body's address gets the events that concern its body, the
+// catch-all address every event, each message carrying the signed notice.
+func TestMail(t *testing.T) {
+	ctx := context.Background()
+	m, story := scenario(t)
+	box, addr := smtpServer(t)
 	n := notify.New(m.Log, notify.Options{
-		SMTP:   notify.SMTP{Addr: ln.Addr().String(), From: "sulh@mechanism.example"},
+		SMTP:   notify.SMTP{Addr: addr, From: "sulh@mechanism.example"},
 		MailTo: map[string][]string{"afghanistan": {"liaison@af.example"}, "*": {"desk@mediators.example"}},
 	})
 	if err := n.Queue(ctx); err != nil {

@@ -132,7 +132,7 @@ func (n *Notifier) Queue(ctx context.Context) error {
 		cursor = -1
 	}
 	if upto := cp.N - 1; upto > cursor {
-		events, err := db.Events(ctx, cursor, upto, rb.Stages[len(rb.Stages)-1].ID)
+		events, err := db.Events(ctx, cursor, upto, rb)
 		if err != nil {
 			return err
 		}

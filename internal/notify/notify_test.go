@@ -17,7 +17,8 @@ import (
 	"github.com/sulh-project/sulh/internal/store"
 )
 
-func scenario(t *testing.T) (*demo.Mechanism, *demo.Story) {
+// mustMembers returns a demo mechanism with its members enrolled.
+func mustMembers(t *testing.T) *demo.Mechanism {
 	t.Helper()
 	ctx := context.Background()
 	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
@@ -28,7 +29,14 @@ func scenario(t *testing.T) (*demo.Mechanism, *demo.Story) {
 	if err := m.Members(ctx); err != nil {
 		t.Fatal(err)
 	}
-	story, err := m.Scenario(ctx)
+	return m
+}
+
+// scenario returns a demo mechanism with the demo's scenario filed.
+func scenario(t *testing.T) (*demo.Mechanism, *demo.Story) {
+	t.Helper()
+	m := mustMembers(t)
+	story, err := m.Scenario(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,14 +167,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // ends within a day.
 func TestDeadlineNear(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m := mustMembers(t)
 	// A report filed 60 hours ago: Afghanistan's 72-hour reply ends in 12.
 	at := time.Now().UTC().Add(-60 * time.Hour).Truncate(time.Second)
 	r, err := m.Submit(ctx, mechanism.KindReport, "pakistan-liaison-1", at, demo.SampleReport("Fire at Torkham.", "afghanistan", at.Add(-time.Hour)))

@@ -27,7 +27,8 @@ type InboxNotice struct {
 
 // inbox serves what the caller's body must know: the allegations that name
 // it the moment they are filed, replies to its reports, the deadlines that
-// bind it, and published findings.
+// bind it, published findings, and the findings, endorsements, penalties
+// and reply windows that concern it.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 	who, err := s.authenticate(w, r)
 	if err != nil {
@@ -44,11 +45,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	last := ""
-	if rb := s.log.Rulebook(); rb != nil && len(rb.Stages) > 0 {
-		last = rb.Stages[len(rb.Stages)-1].ID
-	}
-	notices, err := s.log.Views().Inbox(r.Context(), who.body, last, limit)
+	notices, err := s.log.Views().Inbox(r.Context(), who.body, s.log.Rulebook(), limit)
 	if err != nil {
 		return err
 	}
