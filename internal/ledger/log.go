@@ -541,7 +541,7 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 		if sub.body == nil {
 			return Receipt{}, statement.Invalid("a sealed statement is filed with its body and salt, at POST /api/v1/sealed")
 		}
-		if err := l.state.CheckSealed(sub.body, x.SealedKind, st.Author); err != nil {
+		if err := l.state.CheckSealed(sub.body, &x, st.Author); err != nil {
 			return Receipt{}, err
 		}
 		if mechanism.SealDigest(sub.salt, sub.body) != x.Digest {

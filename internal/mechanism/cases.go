@@ -552,8 +552,8 @@ func (s *State) openReply(c *Case, bodies []string, now time.Time) {
 // heard checks that every body the latest finding of c blames has had its
 // full window to answer that finding: a window opened after the finding
 // that it used, or that has passed.
-func (s *State) heard(kind string, c *Case, now time.Time) error {
-	for _, b := range c.Blamed {
+func (s *State) heard(kind string, c *Case, blamed []string, now time.Time) error {
+	for _, b := range blamed {
 		ok := false
 		for _, d := range c.Deadlines {
 			if d.Name == DeadlineReply && d.Opened >= c.Finding && slices.Contains(d.Bodies, b) &&
@@ -606,6 +606,9 @@ func (s *State) finding(st *statement.Statement, now time.Time) error {
 	if err := st.Decode(f); err != nil {
 		return err
 	}
+	if s.Rulebook.ConfidentialFindings {
+		return statement.Invalid("finding: this mechanism's findings stay confidential until endorsed: file it sealed, with sealed_kind %q and its case", KindFinding)
+	}
 	c, err := s.caseFor(k, f.Case)
 	if err != nil {
 		return err
@@ -616,6 +619,18 @@ func (s *State) finding(st *statement.Statement, now time.Time) error {
 	if err := s.quorum(QuorumFinding, st); err != nil {
 		return err
 	}
+	if err := s.checkFinding(f, s.Rulebook.Version); err != nil {
+		return err
+	}
+	s.setFinding(c, f.Outcome, f.Party, f.Blames(), now)
+	s.payload = f
+	return nil
+}
+
+// checkFinding checks a finding's fields; version is the rulebook's
+// version when the finding was filed.
+func (s *State) checkFinding(f *Finding, version int) error {
+	const k = KindFinding
 	if err := checkEnum(k, "outcome", f.Outcome, Outcomes); err != nil {
 		return err
 	}
@@ -635,14 +650,20 @@ func (s *State) finding(st *statement.Statement, now time.Time) error {
 	if err := checkIDs(k, "clauses", f.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
 		return err
 	}
-	if f.RulebookVersion != s.Rulebook.Version {
-		return field(k, "rulebook_version", "the finding applies version %d, but version %d is in force", f.RulebookVersion, s.Rulebook.Version)
+	if f.RulebookVersion != version {
+		return field(k, "rulebook_version", "the finding applies version %d, but version %d is in force", f.RulebookVersion, version)
 	}
+	return nil
+}
+
+// setFinding makes the statement being applied c's latest finding, which
+// blames the bodies blamed; under rules 2 they get their right of reply.
+func (s *State) setFinding(c *Case, outcome, party string, blamed []string, now time.Time) {
 	c.Findings = append(c.Findings, s.Size)
 	// A new finding needs its own endorsement.
-	c.Finding, c.Outcome, c.Party, c.Endorsed = s.Size, f.Outcome, f.Party, -1
+	c.Finding, c.Outcome, c.Party, c.Endorsed = s.Size, outcome, party, -1
 	if s.rules() >= Rules2 {
-		c.Blamed = f.Blames()
+		c.Blamed = blamed
 		for _, b := range c.Blamed {
 			if !slices.Contains(c.Answerable, b) {
 				c.Answerable = append(c.Answerable, b)
@@ -659,8 +680,6 @@ func (s *State) finding(st *statement.Statement, now time.Time) error {
 		}
 	}
 	s.touch(c)
-	s.payload = f
-	return nil
 }
 
 func (s *State) endorse(st *statement.Statement, now time.Time) error {
@@ -685,10 +704,21 @@ func (s *State) endorse(st *statement.Statement, now time.Time) error {
 	if err := s.quorum(QuorumEndorsement, st); err != nil {
 		return err
 	}
+	sealed, err := s.discloseFinding(c, e)
+	if err != nil {
+		return err
+	}
 	if s.rules() >= Rules2 {
-		if err := s.heard(k, c, now); err != nil {
+		blamed := c.Blamed
+		if sealed != nil {
+			blamed = sealed.finding.Blames()
+		}
+		if err := s.heard(k, c, blamed, now); err != nil {
 			return err
 		}
+	}
+	if sealed != nil {
+		sealed.apply(c, s.Size)
 	}
 	if err := checkText(k, "text", e.Text, maxText, false); err != nil {
 		return err
@@ -722,7 +752,7 @@ func (s *State) penalty(st *statement.Statement, now time.Time) error {
 		if !slices.Contains(c.Blamed, p.Party) {
 			return field(k, "party", "the finding at %d does not blame %q", c.Finding, p.Party)
 		}
-		if err := s.heard(k, c, now); err != nil {
+		if err := s.heard(k, c, c.Blamed, now); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package mechanism
 
 import (
+	"encoding/json"
 	"math"
 	"regexp"
 	"slices"
@@ -226,6 +227,10 @@ type Endorsement struct {
 	Case    int64  `json:"case"`
 	Finding int64  `json:"finding"`
 	Text    string `json:"text,omitempty"`
+	// Salt and Body disclose a confidential finding as it is endorsed:
+	// the sealed finding's salt (hex) and body.
+	Salt string          `json:"salt,omitempty"`
+	Body json.RawMessage `json:"body,omitempty"`
 }
 
 // Penalty attaches one of the rulebook's penalties to an endorsed finding.

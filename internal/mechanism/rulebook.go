@@ -51,6 +51,11 @@ type Rulebook struct {
 	Confidence []string `json:"confidence"`
 	// Penalties are what the board may attach to an endorsed finding.
 	Penalties []Clause `json:"penalties"`
+	// ConfidentialFindings keeps a finding's text confidential until it is
+	// endorsed (rules 2): findings are filed sealed, readable by the
+	// mediators, the board and the case's parties, their quorum checked on
+	// the sealed statement, and disclosed by the endorsement.
+	ConfidentialFindings bool `json:"confidential_findings,omitempty"`
 }
 
 // Stage is one step of the workflow.
@@ -182,6 +187,9 @@ func (r *Rulebook) check() error {
 	}
 	if r.Rules < 0 || r.Rules > RulesCurrent {
 		return statement.Invalid("rulebook: rules must be from 1 to %d, not %d", RulesCurrent, r.Rules)
+	}
+	if r.ConfidentialFindings && r.RulesVersion() < Rules2 {
+		return statement.Invalid("rulebook: confidential_findings needs rules 2")
 	}
 	if r.Version < 1 {
 		return statement.Invalid("rulebook: version must be 1 or more")

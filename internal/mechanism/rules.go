@@ -89,6 +89,12 @@ func (s *State) signers(st *statement.Statement) ([]Signer, error) {
 		}
 	}
 	q, quorum := quorumOf[st.Kind]
+	if st.Kind == KindSealed && s.Rulebook.ConfidentialFindings {
+		var x Sealed
+		if err := st.Decode(&x); err == nil && x.SealedKind == KindFinding {
+			q, quorum = QuorumFinding, true
+		}
+	}
 	seen := map[string]bool{}
 	for _, sig := range st.Signers {
 		sg := Signer{Name: sig.Name}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -34,6 +35,8 @@ type Sealed struct {
 	SealedKind string   `json:"sealed_kind"`
 	Visibility []string `json:"visibility"`
 	Digest     string   `json:"digest"`
+	// Case is the case of a confidential finding, and only of one.
+	Case *int64 `json:"case,omitempty"`
 }
 
 // Disclosure publishes a sealed statement's body and salt, so that anyone
@@ -56,6 +59,10 @@ type SealedItem struct {
 	Digest     string
 	// Disclosed is the index of its disclosure, or -1.
 	Disclosed int64
+	// Case and Version are, for a confidential finding, its case and the
+	// rulebook version in force when it was filed.
+	Case    int64
+	Version int
 }
 
 // MayRead reports whether members of body reader may read what a sealed
@@ -106,9 +113,13 @@ func CheckSealedBody(body []byte, mechanism, kind, author string) error {
 // of kind by author, by every rule the statement would meet if its author
 // filed it in public now, so that what is sealed can always be disclosed.
 // It changes nothing.
-func (s *State) CheckSealed(body []byte, kind, author string) error {
+func (s *State) CheckSealed(body []byte, x *Sealed, author string) error {
+	kind := x.SealedKind
 	if len(body) > MaxSealedBody {
 		return &statement.Error{Code: statement.CodeTooLarge, Reason: fmt.Sprintf("the sealed body has %d bytes; at most %d", len(body), MaxSealedBody)}
+	}
+	if kind == KindFinding && s.Rulebook.ConfidentialFindings {
+		return s.checkSealedFinding(body, x, author)
 	}
 	if !slices.Contains(SealableKinds, kind) {
 		return field(KindSealed, "sealed_kind", "%q is not one of %v", kind, SealableKinds)
@@ -156,7 +167,7 @@ func sealedBodyError(err error) error {
 	return err
 }
 
-func (s *State) seal(st *statement.Statement) error {
+func (s *State) seal(st *statement.Statement, now time.Time) error {
 	const k = KindSealed
 	x := new(Sealed)
 	if err := st.Decode(x); err != nil {
@@ -166,8 +177,14 @@ func (s *State) seal(st *statement.Statement) error {
 	if err != nil {
 		return err
 	}
+	if x.SealedKind == KindFinding && s.Rulebook.ConfidentialFindings {
+		return s.sealFinding(st, x, b, now)
+	}
 	if err := checkEnum(k, "sealed_kind", x.SealedKind, SealableKinds); err != nil {
 		return err
+	}
+	if x.Case != nil {
+		return field(k, "case", "is given only for a confidential finding")
 	}
 	if err := checkIDs(k, "visibility", x.Visibility, func(id string) bool { _, ok := s.Rulebook.Body(id); return ok }, "a body of this mechanism"); err != nil {
 		return err
@@ -197,6 +214,9 @@ func (s *State) disclose(st *statement.Statement) error {
 	}
 	if it.Disclosed >= 0 {
 		return field(k, "sealed", "the sealed statement at %d was disclosed at index %d", it.Index, it.Disclosed)
+	}
+	if it.Kind == KindFinding {
+		return field(k, "sealed", "the confidential finding at %d is disclosed by its endorsement", it.Index)
 	}
 	if st.Author != it.Author && b.Type != BodyMediator {
 		return statement.Forbidden("disclosure: only the sealed statement's author or a mediator may disclose it")

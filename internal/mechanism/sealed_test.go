@@ -102,7 +102,7 @@ func TestCheckSealed(t *testing.T) {
 		return f.obj(mechanism.KindReport, "alice", with(fullReport(), fields{"channel": "party", "summary": "Sealed report"}, extra))
 	}
 	before, payload, subjects := f.snapshot(), f.st.Payload(), slices.Clone(f.st.Subjects())
-	if err := f.st.CheckSealed(full(nil), mechanism.KindReport, "alice"); err != nil {
+	if err := f.st.CheckSealed(full(nil), &mechanism.Sealed{SealedKind: mechanism.KindReport}, "alice"); err != nil {
 		t.Fatalf("a valid report body was refused: %v", err)
 	}
 	inv, mal := statement.CodeInvalid, statement.CodeMalformed
@@ -126,7 +126,7 @@ func TestCheckSealed(t *testing.T) {
 			if tc.name == "another author" {
 				author = "bob"
 			}
-			wantError(t, f.st.CheckSealed(tc.body, mechanism.KindReport, author), tc.code, tc.want)
+			wantError(t, f.st.CheckSealed(tc.body, &mechanism.Sealed{SealedKind: mechanism.KindReport}, author), tc.code, tc.want)
 		})
 	}
 	if after := f.snapshot(); !reflect.DeepEqual(before, after) {

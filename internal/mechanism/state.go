@@ -356,7 +356,7 @@ func (s *State) applyKind(st *statement.Statement, now time.Time) error {
 	case KindTokenRevoke:
 		return s.revokeToken(st)
 	case KindSealed:
-		return s.seal(st)
+		return s.seal(st, now)
 	case KindDisclosure:
 		return s.disclose(st)
 	default:

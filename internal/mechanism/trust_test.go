@@ -358,3 +358,62 @@ func TestReplayLogOfNovember2026(t *testing.T) {
 		wantDuplicate(t, st.Apply(s), 52)
 	}
 }
+
+// TestConfidentialFinding: where the rulebook keeps findings confidential
+// until endorsed, a finding is filed sealed with its case in the clear and
+// the finding quorum's signatures, readable by the mediators, the board
+// and the case's parties; every party of the case gets a window; the
+// endorsement discloses it.
+func TestConfidentialFinding(t *testing.T) {
+	f := newFixture(t)
+	msgs := workflowSetup(f)
+	rb := f.rulebook()
+	rb.Bodies = append(rb.Bodies, mechanism.Body{ID: "monitors", Type: mechanism.BodyMonitor, Name: "Monitors", Administrators: []string{f.k("admin-mon").vkey}})
+	rb.Rules, rb.ConfidentialFindings = mechanism.Rules2, true
+	msgs[0] = f.rulebookMsg(rb)
+	for _, msg := range msgs {
+		f.must(msg)
+	}
+	f.must(f.report("alice", nil)) // 5
+	f.toStage(caseID, "draft")
+	inv, forb := statement.CodeInvalid, statement.CodeForbidden
+	wantError(t, f.submit(f.finding(caseID, nil)), inv, "findings stay confidential until endorsed")
+
+	body := f.obj(mechanism.KindFinding, "admin-m1", fields{"case": caseID, "outcome": mechanism.OutcomeAttributed, "party": "party-b",
+		"confidence": "high", "rationale": "The craters face party-b's positions.", "rulebook_version": 1})
+	salt := bytes.Repeat([]byte{7}, 32)
+	readers := []string{"board", "mediator-1", "mediator-2", "party-a", "party-b"}
+	sealed := func(visibility []string, signers ...string) []byte {
+		return f.stmt(mechanism.KindSealed, fields{"sealed_kind": mechanism.KindFinding, "case": caseID, "visibility": visibility,
+			"digest": mechanism.SealDigest(salt, body)}, signers...)
+	}
+	x := &mechanism.Sealed{SealedKind: mechanism.KindFinding, Case: new(caseID)}
+	if err := f.st.CheckSealed(body, x, "admin-m1"); err != nil {
+		t.Fatalf("CheckSealed: %v", err)
+	}
+	wantError(t, f.st.CheckSealed(body, &mechanism.Sealed{SealedKind: mechanism.KindFinding, Case: new(int64(4))}, "admin-m1"), inv, "its case must be the case")
+	wantError(t, f.submit(sealed(readers, "admin-m1")), forb, `the "finding" quorum needs`)
+	wantError(t, f.submit(sealed(readers[1:], "admin-m1", "admin-m2")), inv, `"board" is missing`)
+	wantError(t, f.submit(sealed(readers, "admin-m1", "admin-m2", "alice")), forb, `"alice" counts toward nothing`)
+	f.must(sealed(readers, "admin-m1", "admin-m2"))
+	fi := int64(len(f.log) - 1)
+	if c := f.getCase(caseID); c.Finding != fi || c.Party != "" || !slices.Equal(c.Blamed, []string{"party-a", "party-b"}) {
+		t.Fatalf("case after the confidential finding: finding %d, party %q, blamed %v", c.Finding, c.Party, c.Blamed)
+	}
+	wantError(t, f.submit(f.disclosure("admin-m1", fi, nil)), inv, "disclosed by its endorsement")
+
+	f.must(f.advance("admin-m1", caseID, "party_reply", nil))
+	f.must(f.reply("bob", caseID, nil))
+	wantError(t, f.submit(f.advance("admin-m1", caseID, "technical_committee", nil)), inv, "may reply on case 5")
+	f.must(f.reply("alice", caseID, fields{"text": "We do not know what the finding says; we stand by our report."}))
+	f.must(f.advance("admin-m1", caseID, "technical_committee", nil))
+	f.must(f.advance("admin-m1", caseID, "board", nil))
+	wantError(t, f.submit(f.endorse(caseID, fi, nil)), inv, "is confidential: the endorsement discloses it")
+	wantError(t, f.submit(f.endorse(caseID, fi, fields{"salt": hexOf(salt), "body": json.RawMessage(f.sealedBody("admin-m1"))})), inv, "do not give the digest")
+	f.must(f.endorse(caseID, fi, fields{"salt": hexOf(salt), "body": json.RawMessage(body)}))
+	c := f.getCase(caseID)
+	if it, _ := f.st.SealedStatement(fi); c.Party != "party-b" || c.Outcome != mechanism.OutcomeAttributed || it.Disclosed != c.Endorsed {
+		t.Fatalf("after the endorsement: party %q, outcome %q, disclosed %d (endorsed %d)", c.Party, c.Outcome, it.Disclosed, c.Endorsed)
+	}
+	f.must(f.penalize(caseID, fi, nil))
+}

@@ -51,7 +51,11 @@ var writes = map[string]string{
 		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
 	"case.update": `UPDATE cases SET stage = ?, stage_idx = ?, report_count = ?, reply_count = ?, finding = ?, outcome = ?, party = ?,
 		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ? WHERE id = ?`,
-	"endorse":  "UPDATE findings SET endorsed = ? WHERE idx = ?",
+	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
+	// A confidential finding enters the findings view when its endorsement
+	// discloses it, with the signers of its sealed statement.
+	"finding.disclosed": `INSERT INTO findings (idx, case_id, outcome, party, confidence, rationale, clauses, rulebook_version, signers, endorsed)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, signers, ? FROM statements WHERE idx = ?`,
 	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
 	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
 	"disclose": "UPDATE sealed SET disclosed = ?, disclosure = ? WHERE idx = ?",
@@ -326,6 +330,14 @@ func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int
 	case *mechanism.Finding:
 		t.add("finding", idx, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, signers, nil)
 	case *mechanism.Endorsement:
+		if p.Body != nil {
+			var f mechanism.Finding
+			json.Unmarshal(p.Body, &f) // the core has decoded it strictly
+			t.updates = append(t.updates,
+				update{"finding.disclosed", []any{p.Finding, f.Case, f.Outcome, f.Party, f.Confidence, f.Rationale, jsonList(f.Clauses), f.RulebookVersion, idx, p.Finding}},
+				update{"disclose", []any{idx, string(p.Body), p.Finding}})
+			break
+		}
 		t.updates = append(t.updates, update{"endorse", []any{idx, p.Finding}})
 	case *mechanism.Evidence:
 		if p.Custody != nil {
