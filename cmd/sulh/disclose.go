@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -30,31 +29,24 @@ func runDisclose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	base := strings.TrimSuffix(*server, "/")
-	client := &http.Client{Timeout: 30 * time.Second}
-	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/sealed/%d/body", base, *index), nil)
+	s := newSender(*server, stderr)
+	a, _, err := s.do(ctx, "fetch the sealed body", "GET", fmt.Sprintf("/api/v1/sealed/%d/body", *index), "", *token, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+*token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("couldn't fetch the sealed body: %w", err)
-	}
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return refusal(resp, answer)
+	if a.status != http.StatusOK {
+		return a.refusal()
 	}
 	var sb web.SealedBody
-	if err := json.Unmarshal(answer, &sb); err != nil {
+	if err := json.Unmarshal(a.body, &sb); err != nil {
 		return fmt.Errorf("couldn't read the sealed body: %w", err)
 	}
 	var inner statement.Fields
 	if err := json.Unmarshal(sb.Body, &inner); err != nil {
 		return fmt.Errorf("couldn't read the sealed body: %w", err)
 	}
-	// The body goes in exactly as it was hashed.
+	// The body goes in exactly as it was hashed. The time is fixed here,
+	// so a retry sends the same disclosure.
 	obj, err := json.Marshal(map[string]any{
 		"mechanism": inner.Mechanism, "kind": mechanism.KindDisclosure, "author": signers[0].Name(),
 		"at": statement.FormatTime(time.Now().Truncate(time.Second)), "refs": []statement.Ref{},
@@ -67,7 +59,7 @@ func runDisclose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	rcpt, err := postTo(ctx, client, base+"/api/v1/statements", "text/plain; charset=utf-8", msg)
+	rcpt, err := s.post(ctx, "/api/v1/statements", "text/plain; charset=utf-8", msg, msg)
 	if err != nil {
 		return err
 	}

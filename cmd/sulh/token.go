@@ -51,7 +51,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usageError{"give --secret or --hash"}
 		}
 		raw, _ := json.Marshal(map[string]any{"kind": mechanism.KindTokenRevoke, "token": h, "reason": *reason})
-		body, err := submitStatement(ctx, *server, raw, signers)
+		body, err := newSender(*server, stderr).submitStatement(ctx, raw, signers)
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	raw, _ := json.Marshal(map[string]any{
 		"kind": mechanism.KindTokenIssue, "token": hex.EncodeToString(sum[:]), "expires": expiry, "label": *label,
 	})
-	if _, err := submitStatement(ctx, *server, raw, signers); err != nil {
+	if _, err := newSender(*server, stderr).submitStatement(ctx, raw, signers); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "Token for %s, valid until %s. Keep it secret: the log holds only its SHA-256.\n", signers[0].Name(), expiry)
