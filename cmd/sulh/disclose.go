@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,20 +18,34 @@ func runDisclose(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("disclose", stderr)
 	key := fs.String("key", "", "private key of the sealed statement's author, or of a mediator (required)")
 	server := fs.String("server", "", "base URL of the sulh server (required)")
-	token := fs.String("token", "", "an API token of a member who may read the sealed body (required)")
+	tokenFile := fs.String("token-file", "", "file holding the API token of a member who may read the sealed body, - for standard input (default: $"+tokenEnv+")")
 	index := fs.Int64("index", -1, "log index of the sealed statement (required)")
-	if err := parse(fs, args); err != nil {
-		return err
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: sulh disclose --key FILE --server URL [--token-file FILE|-] --index N")
+		fmt.Fprintln(stderr, "\nFetches a sealed statement's body and salt with an API token that may read")
+		fmt.Fprintln(stderr, "them, and files the disclosure statement that publishes them. The token's")
+		fmt.Fprintf(stderr, "secret is read from --token-file or from $%s, never from a flag's value.\n", tokenEnv)
+		fs.PrintDefaults()
 	}
-	if *key == "" || *server == "" || *token == "" || *index < 0 {
-		return usageError{"usage: sulh disclose --key FILE --server URL --token SECRET --index N"}
+	if err := parse(fs, args); err != nil {
+		return secretFlagGone(err)
+	}
+	if *key == "" || *server == "" || *index < 0 {
+		return usageError{"usage: sulh disclose --key FILE --server URL [--token-file FILE|-] --index N"}
+	}
+	token, err := readToken(*tokenFile)
+	if errors.Is(err, errNoToken) {
+		return usageError{"no API token to fetch the sealed body with: " + howToGiveToken}
+	}
+	if err != nil {
+		return err
 	}
 	signers, err := loadSigners([]string{*key})
 	if err != nil {
 		return err
 	}
 	s := newSender(*server, stderr)
-	a, _, err := s.do(ctx, "fetch the sealed body", "GET", fmt.Sprintf("/api/v1/sealed/%d/body", *index), "", *token, nil)
+	a, _, err := s.do(ctx, "fetch the sealed body", "GET", fmt.Sprintf("/api/v1/sealed/%d/body", *index), "", token, nil)
 	if err != nil {
 		return err
 	}

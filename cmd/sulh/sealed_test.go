@@ -132,9 +132,10 @@ func TestConfidential(t *testing.T) {
 	}
 
 	// The other party cannot disclose it; its author does.
-	r = runSulh(t, runOpts{}, "disclose", "--key", key("afghanistan-liaison-1"), "--server", srv.URL, "--token", afg, "--index", fmt.Sprint(rcpt.Index))
+	// The token comes from the environment or from standard input.
+	r = runSulh(t, runOpts{env: []string{"SULH_TOKEN=" + afg}}, "disclose", "--key", key("afghanistan-liaison-1"), "--server", srv.URL, "--index", fmt.Sprint(rcpt.Index))
 	wantFailure(t, "disclose by the other party", r, "not visible")
-	r = runSulh(t, runOpts{}, "disclose", "--key", key("pakistan-liaison-1"), "--server", srv.URL, "--token", pak, "--index", fmt.Sprint(rcpt.Index))
+	r = runSulh(t, runOpts{stdin: pak + "\n"}, "disclose", "--key", key("pakistan-liaison-1"), "--server", srv.URL, "--token-file", "-", "--index", fmt.Sprint(rcpt.Index))
 	if r.code != 0 {
 		t.Fatalf("disclose:\n%s", r)
 	}
