@@ -1,0 +1,87 @@
+package web_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+	"github.com/sulh-project/sulh/internal/web"
+)
+
+// TestInboxDecisions reads the inbox of the demo's published case's
+// parties, as the document describes it: the finding that blames
+// pakistan, its window to reply, the endorsement and the penalty, told to
+// both parties of the case but the window to pakistan alone, and to no
+// other body.
+func TestInboxDecisions(t *testing.T) {
+	f := newOAFixture(t)
+	// Tokens are checked against the server's clock: issued now.
+	now := time.Now().UTC().Truncate(time.Second)
+	inbox := func(member string) web.InboxResponse {
+		t.Helper()
+		secret := "sulh_inbox-test-" + member
+		sum := sha256.Sum256([]byte(secret))
+		issue := f.envelope(mechanism.KindTokenIssue, member)
+		issue["at"], issue["token"], issue["expires"], issue["label"] = statement.FormatTime(now), hex.EncodeToString(sum[:]), statement.FormatTime(now.Add(time.Hour)), "inbox test"
+		f.file(issue, f.m.Keys.Signer(member))
+		f.auth = secret
+		defer func() { f.auth = "" }()
+		var out web.InboxResponse
+		if err := json.Unmarshal(f.get("/api/v1/inbox", "/api/v1/inbox?limit=500", 200), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	decisions := func(in web.InboxResponse) []string {
+		var out []string
+		for _, n := range in.Items {
+			switch n.Kind {
+			case store.NoticeFinding, store.NoticeEndorsement, store.NoticePenalty, store.NoticeReplyWindow:
+				out = append(out, fmt.Sprintf("%s %d", n.Kind, n.Index))
+			}
+		}
+		return out
+	}
+	// The demo's published case: the statements of its decisions.
+	c := f.m.Log.Views()
+	rows, err := c.Query(t.Context(), "findings", store.Filter{Where: []string{"party = ?", "endorsed IS NOT NULL"}, Args: []any{"pakistan"}})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("the demo's endorsed finding against pakistan: %v %v", rows, err)
+	}
+	finding, endorsement := rows[0]["idx"].(int64), rows[0]["endorsed"].(int64)
+	penalties, err := c.Query(t.Context(), "penalties", store.Filter{Where: []string{"finding = ?"}, Args: []any{finding}})
+	if err != nil || len(penalties) != 1 {
+		t.Fatalf("the demo's penalty: %v %v", penalties, err)
+	}
+	penalty := penalties[0]["idx"].(int64)
+	windows, err := c.Query(t.Context(), "deadlines", store.Filter{Where: []string{"name = 'reply'", "opened > ?", "subject = ?"}, Args: []any{finding, rows[0]["case_id"]}})
+	if err != nil || len(windows) != 1 {
+		t.Fatalf("the window the demo's reply stage opened for pakistan: %v %v", windows, err)
+	}
+	window := windows[0]["opened"].(int64)
+
+	pk := inbox("pakistan-liaison-1")
+	want := []string{fmt.Sprintf("penalty %d", penalty), fmt.Sprintf("endorsement %d", endorsement), fmt.Sprintf("reply_window %d", window), fmt.Sprintf("finding %d", finding)}
+	if got := decisions(pk); !slices.Equal(got, want) {
+		t.Errorf("pakistan's inbox tells the decisions %v; want %v", got, want)
+	}
+	for _, n := range pk.Items {
+		if n.Kind == store.NoticeFinding && (n.Due != windows[0]["due"] || n.Status != mechanism.DeadlineMet) {
+			t.Errorf("pakistan's notice of the finding: due %q %q; want its window's, %v met", n.Due, n.Status, windows[0]["due"])
+		}
+	}
+	af := inbox("afghanistan-liaison-1")
+	if got, want := decisions(af), slices.Delete(slices.Clone(want), 2, 3); !slices.Equal(got, want) {
+		t.Errorf("afghanistan's inbox tells the decisions %v; want %v", got, want)
+	}
+	if got := decisions(inbox("monitors-field-1")); len(got) > 0 {
+		t.Errorf("the monitors' inbox tells the decisions %v, which do not concern them", got)
+	}
+}
