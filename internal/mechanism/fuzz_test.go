@@ -308,3 +308,26 @@ func TestFuzzWorkflowSeeds(t *testing.T) {
 }
 
 var fuzzGenesisTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// FuzzCheckSealed feeds arbitrary sealed bodies to State.CheckSealed: it
+// never panics, refuses with a *statement.Error, and never changes the
+// state.
+func FuzzCheckSealed(f *testing.F) {
+	s, _, _, _ := fuzzState(f)
+	f.Add([]byte(fuzzReport), mechanism.KindReport, "m1")
+	for _, x := range fuzzWorkflow {
+		f.Add([]byte(x.obj), mechanism.KindReply, x.who)
+	}
+	f.Add([]byte(`{"mechanism":"fuzz","kind":"report","author":"m1","at":"2025-01-02T00:00:00Z","Summary":"x"}`), mechanism.KindReport, "m1")
+	f.Fuzz(func(t *testing.T, body []byte, kind, author string) {
+		before := fuzzSnapshot(s)
+		err := s.CheckSealed(body, &mechanism.Sealed{SealedKind: kind}, author)
+		var e *statement.Error
+		if err != nil && !errors.As(err, &e) {
+			t.Fatalf("CheckSealed returned %T, not *statement.Error: %v", err, err)
+		}
+		if after := fuzzSnapshot(s); after != before {
+			t.Fatalf("CheckSealed changed the state:\n%s\n%s", before, after)
+		}
+	})
+}
