@@ -4,16 +4,19 @@
 //
 // A store is a folder:
 //
-//	originals/<aa>/<sha256>   the files as uploaded, mode 0444, never rewritten
-//	derived/<sha256>/<name>   working copies of an original (thumbnails, redactions)
-//	tmp/                      uploads in progress, emptied by Open
+//	originals/<aa>/<sha256>             the files as uploaded, mode 0444, never rewritten
+//	derived/<sha256>/<name>             working copies of an original (thumbnails, redactions)
+//	derived/<sha256>/.by-<h>            who stored the copy whose name's SHA-256 is <h>
+//	derived/<sha256>/.thumbnail-failed  why no thumbnail can be made, if none can
+//	tmp/                                uploads in progress
 //
 // where <aa> is the first two hex digits of the hash. Nothing else is stored:
 // an original's size, media type and EXIF metadata are read again from the
 // file itself, and the name it was uploaded under belongs in the evidence
 // statement that cites its hash. All file access goes through an os.Root, so
-// no name can reach outside the folder. One process at a time may use a
-// folder.
+// no name can reach outside the folder. One process at a time may write to
+// a folder; others (sulh scan) may open it to read while it does: Open only
+// deletes uploads abandoned for AbandonedAfter.
 package blob
 
 import (
@@ -30,6 +33,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"time"
 )
 
 // The errors the store returns, wrapped with detail; test for them with
@@ -42,6 +46,7 @@ var (
 	ErrBadHash      = errors.New("not a SHA-256 hash (64 lower-case hex digits)")
 	ErrNotFound     = errors.New("no file with that hash is in the store")
 	ErrCorrupt      = errors.New("the stored file no longer matches its hash")
+	ErrIncomplete   = errors.New("couldn't read the whole upload")
 )
 
 // Folders inside a store.
@@ -60,6 +65,12 @@ type Store struct {
 	// that of two uploads of the same content exactly one lands and the
 	// other reports Existed.
 	commit sync.Mutex
+
+	// copies serialises the steps that check who stored a working copy and
+	// replace it.
+	copies sync.Mutex
+
+	thumbs thumbnailer
 }
 
 // Info describes an original file.
@@ -79,8 +90,15 @@ type Info struct {
 	Metadata *Metadata `json:"metadata,omitempty"`
 }
 
+// AbandonedAfter is how long an upload in tmp/ may go unwritten before Open
+// deletes it as abandoned. A server cuts an upload that stalls for far less,
+// so a file this old in tmp/ belongs to no upload in progress.
+const AbandonedAfter = time.Hour
+
 // Open opens the store in dir, creating dir and the store's folders if need
-// be, and deletes any upload left unfinished in tmp/ by an earlier process.
+// be, and deletes the uploads in tmp/ that an earlier process abandoned:
+// those unwritten for AbandonedAfter. Uploads in progress in another process
+// are left alone.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("couldn't create the evidence folder: %w", err)
@@ -96,29 +114,47 @@ func Open(dir string) (*Store, error) {
 			return nil, fmt.Errorf("couldn't create %s in the evidence folder: %w", d, err)
 		}
 	}
-	if err := s.cleanTmp(); err != nil {
+	if _, err := s.RemoveAbandoned(); err != nil {
 		root.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close releases the store's folder.
+// Close stops the thumbnail worker, waiting for the thumbnail it is making,
+// and releases the store's folder.
 func (s *Store) Close() error {
+	s.stopThumbnails()
 	return s.root.Close()
 }
 
-func (s *Store) cleanTmp() error {
+// RemoveAbandoned deletes the uploads in tmp/ that nothing has written to
+// for AbandonedAfter, and returns how many it deleted.
+func (s *Store) RemoveAbandoned() (int, error) {
 	entries, err := fs.ReadDir(s.root.FS(), tmpDir)
 	if err != nil {
-		return fmt.Errorf("couldn't list the evidence folder's tmp: %w", err)
+		return 0, fmt.Errorf("couldn't list the evidence folder's tmp: %w", err)
 	}
+	cutoff := time.Now().Add(-AbandonedAfter)
+	n := 0
 	for _, e := range entries {
-		if err := s.root.RemoveAll(path.Join(tmpDir, e.Name())); err != nil {
-			return fmt.Errorf("couldn't delete an unfinished upload: %w", err)
+		p := path.Join(tmpDir, e.Name())
+		fi, err := s.root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // finished or cut meanwhile
 		}
+		if err != nil {
+			return n, fmt.Errorf("couldn't look at an unfinished upload: %w", err)
+		}
+		if fi.ModTime().After(cutoff) {
+			continue
+		}
+		if err := s.root.RemoveAll(p); err != nil {
+			return n, fmt.Errorf("couldn't delete an abandoned upload: %w", err)
+		}
+		n++
 	}
-	return nil
+	return n, nil
 }
 
 func originalPath(hash string) string {
@@ -134,7 +170,8 @@ func originalPath(hash string) string {
 //     an empty file;
 //   - ErrTypeMismatch: content whose type, as Sniff finds it in the first
 //     512 bytes, is not what the extension says (a PDF named .jpg);
-//   - ErrTooLarge: more than limit bytes (limit must be positive).
+//   - ErrTooLarge: more than limit bytes (limit must be positive);
+//   - ErrIncomplete: r failed before its end (the error wraps r's too).
 //
 // Content already in the store is left as it is, and its Info comes back
 // with Existed set. The name is only reported back, never used as a path.
@@ -331,7 +368,7 @@ func readError(ctx context.Context, err error) error {
 	if errors.As(err, &we) {
 		return err
 	}
-	return fmt.Errorf("couldn't read the upload: %w", err)
+	return fmt.Errorf("%w: %w", ErrIncomplete, err)
 }
 
 func tooLarge(limit int64) error {

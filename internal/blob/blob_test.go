@@ -536,14 +536,25 @@ func TestScanCancelled(t *testing.T) {
 	}
 }
 
+// TestOpenCleansTmp: Open deletes what uploads abandoned in tmp/, and
+// leaves alone what was written to recently, which may be an upload in
+// progress in another process.
 func TestOpenCleansTmp(t *testing.T) {
 	s, dir := openStore(t)
 	s.Close()
-	for _, name := range []string{"tmp/abandoned.part", "tmp/dir/nested.part"} {
+	old := time.Now().Add(-AbandonedAfter - time.Minute)
+	for _, name := range []string{"tmp/abandoned.part", "tmp/dir/nested.part", "tmp/recent.part"} {
 		p := filepath.Join(dir, name)
 		os.MkdirAll(filepath.Dir(p), 0o700)
 		if err := os.WriteFile(p, []byte("half an upload"), 0o600); err != nil {
 			t.Fatal(err)
+		}
+		if name != "tmp/recent.part" {
+			for _, p := range []string{p, filepath.Dir(p)} {
+				if err := os.Chtimes(p, old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 	s, err := Open(dir)
@@ -551,11 +562,13 @@ func TestOpenCleansTmp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	entries, err := os.ReadDir(filepath.Join(dir, "tmp"))
-	if err != nil || len(entries) != 0 {
-		t.Errorf("tmp after Open: %v, %v; want empty", entries, err)
+	if got := files(t, dir, tmpDir); !slices.Equal(got, []string{"tmp/recent.part"}) {
+		t.Errorf("tmp after Open holds %v; want only tmp/recent.part", got)
 	}
 }
+
+// monitor is the uploader of the working copies in tests.
+var monitor = Uploader{Member: "monitors-field-1", Body: "monitors"}
 
 func TestDerived(t *testing.T) {
 	s, dir := openStore(t)
@@ -564,11 +577,11 @@ func TestDerived(t *testing.T) {
 		t.Fatal(err)
 	}
 	thumb := pngWithEXIF(t, nil)
-	d, err := s.PutDerived(t.Context(), orig.SHA256, "thumb.png", bytes.NewReader(thumb), testLimit)
+	d, err := s.PutDerived(t.Context(), orig.SHA256, "thumb.png", monitor, bytes.NewReader(thumb), testLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Original != orig.SHA256 || d.Name != "thumb.png" || d.Size != int64(len(thumb)) || d.MediaType != TypePNG || d.SHA256 != sum(thumb) {
+	if d.Original != orig.SHA256 || d.Name != "thumb.png" || d.Size != int64(len(thumb)) || d.MediaType != TypePNG || d.SHA256 != sum(thumb) || d.Uploader == nil || *d.Uploader != monitor {
 		t.Errorf("PutDerived = %+v", d)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "derived", orig.SHA256, "thumb.png")); err != nil {
@@ -577,7 +590,7 @@ func TestDerived(t *testing.T) {
 
 	// Replace it, then read it back.
 	redacted := pngWithEXIF(t, exifSpec{dateTimeOriginal: "2025:01:01 00:00:00"}.tiffBytes())
-	if _, err := s.PutDerived(t.Context(), orig.SHA256, "thumb.png", bytes.NewReader(redacted), testLimit); err != nil {
+	if _, err := s.PutDerived(t.Context(), orig.SHA256, "thumb.png", monitor, bytes.NewReader(redacted), testLimit); err != nil {
 		t.Fatal(err)
 	}
 	rc, od, err := s.OpenDerived(orig.SHA256, "thumb.png")
@@ -589,7 +602,7 @@ func TestDerived(t *testing.T) {
 	if !bytes.Equal(got, redacted) || od.Size != int64(len(redacted)) || od.MediaType != TypePNG {
 		t.Errorf("OpenDerived = %+v and %d bytes, want the replacement", od, len(got))
 	}
-	if _, err := s.PutDerived(t.Context(), orig.SHA256, "note.txt", strings.NewReader("transcript"), testLimit); err != nil {
+	if _, err := s.PutDerived(t.Context(), orig.SHA256, "note.txt", monitor, strings.NewReader("transcript"), testLimit); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.ListDerived(orig.SHA256)
@@ -611,7 +624,7 @@ func TestDerived(t *testing.T) {
 		{orig.SHA256, "big.png", append(thumb, make([]byte, testLimit)...), ErrTooLarge},
 	}
 	for _, r := range refusals {
-		if _, err := s.PutDerived(t.Context(), r.hash, r.name, bytes.NewReader(r.content), testLimit); !errors.Is(err, r.want) {
+		if _, err := s.PutDerived(t.Context(), r.hash, r.name, monitor, bytes.NewReader(r.content), testLimit); !errors.Is(err, r.want) {
 			t.Errorf("PutDerived(%q, %q) = %v, want %v", r.hash, r.name, err, r.want)
 		}
 	}

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"image"
+	"image/color/palette"
+	"image/gif"
 	"io"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -91,6 +95,62 @@ func FuzzEXIF(f *testing.F) {
 			}
 			if p := m.Position; p != nil && (p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180 || p.Lat != p.Lat || p.Lon != p.Lon) {
 				t.Fatalf("%s: impossible position %+v", typ, *p)
+			}
+		}
+	})
+}
+
+// FuzzDecodeCost checks the memory estimate made from an image's header,
+// whatever the bytes: it never panics, counts at least a byte a pixel, and
+// for an image small enough to decode here at once, is no less than what
+// decoding it and making its thumbnail allocate.
+func FuzzDecodeCost(f *testing.F) {
+	for _, s := range []jpegSpec{
+		{w: 64, h: 48, progressive: true, sampling: []byte{0x11, 0x11, 0x11, 0x11}, adobe: true},
+		{w: 33, h: 17, progressive: true, sampling: []byte{0x22, 0x11, 0x11, 0x22}, adobe: true},
+		{w: 40, h: 40, sampling: []byte{0x22, 0x11, 0x11}, jfif: true},
+		{w: 40, h: 40, progressive: true, sampling: []byte{0x42, 0x11, 0x11}},
+		{w: 9, h: 70, sampling: []byte{0x11}},
+	} {
+		f.Add(makeJPEG(s))
+	}
+	f.Add(makeInterlacedPNG(13, 11))
+	f.Add(pngOf(f, 20, 10, 1))
+	var g bytes.Buffer
+	gif.Encode(&g, image.NewPaletted(image.Rect(0, 0, 9, 7), palette.Plan9), nil)
+	f.Add(g.Bytes())
+	f.Add([]byte("\xff\xd8\xff\xc2\x00\x14\x08\x1b\x58\x1b\x58\x04\x01\x11\x00\x02\x11\x00\x03\x11\x00\x04\x11\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if hd, err := readJPEGHeader(bytes.NewReader(data)); err == nil {
+			if n := len(hd.comps); n != 1 && n != 3 && n != 4 {
+				t.Fatalf("a JPEG header of %d components", n)
+			}
+		}
+		for _, typ := range []string{TypeJPEG, TypePNG, TypeGIF} {
+			r := bytes.NewReader(data)
+			cost, err := decodeCost(r, r.Size(), typ)
+			if err != nil {
+				if !errors.Is(err, ErrNoThumbnail) {
+					t.Fatalf("%s: %v, not ErrNoThumbnail", typ, err)
+				}
+				continue
+			}
+			cfg, _ := imageDecoders[typ].config(bytes.NewReader(data))
+			if cost < decodeOverhead+int64(cfg.Width)*int64(cfg.Height) {
+				t.Fatalf("%s: %d×%d pixels estimated at %d bytes", typ, cfg.Width, cfg.Height, cost)
+			}
+			if cost > 4<<20 {
+				continue
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err = thumbnail(r, r.Size(), typ, cost)
+			runtime.ReadMemStats(&after)
+			if errors.Is(err, ErrOverBudget) {
+				t.Fatalf("%s: over a budget of its own estimate: %v", typ, err)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > uint64(cost) {
+				t.Fatalf("%s: %d×%d decoded with %d bytes allocated, over the estimate of %d", typ, cfg.Width, cfg.Height, n, cost)
 			}
 		}
 	})

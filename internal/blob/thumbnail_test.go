@@ -3,7 +3,9 @@ package blob
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -39,12 +41,17 @@ func TestThumbnail(t *testing.T) {
 			t.Errorf("%dx%d: the thumbnail lost the colour: red %d", tc.w, tc.h, r>>8)
 		}
 	}
-	// A PNG header that claims a canvas of 60,000 × 60,000 pixels.
+	// A PNG header, checksum and all, that claims a canvas of 60,000 ×
+	// 60,000 pixels.
 	var huge bytes.Buffer
 	png.Encode(&huge, image.NewGray(image.Rect(0, 0, 1, 1)))
 	claim := huge.Bytes()
 	copy(claim[16:24], []byte{0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60})
-	if _, err := Thumbnail(bytes.NewReader(claim), int64(len(claim)), TypePNG); !errors.Is(err, ErrNoThumbnail) {
+	binary.BigEndian.PutUint32(claim[29:33], crc32.ChecksumIEEE(claim[12:29]))
+	if cfg, err := png.DecodeConfig(bytes.NewReader(claim)); err != nil || cfg.Width != 60000 {
+		t.Fatalf("the claim does not parse: %+v, %v", cfg, err)
+	}
+	if _, err := Thumbnail(bytes.NewReader(claim), int64(len(claim)), TypePNG); !errors.Is(err, ErrNoThumbnail) || !errors.Is(err, ErrOverBudget) {
 		t.Errorf("a decompression bomb: %v", err)
 	}
 	if _, err := Thumbnail(bytes.NewReader([]byte("%PDF-1.7")), 8, TypePDF); !errors.Is(err, ErrNoThumbnail) {

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,11 +27,104 @@ const DefaultMaxUpload = 256 << 20
 const CodeUnauthorized statement.Code = "unauthorized"
 
 // KeepEvidence makes the server accept evidence uploads into store, up to
-// limit bytes each, and serve the files of registered evidence.
+// limit bytes each, and serve the files of registered evidence. Thumbnails
+// of uploaded images are made in the background by the store, which logs
+// through the server's logger; closing the store stops that.
 func (s *Server) KeepEvidence(store *blob.Store, limit int64) {
 	s.evidence, s.maxUpload = store, limit
-	s.thumbnails = make(chan struct{}, 1)
+	store.SetThumbnailHooks(blob.ThumbnailHooks{Done: func(hash string, err error) {
+		switch {
+		case err == nil, errors.Is(err, context.Canceled):
+		case errors.Is(err, blob.ErrOverBudget):
+			s.logger.Info("no thumbnail", "sha256", hash, "reason", err)
+		case errors.Is(err, blob.ErrNoThumbnail):
+			s.logger.Debug("no thumbnail", "sha256", hash, "reason", err)
+		default:
+			s.logger.Warn("couldn't make a thumbnail", "sha256", hash, "err", err)
+		}
+	}})
 }
+
+// TransferIdle is how long an upload or a download may go without a byte
+// moving before the server cuts it. As long as bytes move, a transfer of
+// any size may take as long as it needs: the connection's read and write
+// deadlines, first set by the http.Server's ReadTimeout and WriteTimeout,
+// are pushed this far ahead as it goes.
+const TransferIdle = 30 * time.Second
+
+// deadlines pushes a connection's read and write deadlines TransferIdle
+// ahead, at most once a second.
+type deadlines struct {
+	rc   *http.ResponseController
+	next time.Time // when to push them again
+}
+
+func (d *deadlines) push() {
+	now := time.Now()
+	if now.Before(d.next) {
+		return
+	}
+	d.next = now.Add(time.Second)
+	// An http.ResponseWriter that cannot set deadlines has none to push.
+	d.rc.SetReadDeadline(now.Add(TransferIdle))
+	d.rc.SetWriteDeadline(now.Add(TransferIdle))
+}
+
+// progressReader reads a request body, pushing the connection's deadlines
+// ahead whenever bytes arrive: a slow upload goes on, one that stalls for
+// TransferIdle is cut. The answer written after it has TransferIdle too.
+func progressReader(w http.ResponseWriter, body io.Reader) io.Reader {
+	d := &deadlines{rc: http.NewResponseController(w)}
+	d.push()
+	return &bodyProgress{body, d}
+}
+
+type bodyProgress struct {
+	r io.Reader
+	d *deadlines
+}
+
+func (p *bodyProgress) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.d.push()
+	}
+	return n, err
+}
+
+// progressWriter wraps w so that writing to it pushes the connection's
+// deadlines ahead: a slow download goes on past the server's WriteTimeout,
+// one the client stops reading for TransferIdle is cut. Handlers that send
+// files write through it.
+func progressWriter(w http.ResponseWriter) http.ResponseWriter {
+	return &writeProgress{ResponseWriter: w, d: deadlines{rc: http.NewResponseController(w)}}
+}
+
+// progressChunk is the most that one write to a progressWriter sends
+// between two pushes of the deadlines.
+const progressChunk = 64 << 10
+
+type writeProgress struct {
+	http.ResponseWriter
+	d deadlines
+}
+
+func (p *writeProgress) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		p.d.push()
+		m, err := p.ResponseWriter.Write(b[:min(len(b), progressChunk)])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		b = b[m:]
+	}
+	return n, nil
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (p *writeProgress) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // caller is the member an API token belongs to.
 type caller struct {
@@ -67,8 +163,15 @@ func uploadError(err error) error {
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: err.Error()}
-	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch):
+	case errors.Is(err, blob.ErrBadName), errors.Is(err, blob.ErrUnsupported), errors.Is(err, blob.ErrTypeMismatch), errors.Is(err, blob.ErrReservedName):
 		return &Error{Status: http.StatusBadRequest, Code: statement.CodeInvalid, Msg: err.Error()}
+	case errors.Is(err, blob.ErrNotOwner):
+		return &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: err.Error()}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &Error{Status: http.StatusRequestTimeout, Code: statement.CodeMalformed,
+			Msg: "the upload stalled: nothing arrived for " + TransferIdle.String() + ", so it was cut; nothing of it was kept", Err: err}
+	case errors.Is(err, blob.ErrIncomplete), errors.Is(err, context.Canceled):
+		return &Error{Status: http.StatusBadRequest, Code: statement.CodeMalformed, Msg: "the upload was cut short; nothing of it was kept", Err: err}
 	}
 	return err
 }
@@ -92,9 +195,6 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// A large file over a slow link takes longer than the server's
-	// default read timeout.
-	http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Hour))
 	if s.evidence == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "this server keeps no evidence files"}
 	}
@@ -102,18 +202,19 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > s.maxUpload {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: statement.CodeTooLarge, Msg: "the file is larger than this server's limit of " + formatBytes(s.maxUpload)}
 	}
-	info, err := s.evidence.Put(r.Context(), http.MaxBytesReader(w, r.Body, s.maxUpload+1), name, s.maxUpload)
+	// A large file over a slow link takes as long as it takes, as long as
+	// it keeps coming.
+	body := progressReader(w, http.MaxBytesReader(w, r.Body, s.maxUpload+1))
+	info, err := s.evidence.Put(r.Context(), body, name, s.maxUpload)
 	if err != nil {
 		return uploadError(err)
 	}
 	s.logger.Info("evidence uploaded", "sha256", info.SHA256, "size", info.Size, "media_type", info.MediaType, "member", who.member)
-	// A thumbnail of an image, one at a time: decoding a large image takes
-	// memory (blob bounds it to 50 megapixels).
-	s.thumbnails <- struct{}{}
-	err = s.evidence.MakeThumbnail(r.Context(), info.SHA256)
-	<-s.thumbnails
-	if err != nil && !errors.Is(err, blob.ErrNoThumbnail) {
-		s.logger.Warn("couldn't make a thumbnail", "sha256", info.SHA256, "err", err)
+	// The thumbnail of an image is made in the background, after this
+	// answer; if the queue is full, a request for it or the next scan
+	// makes it.
+	if blob.Thumbnailable(info.MediaType) {
+		s.evidence.QueueThumbnail(info.SHA256)
 	}
 	resp := uploadResponse{SHA256: info.SHA256, Size: info.Size, MediaType: info.MediaType, Name: name, Existed: info.Existed, Uploader: who.member}
 	if m := info.Metadata; m != nil {
@@ -149,21 +250,36 @@ func formatBytes(n int64) string {
 // have its file.
 func (s *Server) thumbnail(w http.ResponseWriter, r *http.Request) error {
 	hash := r.PathValue("sha256")
-	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no thumbnail of registered evidence has this hash"}
+	notFound := func(msg string) error {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: msg}
+	}
 	if !blob.ValidHash(hash) || s.evidence == nil {
-		return notFound
+		return notFound("no thumbnail of registered evidence has this hash")
 	}
 	if _, err := s.evidenceAccess(w, r, hash); err != nil {
 		return err
 	}
 	f, d, err := s.evidence.OpenDerived(hash, blob.ThumbnailName)
 	if err != nil {
-		return notFound
+		// None yet: ask for one, unless none can be made.
+		info, err := s.evidence.Stat(hash)
+		switch {
+		case err != nil:
+			return notFound("the evidence is registered, but its file is not on this server")
+		case !blob.Thumbnailable(info.MediaType):
+			return notFound("thumbnails are made of JPEG, PNG and GIF images only")
+		}
+		if why := s.evidence.ThumbnailFailure(hash); why != "" {
+			return notFound(why)
+		}
+		s.evidence.QueueThumbnail(hash)
+		w.Header().Set("Retry-After", "5")
+		return notFound("the thumbnail is not made yet; try again in a few seconds")
 	}
 	defer f.Close()
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	w.Header().Set("Content-Security-Policy", "sandbox")
-	http.ServeContent(w, r, blob.ThumbnailName, d.ModTime, f)
+	http.ServeContent(progressWriter(w), r, blob.ThumbnailName, d.ModTime, f)
 	return nil
 }
 
@@ -187,15 +303,21 @@ func (s *Server) putCopy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := r.URL.Query().Get("name")
-	if name == blob.ThumbnailName {
-		return badRequest("%s is the name of the thumbnail the server derives; choose another", name)
+	by := blob.Uploader{Member: who.member, Body: who.body}
+	// Refuse a name before reading a byte: one of the server's own, or one
+	// another body's copy has.
+	if err := blob.CheckCopyName(name); err != nil {
+		return uploadError(err)
 	}
-	http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Hour))
-	d, err := s.evidence.PutDerived(r.Context(), hash, name, http.MaxBytesReader(w, r.Body, s.maxUpload+1), s.maxUpload)
+	if err := s.evidence.CheckCopyOwner(hash, name, by); err != nil {
+		return uploadError(err)
+	}
+	body := progressReader(w, http.MaxBytesReader(w, r.Body, s.maxUpload+1))
+	d, err := s.evidence.PutDerived(r.Context(), hash, name, by, body, s.maxUpload)
 	if err != nil {
 		return uploadError(err)
 	}
-	s.logger.Info("working copy stored", "sha256", hash, "name", name, "member", who.member)
+	s.logger.Info("working copy stored", "sha256", hash, "name", name, "member", who.member, "body", who.body)
 	writeJSON(w, http.StatusCreated, d)
 	return nil
 }
@@ -239,6 +361,6 @@ func (s *Server) copyFile(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", d.MediaType)
 	w.Header().Set("Content-Security-Policy", "sandbox")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	http.ServeContent(w, r, name, d.ModTime, f)
+	http.ServeContent(progressWriter(w), r, name, d.ModTime, f)
 	return nil
 }

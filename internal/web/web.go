@@ -174,6 +174,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap gives http.ResponseController the connection's writer, to set
+// deadlines and flush through.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // Routes returns the pattern of every route, in the order registered.
 func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
