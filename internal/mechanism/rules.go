@@ -143,6 +143,14 @@ func signersWanted(kind, quorum string, rb *Rulebook) string {
 // and the bidi embedding, override and isolate controls. The joiners and
 // marks that Urdu, Pashto and Dari need (ZWNJ, ZWJ, LRM, RLM) are allowed.
 func checkClean(kind string, obj []byte) error {
+	if !mayBeUnclean(obj) {
+		return nil
+	}
+	return walkClean(kind, obj)
+}
+
+// walkClean is checkClean, string by string.
+func walkClean(kind string, obj []byte) error {
 	d := json.NewDecoder(bytes.NewReader(obj))
 	key, inObject := "", []bool{}
 	expectKey := false
@@ -179,6 +187,26 @@ func checkClean(kind string, obj []byte) error {
 		}
 		expectKey = len(inObject) > 0 && inObject[len(inObject)-1]
 	}
+}
+
+// mayBeUnclean reports whether obj, a valid JSON object, has an escape or
+// a character that text may not hold, so that checkClean walks its strings
+// only then. JSON holds no raw control character; a newline, a tab or any
+// other control is escaped with a backslash; DEL, C1 controls (U+0080–U+009F:
+// 0xC2 0x80–0x9F) and the bidi controls (U+202A–U+202E: 0xE2 0x80 0xAA–0xAE;
+// U+2066–U+2069: 0xE2 0x81 0xA6–0xA9) may also be raw.
+func mayBeUnclean(obj []byte) bool {
+	for i := 0; i < len(obj); i++ {
+		switch c := obj[i]; {
+		case c == '\\', c == 0x7f:
+			return true
+		case c == 0xc2 && i+1 < len(obj) && obj[i+1] >= 0x80 && obj[i+1] <= 0x9f:
+			return true
+		case c == 0xe2 && i+2 < len(obj) && (obj[i+1] == 0x80 && obj[i+2] >= 0xaa && obj[i+2] <= 0xae || obj[i+1] == 0x81 && obj[i+2] >= 0xa6 && obj[i+2] <= 0xa9):
+			return true
+		}
+	}
+	return false
 }
 
 // longText are the fields whose text may run over several lines.
