@@ -73,15 +73,16 @@ func (d *deadlines) push() {
 // progressReader reads a request body, pushing the connection's deadlines
 // ahead whenever bytes arrive: a slow upload goes on, one that stalls for
 // TransferIdle is cut. The answer written after it has TransferIdle too.
-func progressReader(w http.ResponseWriter, body io.Reader) io.Reader {
+func progressReader(w http.ResponseWriter, body io.Reader) *bodyProgress {
 	d := &deadlines{rc: http.NewResponseController(w)}
 	d.push()
-	return &bodyProgress{body, d}
+	return &bodyProgress{r: body, d: d}
 }
 
 type bodyProgress struct {
-	r io.Reader
-	d *deadlines
+	r   io.Reader
+	d   *deadlines
+	err error // the body's last error
 }
 
 func (p *bodyProgress) Read(b []byte) (int, error) {
@@ -89,7 +90,27 @@ func (p *bodyProgress) Read(b []byte) (int, error) {
 	if n > 0 {
 		p.d.push()
 	}
+	if err != nil {
+		p.err = err
+	}
 	return n, err
+}
+
+// why returns the body's own error if it stalled, and err otherwise: a read
+// that timed out cancels the request's context, which is all a reader of
+// the body may report.
+func (p *bodyProgress) why(err error) error {
+	if errors.Is(p.err, os.ErrDeadlineExceeded) {
+		return p.err
+	}
+	return err
+}
+
+// answerIn gives the answer to an upload d to be written, even when the
+// upload ended by stalling until its deadlines passed: a client that only
+// paused learns why it was cut.
+func answerIn(w http.ResponseWriter, d time.Duration) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
 }
 
 // progressWriter wraps w so that writing to it pushes the connection's
@@ -206,8 +227,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	// it keeps coming.
 	body := progressReader(w, http.MaxBytesReader(w, r.Body, s.maxUpload+1))
 	info, err := s.evidence.Put(r.Context(), body, name, s.maxUpload)
+	answerIn(w, TransferIdle)
 	if err != nil {
-		return uploadError(err)
+		return uploadError(body.why(err))
 	}
 	s.logger.Info("evidence uploaded", "sha256", info.SHA256, "size", info.Size, "media_type", info.MediaType, "member", who.member)
 	// The thumbnail of an image is made in the background, after this
@@ -314,8 +336,9 @@ func (s *Server) putCopy(w http.ResponseWriter, r *http.Request) error {
 	}
 	body := progressReader(w, http.MaxBytesReader(w, r.Body, s.maxUpload+1))
 	d, err := s.evidence.PutDerived(r.Context(), hash, name, by, body, s.maxUpload)
+	answerIn(w, TransferIdle)
 	if err != nil {
-		return uploadError(err)
+		return uploadError(body.why(err))
 	}
 	s.logger.Info("working copy stored", "sha256", hash, "name", name, "member", who.member, "body", who.body)
 	writeJSON(w, http.StatusCreated, d)
