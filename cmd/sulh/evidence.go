@@ -35,7 +35,9 @@ func storeDemoEvidence(data string) error {
 }
 
 // scanEvery re-hashes every stored evidence file every interval until ctx
-// ends, logging what it finds and exporting the count of problems.
+// ends, logging what it finds and exporting the count of problems. After
+// each scan it deletes the uploads abandoned in tmp/, and queues the
+// thumbnails missing (their queue was full, or the server stopped first).
 func scanEvery(ctx context.Context, store *blob.Store, every time.Duration, logger *slog.Logger, reg *prometheus.Registry) {
 	problems := prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_evidence_problems",
 		Help: "Evidence files that the last integrity scan found corrupt, unreadable, writable or stray."})
@@ -56,6 +58,16 @@ func scanEvery(ctx context.Context, store *blob.Store, every time.Duration, logg
 		for _, p := range found {
 			logger.Error("evidence scan found a problem", "kind", string(p.Kind), "path", p.Path, "sha256", p.SHA256, "detail", p.Detail)
 		}
+		if n, err := store.RemoveAbandoned(); err != nil {
+			logger.Error("couldn't delete abandoned uploads", "err", err)
+		} else if n > 0 {
+			logger.Info("deleted abandoned uploads", "count", n)
+		}
+		if n, err := store.QueueMissingThumbnails(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("couldn't queue the missing thumbnails", "err", err)
+		} else if n > 0 {
+			logger.Info("queued missing thumbnails", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -64,6 +76,9 @@ func scanEvery(ctx context.Context, store *blob.Store, every time.Duration, logg
 	}
 }
 
+// runScan is sulh scan. It may run beside the server: it only reads the
+// store, and opening it deletes no upload in progress (blob.Open leaves
+// uploads written to within blob.AbandonedAfter).
 func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("scan", stderr)
 	data := fs.String("data", "", "data folder of the mechanism (required)")

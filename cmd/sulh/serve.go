@@ -187,8 +187,9 @@ func newRegistry() *prometheus.Registry {
 }
 
 // serve serves l on addr until ctx ends, then shuts down gracefully: it
-// stops accepting connections, finishes requests in flight, commits what
-// the sequencer holds and closes the database.
+// stops accepting connections, finishes requests in flight, waits for the
+// thumbnail being made (closing the evidence store drops those queued),
+// commits what the sequencer holds and closes the database.
 func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
 	store, err := blob.Open(filepath.Join(ev.data, EvidenceDir))
@@ -226,6 +227,10 @@ func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger,
 		go notify.New(l, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg,
 			SMTP: notify.SMTP{Addr: *ev.smtp, From: *ev.smtpFrom}, MailTo: mailTo}).Run(ctx)
 	}
+	// The timeouts bound ordinary requests. Evidence uploads and downloads
+	// push their connection's deadlines ahead as bytes move, so that a
+	// file of any size goes through a slow link, and a transfer that stalls
+	// for web.TransferIdle is cut.
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
