@@ -138,6 +138,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, l, *addr, logger, reg, stdout, ev)
 }
 
+// warnShared warns when other users of the machine may look into the data
+// folder, or into the folders in it: it holds sealed bodies, keys and
+// confidential evidence.
+func warnShared(logger *slog.Logger, data string) {
+	for _, dir := range []string{data, filepath.Join(data, EvidenceDir), filepath.Join(data, "keys")} {
+		fi, err := os.Stat(dir)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		logger.Warn("other users of this machine may read the data folder, which holds sealed statements, keys and confidential evidence: make it private with chmod -R go-rwx",
+			"folder", dir, "mode", fi.Mode().Perm().String())
+	}
+}
+
 // evidenceOptions configure a server's evidence store and notices.
 type evidenceOptions struct {
 	data      string // the data folder; the store is its evidence/ folder
@@ -192,6 +206,7 @@ func newRegistry() *prometheus.Registry {
 // commits what the sequencer holds and closes the database.
 func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
+	warnShared(logger, ev.data)
 	store, err := blob.Open(filepath.Join(ev.data, EvidenceDir))
 	if err != nil {
 		return err

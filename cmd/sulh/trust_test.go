@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -168,4 +169,28 @@ func TestBlamedPartyIsHeard(t *testing.T) {
 	advance("technical_committee", 0)
 	advance("board", 0)
 	file("the board endorses", fmt.Sprintf(`{"kind":"endorsement","case":%d,"finding":%d,"text":"Endorsed."}`, c, c+9), 0, "board-qatar-1", "board-turkiye-1")
+}
+
+// TestServeWarnsOfSharedFolder: a data folder that other users may read
+// (made by an older sulh, or opened up by hand) is served, with a warning
+// that says how to make it private; a private one gets none.
+func TestServeWarnsOfSharedFolder(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	srv := startServer(t, nil, "demo", "--data", data)
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(srv.stderr.String(), "other users of this machine may read") {
+		t.Errorf("a new demo folder is said to be shared:\n%s", srv.stderr)
+	}
+	if err := os.Chmod(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv = startServer(t, nil, "serve", "--data", data)
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if out := srv.stderr.String(); !strings.Contains(out, "other users of this machine may read the data folder") || !strings.Contains(out, "chmod -R go-rwx") {
+		t.Errorf("no warning for a data folder of mode 0755:\n%s", out)
+	}
 }

@@ -4,7 +4,7 @@
 //
 // A store is a folder:
 //
-//	originals/<aa>/<sha256>             the files as uploaded, mode 0444, never rewritten
+//	originals/<aa>/<sha256>             the files as uploaded, mode 0400, never rewritten
 //	derived/<sha256>/<name>             working copies of an original (thumbnails, redactions)
 //	derived/<sha256>/.by-<h>            who stored the copy whose name's SHA-256 is <h>
 //	derived/<sha256>/.thumbnail-failed  why no thumbnail can be made, if none can
@@ -201,7 +201,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, name string, limit int64) 
 	if m, err := ReadMetadata(up.f, up.size, up.mediaType); err == nil {
 		info.Metadata = m
 	}
-	if err := up.f.Chmod(0o444); err != nil {
+	if err := up.f.Chmod(0o400); err != nil {
 		return Info{}, fmt.Errorf("couldn't make the upload read-only: %w", err)
 	}
 	if err := up.f.Close(); err != nil {

@@ -129,8 +129,8 @@ func TestPutOpen(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the original is not at %s: %v", p, err)
 			}
-			if fi.Mode().Perm() != 0o444 {
-				t.Errorf("mode = %v, want 0444", fi.Mode().Perm())
+			if fi.Mode().Perm() != 0o400 {
+				t.Errorf("mode = %v, want 0400", fi.Mode().Perm())
 			}
 			if !s.Has(hash) {
 				t.Errorf("Has = false")

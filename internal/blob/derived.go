@@ -209,7 +209,7 @@ func (s *Store) putDerived(ctx context.Context, hash, name string, by *Uploader,
 	if err := ctx.Err(); err != nil {
 		return Derived{}, err
 	}
-	if err := up.f.Chmod(0o444); err != nil {
+	if err := up.f.Chmod(0o400); err != nil {
 		return Derived{}, fmt.Errorf("couldn't make the working copy read-only: %w", err)
 	}
 	fi, err := up.f.Stat()

@@ -299,7 +299,7 @@ func (s *Server) thumbnail(w http.ResponseWriter, r *http.Request) error {
 		return notFound("the thumbnail is not made yet; try again in a few seconds")
 	}
 	defer f.Close()
-	w.Header().Set("Cache-Control", "public, max-age=86400")
+	cachePublicly(w, "public, max-age=86400")
 	w.Header().Set("Content-Security-Policy", "sandbox")
 	http.ServeContent(progressWriter(w), r, blob.ThumbnailName, d.ModTime, f)
 	return nil

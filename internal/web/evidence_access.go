@@ -35,13 +35,13 @@ func (s *Server) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", info.MediaType)
 	w.Header().Set("Content-Length", formatInt(info.Size))
 	w.Header().Set("Content-Security-Policy", "sandbox")
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	cachePublicly(w, "public, max-age=31536000, immutable")
 	if name == "" {
 		name = hash
 	}
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	w.WriteHeader(http.StatusOK)
-	if err := copyChecked(w, f); err != nil {
+	if err := copyChecked(progressWriter(w), f); err != nil {
 		// The file no longer matches its hash (or could not be read): its
 		// last bytes are held back and the connection is cut, so that the
 		// client sees a short body, never a whole altered file.
@@ -108,7 +108,17 @@ func (s *Server) evidenceAccess(w http.ResponseWriter, r *http.Request, hash str
 	if !mechanism.MayRead(reader, reg.Body, reg.Visibility, reg.Disclosed) {
 		return "", notFound
 	}
+	// Served to a member only: no shared cache may keep it.
+	w.Header().Set("Cache-Control", "private, no-store")
 	return reg.Name, nil
+}
+
+// cachePublicly lets shared caches keep an answer about evidence, unless
+// evidenceAccess found it confidential.
+func cachePublicly(w http.ResponseWriter, value string) {
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", value)
+	}
 }
 
 // headerSink is a ResponseWriter whose headers go nowhere, for a check that

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,22 @@ func TestSealedEvidenceStaysSealed(t *testing.T) {
 			t.Errorf("GET the file as %s: %d %s; want 200 and the file", member, status, b)
 		}
 	}
+	// No shared cache may keep what only members may have.
+	cacheControl := func(token string) string {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/evidence/"+sha+"/file", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Cache-Control")
+	}
+	if cc := cacheControl(tokens["qatar-investigator-1"]); cc != "private, no-store" {
+		t.Errorf("a sealed file is served with Cache-Control %q", cc)
+	}
 
 	// Disclosed, the sealed registration and its file are public.
 	_, sealedBody, err := m.Log.Views().SealedBody(ctx, first)
@@ -139,6 +156,9 @@ func TestSealedEvidenceStaysSealed(t *testing.T) {
 	}
 	if status, b := do("GET", "/api/v1/evidence/"+sha+"/file", "", nil); status != http.StatusOK || !bytes.Equal(b, file) {
 		t.Errorf("GET the disclosed file as the public: %d %s", status, b)
+	}
+	if cc := cacheControl(""); !strings.HasPrefix(cc, "public") {
+		t.Errorf("a disclosed file is served with Cache-Control %q", cc)
 	}
 	if status, b := do("GET", fmt.Sprintf("/api/v1/sealed/%d/body", first), "", nil); status != http.StatusOK || !bytes.Contains(b, []byte(sha)) {
 		t.Errorf("GET the disclosed body as the public: %d %s", status, b)

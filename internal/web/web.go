@@ -33,9 +33,8 @@ type Server struct {
 	mux      *http.ServeMux
 	patterns []string
 
-	evidence   *blob.Store // nil: no uploads
-	maxUpload  int64
-	thumbnails chan struct{} // one thumbnail made at a time
+	evidence  *blob.Store // nil: no uploads
+	maxUpload int64
 }
 
 // New returns a server for l. Metrics registered in reg, and the server's
