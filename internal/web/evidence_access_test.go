@@ -3,85 +3,31 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/sulh-project/sulh/internal/blob"
-	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/web"
 )
 
 // TestSealedEvidenceStaysSealed: a file first registered in a sealed
 // statement for the mediators is theirs (and its author's body's) alone.
 // Citing its hash in a later statement, public or sealed, grants nothing;
-// nobody else can tell it from an unknown hash; disclosure makes it public.
+// nobody else can tell it from an unknown hash, and no shared cache keeps
+// it; disclosure makes it public.
 func TestSealedEvidenceStaysSealed(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	m, err := demo.Create(ctx, dir, mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	store, err := blob.Open(filepath.Join(dir, "evidence"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := web.New(m.Log, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	s.KeepEvidence(store, 1<<20)
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	e := mustEvidenceServer(t, 1<<20, nil)
+	m := e.m
 	now := time.Now().UTC().Truncate(time.Second)
 
-	tokens := map[string]string{}
-	for _, member := range []string{"monitors-field-1", "qatar-investigator-1", "pakistan-liaison-1", "afghanistan-liaison-1"} {
-		secret := "sulh_access_" + member
-		sum := sha256.Sum256([]byte(secret))
-		if _, err := m.Submit(ctx, mechanism.KindTokenIssue, member, now, map[string]any{
-			"token": hex.EncodeToString(sum[:]), "expires": statement.FormatTime(now.Add(time.Hour))}); err != nil {
-			t.Fatal(err)
-		}
-		tokens[member] = secret
-	}
-	do := func(method, path, token string, body []byte) (int, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
-
 	file := []byte("A monitor's confidential notes on the crater at Torkham.\n")
-	sum := sha256.Sum256(file)
-	sha := hex.EncodeToString(sum[:])
-	if status, b := do("POST", "/api/v1/evidence?name=notes.txt", tokens["monitors-field-1"], file); status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, b)
-	}
+	sha := e.upload("monitors-field-1", "notes.txt", file)
 	evidence := func(author string) map[string]any {
 		return map[string]any{"sha256": sha, "size": len(file), "media_type": "text/plain", "name": "notes.txt", "collector": author}
 	}
@@ -110,39 +56,29 @@ func TestSealedEvidenceStaysSealed(t *testing.T) {
 		t.Fatalf("a public registration of the hash: %v", err)
 	}
 
+	e.tokens["a made-up token"] = "sulh_nobody"
 	unknown := "/api/v1/evidence/" + hex.EncodeToString(make([]byte, 32))
-	_, unknownAnswer := do("GET", unknown+"/file", "", nil)
+	_, _, unknownAnswer := e.do("GET", unknown+"/file", "", nil)
 	for _, path := range []string{"/file", "/thumbnail", "/copies"} {
-		for who, token := range map[string]string{"the public": "", "pakistan": tokens["pakistan-liaison-1"], "afghanistan": tokens["afghanistan-liaison-1"], "a made-up token": "sulh_nobody"} {
-			status, b := do("GET", "/api/v1/evidence/"+sha+path, token, nil)
+		for _, who := range []string{"", "pakistan-liaison-1", "afghanistan-liaison-1", "a made-up token"} {
+			status, _, b := e.do("GET", "/api/v1/evidence/"+sha+path, who, nil)
 			if status != http.StatusNotFound || bytes.Contains(b, file) {
-				t.Errorf("GET %s by %s: %d %s; want 404", path, who, status, b)
+				t.Errorf("GET %s by %q: %d %s; want 404", path, who, status, b)
 			}
 			if path == "/file" && !bytes.Equal(b, unknownAnswer) {
-				t.Errorf("GET %s by %s answers %s, an unknown hash %s: a sealed hash can be told apart", path, who, b, unknownAnswer)
+				t.Errorf("GET %s by %q answers %s, an unknown hash %s: a sealed hash can be told apart", path, who, b, unknownAnswer)
 			}
 		}
 	}
 	for _, member := range []string{"qatar-investigator-1", "monitors-field-1"} {
-		if status, b := do("GET", "/api/v1/evidence/"+sha+"/file", tokens[member], nil); status != http.StatusOK || !bytes.Equal(b, file) {
+		status, h, b := e.do("GET", "/api/v1/evidence/"+sha+"/file", member, nil)
+		if status != http.StatusOK || !bytes.Equal(b, file) {
 			t.Errorf("GET the file as %s: %d %s; want 200 and the file", member, status, b)
 		}
-	}
-	// No shared cache may keep what only members may have.
-	cacheControl := func(token string) string {
-		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/evidence/"+sha+"/file", nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+		// No shared cache may keep what only members may have.
+		if cc := h.Get("Cache-Control"); cc != "private, no-store" {
+			t.Errorf("a sealed file is served to %s with Cache-Control %q", member, cc)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.Header.Get("Cache-Control")
-	}
-	if cc := cacheControl(tokens["qatar-investigator-1"]); cc != "private, no-store" {
-		t.Errorf("a sealed file is served with Cache-Control %q", cc)
 	}
 
 	// Disclosed, the sealed registration and its file are public.
@@ -154,13 +90,10 @@ func TestSealedEvidenceStaysSealed(t *testing.T) {
 		"sealed": first, "salt": hex.EncodeToString(bytes.Repeat([]byte{1}, 32)), "body": json.RawMessage(sealedBody)}); err != nil {
 		t.Fatalf("disclosure: %v", err)
 	}
-	if status, b := do("GET", "/api/v1/evidence/"+sha+"/file", "", nil); status != http.StatusOK || !bytes.Equal(b, file) {
-		t.Errorf("GET the disclosed file as the public: %d %s", status, b)
+	if status, h, b := e.do("GET", "/api/v1/evidence/"+sha+"/file", "", nil); status != http.StatusOK || !bytes.Equal(b, file) || !strings.HasPrefix(h.Get("Cache-Control"), "public") {
+		t.Errorf("GET the disclosed file as the public: %d %s, Cache-Control %q", status, b, h.Get("Cache-Control"))
 	}
-	if cc := cacheControl(""); !strings.HasPrefix(cc, "public") {
-		t.Errorf("a disclosed file is served with Cache-Control %q", cc)
-	}
-	if status, b := do("GET", fmt.Sprintf("/api/v1/sealed/%d/body", first), "", nil); status != http.StatusOK || !bytes.Contains(b, []byte(sha)) {
+	if status, _, b := e.do("GET", fmt.Sprintf("/api/v1/sealed/%d/body", first), "", nil); status != http.StatusOK || !bytes.Contains(b, []byte(sha)) {
 		t.Errorf("GET the disclosed body as the public: %d %s", status, b)
 	}
 }

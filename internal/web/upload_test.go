@@ -74,7 +74,7 @@ func mustEvidenceServer(t *testing.T, limit int64, configure func(*http.Server))
 	t.Cleanup(srv.Close)
 	e := &evidenceServer{t: t, m: m, store: store, url: srv.URL, tokens: map[string]string{}, client: srv.Client()}
 	now := time.Now().UTC().Truncate(time.Second)
-	for _, member := range []string{"monitors-field-1", "qatar-investigator-1", "pakistan-liaison-1", "board-qatar-1", "board-turkiye-1"} {
+	for _, member := range []string{"monitors-field-1", "qatar-investigator-1", "pakistan-liaison-1", "afghanistan-liaison-1", "board-qatar-1", "board-turkiye-1"} {
 		secret := "sulh_upload_" + member
 		sum := sha256.Sum256([]byte(secret))
 		if _, err := m.Submit(ctx, mechanism.KindTokenIssue, member, now, map[string]any{
