@@ -2,24 +2,19 @@ package mechanism
 
 import (
 	"net/url"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// Kinds of the evidence record.
-const (
-	KindEvidence     = "evidence"
-	KindVerification = "verification"
-)
+// KindEvidence records a file by its SHA-256, or a step of its chain of
+// custody.
+const KindEvidence = "evidence"
 
 // Enumerations of the evidence kinds' fields.
 var (
 	// CustodyEvents are the steps of an evidence item's chain of custody.
 	CustodyEvents = []string{"collected", "received", "transferred", "copied", "analysed", "stored", "returned"}
-	// CheckResults are the results of one of the Berkeley Protocol's checks.
-	CheckResults = []string{"passed", "failed", "inconclusive", "not_done"}
-	// VerificationResults are a verification's overall conclusion.
-	VerificationResults = []string{"verified", "not_verified", "inconclusive"}
 )
 
 // Evidence records a file by its SHA-256, as stored in the mechanism's
@@ -52,26 +47,6 @@ type Custody struct {
 	Note  string `json:"note,omitempty"`
 }
 
-// Verification is an analyst's record of the Berkeley Protocol's checks of
-// one evidence item: of its source, of the file itself, and of what it
-// shows.
-type Verification struct {
-	statement.Fields
-	Evidence  string `json:"evidence"` // the item's SHA-256
-	Analyst   string `json:"analyst"`
-	Date      string `json:"date"`
-	Source    Check  `json:"source"`
-	Technical Check  `json:"technical"`
-	Content   Check  `json:"content"`
-	Result    string `json:"result"`
-}
-
-// Check is the result of one step of verification, with what was done.
-type Check struct {
-	Result string `json:"result"`
-	Notes  string `json:"notes,omitempty"`
-}
-
 // EvidenceItem is what the state knows of a registered file.
 type EvidenceItem struct {
 	SHA256     string
@@ -85,7 +60,7 @@ func (s *State) Evidence(sha string) (*EvidenceItem, bool) {
 	return e, ok
 }
 
-func (s *State) fileEvidence(st *statement.Statement) error {
+func (s *State) applyEvidence(st *statement.Statement, _ time.Time) error {
 	const k = KindEvidence
 	e := new(Evidence)
 	if err := st.Decode(e); err != nil {
@@ -169,48 +144,5 @@ func (s *State) fileEvidence(st *statement.Statement) error {
 	}
 	s.evidence[e.SHA256] = &EvidenceItem{SHA256: e.SHA256, Registered: s.Size, Case: caseID}
 	s.payload = e
-	return nil
-}
-
-func (s *State) verify(st *statement.Statement) error {
-	const k = KindVerification
-	v := new(Verification)
-	if err := st.Decode(v); err != nil {
-		return err
-	}
-	if _, err := s.bodyOfType(st, BodyMonitor, BodyMediator); err != nil {
-		return err
-	}
-	item, ok := s.evidence[v.Evidence]
-	if !ok {
-		return field(k, "evidence", "%q is not a registered evidence item", v.Evidence)
-	}
-	if err := checkText(k, "analyst", v.Analyst, maxName, true); err != nil {
-		return err
-	}
-	if _, err := checkTime(k, "date", v.Date, st.Time); err != nil {
-		return err
-	}
-	for _, c := range []struct {
-		name string
-		c    Check
-	}{{"source", v.Source}, {"technical", v.Technical}, {"content", v.Content}} {
-		if err := checkEnum(k, c.name+".result", c.c.Result, CheckResults); err != nil {
-			return err
-		}
-		if err := checkText(k, c.name+".notes", c.c.Notes, maxText, false); err != nil {
-			return err
-		}
-	}
-	if err := checkEnum(k, "result", v.Result, VerificationResults); err != nil {
-		return err
-	}
-	if v.Result == "verified" && (v.Source.Result != "passed" || v.Technical.Result != "passed" || v.Content.Result != "passed") {
-		return field(k, "result", "an item is verified only when its source, technical and content checks all passed")
-	}
-	if c, ok := s.cases[item.Case]; ok && !s.dry {
-		s.touch(c)
-	}
-	s.payload = v
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -63,4 +65,182 @@ func RulebookStatement(rb *Rulebook, at time.Time, refs []statement.Ref, signers
 		return nil, err
 	}
 	return statement.Sign(obj, signers...)
+}
+
+type rulebookStatement struct {
+	statement.Fields
+	Rulebook Rulebook `json:"rulebook"`
+}
+
+// founderSigners counts the distinct founder keys of rb that signed st.
+func founderSigners(rb *Rulebook, st *statement.Statement) int {
+	n := 0
+	for _, k := range rb.Founders.Keys {
+		v, err := statement.ParseVerifierKey(k)
+		if err == nil && st.SignedBy(v.Name(), v.KeyHash()) {
+			n++
+		}
+	}
+	return n
+}
+
+// decodeRulebook decodes and checks the rulebook a statement carries.
+func decodeRulebook(st *statement.Statement) (*Rulebook, error) {
+	var rs rulebookStatement
+	if err := st.Decode(&rs); err != nil {
+		return nil, err
+	}
+	if err := rs.Rulebook.check(); err != nil {
+		return nil, err
+	}
+	return &rs.Rulebook, nil
+}
+
+func (s *State) genesis(st *statement.Statement) error {
+	rb, err := decodeRulebook(st)
+	if err != nil {
+		return err
+	}
+	if rb.Version != 1 {
+		return statement.Invalid("the genesis rulebook must have version 1, not %d", rb.Version)
+	}
+	if st.Mechanism != rb.ID {
+		return statement.Invalid("statement names mechanism %q but the rulebook's id is %q", st.Mechanism, rb.ID)
+	}
+	if n := founderSigners(rb, st); n < rb.Founders.Quorum {
+		return statement.Forbidden("the genesis rulebook needs %d founders' signatures; it has %d", rb.Founders.Quorum, n)
+	}
+	if len(st.Refs) != 0 {
+		return statement.Invalid("the genesis rulebook cannot refer to earlier statements")
+	}
+	s.members = map[string]*Member{}
+	s.keys = map[string][]*Key{}
+	s.setRulebook(rb, 0)
+	s.Size = 1
+	return nil
+}
+
+func (s *State) applyRulebook(st *statement.Statement, _ time.Time) error {
+	rb, err := decodeRulebook(st)
+	if err != nil {
+		return err
+	}
+	old := s.Rulebook
+	if rb.ID != old.ID {
+		return statement.Invalid("an amendment cannot change the mechanism id")
+	}
+	if rb.LogOrigin != old.LogOrigin {
+		return statement.Invalid("an amendment cannot change the log origin")
+	}
+	if rb.RulesVersion() < old.RulesVersion() {
+		return statement.Invalid("an amendment cannot go back from rules %d to rules %d", old.RulesVersion(), rb.RulesVersion())
+	}
+	if rb.Version != old.Version+1 {
+		return statement.Invalid("the amendment must have version %d, not %d", old.Version+1, rb.Version)
+	}
+	// The rulebook in force decides who may amend it.
+	if n := founderSigners(old, st); n < old.Founders.Quorum {
+		return statement.Forbidden("an amendment needs %d founders' signatures; it has %d", old.Founders.Quorum, n)
+	}
+	for _, b := range old.Bodies {
+		if _, ok := rb.Body(b.ID); !ok {
+			return statement.Invalid("an amendment cannot remove body %q", b.ID)
+		}
+	}
+	for _, st := range old.Stages {
+		if rb.Stage(st.ID) < 0 {
+			return statement.Invalid("an amendment cannot remove stage %q; cases may be in it", st.ID)
+		}
+	}
+	// A key that has ended stays ended: keys are never reused.
+	for _, nk := range rulebookKeys(rb) {
+		v, _ := statement.ParseVerifierKey(nk.vkey)
+		if k := s.key(nk.name, v.KeyHash()); k != nil && !k.Active {
+			return statement.Invalid("the amendment names key %q, which ended at index %d; keys are never reused", nk.name, k.Until)
+		}
+	}
+	// A rulebook key may not take the name of an enrolled member.
+	for name, m := range s.members {
+		if m.HasRole(RoleFounder) || m.HasRole(RoleAdmin) {
+			continue
+		}
+		for _, vk := range rulebookKeys(rb) {
+			if vk.name == name {
+				return statement.Invalid("the amendment names key %q, which is an enrolled member", name)
+			}
+		}
+	}
+	s.setRulebook(rb, s.Size)
+	return nil
+}
+
+type namedKey struct{ name, vkey, body, role string }
+
+// rulebookKeys lists the keys a rulebook names, with their roles.
+func rulebookKeys(rb *Rulebook) []namedKey {
+	var out []namedKey
+	for _, k := range rb.Founders.Keys {
+		v, _ := statement.ParseVerifierKey(k)
+		out = append(out, namedKey{v.Name(), k, "", RoleFounder})
+	}
+	for _, b := range rb.Bodies {
+		for _, k := range b.Administrators {
+			v, _ := statement.ParseVerifierKey(k)
+			out = append(out, namedKey{v.Name(), k, b.ID, RoleAdmin})
+		}
+	}
+	return out
+}
+
+// setRulebook puts rb in force at log index idx: founders and
+// administrators it names become active members; those it no longer names
+// lose those roles, and their keys end if no role is left.
+func (s *State) setRulebook(rb *Rulebook, idx int64) {
+	s.Rulebook = rb
+	want := map[string]*Member{}
+	for _, nk := range rulebookKeys(rb) {
+		m := want[nk.name]
+		if m == nil {
+			m = &Member{Name: nk.name, Enrolled: idx, Revoked: -1}
+			want[nk.name] = m
+		}
+		if nk.body != "" {
+			m.Body = nk.body
+		}
+		m.Roles = append(m.Roles, nk.role)
+		m.Label = nk.vkey // replaced below by the key
+	}
+	// End rulebook roles that are gone.
+	for name, m := range s.members {
+		if !(m.HasRole(RoleFounder) || m.HasRole(RoleAdmin)) || !m.Active() {
+			continue
+		}
+		w, ok := want[name]
+		if ok && w.Label == m.Key.VKey {
+			continue
+		}
+		m.Key.Active = false
+		m.Key.Until = idx
+		m.Revoked = idx
+		s.ring = nil
+		s.changed = append(s.changed, m)
+	}
+	for name, w := range want {
+		vkey := w.Label
+		w.Label = ""
+		sort.Strings(w.Roles)
+		w.Roles = slices.Compact(w.Roles)
+		if m, ok := s.members[name]; ok && m.Active() && m.Key.VKey == vkey {
+			m.Roles, m.Body = w.Roles, w.Body
+			s.changed = append(s.changed, m)
+			continue
+		}
+		v, _ := statement.ParseVerifierKey(vkey)
+		k := &Key{Name: name, Hash: v.KeyHash(), VKey: vkey, Active: true, Since: idx, Until: -1, verifier: v}
+		w.Key = k
+		s.members[name] = w
+		s.keys[name] = append(s.keys[name], k)
+		s.ring = nil
+		s.changed = append(s.changed, w)
+	}
 }

@@ -752,7 +752,7 @@ func TestRefusals(t *testing.T) {
 			msg:  func(f *fixture) []byte { return f.enrolMsg("admin-a", "party-a", "carol") },
 			code: statement.CodeForbidden, want: []string{`key "admin-a" was revoked by the statement at index 3`}},
 
-		// kinds.go: amend.
+		// genesis.go: applyRulebook, an amendment.
 		{name: "amendment skips a version", msg: func(f *fixture) []byte {
 			rb := f.amended()
 			rb.Version = 3

@@ -1,7 +1,6 @@
 package mechanism
 
 import (
-	"encoding/json"
 	"math"
 	"regexp"
 	"slices"
@@ -11,83 +10,12 @@ import (
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// The kinds of the workflow, beside those of kinds.go.
-const (
-	KindReply          = "reply"
-	KindCaseAdvance    = "case.advance"
-	KindFinding        = "finding"
-	KindEndorsement    = "endorsement"
-	KindPenalty        = "penalty"
-	KindCommitment     = "commitment"
-	KindAction         = "action"
-	KindCrossingStatus = "crossing.status"
-	KindMeeting        = "meeting"
-	KindPublication    = "publication"
-)
-
-// Kinds lists every statement kind, in the order docs/statements.md
-// describes them.
-var Kinds = []string{
-	KindRulebook, KindMemberEnrol, KindMemberRevoke, KindKeyRotate,
-	KindReport, KindReply, KindCaseAdvance, KindFinding, KindEndorsement, KindPenalty,
-	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
-	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke, KindSealed, KindDisclosure,
-}
-
-// Enumerations of the statements' fields.
+// Enumerations of fields that several kinds share.
 var (
-	Channels      = []string{"party", "mediator", "monitor", "public", "ngo", "un"}
-	Precisions    = []string{"exact", "day", "week", "month"}
-	ActorRoles    = []string{"actor1", "actor2", "associated"}
-	Methods       = []string{"seen", "heard", "camera", "drone", "open_source", "hearsay"}
-	Positions     = []string{"denies", "accepts", "partly_accepts", "no_comment"}
-	Outcomes      = []string{OutcomeAttributed, OutcomeNotAttributable, OutcomeCleared}
-	Crossings     = []string{CrossingOpen, CrossingClosed, CrossingRestricted}
-	ActionResults = []string{"confirmed", "not_confirmed", "inconclusive"}
+	Precisions = []string{"exact", "day", "week", "month"}
+	ActorRoles = []string{"actor1", "actor2", "associated"}
+	Methods    = []string{"seen", "heard", "camera", "drone", "open_source", "hearsay"}
 )
-
-// Finding outcomes.
-const (
-	OutcomeAttributed      = "attributed"
-	OutcomeNotAttributable = "not_attributable"
-	OutcomeCleared         = "cleared"
-)
-
-// Crossing states.
-const (
-	CrossingOpen       = "open"
-	CrossingClosed     = "closed"
-	CrossingRestricted = "restricted"
-)
-
-// Report is an allegation or observation; the first report about an
-// incident opens a case.
-type Report struct {
-	statement.Fields
-	// Case attaches the report to an existing case instead of opening one.
-	Case *int64 `json:"case,omitempty"`
-	// Channel is how the report reached the mechanism.
-	Channel string `json:"channel"`
-	// Source names who told a monitor, for the public, NGO and UN channels.
-	Source string `json:"source,omitempty"`
-	// Accused is the party the report holds answerable, if any.
-	Accused      string       `json:"accused,omitempty"`
-	Event        EventTime    `json:"event"`
-	Place        Place        `json:"place"`
-	EventType    string       `json:"event_type"`
-	SubEventType string       `json:"sub_event_type"`
-	Categories   []string     `json:"categories,omitempty"`
-	Actors       []Actor      `json:"actors,omitempty"`
-	Casualties   *Casualties  `json:"casualties,omitempty"`
-	Weapons      []string     `json:"weapons,omitempty"`
-	Observation  *Observation `json:"observation,omitempty"`
-	Origin       *Origin      `json:"origin,omitempty"`
-	Clauses      []string     `json:"clauses,omitempty"`
-	Evidence     []string     `json:"evidence,omitempty"`
-	Summary      string       `json:"summary"`
-	Text         string       `json:"text,omitempty"`
-	Language     string       `json:"language"`
-}
 
 // EventTime is when an event happened, and how precisely that is known.
 type EventTime struct {
@@ -175,133 +103,6 @@ type Origin struct {
 	// Territory is the party from whose territory it came.
 	Territory string `json:"territory"`
 	Place     string `json:"place,omitempty"`
-}
-
-// Reply is the accused party's answer on a case, kept word for word, with
-// its own figures and evidence.
-type Reply struct {
-	statement.Fields
-	Case       int64       `json:"case"`
-	Position   string      `json:"position"`
-	Text       string      `json:"text"`
-	Language   string      `json:"language"`
-	Actors     []Actor     `json:"actors,omitempty"`
-	Casualties *Casualties `json:"casualties,omitempty"`
-	Evidence   []string    `json:"evidence,omitempty"`
-}
-
-// CaseAdvance moves a case to the next stage of the workflow.
-type CaseAdvance struct {
-	statement.Fields
-	Case int64  `json:"case"`
-	To   string `json:"to"`
-	Note string `json:"note,omitempty"`
-}
-
-// Finding is the mediators' conclusion on a case.
-type Finding struct {
-	statement.Fields
-	Case    int64  `json:"case"`
-	Outcome string `json:"outcome"`
-	// Party is the party the violation is attributed to, or that is
-	// cleared.
-	Party           string   `json:"party,omitempty"`
-	Confidence      string   `json:"confidence"`
-	Rationale       string   `json:"rationale"`
-	Clauses         []string `json:"clauses,omitempty"`
-	RulebookVersion int      `json:"rulebook_version"`
-}
-
-// Blames lists the bodies the finding names against themselves: the party
-// a violation is attributed to. Each has the right to reply to it.
-func (f *Finding) Blames() []string {
-	if f.Outcome == OutcomeAttributed && f.Party != "" {
-		return []string{f.Party}
-	}
-	return nil
-}
-
-// Endorsement is the board's approval of a finding.
-type Endorsement struct {
-	statement.Fields
-	Case    int64  `json:"case"`
-	Finding int64  `json:"finding"`
-	Text    string `json:"text,omitempty"`
-	// Salt and Body disclose a confidential finding as it is endorsed:
-	// the sealed finding's salt (hex) and body.
-	Salt string          `json:"salt,omitempty"`
-	Body json.RawMessage `json:"body,omitempty"`
-}
-
-// Penalty attaches one of the rulebook's penalties to an endorsed finding.
-type Penalty struct {
-	statement.Fields
-	Case    int64  `json:"case"`
-	Finding int64  `json:"finding"`
-	Penalty string `json:"penalty"`
-	Party   string `json:"party"`
-	Text    string `json:"text,omitempty"`
-}
-
-// Commitment is a party's undertaking about an armed group, with a
-// deadline.
-type Commitment struct {
-	statement.Fields
-	Group    Actor    `json:"group"`
-	Place    *Place   `json:"place,omitempty"`
-	Deadline string   `json:"deadline"`
-	Text     string   `json:"text"`
-	Clauses  []string `json:"clauses,omitempty"`
-}
-
-// Action is what a party did against an armed group; or, filed by a
-// mediator or monitor with Verifies, their check of such an action.
-type Action struct {
-	statement.Fields
-	Commitment *int64   `json:"commitment,omitempty"`
-	Group      *Actor   `json:"group,omitempty"`
-	Place      *Place   `json:"place,omitempty"`
-	Time       string   `json:"time,omitempty"`
-	Text       string   `json:"text"`
-	Evidence   []string `json:"evidence,omitempty"`
-	Verifies   *int64   `json:"verifies,omitempty"`
-	Result     string   `json:"result,omitempty"`
-}
-
-// CrossingStatus says whether a border crossing is open.
-type CrossingStatus struct {
-	statement.Fields
-	Crossing string `json:"crossing"` // an identifier, such as "torkham"
-	Name     string `json:"name"`
-	Status   string `json:"status"`
-	// Allowed lists who may cross when the status is restricted, such as
-	// "refugees_leaving".
-	Allowed []string `json:"allowed,omitempty"`
-	Since   string   `json:"since"`
-	Text    string   `json:"text,omitempty"`
-}
-
-// Meeting is a round of talks.
-type Meeting struct {
-	statement.Fields
-	Round   int      `json:"round"`
-	Place   string   `json:"place"`
-	Start   string   `json:"start"`
-	End     string   `json:"end"`
-	Bodies  []string `json:"bodies,omitempty"`
-	Agenda  []int64  `json:"agenda,omitempty"` // case ids
-	Outcome string   `json:"outcome"`
-}
-
-// Publication records the hash of a published report.
-type Publication struct {
-	statement.Fields
-	Title  string `json:"title"`
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-	URL    string `json:"url,omitempty"`
 }
 
 // Limits on fields, in bytes or items.

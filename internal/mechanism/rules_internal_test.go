@@ -23,3 +23,16 @@ func FuzzCleanFastPath(f *testing.F) {
 		}
 	})
 }
+
+// TestEveryKindApplies: every kind the package names has a handler, and
+// every handler is of a kind the package names.
+func TestEveryKindApplies(t *testing.T) {
+	for _, k := range Kinds {
+		if kinds[k] == nil {
+			t.Errorf("kind %q has no handler", k)
+		}
+	}
+	if len(kinds) != len(Kinds) {
+		t.Errorf("%d handlers for %d kinds", len(kinds), len(Kinds))
+	}
+}

@@ -167,7 +167,7 @@ func sealedBodyError(err error) error {
 	return err
 }
 
-func (s *State) seal(st *statement.Statement, now time.Time) error {
+func (s *State) applySealed(st *statement.Statement, now time.Time) error {
 	const k = KindSealed
 	x := new(Sealed)
 	if err := st.Decode(x); err != nil {
@@ -198,7 +198,7 @@ func (s *State) seal(st *statement.Statement, now time.Time) error {
 	return nil
 }
 
-func (s *State) disclose(st *statement.Statement) error {
+func (s *State) applyDisclosure(st *statement.Statement, _ time.Time) error {
 	const k = KindDisclosure
 	x := new(Disclosure)
 	if err := st.Decode(x); err != nil {

@@ -23,7 +23,6 @@ const (
 	KindMemberEnrol  = "member.enrol"
 	KindMemberRevoke = "member.revoke"
 	KindKeyRotate    = "key.rotate"
-	KindReport       = "report"
 )
 
 // MaxSkew is how far ahead of the sequencer's clock a statement's time may
@@ -316,52 +315,46 @@ func (s *State) Apply(st *statement.Statement) error {
 // applyKind authorises and applies st by the rules of its kind, with the
 // log's time now.
 func (s *State) applyKind(st *statement.Statement, now time.Time) error {
-	switch st.Kind {
-	case KindRulebook:
-		return s.amend(st)
-	case KindMemberEnrol:
-		return s.enrol(st)
-	case KindMemberRevoke:
-		return s.revoke(st)
-	case KindKeyRotate:
-		return s.rotate(st)
-	case KindReport:
-		return s.report(st, now)
-	case KindReply:
-		return s.reply(st, now)
-	case KindCaseAdvance:
-		return s.advance(st, now)
-	case KindFinding:
-		return s.finding(st, now)
-	case KindEndorsement:
-		return s.endorse(st, now)
-	case KindPenalty:
-		return s.penalty(st, now)
-	case KindCommitment:
-		return s.commit(st, now)
-	case KindAction:
-		return s.act(st, now)
-	case KindCrossingStatus:
-		return s.crossing(st)
-	case KindMeeting:
-		return s.meeting(st)
-	case KindPublication:
-		return s.publication(st)
-	case KindEvidence:
-		return s.fileEvidence(st)
-	case KindVerification:
-		return s.verify(st)
-	case KindTokenIssue:
-		return s.issueToken(st)
-	case KindTokenRevoke:
-		return s.revokeToken(st)
-	case KindSealed:
-		return s.seal(st, now)
-	case KindDisclosure:
-		return s.disclose(st)
-	default:
+	apply, ok := kinds[st.Kind]
+	if !ok {
 		return statement.Invalid("unknown statement kind %q", st.Kind)
 	}
+	return apply(s, st, now)
+}
+
+// kinds applies each kind of statement, by its name. Each kind's name,
+// payload and handler are in a file of its own, named for it.
+var kinds = map[string]func(*State, *statement.Statement, time.Time) error{
+	KindRulebook:       (*State).applyRulebook,
+	KindMemberEnrol:    (*State).applyMemberEnrol,
+	KindMemberRevoke:   (*State).applyMemberRevoke,
+	KindKeyRotate:      (*State).applyKeyRotate,
+	KindReport:         (*State).applyReport,
+	KindReply:          (*State).applyReply,
+	KindCaseAdvance:    (*State).applyCaseAdvance,
+	KindFinding:        (*State).applyFinding,
+	KindEndorsement:    (*State).applyEndorsement,
+	KindPenalty:        (*State).applyPenalty,
+	KindCommitment:     (*State).applyCommitment,
+	KindAction:         (*State).applyAction,
+	KindCrossingStatus: (*State).applyCrossingStatus,
+	KindMeeting:        (*State).applyMeeting,
+	KindPublication:    (*State).applyPublication,
+	KindEvidence:       (*State).applyEvidence,
+	KindVerification:   (*State).applyVerification,
+	KindTokenIssue:     (*State).applyTokenIssue,
+	KindTokenRevoke:    (*State).applyTokenRevoke,
+	KindSealed:         (*State).applySealed,
+	KindDisclosure:     (*State).applyDisclosure,
+}
+
+// Kinds lists every statement kind, in the order docs/statements.md
+// describes them.
+var Kinds = []string{
+	KindRulebook, KindMemberEnrol, KindMemberRevoke, KindKeyRotate,
+	KindReport, KindReply, KindCaseAdvance, KindFinding, KindEndorsement, KindPenalty,
+	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
+	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke, KindSealed, KindDisclosure,
 }
 
 // checkRefs checks that st refers to entries of the log by their leaf

@@ -48,7 +48,7 @@ func (s *State) Token(sha string) (*Token, bool) {
 	return t, ok
 }
 
-func (s *State) issueToken(st *statement.Statement) error {
+func (s *State) applyTokenIssue(st *statement.Statement, _ time.Time) error {
 	const k = KindTokenIssue
 	t := new(TokenIssue)
 	if err := st.Decode(t); err != nil {
@@ -79,7 +79,7 @@ func (s *State) issueToken(st *statement.Statement) error {
 	return nil
 }
 
-func (s *State) revokeToken(st *statement.Statement) error {
+func (s *State) applyTokenRevoke(st *statement.Statement, _ time.Time) error {
 	const k = KindTokenRevoke
 	r := new(TokenRevoke)
 	if err := st.Decode(r); err != nil {

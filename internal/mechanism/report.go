@@ -1,0 +1,183 @@
+package mechanism
+
+import (
+	"time"
+
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// KindReport is an allegation or an observation; the first report about an
+// incident opens a case.
+const KindReport = "report"
+
+// Report is an allegation or observation; the first report about an
+// incident opens a case.
+type Report struct {
+	statement.Fields
+	// Case attaches the report to an existing case instead of opening one.
+	Case *int64 `json:"case,omitempty"`
+	// Channel is how the report reached the mechanism.
+	Channel string `json:"channel"`
+	// Source names who told a monitor, for the public, NGO and UN channels.
+	Source string `json:"source,omitempty"`
+	// Accused is the party the report holds answerable, if any.
+	Accused      string       `json:"accused,omitempty"`
+	Event        EventTime    `json:"event"`
+	Place        Place        `json:"place"`
+	EventType    string       `json:"event_type"`
+	SubEventType string       `json:"sub_event_type"`
+	Categories   []string     `json:"categories,omitempty"`
+	Actors       []Actor      `json:"actors,omitempty"`
+	Casualties   *Casualties  `json:"casualties,omitempty"`
+	Weapons      []string     `json:"weapons,omitempty"`
+	Observation  *Observation `json:"observation,omitempty"`
+	Origin       *Origin      `json:"origin,omitempty"`
+	Clauses      []string     `json:"clauses,omitempty"`
+	Evidence     []string     `json:"evidence,omitempty"`
+	Summary      string       `json:"summary"`
+	Text         string       `json:"text,omitempty"`
+	Language     string       `json:"language"`
+}
+
+func (s *State) applyReport(st *statement.Statement, now time.Time) error {
+	const k = KindReport
+	r := new(Report)
+	if err := st.Decode(r); err != nil {
+		return err
+	}
+	_, b, err := s.memberBody(st)
+	if err != nil {
+		return err
+	}
+	if err := checkEnum(k, "channel", r.Channel, Channels); err != nil {
+		return err
+	}
+	switch want := r.Channel; {
+	case want == "party" && b.Type != BodyParty, want == "mediator" && b.Type != BodyMediator:
+		return statement.Forbidden("report: channel %q is for members of a %s body; %q is a %s", want, want, b.ID, b.Type)
+	case want != "party" && want != "mediator" && b.Type != BodyMonitor && b.Type != BodyMediator:
+		return statement.Forbidden("report: channel %q is for monitors and mediators; %q is a %s", want, b.ID, b.Type)
+	}
+	// Who told a monitor is part of the record; for the mechanism's own
+	// members, the author is the source.
+	if err := checkText(k, "source", r.Source, maxName, r.Channel != "party" && r.Channel != "mediator" && r.Channel != "monitor"); err != nil {
+		return err
+	}
+	if r.Accused != "" {
+		if err := s.party(k, "accused", r.Accused); err != nil {
+			return err
+		}
+		if r.Accused == b.ID {
+			return field(k, "accused", "a party cannot accuse itself")
+		}
+	}
+	if err := checkEnum(k, "event.precision", r.Event.Precision, Precisions); err != nil {
+		return err
+	}
+	if _, err := checkTime(k, "event.time", r.Event.Time, st.Time); err != nil {
+		return err
+	}
+	if err := r.Place.check(k); err != nil {
+		return err
+	}
+	switch t, sub := eventType(r.EventType, r.SubEventType); {
+	case !t:
+		return field(k, "event_type", "%q is not one of ACLED's event types", r.EventType)
+	case !sub:
+		return field(k, "sub_event_type", "%q is not a sub-event type of %q", r.SubEventType, r.EventType)
+	}
+	if err := checkIDs(k, "categories", r.Categories, func(id string) bool { return hasID(s.Rulebook.Categories, id) }, "one of the rulebook's categories"); err != nil {
+		return err
+	}
+	if err := checkActors(k, r.Actors); err != nil {
+		return err
+	}
+	if err := r.Casualties.check(k); err != nil {
+		return err
+	}
+	if err := checkIDs(k, "weapons", r.Weapons, nil, ""); err != nil {
+		return err
+	}
+	if err := r.Observation.check(k); err != nil {
+		return err
+	}
+	if r.Origin != nil {
+		if err := s.party(k, "origin.territory", r.Origin.Territory); err != nil {
+			return err
+		}
+		if err := checkText(k, "origin.place", r.Origin.Place, maxName, false); err != nil {
+			return err
+		}
+	}
+	if err := checkIDs(k, "clauses", r.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
+		return err
+	}
+	if err := checkEvidence(k, r.Evidence); err != nil {
+		return err
+	}
+	if err := checkText(k, "summary", r.Summary, maxSummary, true); err != nil {
+		return err
+	}
+	if err := checkText(k, "text", r.Text, maxText, false); err != nil {
+		return err
+	}
+	if err := checkLanguage(k, r.Language); err != nil {
+		return err
+	}
+	if r.Case != nil {
+		c, err := s.caseFor(k, *r.Case)
+		if err != nil {
+			return err
+		}
+		if r.Accused != "" && r.Accused != c.Accused {
+			return field(k, "accused", "a report added to case %d accuses the case's party (%q) or none", c.ID, c.Accused)
+		}
+		if s.dry {
+			return nil
+		}
+		c.Reports = append(c.Reports, s.Size)
+		s.touch(c)
+		s.payload = r
+		return nil
+	}
+	if s.dry {
+		return nil
+	}
+	c := &Case{ID: s.Size, Stage: s.Rulebook.Stages[0].ID, Entered: s.Size, Opened: now, Reporter: b.ID,
+		Accused: r.Accused, Reports: []int64{s.Size}, Finding: -1, Endorsed: -1}
+	if c.Accused != "" {
+		c.Answerable = []string{c.Accused}
+	}
+	if d, ok := s.Rulebook.Deadline(DeadlineReply); ok && c.Accused != "" {
+		s.addDeadline(c, &Deadline{Name: DeadlineReply, Bodies: []string{c.Accused}, Due: now.Add(d)})
+	}
+	for _, stage := range s.Rulebook.Stages {
+		if d, ok := s.Rulebook.Deadline(stage.Due); ok {
+			s.addDeadline(c, &Deadline{Name: stage.Due, Stage: stage.ID, Bodies: s.bodiesMatching(stage.By), Due: now.Add(d)})
+		}
+	}
+	s.cases[c.ID] = c
+	s.touch(c)
+	s.payload = r
+	return nil
+}
+
+func (s *State) addDeadline(c *Case, d *Deadline) {
+	d.Subject = c.ID
+	c.Deadlines = append(c.Deadlines, d)
+	s.openDeadline(d)
+}
+
+// bodiesMatching lists the ids of the bodies that list names.
+func (s *State) bodiesMatching(list []string) []string {
+	var out []string
+	for i := range s.Rulebook.Bodies {
+		if matches(list, &s.Rulebook.Bodies[i]) {
+			out = append(out, s.Rulebook.Bodies[i].ID)
+		}
+	}
+	return out
+}
+
+// Channels are the ways a report reaches the mechanism.
+var Channels = []string{"party", "mediator", "monitor", "public", "ngo", "un"}
