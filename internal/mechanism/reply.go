@@ -11,8 +11,7 @@ import (
 const KindReply = "reply"
 
 // Reply is the answer of the accused party, or of a party a finding blames,
-// on a case, kept word for word, with
-// its own figures and evidence.
+// on a case, kept word for word, with its own figures and evidence.
 type Reply struct {
 	statement.Fields
 	Case       int64       `json:"case"`
