@@ -50,7 +50,7 @@ func TestScenario(t *testing.T) {
 		if err != nil {
 			t.Fatalf("entry %d does not open: %v", idx, err)
 		}
-		if err := state.Apply(st); err != nil {
+		if _, err := state.Apply(st); err != nil {
 			t.Fatalf("entry %d is refused on replay: %v", idx, err)
 		}
 		if idx < before {

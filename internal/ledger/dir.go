@@ -39,7 +39,7 @@ func Init(ctx context.Context, dir string, genesis []byte, opts Options) (*Log, 
 		return nil, fmt.Errorf("couldn't read the genesis rulebook: %w", err)
 	}
 	check := empty
-	if err := check.Apply(st); err != nil {
+	if _, err := check.Apply(st); err != nil {
 		return nil, fmt.Errorf("the genesis rulebook is refused: %w", err)
 	}
 	// The folder holds the log key and sealed bodies: its owner's only,

@@ -245,7 +245,7 @@ func chunks(ctx context.Context, db *store.DB, size int64, fn func(first int64, 
 // are verified on every core against the keys known before the chunk; an
 // entry signed by a key enrolled within the chunk is verified in sequence.
 // After each statement, applied is called if not nil.
-func replay(state *mechanism.State, first int64, msgs [][]byte, applied func(st *statement.Statement, idx int64) error) error {
+func replay(state *mechanism.State, first int64, msgs [][]byte, applied func(e *mechanism.Effects, st *statement.Statement) error) error {
 	opened := state.Keys().OpenAll(msgs)
 	for i, msg := range msgs {
 		st := opened[i]
@@ -253,14 +253,15 @@ func replay(state *mechanism.State, first int64, msgs [][]byte, applied func(st 
 		if st == nil {
 			st, err = state.Open(msg)
 		}
+		var e *mechanism.Effects
 		if err == nil {
-			err = state.Apply(st)
+			e, err = state.Apply(st)
 		}
 		if err != nil {
 			return &VerifyError{Index: first + int64(i), Err: fmt.Errorf("not a valid statement: %w", err)}
 		}
 		if applied != nil {
-			if err := applied(st, first+int64(i)); err != nil {
+			if err := applied(e, st); err != nil {
 				return err
 			}
 		}
@@ -548,7 +549,8 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 			return Receipt{}, statement.Invalid("the salt and body do not give the statement's digest")
 		}
 	}
-	if err := l.state.Apply(st); err != nil {
+	e, err := l.state.Apply(st)
+	if err != nil {
 		return Receipt{}, err
 	}
 	idx := l.state.Size - 1
@@ -558,7 +560,7 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 	if err := l.tree.append(leaf, tx.PutHash); err != nil {
 		return Receipt{}, err
 	}
-	if err := tx.Project(l.state, st, idx); err != nil {
+	if err := tx.Project(e, st); err != nil {
 		return Receipt{}, err
 	}
 	if sub.body != nil {

@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
-	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
 
@@ -46,7 +45,7 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 		return nil, err
 	}
 	state := &mechanism.State{}
-	project := func(st *statement.Statement, idx int64) error { return tx.Project(state, st, idx) }
+	project := tx.Project
 	err = chunks(ctx, db, size, func(first int64, chunk [][]byte) error {
 		if err := replay(state, first, chunk, project); err != nil {
 			return err

@@ -69,7 +69,7 @@ func fuzzState(f testing.TB) (*mechanism.State, map[string]note.Signer, string, 
 		log = append(log, msg)
 		st, err := s.Open(msg)
 		if err == nil {
-			err = s.Apply(st)
+			_, err = s.Apply(st)
 		}
 		if err != nil {
 			f.Fatal(err)
@@ -176,7 +176,7 @@ func FuzzApply(f *testing.F) {
 		// that a refusal leaves the observable state unchanged, and undo
 		// nothing: a success is fine to keep, as any later input must still
 		// be handled.
-		if err := s.Apply(st); err != nil {
+		if _, err := s.Apply(st); err != nil {
 			var e *statement.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("Apply returned %T, not *statement.Error: %v", err, err)
@@ -295,7 +295,7 @@ func TestFuzzWorkflowSeeds(t *testing.T) {
 		}
 		st, err := s.Open(msg)
 		if err == nil {
-			err = s.Apply(st)
+			_, err = s.Apply(st)
 		}
 		if err != nil {
 			t.Fatalf("seed %d refused: %v\n%s", i, err, x.obj)

@@ -252,7 +252,7 @@ func (f *fixture) submit(msg []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := f.st.Apply(st); err != nil {
+	if _, err := f.st.Apply(st); err != nil {
 		return err
 	}
 	f.log = append(f.log, msg)
@@ -634,7 +634,7 @@ func TestGenesisRefusals(t *testing.T) {
 				// Refused before Apply: only for kinds State.Open refuses too.
 				wantError(t, err, tt.code, tt.want...)
 			} else {
-				err = f.st.Apply(st)
+				_, err = f.st.Apply(st)
 				wantError(t, err, tt.code, tt.want...)
 			}
 			// State.Open and Apply refuse it too, maybe for another reason.
@@ -1021,7 +1021,8 @@ func TestApplyWithoutOpen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := f.snapshot()
-			wantError(t, f.st.Apply(open(tt.msg)), tt.code, tt.want)
+			_, err := f.st.Apply(open(tt.msg))
+			wantError(t, err, tt.code, tt.want)
 			if !reflect.DeepEqual(before, f.snapshot()) {
 				t.Errorf("a refused statement changed the state")
 			}
@@ -1249,7 +1250,7 @@ func TestReplay(t *testing.T) {
 		if err != nil {
 			t.Fatalf("replay %d: Open: %v", i, err)
 		}
-		if err := f2.st.Apply(st); err != nil {
+		if _, err := f2.st.Apply(st); err != nil {
 			t.Fatalf("replay %d: Apply: %v", i, err)
 		}
 	}
@@ -1337,7 +1338,7 @@ func TestFounderListedTwice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.st.Apply(st); err == nil {
+		if _, err := f.st.Apply(st); err == nil {
 			t.Errorf("Apply accepted a genesis with founders quorum 2 signed by one founder listed twice")
 		}
 		// State.Open refuses it, but only by accident: note.VerifierList
@@ -1486,7 +1487,7 @@ func TestGenesisFunc(t *testing.T) {
 	if !strings.Contains(string(st.JSON), `"refs":[]`) {
 		t.Errorf("genesis JSON %s does not carry an empty refs list", st.JSON)
 	}
-	if err := f.st.Apply(st); err != nil {
+	if _, err := f.st.Apply(st); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	if _, err := mechanism.Genesis(f.rulebook(), at); err == nil {
@@ -1508,7 +1509,7 @@ func TestGenesisFunc(t *testing.T) {
 	if len(st.Refs) != 1 || st.Refs[0].Index != 0 {
 		t.Errorf("Refs = %+v", st.Refs)
 	}
-	if err := f.st.Apply(st); err != nil {
+	if _, err := f.st.Apply(st); err != nil {
 		t.Fatalf("Apply of the amendment: %v", err)
 	}
 	if f.st.Rulebook.Title != "Amended" || f.st.Rulebook.Version != 2 {

@@ -233,9 +233,19 @@ func (w withKey) Verifier(name string, hash uint32) (note.Verifier, error) {
 }
 
 // Apply authorises and applies st, which must have been opened against this
-// state's keys (or a snapshot of them), as the statement at index s.Size.
-// On a refusal it returns a *statement.Error and leaves s unchanged.
-func (s *State) Apply(st *statement.Statement) error {
+// state's keys (or a snapshot of them), as the statement at index s.Size,
+// and returns what it did. On a refusal it returns a *statement.Error and
+// leaves s unchanged.
+func (s *State) Apply(st *statement.Statement) (*Effects, error) {
+	idx := s.Size
+	if err := s.apply(st); err != nil {
+		return nil, err
+	}
+	return s.effects(idx, st.Kind, st.Author), nil
+}
+
+// apply is Apply without the effects.
+func (s *State) apply(st *statement.Statement) error {
 	s.changed, s.changedCases, s.changedDeadlines, s.subjects, s.payload = s.changed[:0], s.changedCases[:0], s.changedDeadlines[:0], s.subjects[:0], nil
 	if s.Size == 0 {
 		if st.Kind != KindRulebook {

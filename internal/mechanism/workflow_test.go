@@ -283,7 +283,7 @@ func (f *fixture) refuseW(msg []byte, code statement.Code, want ...string) {
 	st, err := f.st.Open(msg)
 	applied := err == nil
 	if applied {
-		err = f.st.Apply(st)
+		_, err = f.st.Apply(st)
 	}
 	wantError(f.t, err, code, want...)
 	if n := len(f.st.ChangedCases()) + len(f.st.ChangedDeadlines()) + len(f.st.Subjects()) + len(f.st.Changed()); applied && (n != 0 || f.st.Payload() != nil) {
@@ -1083,7 +1083,7 @@ func TestWorkflow(t *testing.T) {
 		if err != nil {
 			t.Fatalf("replay %d: Open: %v", i, err)
 		}
-		if err := f2.st.Apply(st); err != nil {
+		if _, err := f2.st.Apply(st); err != nil {
 			t.Fatalf("replay %d: Apply: %v", i, err)
 		}
 	}

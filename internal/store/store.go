@@ -330,14 +330,16 @@ type Tx struct {
 	stmts map[string]*sql.Stmt
 
 	// What Project and AppendEntry queue for flush.
-	rows          map[string][]any
-	newCases      []pendingCase
-	cases         map[int64]*mechanism.Case
-	caseOrder     []int64
-	deadlines     map[deadlineKey]*mechanism.Deadline
-	deadlineOrder []*mechanism.Deadline
-	members       map[string]*mechanism.Member
-	memberOrder   []*mechanism.Member
+	rows     map[string][]any
+	newCases []pendingCase
+	// The final state of what changed, in the order it first changed;
+	// the maps index the slices.
+	cases         map[int64]int
+	caseOrder     []mechanism.CaseState
+	deadlines     map[deadlineKey]int
+	deadlineOrder []mechanism.Deadline
+	members       map[string]int
+	memberOrder   []mechanism.Member
 	updates       []update
 	leaves        map[tlog.Hash]int64
 }
@@ -349,7 +351,7 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 		return nil, fmt.Errorf("couldn't begin transaction: %w", err)
 	}
 	return &Tx{db: db, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}, rows: map[string][]any{},
-		cases: map[int64]*mechanism.Case{}, deadlines: map[deadlineKey]*mechanism.Deadline{}, members: map[string]*mechanism.Member{}, leaves: map[tlog.Hash]int64{}}, nil
+		cases: map[int64]int{}, deadlines: map[deadlineKey]int{}, members: map[string]int{}, leaves: map[tlog.Hash]int64{}}, nil
 }
 
 // Commit commits the transaction; once it returns nil, what it wrote is durable.

@@ -129,9 +129,8 @@ func (t *Tx) flush() error {
 	if len(t.newCases) > 0 {
 		newCases = make(map[int64]bool, len(t.newCases))
 		for _, nc := range t.newCases {
-			c := t.cases[nc.id]
 			newCases[nc.id] = true
-			t.add("case", append(nc.cols, caseState(c)...)...)
+			t.add("case", append(nc.cols, caseState(t.caseOrder[t.cases[nc.id]])...)...)
 		}
 	}
 	for _, d := range t.deadlineOrder {
@@ -147,18 +146,17 @@ func (t *Tx) flush() error {
 			return err
 		}
 	}
-	for _, id := range t.caseOrder {
-		if newCases[id] {
+	for _, c := range t.caseOrder {
+		if newCases[c.ID] {
 			continue
 		}
-		c := t.cases[id]
 		st := caseState(c)
 		if err := t.exec("case.update", append(st[:len(st):len(st)], c.ID)...); err != nil {
 			return err
 		}
 	}
-	for _, m := range t.memberOrder {
-		if err := t.putMember(m); err != nil {
+	for i := range t.memberOrder {
+		if err := t.putMember(&t.memberOrder[i]); err != nil {
 			return err
 		}
 	}
@@ -216,15 +214,9 @@ type pendingCase struct {
 
 // caseState is the workflow columns of a case, in the order of the "case"
 // insert and of case.update.
-func caseState(c *mechanism.Case) []any {
-	missed := 0
-	for _, d := range c.Deadlines {
-		if d.Status == mechanism.DeadlineMissed {
-			missed++
-		}
-	}
-	return []any{c.Stage, c.Entered, len(c.Reports), len(c.Replies), nullIndex(c.Finding), c.Outcome, c.Party,
-		nullIndex(c.Endorsed), len(c.Penalties), missed, c.Updated}
+func caseState(c mechanism.CaseState) []any {
+	return []any{c.Stage, c.Entered, c.Reports, c.Replies, nullIndex(c.Finding), c.Outcome, c.Party,
+		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated}
 }
 
 // jsonList encodes a list as a JSON array, [] for none.
@@ -250,47 +242,52 @@ func nullPtr[T any](p *T) any {
 	return *p
 }
 
-// Project updates the views for statement st, which s has just applied at
-// index idx.
-func (t *Tx) Project(s *mechanism.State, st *statement.Statement, idx int64) error {
-	if err := t.project(s, st, idx); err != nil {
-		return fmt.Errorf("couldn't update views for entry %d: %w", idx, err)
+// Project updates the views for statement st from e, what applying it did.
+func (t *Tx) Project(e *mechanism.Effects, st *statement.Statement) error {
+	if err := t.project(e, st); err != nil {
+		return fmt.Errorf("couldn't update views for entry %d: %w", e.Index, err)
 	}
 	return nil
 }
 
-func (t *Tx) project(s *mechanism.State, st *statement.Statement, idx int64) error {
-	for _, m := range s.Changed() {
-		if _, ok := t.members[m.Name]; !ok {
-			t.memberOrder = append(t.memberOrder, m)
+func (t *Tx) project(e *mechanism.Effects, st *statement.Statement) error {
+	for _, m := range e.Members {
+		if i, ok := t.members[m.Name]; ok {
+			t.memberOrder[i] = m
+			continue
 		}
-		t.members[m.Name] = m
+		t.members[m.Name] = len(t.memberOrder)
+		t.memberOrder = append(t.memberOrder, m)
 	}
-	body := ""
-	if m, ok := s.Member(st.Author); ok {
-		body = m.Body
+	project, ok := projections[e.Kind]
+	if !ok {
+		return fmt.Errorf("no projection of the kind %q", e.Kind)
 	}
-	signers := jsonList(s.Signers())
-	t.add("statement", idx, st.Kind, st.Author, body, st.At, signers)
-	t.projectPayload(s.Payload(), body, st, idx, signers)
-	for _, id := range s.Subjects() {
-		t.add("case.statement", id, idx)
+	signers := jsonList(e.Signers)
+	t.add("statement", e.Index, e.Kind, e.Author, e.Body, st.At, signers)
+	project(t, e, st, signers)
+	for _, id := range e.Subjects {
+		t.add("case.statement", id, e.Index)
 	}
-	for _, c := range s.ChangedCases() {
-		if _, ok := t.cases[c.ID]; !ok {
-			t.caseOrder = append(t.caseOrder, c.ID)
+	for _, c := range e.Cases {
+		if i, ok := t.cases[c.ID]; ok {
+			t.caseOrder[i] = c
+			continue
 		}
-		t.cases[c.ID] = c
+		t.cases[c.ID] = len(t.caseOrder)
+		t.caseOrder = append(t.caseOrder, c)
 	}
-	for _, d := range s.ChangedDeadlines() {
+	for _, d := range e.Deadlines {
 		k := deadlineKey{d.Opened, d.Name}
-		if _, ok := t.deadlines[k]; !ok {
-			t.deadlineOrder = append(t.deadlineOrder, d)
+		if i, ok := t.deadlines[k]; ok {
+			t.deadlineOrder[i] = d
+			continue
 		}
-		t.deadlines[k] = d
+		t.deadlines[k] = len(t.deadlineOrder)
+		t.deadlineOrder = append(t.deadlineOrder, d)
 	}
 	// Rebuilding a large log is one transaction: write as it goes.
-	if len(t.rows["statement"]) >= 4096*5 {
+	if len(t.rows["statement"]) >= 4096*6 {
 		return t.flush()
 	}
 	return nil
@@ -301,103 +298,179 @@ type deadlineKey struct {
 	name   string
 }
 
-func (t *Tx) projectPayload(p any, body string, st *statement.Statement, idx int64, signers string) {
-	switch p := p.(type) {
-	case *mechanism.Report:
-		caseID := idx
-		if p.Case != nil {
-			caseID = *p.Case
-		} else {
-			// Times are stored in one form, so that they compare as text.
-			event, _ := statement.ParseTime(p.Event.Time)
-			t.newCases = append(t.newCases, pendingCase{idx, []any{idx, statement.FormatTime(st.Time), body, p.Accused, p.Channel,
-				statement.FormatTime(event), p.Event.Precision, p.EventType, p.SubEventType, jsonList(p.Categories), p.Place.ID,
-				p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon), p.Place.GeoPrecision, p.Summary}})
-			for _, c := range p.Categories {
-				t.add("case.category", c, idx)
+// projection writes the view rows of one kind of statement: e's payload
+// is that kind's; signers is e.Signers as the views store them.
+type projection func(t *Tx, e *mechanism.Effects, st *statement.Statement, signers string)
+
+// projections are the views' rows of each kind of statement, by kind. A
+// kind without rows of its own (its members, cases and deadlines are
+// written for every kind) projects nothing.
+var projections = map[string]projection{
+	mechanism.KindRulebook:       projectNothing,
+	mechanism.KindMemberEnrol:    projectNothing,
+	mechanism.KindMemberRevoke:   projectNothing,
+	mechanism.KindKeyRotate:      projectNothing,
+	mechanism.KindReport:         projectReport,
+	mechanism.KindReply:          projectReply,
+	mechanism.KindCaseAdvance:    projectNothing,
+	mechanism.KindFinding:        projectFinding,
+	mechanism.KindEndorsement:    projectEndorsement,
+	mechanism.KindPenalty:        projectPenalty,
+	mechanism.KindCommitment:     projectCommitment,
+	mechanism.KindAction:         projectAction,
+	mechanism.KindCrossingStatus: projectCrossingStatus,
+	mechanism.KindMeeting:        projectMeeting,
+	mechanism.KindPublication:    projectPublication,
+	mechanism.KindEvidence:       projectEvidence,
+	mechanism.KindVerification:   projectVerification,
+	mechanism.KindTokenIssue:     projectTokenIssue,
+	mechanism.KindTokenRevoke:    projectTokenRevoke,
+	mechanism.KindSealed:         projectSealed,
+	mechanism.KindDisclosure:     projectDisclosure,
+}
+
+func projectNothing(*Tx, *mechanism.Effects, *statement.Statement, string) {}
+
+func projectReport(t *Tx, e *mechanism.Effects, st *statement.Statement, _ string) {
+	p, idx := e.Payload.(*mechanism.Report), e.Index
+	caseID := idx
+	if p.Case != nil {
+		caseID = *p.Case
+	} else {
+		// Times are stored in one form, so that they compare as text.
+		event, _ := statement.ParseTime(p.Event.Time)
+		t.newCases = append(t.newCases, pendingCase{idx, []any{idx, statement.FormatTime(st.Time), e.Body, p.Accused, p.Channel,
+			statement.FormatTime(event), p.Event.Precision, p.EventType, p.SubEventType, jsonList(p.Categories), p.Place.ID,
+			p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon), p.Place.GeoPrecision, p.Summary}})
+		for _, c := range p.Categories {
+			t.add("case.category", c, idx)
+		}
+		for _, b := range []string{e.Body, p.Accused} {
+			if b != "" {
+				t.add("case.body", b, idx)
 			}
-			for _, b := range []string{body, p.Accused} {
-				if b != "" {
-					t.add("case.body", b, idx)
-				}
-			}
 		}
-		t.claims(idx, caseID, body, st.Kind, p.Casualties)
-		t.actors(idx, body, p.Actors...)
-	case *mechanism.Reply:
-		t.claims(idx, p.Case, body, st.Kind, p.Casualties)
-		t.actors(idx, body, p.Actors...)
-	case *mechanism.Finding:
-		t.add("finding", idx, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, signers, nil)
-	case *mechanism.Endorsement:
-		if p.Body != nil {
-			var f mechanism.Finding
-			json.Unmarshal(p.Body, &f) // the core has decoded it strictly
-			t.updates = append(t.updates,
-				update{"finding.disclosed", []any{p.Finding, f.Case, f.Outcome, f.Party, f.Confidence, f.Rationale, jsonList(f.Clauses), f.RulebookVersion, idx, p.Finding}},
-				update{"disclose", []any{idx, string(p.Body), p.Finding}})
-			break
-		}
-		t.updates = append(t.updates, update{"endorse", []any{idx, p.Finding}})
-	case *mechanism.Evidence:
-		if p.Custody != nil {
-			t.add("custody", idx, p.SHA256, p.Custody.Event, p.Custody.From, p.Custody.To, p.Custody.Note, body)
-		}
-		if p.Size == 0 {
-			break // custody only
-		}
-		var captured, place string
-		var lat, lon any
-		if p.Captured != nil {
-			c, _ := statement.ParseTime(p.Captured.Time)
-			captured = statement.FormatTime(c)
-		}
-		if p.Place != nil {
-			place, lat, lon = p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon)
-		}
-		t.add("evidence", p.SHA256, idx, nullPtr(p.Case), p.Size, p.MediaType, p.Name, p.Collector, p.Tool, p.SourceURL, captured,
-			place, lat, lon, body, "", nil)
-	case *mechanism.Sealed:
-		t.add("sealed", idx, st.Author, body, p.SealedKind, jsonList(p.Visibility), p.Digest, nil, "")
-	case *mechanism.Disclosure:
-		t.updates = append(t.updates, update{"disclose", []any{idx, string(p.Body), p.Sealed}})
-	case *mechanism.TokenIssue:
-		exp, _ := statement.ParseTime(p.Expires)
-		t.add("token", p.Token, st.Author, p.Label, idx, statement.FormatTime(exp), nil)
-	case *mechanism.TokenRevoke:
-		t.updates = append(t.updates, update{"revoke", []any{idx, p.Token}})
-	case *mechanism.Verification:
-		check := func(c mechanism.Check) string { b, _ := json.Marshal(c); return string(b) }
-		t.add("verification", idx, p.Evidence, p.Analyst, p.Date, check(p.Source), check(p.Technical), check(p.Content), p.Result, body)
-		t.updates = append(t.updates, update{"verified", []any{p.Result, idx, p.Evidence}})
-	case *mechanism.Penalty:
-		t.add("penalty", idx, p.Case, p.Finding, p.Penalty, p.Party, p.Text)
-	case *mechanism.Commitment:
-		place := ""
-		if p.Place != nil {
-			place = p.Place.Name
-		}
-		t.add("commitment", idx, body, p.Group.ID, p.Group.Label, place, p.Deadline, p.Text)
-		t.actors(idx, body, p.Group)
-	case *mechanism.Action:
-		var actor, label, place string
-		if p.Group != nil {
-			actor, label = p.Group.ID, p.Group.Label
-			t.actors(idx, body, *p.Group)
-		}
-		if p.Place != nil {
-			place = p.Place.Name
-		}
-		t.add("action", idx, body, nullPtr(p.Commitment), actor, label, place, p.Time, p.Text, nullPtr(p.Verifies), p.Result)
-	case *mechanism.CrossingStatus:
-		allowed := jsonList(p.Allowed)
-		t.add("crossing", p.Crossing, p.Name, p.Status, allowed, p.Since, idx, body)
-		t.add("crossing.event", idx, p.Crossing, p.Status, allowed, p.Since, body, p.Text)
-	case *mechanism.Meeting:
-		t.add("meeting", idx, p.Round, p.Place, p.Start, p.End, jsonList(p.Bodies), jsonList(p.Agenda), p.Outcome)
-	case *mechanism.Publication:
-		t.add("publication", idx, p.Title, p.SHA256, p.Size, p.From, p.To, p.URL)
 	}
+	t.claims(idx, caseID, e.Body, e.Kind, p.Casualties)
+	t.actors(idx, e.Body, p.Actors...)
+}
+
+func projectReply(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Reply)
+	t.claims(e.Index, p.Case, e.Body, e.Kind, p.Casualties)
+	t.actors(e.Index, e.Body, p.Actors...)
+}
+
+func projectFinding(t *Tx, e *mechanism.Effects, _ *statement.Statement, signers string) {
+	p := e.Payload.(*mechanism.Finding)
+	t.add("finding", e.Index, p.Case, p.Outcome, p.Party, p.Confidence, p.Rationale, jsonList(p.Clauses), p.RulebookVersion, signers, nil)
+}
+
+func projectEndorsement(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p, idx := e.Payload.(*mechanism.Endorsement), e.Index
+	if p.Body != nil {
+		var f mechanism.Finding
+		json.Unmarshal(p.Body, &f) // the core has decoded it strictly
+		t.updates = append(t.updates,
+			update{"finding.disclosed", []any{p.Finding, f.Case, f.Outcome, f.Party, f.Confidence, f.Rationale, jsonList(f.Clauses), f.RulebookVersion, idx, p.Finding}},
+			update{"disclose", []any{idx, string(p.Body), p.Finding}})
+		return
+	}
+	t.updates = append(t.updates, update{"endorse", []any{idx, p.Finding}})
+}
+
+func projectPenalty(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Penalty)
+	t.add("penalty", e.Index, p.Case, p.Finding, p.Penalty, p.Party, p.Text)
+}
+
+func projectCommitment(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Commitment)
+	place := ""
+	if p.Place != nil {
+		place = p.Place.Name
+	}
+	t.add("commitment", e.Index, e.Body, p.Group.ID, p.Group.Label, place, p.Deadline, p.Text)
+	t.actors(e.Index, e.Body, p.Group)
+}
+
+func projectAction(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Action)
+	var actor, label, place string
+	if p.Group != nil {
+		actor, label = p.Group.ID, p.Group.Label
+		t.actors(e.Index, e.Body, *p.Group)
+	}
+	if p.Place != nil {
+		place = p.Place.Name
+	}
+	t.add("action", e.Index, e.Body, nullPtr(p.Commitment), actor, label, place, p.Time, p.Text, nullPtr(p.Verifies), p.Result)
+}
+
+func projectCrossingStatus(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.CrossingStatus)
+	allowed := jsonList(p.Allowed)
+	t.add("crossing", p.Crossing, p.Name, p.Status, allowed, p.Since, e.Index, e.Body)
+	t.add("crossing.event", e.Index, p.Crossing, p.Status, allowed, p.Since, e.Body, p.Text)
+}
+
+func projectMeeting(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Meeting)
+	t.add("meeting", e.Index, p.Round, p.Place, p.Start, p.End, jsonList(p.Bodies), jsonList(p.Agenda), p.Outcome)
+}
+
+func projectPublication(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Publication)
+	t.add("publication", e.Index, p.Title, p.SHA256, p.Size, p.From, p.To, p.URL)
+}
+
+func projectEvidence(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p, idx := e.Payload.(*mechanism.Evidence), e.Index
+	if p.Custody != nil {
+		t.add("custody", idx, p.SHA256, p.Custody.Event, p.Custody.From, p.Custody.To, p.Custody.Note, e.Body)
+	}
+	if p.Size == 0 {
+		return // custody only
+	}
+	var captured, place string
+	var lat, lon any
+	if p.Captured != nil {
+		c, _ := statement.ParseTime(p.Captured.Time)
+		captured = statement.FormatTime(c)
+	}
+	if p.Place != nil {
+		place, lat, lon = p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon)
+	}
+	t.add("evidence", p.SHA256, idx, nullPtr(p.Case), p.Size, p.MediaType, p.Name, p.Collector, p.Tool, p.SourceURL, captured,
+		place, lat, lon, e.Body, "", nil)
+}
+
+func projectVerification(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Verification)
+	check := func(c mechanism.Check) string { b, _ := json.Marshal(c); return string(b) }
+	t.add("verification", e.Index, p.Evidence, p.Analyst, p.Date, check(p.Source), check(p.Technical), check(p.Content), p.Result, e.Body)
+	t.updates = append(t.updates, update{"verified", []any{p.Result, e.Index, p.Evidence}})
+}
+
+func projectTokenIssue(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.TokenIssue)
+	exp, _ := statement.ParseTime(p.Expires)
+	t.add("token", p.Token, e.Author, p.Label, e.Index, statement.FormatTime(exp), nil)
+}
+
+func projectTokenRevoke(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.TokenRevoke)
+	t.updates = append(t.updates, update{"revoke", []any{e.Index, p.Token}})
+}
+
+func projectSealed(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Sealed)
+	t.add("sealed", e.Index, e.Author, e.Body, p.SealedKind, jsonList(p.Visibility), p.Digest, nil, "")
+}
+
+func projectDisclosure(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.Disclosure)
+	t.updates = append(t.updates, update{"disclose", []any{e.Index, string(p.Body), p.Sealed}})
 }
 
 func (t *Tx) claims(idx, caseID int64, body, kind string, c *mechanism.Casualties) {

@@ -1,0 +1,94 @@
+package mechanism
+
+import (
+	"slices"
+	"time"
+)
+
+// Effects is what applying one statement did, as values that stay true
+// whatever the state does next: the views, the notices and the inbox read
+// them, never the state itself.
+type Effects struct {
+	// Index is the statement's log index; Kind its kind; Author its
+	// author and Body the author's body (empty for founders).
+	Index        int64
+	Kind         string
+	Author, Body string
+	// Payload is the statement's decoded fields: *Report, *Reply,
+	// *Finding and so on, one type per kind (see Kinds); nil for the
+	// rulebook and the kinds of membership, whose effects are Members.
+	Payload any
+	// Signers say what each signature counts toward.
+	Signers []Signer
+	// Members, Cases and Deadlines are the entities the statement created
+	// or changed, as they are once it is applied: deadlines it opened, met
+	// or, by moving the log's time, found missed, and the cases those
+	// belong to.
+	Members   []Member
+	Cases     []CaseState
+	Deadlines []Deadline
+	// Subjects are the cases the statement is about.
+	Subjects []int64
+}
+
+// CaseState is a case's workflow as of one statement.
+type CaseState struct {
+	ID              int64
+	Stage           string
+	Entered         int64
+	Reports         int
+	Replies         int
+	Finding         int64 // -1 for none
+	Outcome, Party  string
+	Endorsed        int64 // -1 for none
+	Penalties       int
+	DeadlinesMissed int
+	Updated         int64
+}
+
+// state returns c's workflow as a value.
+func (c *Case) state() CaseState {
+	missed := 0
+	for _, d := range c.Deadlines {
+		if d.Status == DeadlineMissed {
+			missed++
+		}
+	}
+	return CaseState{ID: c.ID, Stage: c.Stage, Entered: c.Entered, Reports: len(c.Reports), Replies: len(c.Replies),
+		Finding: c.Finding, Outcome: c.Outcome, Party: c.Party, Endorsed: c.Endorsed, Penalties: len(c.Penalties),
+		DeadlinesMissed: missed, Updated: c.Updated}
+}
+
+// effects copies what the statement just applied at idx changed.
+func (s *State) effects(idx int64, kind, author string) *Effects {
+	e := &Effects{Index: idx, Kind: kind, Author: author, Payload: s.payload,
+		Signers: slices.Clone(s.signed), Subjects: slices.Clone(s.subjects)}
+	if m, ok := s.members[author]; ok {
+		e.Body = m.Body
+	}
+	for _, m := range s.changed {
+		c := *m
+		c.Roles = slices.Clone(m.Roles)
+		if m.Key != nil {
+			k := *m.Key
+			c.Key = &k
+		}
+		e.Members = append(e.Members, c)
+	}
+	for _, c := range s.changedCases {
+		e.Cases = append(e.Cases, c.state())
+	}
+	for _, d := range s.changedDeadlines {
+		c := *d
+		c.Bodies, c.Acted = slices.Clone(d.Bodies), slices.Clone(d.Acted)
+		c.heapIndex = 0
+		e.Deadlines = append(e.Deadlines, c)
+	}
+	return e
+}
+
+// Overdue reports whether an open deadline has passed by the clock now,
+// before any statement has moved the log's time past it.
+func (d *Deadline) Overdue(now time.Time) bool {
+	return d.Status == DeadlineOpen && now.After(d.Due)
+}
