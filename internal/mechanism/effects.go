@@ -87,8 +87,18 @@ func (s *State) effects(idx int64, kind, author string) *Effects {
 	return e
 }
 
-// Overdue reports whether an open deadline has passed by the clock now,
-// before any statement has moved the log's time past it.
-func (d *Deadline) Overdue(now time.Time) bool {
-	return d.Status == DeadlineOpen && now.After(d.Due)
+// Overdue reports whether a deadline in status, due at due, has passed by
+// the clock now while still open: before any statement has moved the log's
+// time past it, which makes it missed.
+func Overdue(status string, due, now time.Time) bool {
+	return status == DeadlineOpen && now.After(due)
+}
+
+// Published returns the stage in which a case's finding is published: the
+// rulebook's last.
+func (r *Rulebook) Published() string {
+	if len(r.Stages) == 0 {
+		return ""
+	}
+	return r.Stages[len(r.Stages)-1].ID
 }

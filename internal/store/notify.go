@@ -87,10 +87,10 @@ func (db *DB) Events(ctx context.Context, after, upto int64, rb *mechanism.Ruleb
 
 // lastStage returns the id of rb's last stage, or "".
 func lastStage(rb *mechanism.Rulebook) string {
-	if rb == nil || len(rb.Stages) == 0 {
+	if rb == nil {
 		return ""
 	}
-	return rb.Stages[len(rb.Stages)-1].ID
+	return rb.Published()
 }
 
 // decision is a statement about a case that is told to the bodies it

@@ -251,7 +251,8 @@ func markOverdue(rows []store.Row, now time.Time) {
 	for _, r := range rows {
 		due, _ := r["due"].(string)
 		t, err := statement.ParseTime(due)
-		r["overdue"] = err == nil && r["status"] == mechanism.DeadlineOpen && now.After(t)
+		status, _ := r["status"].(string)
+		r["overdue"] = err == nil && mechanism.Overdue(status, t, now)
 	}
 }
 

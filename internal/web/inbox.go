@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -53,8 +54,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 	resp := InboxResponse{Member: who.member, Body: who.body, Items: make([]InboxNotice, 0, len(notices))}
 	for _, n := range notices {
 		in := InboxNotice{Notice: n}
-		if due, err := statement.ParseTime(n.Due); err == nil && n.Status == "open" {
-			in.Overdue = now.After(due)
+		if due, err := statement.ParseTime(n.Due); err == nil && n.Status == mechanism.DeadlineOpen {
+			in.Overdue = mechanism.Overdue(n.Status, due, now)
 			in.DueSoon = !in.Overdue && due.Sub(now) < 24*time.Hour
 		}
 		resp.Items = append(resp.Items, in)

@@ -1,0 +1,61 @@
+package mechanism_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+)
+
+// TestEffects: Apply says what a statement did, with values that later
+// statements do not change.
+func TestEffects(t *testing.T) {
+	f := setUpRules2(t)
+	st, err := f.st.Open(f.reply("bob", caseID, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.st.Apply(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.log = append(f.log, st.Signed)
+	if _, ok := e.Payload.(*mechanism.Reply); !ok || e.Kind != mechanism.KindReply || e.Author != "bob" || e.Body != "party-b" || e.Index != caseID+1 {
+		t.Fatalf("effects of a reply: %+v", e)
+	}
+	if len(e.Cases) != 1 || e.Cases[0].ID != caseID || e.Cases[0].Replies != 1 || len(e.Subjects) != 1 || e.Subjects[0] != caseID {
+		t.Errorf("the reply's case: %+v, subjects %v", e.Cases, e.Subjects)
+	}
+	if len(e.Deadlines) != 1 || e.Deadlines[0].Name != mechanism.DeadlineReply || e.Deadlines[0].Status != mechanism.DeadlineMet {
+		t.Errorf("the reply's deadlines: %+v", e.Deadlines)
+	}
+	if len(e.Signers) != 1 || e.Signers[0].Counts != "author" {
+		t.Errorf("the reply's signers: %+v", e.Signers)
+	}
+	f.must(f.reply("bob", caseID, map[string]any{"text": "And again."}))
+	if e.Cases[0].Replies != 1 || e.Deadlines[0].Status != mechanism.DeadlineMet {
+		t.Errorf("a later statement changed the effects of an earlier one: %+v %+v", e.Cases[0], e.Deadlines[0])
+	}
+}
+
+func TestOverdueAndPublished(t *testing.T) {
+	due := time.Date(2025, 10, 20, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		status string
+		now    time.Time
+		want   bool
+	}{
+		{mechanism.DeadlineOpen, due.Add(time.Second), true},
+		{mechanism.DeadlineOpen, due, false},
+		{mechanism.DeadlineMet, due.Add(time.Hour), false},
+		{mechanism.DeadlineMissed, due.Add(time.Hour), false},
+	} {
+		if got := mechanism.Overdue(tc.status, due, tc.now); got != tc.want {
+			t.Errorf("Overdue(%s, due, due%+v) = %v", tc.status, tc.now.Sub(due), got)
+		}
+	}
+	f := newFixture(t)
+	if got := f.rulebook().Published(); got != "published" {
+		t.Errorf("Published() = %q, want the last stage", got)
+	}
+}
