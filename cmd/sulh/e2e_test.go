@@ -767,6 +767,18 @@ func TestKillDuringLoad(t *testing.T) {
 		t.Errorf("verify-log after restart:\n%s", out)
 	}
 	t.Logf("after restart: %s", strings.TrimSpace(out))
+
+	// The views, which follow the log under a cursor of their own, resumed
+	// where the kills left them: they hold what a rebuild from the log
+	// gives, to the last row.
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	followed := lastLine(mustSulh(t, "digest", "--data", data))
+	rebuilt := lastLine(mustSulh(t, "rebuild", "--data", data))
+	if !strings.HasPrefix(followed, "state digest: ") || followed != rebuilt {
+		t.Errorf("the views after the kills: %q; rebuilt from the log: %q", followed, rebuilt)
+	}
 }
 
 func TestEnvFlags(t *testing.T) {

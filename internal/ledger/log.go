@@ -68,6 +68,7 @@ type Log struct {
 	broken error // a failed reload; the log then refuses every statement
 
 	metrics metrics
+	follow  *follower
 	onClose func() error // releases what OpenDir acquired
 }
 
@@ -136,9 +137,25 @@ func Open(ctx context.Context, db *store.DB, logKey string, opts Options) (*Log,
 		l.now = time.Now
 	}
 	l.metrics = newMetrics(opts.Registerer)
-	if err := l.load(ctx); err != nil {
+	at, err := db.ViewsCursor(ctx)
+	if err != nil {
 		return nil, err
 	}
+	l.follow = newFollower(db, l.logger, at, opts.Registerer)
+	if err := l.load(ctx, true); err != nil {
+		return nil, err
+	}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sulh_views_lag",
+			Help: "Entries in the log's latest checkpoint whose rows are not in the views yet."}, func() float64 {
+			cp := l.checkpoint.Load()
+			if cp == nil {
+				return 0
+			}
+			return float64(cp.N - l.ViewsAt())
+		}))
+	}
+	go l.follow.run()
 	go l.run()
 	return l, nil
 }
@@ -160,8 +177,9 @@ func newMetrics(reg prometheus.Registerer) metrics {
 }
 
 // load reads the checkpoint and recomputes the state and the tree from the
-// stored entries.
-func (l *Log) load(ctx context.Context) error {
+// stored entries. With catchUp, it also writes the views' rows of the
+// entries past their cursor: those a crash left unwritten.
+func (l *Log) load(ctx context.Context, catchUp bool) error {
 	size, signed, err := l.db.Checkpoint(ctx)
 	if err != nil {
 		return err
@@ -172,8 +190,25 @@ func (l *Log) load(ctx context.Context) error {
 	state := &mechanism.State{}
 	tree := &frontier{}
 	var hashes []tlog.Hash
+	var behind []projected
+	var collect func(e *mechanism.Effects, st *statement.Statement) error
+	if at := l.ViewsAt(); catchUp && at < size {
+		l.logger.Info("the views follow the log: writing what they lack", "from", at, "to", size)
+		collect = func(e *mechanism.Effects, st *statement.Statement) error {
+			if e.Index < at {
+				return nil
+			}
+			behind = append(behind, projected{e, st})
+			if len(behind) < followBatch {
+				return nil
+			}
+			err := l.follow.write(ctx, behind)
+			behind = behind[:0]
+			return err
+		}
+	}
 	err = chunks(ctx, l.db, size, func(first int64, chunk [][]byte) error {
-		if err := replay(state, first, chunk, nil); err != nil {
+		if err := replay(state, first, chunk, collect); err != nil {
 			return err
 		}
 		firstID := tlog.StoredHashIndex(0, first)
@@ -194,6 +229,9 @@ func (l *Log) load(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("the stored log does not verify: %w", err)
+	}
+	if err := l.follow.write(ctx, behind); err != nil {
+		return err
 	}
 	l.state, l.tree = state, tree
 	if size > 0 {
@@ -368,6 +406,10 @@ func (l *Log) Close() {
 		close(l.stop)
 		l.mu.Unlock()
 		<-l.done
+		// The sequencer is done: the follower writes what it sent, then
+		// stops.
+		close(l.follow.in)
+		<-l.follow.done
 		if l.onClose != nil {
 			if err := l.onClose(); err != nil {
 				l.logger.Error("couldn't close database", "err", err)
@@ -440,7 +482,7 @@ func (l *Log) commit(batch []*submission) {
 		// The state may have moved ahead of the database: reload it. If
 		// that fails too, refuse everything rather than sequence on a state
 		// the database does not hold.
-		if err := l.load(ctx); err != nil {
+		if err := l.load(ctx, false); err != nil {
 			l.logger.Error("couldn't reload the log after a failed commit; refusing all statements", "err", err)
 			l.broken = err
 		}
@@ -455,8 +497,9 @@ func (l *Log) commit(batch []*submission) {
 	rulebookBefore := l.state.Rulebook
 	now := l.now().UTC()
 	inBatch := make(map[tlog.Hash]int64, len(batch))
+	var follow []projected
 	for i, sub := range batch {
-		r, err := l.appendOne(ctx, tx, sub, now, inBatch)
+		r, p, err := l.appendOne(ctx, tx, sub, now, inBatch)
 		if err != nil {
 			var e *statement.Error
 			if !errors.As(err, &e) {
@@ -469,6 +512,7 @@ func (l *Log) commit(batch []*submission) {
 			continue
 		}
 		results[i].r = r
+		follow = append(follow, p)
 		appended++
 	}
 	var cp *Checkpoint
@@ -486,6 +530,7 @@ func (l *Log) commit(batch []*submission) {
 			return
 		}
 		l.checkpoint.Store(cp)
+		l.follow.in <- follow
 		if ring := l.state.Keys(); ring != keysBefore {
 			l.ring.Store(ring)
 		}
@@ -504,70 +549,68 @@ func (l *Log) commit(batch []*submission) {
 	}
 }
 
-// appendOne applies one submission to the state and writes it in tx. A
+// appendOne applies one submission to the state and writes it in tx, and
+// returns what the follower is to write in the views. A
 // *statement.Error is a refusal that leaves state and tx as they were; any
 // other error is a failure of the transaction.
-func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now time.Time, inBatch map[tlog.Hash]int64) (Receipt, error) {
+func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now time.Time, inBatch map[tlog.Hash]int64) (Receipt, projected, error) {
 	leaf := tlog.RecordHash(sub.msg)
 	if idx, ok := inBatch[leaf]; ok {
-		return Receipt{}, duplicate(idx)
+		return Receipt{}, projected{}, duplicate(idx)
 	}
 	if idx, err := tx.LeafIndex(leaf); err == nil {
-		return Receipt{}, duplicate(idx)
+		return Receipt{}, projected{}, duplicate(idx)
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return Receipt{}, err
+		return Receipt{}, projected{}, err
 	}
 	st := sub.st
 	if st == nil {
 		var err error
 		if st, err = l.state.Open(sub.msg); err != nil {
-			return Receipt{}, err
+			return Receipt{}, projected{}, err
 		}
 	}
 	// The log's time is the latest statement time; a statement from the
 	// future would move every deadline's clock.
 	if st.Time.After(now.Add(mechanism.MaxSkew)) {
-		return Receipt{}, statement.Invalid("the statement's time %s is more than %v ahead of the log's clock (%s)", st.At, mechanism.MaxSkew, now.UTC().Format(time.RFC3339))
+		return Receipt{}, projected{}, statement.Invalid("the statement's time %s is more than %v ahead of the log's clock (%s)", st.At, mechanism.MaxSkew, now.UTC().Format(time.RFC3339))
 	}
 	// A sealed statement comes with its body, which must match its digest;
 	// nothing else does.
 	if st.Kind != mechanism.KindSealed && sub.body != nil {
-		return Receipt{}, statement.Invalid("only a sealed statement comes with a confidential body")
+		return Receipt{}, projected{}, statement.Invalid("only a sealed statement comes with a confidential body")
 	}
 	if st.Kind == mechanism.KindSealed {
 		var x mechanism.Sealed
 		if err := st.Decode(&x); err != nil {
-			return Receipt{}, err
+			return Receipt{}, projected{}, err
 		}
 		if sub.body == nil {
-			return Receipt{}, statement.Invalid("a sealed statement is filed with its body and salt, at POST /api/v1/sealed")
+			return Receipt{}, projected{}, statement.Invalid("a sealed statement is filed with its body and salt, at POST /api/v1/sealed")
 		}
 		if err := l.state.CheckSealed(sub.body, &x, st.Author); err != nil {
-			return Receipt{}, err
+			return Receipt{}, projected{}, err
 		}
 		if mechanism.SealDigest(sub.salt, sub.body) != x.Digest {
-			return Receipt{}, statement.Invalid("the salt and body do not give the statement's digest")
+			return Receipt{}, projected{}, statement.Invalid("the salt and body do not give the statement's digest")
 		}
 	}
 	e, err := l.state.Apply(st)
 	if err != nil {
-		return Receipt{}, err
+		return Receipt{}, projected{}, err
 	}
 	idx := l.state.Size - 1
 	if err := tx.AppendEntry(idx, leaf, sub.msg, now); err != nil {
-		return Receipt{}, err
+		return Receipt{}, projected{}, err
 	}
 	if err := l.tree.append(leaf, tx.PutHash); err != nil {
-		return Receipt{}, err
-	}
-	if err := tx.Project(e, st); err != nil {
-		return Receipt{}, err
+		return Receipt{}, projected{}, err
 	}
 	if sub.body != nil {
 		tx.PutSealedBody(idx, sub.salt, sub.body)
 	}
 	inBatch[leaf] = idx
-	return Receipt{Index: idx, LeafHash: leaf}, nil
+	return Receipt{Index: idx, LeafHash: leaf}, projected{e, st}, nil
 }
 
 func duplicate(idx int64) error { return statement.Duplicate(idx) }

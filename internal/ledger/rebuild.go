@@ -36,7 +36,7 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	if err != nil {
 		return nil, err
 	}
-	tx, err := db.Begin(ctx)
+	tx, err := db.BeginViews(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +57,9 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	})
 	if err != nil {
 		return nil, fmt.Errorf("couldn't replay the log: %w", err)
+	}
+	if err := tx.SetViewsCursor(size); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("couldn't commit the rebuilt views: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/store"
 )
 
 func TestRebuild(t *testing.T) {
@@ -45,7 +46,7 @@ func TestRebuild(t *testing.T) {
 
 	// Views edited behind the log's back change the digest; a rebuild
 	// restores them from the log.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, ledger.DatabaseFile))
+	db, err := sql.Open("sqlite", "file:"+store.ViewsFile(filepath.Join(dir, ledger.DatabaseFile)))
 	if err != nil {
 		t.Fatal(err)
 	}

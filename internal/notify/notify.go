@@ -131,7 +131,15 @@ func (n *Notifier) Queue(ctx context.Context) error {
 	if !ok {
 		cursor = -1
 	}
-	if upto := cp.N - 1; upto > cursor {
+	// Events come from the views, which follow the log: give them a moment
+	// to hold it all, and go only as far as they do.
+	wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+	err = n.log.WaitViews(wait, cp.N)
+	cancel()
+	if err != nil && !errors.Is(err, ledger.ErrViewsBehind) {
+		return err
+	}
+	if upto := min(cp.N, n.log.ViewsAt()) - 1; upto > cursor {
 		events, err := db.Events(ctx, cursor, upto, rb)
 		if err != nil {
 			return err

@@ -1,11 +1,12 @@
-// Package store keeps a mechanism's log and its views in one SQL database,
-// so that a statement and everything it changes are written in one
-// transaction.
+// Package store keeps a mechanism's log, and the views that follow it, in
+// SQL databases: the log's, written only by the sequencer, and the views',
+// written only by the follower.
 package store
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
-	_ "modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
+	"modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
@@ -29,19 +30,31 @@ var migrations embed.FS
 // ErrNotFound is returned for an entry, hash or value that is not stored.
 var ErrNotFound = errors.New("not found")
 
-// DB is a mechanism's database. Writes go through one connection, which
-// makes the sequencer the only writer; reads use a pool of their own.
+// DB is a mechanism's storage: the log's database and, beside it, the
+// views' own. The log's writes go through one connection, which makes the
+// sequencer the only writer of the log; the views' writes through another,
+// the follower's, so that the two commit side by side. Reads use a pool of
+// their own that sees both databases.
 type DB struct {
-	w, r   *sql.DB
-	writes map[string]*sql.Stmt // prepared on the writer connection
+	w, vw, r   *sql.DB
+	logWrites  map[string]*sql.Stmt // prepared on w
+	viewWrites map[string]*sql.Stmt // prepared on vw
 }
 
-// OpenSQLite opens (creating if needed) the SQLite database at file and
-// brings its schema up to date. The database and its -wal and -shm files
-// are readable and writable by their owner only, whatever the umask.
+// ViewsFile is the views' database that OpenSQLite keeps beside the log's
+// database file.
+func ViewsFile(file string) string { return strings.TrimSuffix(file, ".db") + "-views.db" }
+
+// OpenSQLite opens (creating if needed) the SQLite database of the log at
+// file, and that of the views beside it (ViewsFile), and brings their
+// schemas up to date. Both, and their -wal and -shm files, are readable
+// and writable by their owner only, whatever the umask.
 func OpenSQLite(ctx context.Context, file string) (*DB, error) {
-	if err := ownerOnly(file); err != nil {
-		return nil, err
+	views := ViewsFile(file)
+	for _, f := range []string{file, views} {
+		if err := ownerOnly(f); err != nil {
+			return nil, err
+		}
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -49,37 +62,80 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	// FULL: a committed transaction survives power loss, so an
 	// acknowledged statement is durable.
 	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "cache_size(-16384)")
+	q.Add("_txlock", "immediate")
+	db := &DB{logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}}
+	var err error
+	if db.w, err = openWriter(ctx, file, q, "sqlite"); err != nil {
+		return nil, err
+	}
+	// The views can always be rebuilt from the log, and their cursor is
+	// written with their rows: NORMAL may lose the last transactions to a
+	// power loss, never make them disagree with their cursor, and the
+	// follower writes them again from the log.
+	q.Set("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
 	// 64 MiB of page cache, so that a batch's dirty pages of the views'
 	// many indexes are not spilled to the WAL before its commit.
 	q.Add("_pragma", "cache_size(-65536)")
-	q.Add("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("couldn't open database %s: %w", file, err)
+	if db.vw, err = openWriter(ctx, views, q, "sqlite-views"); err != nil {
+		db.w.Close()
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w, "sqlite"); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("couldn't prepare database %s: %w", file, err)
-	}
-	q.Set("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("couldn't open database %s: %w", file, err)
-	}
-	r.SetMaxOpenConns(8)
-	db := &DB{w: w, r: r, writes: map[string]*sql.Stmt{}}
+	rq := url.Values{}
+	rq.Add("_pragma", "busy_timeout(10000)")
+	rq.Add("_pragma", "query_only(1)")
+	db.r = sql.OpenDB(attaching{dsn: "file:" + file + "?" + rq.Encode(), views: views})
+	db.r.SetMaxOpenConns(8)
 	for name, q := range writes {
-		if db.writes[name], err = w.PrepareContext(ctx, q); err != nil {
+		target, w := db.viewWrites, db.vw
+		if logWrite[name] {
+			target, w = db.logWrites, db.w
+		}
+		if target[name], err = w.PrepareContext(ctx, q); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("couldn't prepare %s: %w", name, err)
 		}
 	}
 	return db, nil
 }
+
+// openWriter opens the single writing connection of a database file and
+// applies the dialect's migrations it lacks.
+func openWriter(ctx context.Context, file string, q url.Values, dialect string) (*sql.DB, error) {
+	w, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open database %s: %w", file, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w, dialect); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("couldn't prepare database %s: %w", file, err)
+	}
+	return w, nil
+}
+
+// attaching opens read connections to the log's database with the views'
+// attached as "views", so that one query reads both.
+type attaching struct {
+	dsn, views string
+}
+
+func (a attaching) Connect(ctx context.Context) (driver.Conn, error) {
+	c, err := a.Driver().Open(a.dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.(driver.ExecerContext).ExecContext(ctx, "ATTACH DATABASE ? AS views", []driver.NamedValue{{Ordinal: 1, Value: a.views}}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("couldn't attach the views' database %s: %w", a.views, err)
+	}
+	return c, nil
+}
+
+func (attaching) Driver() driver.Driver { return &sqlite.Driver{} }
 
 // ownerOnly creates file with mode 0600 if it does not exist, and takes
 // any group and other permissions away from it, and from its -wal and -shm
@@ -152,12 +208,17 @@ func migrate(ctx context.Context, db *sql.DB, dialect string) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	for _, s := range db.writes {
+	for _, s := range db.viewWrites {
 		if s != nil {
 			s.Close()
 		}
 	}
-	return errors.Join(db.r.Close(), db.w.Close())
+	for _, s := range db.logWrites {
+		if s != nil {
+			s.Close()
+		}
+	}
+	return errors.Join(db.r.Close(), db.vw.Close(), db.w.Close())
 }
 
 // Checkpoint returns the size and text of the latest signed checkpoint, or
@@ -228,7 +289,7 @@ func (t *Tx) LeafIndex(h tlog.Hash) (int64, error) {
 	var idx int64
 	s, ok := t.stmts["leaf"]
 	if !ok {
-		s = t.tx.StmtContext(t.ctx, t.db.writes["leaf"])
+		s = t.tx.StmtContext(t.ctx, t.writes["leaf"])
 		t.stmts["leaf"] = s
 	}
 	err := s.QueryRowContext(t.ctx, h[:]).Scan(&idx)
@@ -324,10 +385,11 @@ func (db *DB) HashReader(ctx context.Context) tlog.HashReader {
 
 // Tx is a write transaction.
 type Tx struct {
-	db    *DB
-	tx    *sql.Tx
-	ctx   context.Context
-	stmts map[string]*sql.Stmt
+	db     *DB
+	tx     *sql.Tx
+	ctx    context.Context
+	writes map[string]*sql.Stmt // prepared on the connection of tx
+	stmts  map[string]*sql.Stmt
 
 	// What Project and AppendEntry queue for flush.
 	rows     map[string][]any
@@ -344,13 +406,25 @@ type Tx struct {
 	leaves        map[tlog.Hash]int64
 }
 
-// Begin starts a write transaction. Only one can be open at a time.
+// Begin starts a transaction of the log: its entries, hashes, checkpoint
+// and sealed bodies. Only one can be open at a time.
 func (db *DB) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
+	return db.begin(ctx, db.w, db.logWrites)
+}
+
+// BeginViews starts a transaction of the views: rows that Project writes,
+// and their cursor. Only one can be open at a time; it may be open beside
+// one of the log.
+func (db *DB) BeginViews(ctx context.Context) (*Tx, error) {
+	return db.begin(ctx, db.vw, db.viewWrites)
+}
+
+func (db *DB) begin(ctx context.Context, w *sql.DB, writes map[string]*sql.Stmt) (*Tx, error) {
+	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't begin transaction: %w", err)
 	}
-	return &Tx{db: db, tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}, rows: map[string][]any{},
+	return &Tx{db: db, tx: tx, ctx: ctx, writes: writes, stmts: map[string]*sql.Stmt{}, rows: map[string][]any{},
 		cases: map[int64]int{}, deadlines: map[deadlineKey]int{}, members: map[string]int{}, leaves: map[tlog.Hash]int64{}}, nil
 }
 
@@ -382,6 +456,28 @@ func (t *Tx) AppendEntry(idx int64, leaf tlog.Hash, data []byte, at time.Time) e
 func (t *Tx) PutHash(id int64, h tlog.Hash) error {
 	t.add("hash", id, h[:])
 	return nil
+}
+
+// SetViewsCursor records that the views hold what the entries [0, n)
+// make, in the transaction that writes their rows.
+func (t *Tx) SetViewsCursor(n int64) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, "UPDATE views_state SET cursor = ? WHERE id = 1", n); err != nil {
+		return fmt.Errorf("couldn't move the views' cursor: %w", err)
+	}
+	return nil
+}
+
+// ViewsCursor returns n such that the views hold what the entries [0, n)
+// make.
+func (db *DB) ViewsCursor(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.vw.QueryRowContext(ctx, "SELECT cursor FROM views_state WHERE id = 1").Scan(&n); err != nil {
+		return 0, fmt.Errorf("couldn't read the views' cursor: %w", err)
+	}
+	return n, nil
 }
 
 // SetCheckpoint records the latest signed checkpoint.

@@ -43,7 +43,8 @@ var ViewTables = []struct{ Name, Order string }{
 }
 
 // writes are the statements a Tx runs one at a time, prepared once on the
-// writer connection.
+// writer connection of their database: the log's for those in logWrite,
+// the views' for the rest.
 var writes = map[string]string{
 	"leaf": "SELECT idx FROM log_entries WHERE leaf_hash = ?",
 	"member": `INSERT INTO members (name, body, roles, label, key, active, enrolled, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -67,6 +68,9 @@ type insert struct {
 	name, head, tail string
 	cols             int
 }
+
+// logWrite names the writes of the log's database.
+var logWrite = map[string]bool{"leaf": true}
 
 // inserts are written at Commit, in this order, after the whole batch has
 // been applied: a case or deadline that changed several times in a batch is
@@ -110,7 +114,7 @@ var inserts = []insert{
 func (t *Tx) exec(name string, args ...any) error {
 	s, ok := t.stmts[name]
 	if !ok {
-		s = t.tx.StmtContext(t.ctx, t.db.writes[name])
+		s = t.tx.StmtContext(t.ctx, t.writes[name])
 		t.stmts[name] = s
 	}
 	_, err := s.ExecContext(t.ctx, args...)

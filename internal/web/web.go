@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,27 +58,50 @@ func (s *Server) routes() {
 	s.handle("GET /log/tile/{path...}", s.tile)
 	s.handle("GET /api/v1/mechanism", s.mechanism)
 	s.handle("POST /api/v1/statements", s.submit)
-	s.handle("GET /api/v1/statements/{index}", s.statement)
+	s.handle("GET /api/v1/statements/{index}", s.afterViews(s.statement))
 	s.handle("GET /api/v1/proofs/consistency", s.consistency)
 	for _, name := range slices.Sorted(maps.Keys(lists)) {
-		s.handle("GET /api/v1/"+name, s.listHandler(lists[name]))
+		s.handle("GET /api/v1/"+name, s.afterViews(s.listHandler(lists[name])))
 	}
-	s.handle("GET /api/v1/cases/{id}", s.caseDetail)
-	s.handle("GET /api/v1/crossings/{id}", s.crossingDetail)
-	s.handle("POST /api/v1/evidence", s.upload)
+	s.handle("GET /api/v1/cases/{id}", s.afterViews(s.caseDetail))
+	s.handle("GET /api/v1/crossings/{id}", s.afterViews(s.crossingDetail))
+	s.handle("POST /api/v1/evidence", s.afterViews(s.upload))
 	s.handle("POST /api/v1/sealed", s.submitSealed)
-	s.handle("GET /api/v1/inbox", s.inbox)
-	s.handle("GET /api/v1/sealed/{index}/body", s.sealedBody)
-	s.handle("GET /api/v1/evidence/{sha256}/file", s.evidenceFile)
-	s.handle("GET /api/v1/evidence/{sha256}/thumbnail", s.thumbnail)
-	s.handle("POST /api/v1/evidence/{sha256}/copies", s.putCopy)
-	s.handle("GET /api/v1/evidence/{sha256}/copies", s.copies)
-	s.handle("GET /api/v1/evidence/{sha256}/copies/{name}", s.copyFile)
+	s.handle("GET /api/v1/inbox", s.afterViews(s.inbox))
+	s.handle("GET /api/v1/sealed/{index}/body", s.afterViews(s.sealedBody))
+	s.handle("GET /api/v1/evidence/{sha256}/file", s.afterViews(s.evidenceFile))
+	s.handle("GET /api/v1/evidence/{sha256}/thumbnail", s.afterViews(s.thumbnail))
+	s.handle("POST /api/v1/evidence/{sha256}/copies", s.afterViews(s.putCopy))
+	s.handle("GET /api/v1/evidence/{sha256}/copies", s.afterViews(s.copies))
+	s.handle("GET /api/v1/evidence/{sha256}/copies/{name}", s.afterViews(s.copyFile))
 	s.handle("GET /api/v1/places", s.places)
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
+}
+
+// ViewsWait is how long a request that reads the views waits for them to
+// hold every entry the log held when it arrived, before it is answered 503.
+const ViewsWait = 5 * time.Second
+
+// afterViews makes h read its own writes: it first waits for the views,
+// which follow the log, to hold every statement acknowledged before the
+// request arrived, so that a client that filed a statement finds it.
+func (s *Server) afterViews(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		cp := s.log.Checkpoint()
+		if cp == nil {
+			return h(w, r)
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), ViewsWait)
+		defer cancel()
+		if err := s.log.WaitViews(ctx, cp.N); err != nil {
+			w.Header().Set("Retry-After", "1")
+			return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the server's views are behind its log (" + err.Error() + "); try again in a moment", Err: err}
+		}
+		return h(w, r)
+	}
 }
 
 // ServeHTTP implements http.Handler.

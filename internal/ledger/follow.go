@@ -1,0 +1,178 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// The log commits alone; the views follow it. A follower receives the
+// effects of every committed entry from the sequencer, in log order, and
+// writes their rows in transactions of its own, each of which also moves
+// the views' cursor, so that after a crash the views resume exactly where
+// they were: Open replays the log, as it always does, and writes the rows
+// of the entries past the cursor before it serves.
+
+// projected is a committed entry and what applying it did.
+type projected struct {
+	e  *mechanism.Effects
+	st *statement.Statement
+}
+
+// followBatch is the most entries the follower writes in one transaction.
+const followBatch = 8192
+
+// follower writes the views behind the log.
+type follower struct {
+	db     *store.DB
+	logger *slog.Logger
+	in     chan []projected
+	done   chan struct{}
+
+	mu       sync.Mutex
+	at       int64         // the views hold the entries [0, at)
+	advanced chan struct{} // closed, and replaced, when at moves
+	broken   error         // a write that failed for good
+
+	cursor prometheus.Gauge
+}
+
+func newFollower(db *store.DB, logger *slog.Logger, at int64, reg prometheus.Registerer) *follower {
+	f := &follower{db: db, logger: logger, in: make(chan []projected, 64), done: make(chan struct{}),
+		at: at, advanced: make(chan struct{}),
+		cursor: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_views_cursor", Help: "Entries of the log whose rows are in the views."})}
+	f.cursor.Set(float64(at))
+	if reg != nil {
+		reg.MustRegister(f.cursor)
+	}
+	return f
+}
+
+// run writes what the sequencer sends until it closes f.in.
+func (f *follower) run() {
+	defer close(f.done)
+	for batch := range f.in {
+		pending := batch
+	gather:
+		for len(pending) < followBatch {
+			select {
+			case more, ok := <-f.in:
+				if !ok {
+					break gather
+				}
+				pending = append(pending, more...)
+			default:
+				break gather
+			}
+		}
+		f.writeRetrying(pending)
+	}
+}
+
+// writeRetrying writes pending, trying again a few times on failure. After
+// that the follower stops writing: a gap in the views would be worse than
+// views that stop, and the next start catches them up from the log.
+func (f *follower) writeRetrying(pending []projected) {
+	if f.isBroken() {
+		return
+	}
+	var err error
+	for attempt, wait := 1, 100*time.Millisecond; attempt <= 5; attempt, wait = attempt+1, wait*2 {
+		if err = f.write(context.Background(), pending); err == nil {
+			return
+		}
+		f.logger.Error("couldn't write the views", "err", err, "entries", len(pending), "attempt", attempt)
+		time.Sleep(wait)
+	}
+	f.logger.Error("the views stop following the log until the server restarts", "err", err)
+	f.mu.Lock()
+	f.broken = err
+	f.mu.Unlock()
+}
+
+// write writes the rows of pending, which start at the views' cursor, and
+// moves the cursor past them, in one transaction.
+func (f *follower) write(ctx context.Context, pending []projected) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	tx, err := f.db.BeginViews(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, p := range pending {
+		if err := tx.Project(p.e, p.st); err != nil {
+			return err
+		}
+	}
+	next := pending[len(pending)-1].e.Index + 1
+	if err := tx.SetViewsCursor(next); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("couldn't commit the views: %w", err)
+	}
+	f.advance(next)
+	return nil
+}
+
+func (f *follower) advance(at int64) {
+	f.mu.Lock()
+	f.at = at
+	close(f.advanced)
+	f.advanced = make(chan struct{})
+	f.mu.Unlock()
+	f.cursor.Set(float64(at))
+}
+
+func (f *follower) isBroken() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.broken != nil
+}
+
+// position returns where the views are, and a channel closed when they
+// move.
+func (f *follower) position() (int64, chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.at, f.advanced
+}
+
+// ErrViewsBehind is returned by WaitViews when the views did not reach the
+// index asked for in time.
+var ErrViewsBehind = errors.New("the views are behind the log")
+
+// ViewsAt returns n such that the views hold what the log's entries
+// [0, n) make.
+func (l *Log) ViewsAt() int64 {
+	at, _ := l.follow.position()
+	return at
+}
+
+// WaitViews waits until the views hold the entries [0, n), or ctx ends:
+// how a writer reads its own writes. It returns ErrViewsBehind if ctx ends
+// first.
+func (l *Log) WaitViews(ctx context.Context, n int64) error {
+	for {
+		at, moved := l.follow.position()
+		if at >= n {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: they hold %d entries of %d", ErrViewsBehind, at, n)
+		}
+	}
+}
