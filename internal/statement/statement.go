@@ -268,6 +268,15 @@ func checkJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '{' || b[len(b)-1] != '}' {
 		return Malformed("statement text after the header must be exactly one JSON object")
 	}
+	if fastJSON(b) {
+		return nil
+	}
+	return walkJSON(b)
+}
+
+// walkJSON is checkJSON, token by token, with encoding/json: it decides
+// what the fast scan leaves open, and says why it refuses.
+func walkJSON(b []byte) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if err := walkValue(d, 0); err != nil {
