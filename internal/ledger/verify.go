@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 )
 
 // VerifyOptions configure Verify.
@@ -43,6 +47,12 @@ func (e *VerifyError) Unwrap() error { return e.Err }
 // was entitled to sign it when it was appended; that every served tree tile
 // holds the hashes recomputed from the entries; that the recomputed tree has
 // the checkpoint's root; and, with opts.Previous, that the log only grew.
+//
+// Signatures are checked on every core: entry bundles are fetched and their
+// statements opened ahead, against the keys known so far, while the
+// statements before them are applied in order. Errors are reported as they
+// would be by checking one entry after another: the first entry or tile
+// that fails.
 func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts VerifyOptions) (*Checkpoint, error) {
 	signed, err := r.ReadEndpoint(ctx, "checkpoint")
 	if err != nil {
@@ -56,41 +66,60 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 	if prev := opts.Previous; prev != nil && c.N < prev.N {
 		return nil, &VerifyError{Index: -1, Err: fmt.Errorf("the log shrank: it had %d entries, now its checkpoint says %d", prev.N, c.N)}
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	ahead := fetchAhead(ctx, r, c.N)
+	defer func() {
+		cancel()
+		ahead.wait()
+	}()
 	v := &verifier{ctx: ctx, r: r, levels: map[int][]tlog.Hash{}}
 	var state mechanism.State
-	for start := int64(0); start < c.N; start += torchwood.TileWidth {
-		w := min(c.N-start, torchwood.TileWidth)
-		t := tlog.Tile{H: torchwood.TileHeight, L: -1, N: start / torchwood.TileWidth, W: int(w)}
-		data, err := v.fetch(t)
-		if err != nil {
-			return nil, &VerifyError{Index: start, Err: err}
+	for b := range ahead.bundles {
+		select {
+		case <-b.ready:
+		case <-ctx.Done():
 		}
-		entries := make([][]byte, 0, w)
-		for i := start; i < start+w; i++ {
-			entry, rest, err := torchwood.ReadTileEntry(data)
-			if err != nil {
-				return nil, &VerifyError{Index: i, Err: fmt.Errorf("entry bundle %s: %v", torchwood.TilePath(t), err)}
-			}
-			data = rest
-			entries = append(entries, entry)
-		}
-		if err := replay(&state, start, entries, nil); err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for _, entry := range entries {
-			if err := v.tree.append(tlog.RecordHash(entry), v.stored); err != nil {
+		if b.err != nil {
+			return nil, b.err
+		}
+		for i, entry := range b.entries {
+			st := b.opened[i]
+			var err error
+			if st == nil {
+				// Signed by a key that the snapshot did not hold yet,
+				// or not valid at all: open it against the state as of
+				// its turn.
+				st, err = state.Open(entry)
+			}
+			if err == nil {
+				_, err = state.Apply(st)
+			}
+			if err != nil {
+				return nil, &VerifyError{Index: b.start + int64(i), Err: fmt.Errorf("not a valid statement: %w", err)}
+			}
+		}
+		ahead.applied(state.Keys())
+		v.ahead = b
+		for i := range b.entries {
+			if err := v.tree.append(b.leaves[i], v.stored); err != nil {
 				return nil, err
 			}
 			if prev := opts.Previous; prev != nil && v.tree.n == prev.N && v.tree.root() != prev.Hash {
 				return nil, &VerifyError{Index: -1, Err: fmt.Errorf("the log was rewritten: its first %d entries no longer have the root hash of the earlier checkpoint", prev.N)}
 			}
 		}
-		if len(data) != 0 {
-			return nil, &VerifyError{Index: start + w - 1, Err: fmt.Errorf("entry bundle %s has %d bytes after its last entry", torchwood.TilePath(t), len(data))}
+		if b.trailing != 0 {
+			return nil, &VerifyError{Index: b.start + int64(len(b.entries)) - 1, Err: fmt.Errorf("entry bundle %s has %d bytes after its last entry", torchwood.TilePath(b.tile), b.trailing)}
 		}
 		if opts.Progress != nil {
-			opts.Progress(start+w, c.N)
+			opts.Progress(b.start+int64(len(b.entries)), c.N)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	// Compare the partial tiles at the right edge.
 	for level, hs := range v.levels {
@@ -106,6 +135,152 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 	return &Checkpoint{Tree: c.Tree, Signed: signed}, nil
 }
 
+// bundle is one entry bundle on its way through Verify: fetched, split and
+// opened ahead by a worker, then applied in order.
+type bundle struct {
+	tile  tlog.Tile // the entry bundle (L = -1)
+	start int64     // the index of its first entry
+	// ready is closed when the worker is done with the bundle.
+	ready chan struct{}
+	// err says why the bundle could not be fetched or split; the other
+	// fields are then unset.
+	err      error
+	entries  [][]byte
+	leaves   []tlog.Hash            // each entry's record hash
+	opened   []*statement.Statement // nil for an entry to open in its turn
+	trailing int                    // bytes after the last entry
+	// hashes is the level-0 tree tile over the same entries, fetched
+	// ahead, or why it could not be.
+	hashes    []byte
+	hashesErr error
+}
+
+// pipeline fetches and opens entry bundles ahead of Verify, which applies
+// them in order. A worker opens a bundle against the keys known after the
+// last bundle applied: keys are only ever added, so those are a subset of
+// the keys known at each entry's turn, and Apply checks that every key
+// that signed is still active then. An entry that they do not verify, such
+// as one signed by a key enrolled in a bundle not yet applied, is opened
+// again in its turn.
+type pipeline struct {
+	ctx     context.Context
+	r       torchwood.TileReader
+	bundles chan *bundle // every bundle, in order
+	work    chan *bundle
+	ring    atomic.Pointer[mechanism.Keyring]
+	first   chan struct{} // closed once the first bundle has been applied
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+// fetchAhead starts the workers that fetch and open the bundles of a log of
+// size n: more workers than cores, as each also waits for its fetches, and
+// at most twice as many bundles waiting to be applied as there are workers.
+func fetchAhead(ctx context.Context, r torchwood.TileReader, n int64) *pipeline {
+	workers := runtime.GOMAXPROCS(0) + 2
+	a := &pipeline{ctx: ctx, r: r, bundles: make(chan *bundle, 2*workers), work: make(chan *bundle, 2*workers), first: make(chan struct{})}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer close(a.bundles)
+		defer close(a.work)
+		for start := int64(0); start < n; start += torchwood.TileWidth {
+			w := min(n-start, torchwood.TileWidth)
+			b := &bundle{tile: tlog.Tile{H: torchwood.TileHeight, L: -1, N: start / torchwood.TileWidth, W: int(w)}, start: start, ready: make(chan struct{})}
+			// The bundles in order, a bounded channel, hold back the
+			// workers when the one applying them falls behind.
+			select {
+			case a.bundles <- b:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case a.work <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			for b := range a.work {
+				a.open(b)
+			}
+		}()
+	}
+	return a
+}
+
+// applied tells the workers that every bundle up to the last handed out has
+// been applied, with keys the keys known after it.
+func (a *pipeline) applied(keys *mechanism.Keyring) {
+	a.ring.Store(keys)
+	a.once.Do(func() { close(a.first) })
+}
+
+// wait returns once every worker has stopped.
+func (a *pipeline) wait() { a.wg.Wait() }
+
+// open fetches bundle b and the level-0 tree tile over its entries, splits
+// it, and opens its entries against the keys known so far.
+func (a *pipeline) open(b *bundle) {
+	defer close(b.ready)
+	data, err := readTile(a.ctx, a.r, b.tile)
+	if err != nil {
+		b.err = &VerifyError{Index: b.start, Err: err}
+		return
+	}
+	entries := make([][]byte, 0, b.tile.W)
+	for i := range b.tile.W {
+		entry, rest, err := torchwood.ReadTileEntry(data)
+		if err != nil {
+			b.err = &VerifyError{Index: b.start + int64(i), Err: fmt.Errorf("entry bundle %s: %v", torchwood.TilePath(b.tile), err)}
+			return
+		}
+		data = rest
+		entries = append(entries, entry)
+	}
+	b.entries, b.trailing = entries, len(data)
+	b.hashes, b.hashesErr = readTile(a.ctx, a.r, tlog.Tile{H: torchwood.TileHeight, L: 0, N: b.tile.N, W: b.tile.W})
+	b.leaves = make([]tlog.Hash, len(entries))
+	for i, entry := range entries {
+		b.leaves[i] = tlog.RecordHash(entry)
+	}
+	b.opened = make([]*statement.Statement, len(entries))
+	if b.start > 0 {
+		// The keys known after the first bundle, the genesis and the
+		// first enrolments, open nearly every later statement; the
+		// first bundle's are opened in turn.
+		select {
+		case <-a.first:
+		case <-a.ctx.Done():
+			return
+		}
+	}
+	keys := a.ring.Load()
+	if keys == nil {
+		return
+	}
+	for i, entry := range entries {
+		if a.ctx.Err() != nil {
+			return
+		}
+		if st, err := keys.Open(entry); err == nil {
+			b.opened[i] = st
+		}
+	}
+}
+
+func readTile(ctx context.Context, r torchwood.TileReader, t tlog.Tile) ([]byte, error) {
+	data, err := r.ReadTiles(ctx, []tlog.Tile{t})
+	if err != nil {
+		return nil, fmt.Errorf("couldn't fetch %s: %w", torchwood.TilePath(t), err)
+	}
+	return data[0], nil
+}
+
 // verifier recomputes a tree from its entries and compares it, tile by
 // tile, with the tiles the log serves.
 type verifier struct {
@@ -113,14 +288,14 @@ type verifier struct {
 	r      torchwood.TileReader
 	tree   frontier
 	levels map[int][]tlog.Hash // recomputed hashes of the current tile at each tile level
+	ahead  *bundle             // the bundle being hashed, with its level-0 tile
 }
 
 func (v *verifier) fetch(t tlog.Tile) ([]byte, error) {
-	data, err := v.r.ReadTiles(v.ctx, []tlog.Tile{t})
-	if err != nil {
-		return nil, fmt.Errorf("couldn't fetch %s: %w", torchwood.TilePath(t), err)
+	if b := v.ahead; b != nil && t == (tlog.Tile{H: torchwood.TileHeight, L: 0, N: b.tile.N, W: b.tile.W}) {
+		return b.hashes, b.hashesErr
 	}
-	return data[0], nil
+	return readTile(v.ctx, v.r, t)
 }
 
 // stored receives each hash the recomputed tree stores; those at tree
