@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,8 +45,12 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		opts.Previous = prev
 	}
+	// Verify fetches several tiles at once, ahead of those it checks: keep
+	// a connection open for each.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 4 * runtime.GOMAXPROCS(0)
 	fetcher, err := torchwood.NewTileFetcher(strings.TrimSuffix(*url, "/")+"/",
-		torchwood.WithHTTPClient(&http.Client{Timeout: time.Minute}), torchwood.WithUserAgent("sulh verify-log"))
+		torchwood.WithHTTPClient(&http.Client{Timeout: time.Minute, Transport: transport}), torchwood.WithUserAgent("sulh verify-log"))
 	if err != nil {
 		return err
 	}
