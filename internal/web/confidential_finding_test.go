@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -54,20 +53,7 @@ func TestConfidentialFinding(t *testing.T) {
 		}
 		return r.Index
 	}
-	get := func(path, token string) (int, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
+	get := func(path, token string) (int, []byte) { t.Helper(); return getWithToken(t, srv.URL+path, token) }
 	const token = "sulh_confidential_finding_afghanistan"
 	sum := sha256.Sum256([]byte(token))
 	submit(mechanism.KindTokenIssue, "afghanistan-liaison-1", map[string]any{"token": hex.EncodeToString(sum[:]), "expires": statement.FormatTime(now.Add(time.Hour))})

@@ -126,19 +126,7 @@ func TestVisibilityMatrix(t *testing.T) {
 		}
 	}
 
-	get := func(path, token string) (int, []byte) {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
+	get := func(path, token string) (int, []byte) { t.Helper(); return getWithToken(t, srv.URL+path, token) }
 	checks := 0
 	for _, f := range all {
 		path := fmt.Sprintf("/api/v1/sealed/%d/body", f.index)
@@ -206,6 +194,23 @@ func sealable(kind, secret string, now time.Time, caseID int64, registered strin
 		return map[string]any{"crossing": "torkham", "name": "Torkham", "status": "closed", "since": before, "text": secret}
 	}
 	panic("no sealable fields for " + kind)
+}
+
+// getWithToken GETs url with the API token ("" for none) and returns the
+// answer's status and body.
+func getWithToken(t *testing.T, url, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 // memberBody returns the body of the demo member name.
