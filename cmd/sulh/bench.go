@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sulh-project/sulh/internal/bench"
-	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/datadir"
 )
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,7 +89,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		progress, finish := progressBar(stderr, "replaying entries")
 		start := time.Now()
-		res, err := ledger.Rebuild(ctx, *data, progress)
+		res, err := datadir.Rebuild(ctx, *data, progress)
 		finish()
 		if err != nil {
 			return err

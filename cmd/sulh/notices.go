@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
@@ -25,10 +25,10 @@ func runNotices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *data == "" {
 		return usageError{"--data is required"}
 	}
-	if !ledger.Exists(*data) {
+	if !datadir.Exists(*data) {
 		return fmt.Errorf("%s holds no mechanism", *data)
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(*data, ledger.DatabaseFile))
+	db, err := store.OpenSQLite(ctx, filepath.Join(*data, datadir.DatabaseFile))
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/datadir"
 )
 
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -24,7 +24,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	progress, finish := progressBar(stderr, "replaying entries")
 	start := time.Now()
-	res, err := ledger.Rebuild(ctx, *data, progress)
+	res, err := datadir.Rebuild(ctx, *data, progress)
 	finish()
 	if err != nil {
 		return err
@@ -47,7 +47,7 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *data == "" {
 		return usageError{"--data is required"}
 	}
-	size, d, err := ledger.Digest(ctx, *data)
+	size, d, err := datadir.Digest(ctx, *data)
 	if err != nil {
 		return err
 	}

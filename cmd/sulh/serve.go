@@ -18,15 +18,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sulh-project/sulh/internal/blob"
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/notify"
 	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
 	"github.com/sulh-project/sulh/internal/web"
 )
 
 const defaultAddr = "127.0.0.1:8080"
+
+// The SQLite adapter is what the server and the notifier read.
+var (
+	_ web.Views    = (*store.DB)(nil)
+	_ notify.Store = (*store.DB)(nil)
+)
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
@@ -40,10 +48,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	logger := newLogger(stderr)
 	reg := newRegistry()
 	opts := ledger.Options{Logger: logger, Registerer: reg}
-	var l *ledger.Log
-	if ledger.Exists(*data) {
+	var l *datadir.Node
+	if datadir.Exists(*data) {
 		var err error
-		if l, err = ledger.OpenDir(ctx, *data, opts); err != nil {
+		if l, err = datadir.Open(ctx, *data, opts); err != nil {
 			return fmt.Errorf("%w\n(if an older version of sulh made %s, move it away and run sulh demo again for a new demo)", err, *data)
 		}
 		fmt.Fprintf(stdout, "Serving the mechanism in %s.\n", *data)
@@ -108,7 +116,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	l, err := ledger.Init(ctx, *data, genesis, ledger.Options{Logger: newLogger(stderr)})
+	l, err := datadir.Init(ctx, *data, genesis, ledger.Options{Logger: newLogger(stderr)})
 	if err != nil {
 		return err
 	}
@@ -130,7 +138,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := newLogger(stderr)
 	reg := newRegistry()
-	l, err := ledger.OpenDir(ctx, *data, ledger.Options{Logger: logger, Registerer: reg})
+	l, err := datadir.Open(ctx, *data, ledger.Options{Logger: logger, Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -204,7 +212,7 @@ func newRegistry() *prometheus.Registry {
 // stops accepting connections, finishes requests in flight, waits for the
 // thumbnail being made (closing the evidence store drops those queued),
 // commits what the sequencer holds and closes the database.
-func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
+func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
 	warnShared(logger, ev.data)
 	store, err := blob.Open(filepath.Join(ev.data, EvidenceDir))
@@ -216,7 +224,7 @@ func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger,
 	if err != nil {
 		return fmt.Errorf("couldn't listen on %s: %w", addr, err)
 	}
-	api := web.New(l, logger, reg)
+	api := web.New(l.Log, l.DB, logger, reg)
 	api.KeepEvidence(store, ev.maxUpload.n)
 	if *ev.scanEvery > 0 {
 		go scanEvery(ctx, store, *ev.scanEvery, logger, reg)
@@ -239,7 +247,7 @@ func serve(ctx context.Context, l *ledger.Log, addr string, logger *slog.Logger,
 		return usageError{"--mail-to needs --smtp"}
 	}
 	if len(subscribers) > 0 || len(mailTo) > 0 {
-		go notify.New(l, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg,
+		go notify.New(l.Log, l.DB, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg,
 			SMTP: notify.SMTP{Addr: *ev.smtp, From: *ev.smtpFrom}, MailTo: mailTo}).Run(ctx)
 	}
 	// The timeouts bound ordinary requests. Evidence uploads and downloads

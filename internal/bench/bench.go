@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -78,11 +79,11 @@ func Ledger(ctx context.Context, opts Options) (*Result, error) {
 		lopts.Registerer = prometheus.NewRegistry()
 	}
 	start := time.Now()
-	var l *ledger.Log
+	var l *datadir.Node
 	keysDir := filepath.Join(opts.Dir, demo.KeysDir)
-	if ledger.Exists(opts.Dir) {
+	if datadir.Exists(opts.Dir) {
 		var err error
-		if l, err = ledger.OpenDir(ctx, opts.Dir, lopts); err != nil {
+		if l, err = datadir.Open(ctx, opts.Dir, lopts); err != nil {
 			return nil, err
 		}
 	} else {
@@ -94,7 +95,7 @@ func Ledger(ctx context.Context, opts Options) (*Result, error) {
 	}
 	defer l.Close()
 	opened := time.Since(start)
-	signers, err := reporters(ctx, l, keysDir, opts.Clients)
+	signers, err := reporters(ctx, l.Log, keysDir, opts.Clients)
 	if err != nil {
 		return nil, err
 	}
@@ -276,12 +277,12 @@ func benchReport(mech, author string, at time.Time, run string, i int) []byte {
 	return b
 }
 
-func serveLoopback(l *ledger.Log, reg *prometheus.Registry) (stop func(), url string, err error) {
+func serveLoopback(l *datadir.Node, reg *prometheus.Registry) (stop func(), url string, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
 	}
-	srv := &http.Server{Handler: web.New(l, slog.New(slog.DiscardHandler), reg), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: web.New(l.Log, l.DB, slog.New(slog.DiscardHandler), reg), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return func() { srv.Close() }, "http://" + ln.Addr().String(), nil
 }

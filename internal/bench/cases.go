@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -59,12 +60,12 @@ func Cases(ctx context.Context, opts CasesOptions) (*CasesResult, error) {
 		return nil, fmt.Errorf("n and queries must be at least 1")
 	}
 	have := int64(0)
-	if ledger.Exists(opts.Dir) {
-		l, err := ledger.OpenDir(ctx, opts.Dir, ledger.Options{})
+	if datadir.Exists(opts.Dir) {
+		l, err := datadir.Open(ctx, opts.Dir, ledger.Options{})
 		if err != nil {
 			return nil, err
 		}
-		have, err = l.Views().Count(ctx, "cases")
+		have, err = l.DB.Count(ctx, "cases")
 		l.Close()
 		if err != nil {
 			return nil, err
@@ -78,12 +79,12 @@ func Cases(ctx context.Context, opts CasesOptions) (*CasesResult, error) {
 		added = int(missing)
 	}
 	reg := prometheus.NewRegistry()
-	l, err := ledger.OpenDir(ctx, opts.Dir, ledger.Options{Registerer: reg})
+	l, err := datadir.Open(ctx, opts.Dir, ledger.Options{Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
-	count, err := l.Views().Count(ctx, "cases")
+	count, err := l.DB.Count(ctx, "cases")
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -100,14 +101,14 @@ func FillRulebook(template []byte, keysDir string) (*mechanism.Rulebook, *Keys, 
 
 // Mechanism is a mechanism created with generated keys.
 type Mechanism struct {
-	Log  *ledger.Log
+	Log  *datadir.Node
 	Keys *Keys
 }
 
 // Create makes a mechanism in dataDir from a rulebook template, with keys
 // under dataDir/keys, the genesis signed by every founder at time at.
 func Create(ctx context.Context, dataDir string, template []byte, at time.Time, opts ledger.Options) (*Mechanism, error) {
-	if ledger.Exists(dataDir) {
+	if datadir.Exists(dataDir) {
 		return nil, fmt.Errorf("%s already holds a mechanism", dataDir)
 	}
 	rb, keys, err := FillRulebook(template, filepath.Join(dataDir, KeysDir))
@@ -122,7 +123,7 @@ func Create(ctx context.Context, dataDir string, template []byte, at time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	l, err := ledger.Init(ctx, dataDir, genesis, opts)
+	l, err := datadir.Init(ctx, dataDir, genesis, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/store"
 )
 
 // The log commits alone; the views follow it. A follower receives the
@@ -33,7 +32,7 @@ const followBatch = 8192
 
 // follower writes the views behind the log.
 type follower struct {
-	db     *store.DB
+	db     ViewStore
 	logger *slog.Logger
 	in     chan []projected
 	done   chan struct{}
@@ -46,7 +45,7 @@ type follower struct {
 	cursor prometheus.Gauge
 }
 
-func newFollower(db *store.DB, logger *slog.Logger, at int64, reg prometheus.Registerer) *follower {
+func newFollower(db ViewStore, logger *slog.Logger, at int64, reg prometheus.Registerer) *follower {
 	f := &follower{db: db, logger: logger, in: make(chan []projected, 64), done: make(chan struct{}),
 		at: at, advanced: make(chan struct{}),
 		cursor: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_views_cursor", Help: "Entries of the log whose rows are in the views."})}

@@ -30,7 +30,7 @@ func TestViewsFollow(t *testing.T) {
 		if got := m.Log.ViewsAt(); got < r.Index+1 {
 			t.Fatalf("WaitViews(%d) returned with the views at %d", r.Index+1, got)
 		}
-		n, err := m.Log.Views().Count(ctx, "statements")
+		n, err := m.Log.DB.Count(ctx, "statements")
 		if err != nil {
 			t.Fatal(err)
 		}

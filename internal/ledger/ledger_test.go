@@ -15,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -116,7 +117,7 @@ func TestAppendAndReopen(t *testing.T) {
 
 	// Reopen: the state and tree come back.
 	m.Log.Close()
-	l, err := ledger.OpenDir(ctx, dir, ledger.Options{})
+	l, err := datadir.Open(ctx, dir, ledger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestCloseDuringLoad(t *testing.T) {
 		t.Fatal("submissions hang after Close")
 	}
 	m.Log.Close()
-	l, err := ledger.OpenDir(ctx, dir, ledger.Options{})
+	l, err := datadir.Open(ctx, dir, ledger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestCloseDuringLoad(t *testing.T) {
 
 func TestSecondProcessRefused(t *testing.T) {
 	_, dir := newMechanism(t)
-	if _, err := ledger.OpenDir(context.Background(), dir, ledger.Options{}); err == nil || !strings.Contains(err.Error(), "another sulh process") {
+	if _, err := datadir.Open(context.Background(), dir, ledger.Options{}); err == nil || !strings.Contains(err.Error(), "another sulh process") {
 		t.Fatalf("second open: got %v", err)
 	}
 }
@@ -323,7 +324,7 @@ func BenchmarkOpenDir(b *testing.B) {
 	m.Log.Close()
 	b.ResetTimer()
 	for range b.N {
-		l, err := ledger.OpenDir(ctx, dir, ledger.Options{})
+		l, err := datadir.Open(ctx, dir, ledger.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/store"
 )
 
 // MaxBatch is the most statements committed in one transaction.
@@ -41,7 +40,7 @@ type Checkpoint struct {
 // Log is a mechanism's log. One goroutine, started by Open, sequences all
 // appends; Submit may be called from any number of goroutines.
 type Log struct {
-	db       *store.DB
+	db       Storage
 	signer   note.Signer
 	verifier note.Verifier
 	vkey     string
@@ -69,7 +68,6 @@ type Log struct {
 
 	metrics metrics
 	follow  *follower
-	onClose func() error // releases what OpenDir acquired
 }
 
 type submission struct {
@@ -103,9 +101,10 @@ type Options struct {
 }
 
 // Open loads the log stored in db, replays it into the mechanism's state and
-// starts the sequencer. The log key, a signed-note private key, signs
-// checkpoints; its name is the log's origin.
-func Open(ctx context.Context, db *store.DB, logKey string, opts Options) (*Log, error) {
+// starts the sequencer, and the follower that writes views behind it. The
+// log key, a signed-note private key, signs checkpoints; its name is the
+// log's origin.
+func Open(ctx context.Context, db Storage, views ViewStore, logKey string, opts Options) (*Log, error) {
 	signer, err := note.NewSigner(logKey)
 	if err != nil {
 		return nil, errors.New("couldn't read the log key: not a signed-note private key")
@@ -137,11 +136,11 @@ func Open(ctx context.Context, db *store.DB, logKey string, opts Options) (*Log,
 		l.now = time.Now
 	}
 	l.metrics = newMetrics(opts.Registerer)
-	at, err := db.ViewsCursor(ctx)
+	at, err := views.ViewsCursor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l.follow = newFollower(db, l.logger, at, opts.Registerer)
+	l.follow = newFollower(views, l.logger, at, opts.Registerer)
 	if err := l.load(ctx, true); err != nil {
 		return nil, err
 	}
@@ -255,7 +254,7 @@ const replayChunk = 1024
 
 // chunks calls fn with the stored entries [0, size) in order, replayChunk at
 // a time, with the index of each chunk's first entry.
-func chunks(ctx context.Context, db *store.DB, size int64, fn func(first int64, chunk [][]byte) error) error {
+func chunks(ctx context.Context, db Storage, size int64, fn func(first int64, chunk [][]byte) error) error {
 	var chunk [][]byte
 	var first int64
 	flush := func() error {
@@ -410,11 +409,6 @@ func (l *Log) Close() {
 		// stops.
 		close(l.follow.in)
 		<-l.follow.done
-		if l.onClose != nil {
-			if err := l.onClose(); err != nil {
-				l.logger.Error("couldn't close database", "err", err)
-			}
-		}
 	})
 	<-l.done
 }
@@ -487,7 +481,7 @@ func (l *Log) commit(batch []*submission) {
 			l.broken = err
 		}
 	}
-	tx, err := l.db.Begin(ctx)
+	tx, err := l.db.BeginLog(ctx)
 	if err != nil {
 		fail(err)
 		return
@@ -553,14 +547,14 @@ func (l *Log) commit(batch []*submission) {
 // returns what the follower is to write in the views. A
 // *statement.Error is a refusal that leaves state and tx as they were; any
 // other error is a failure of the transaction.
-func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now time.Time, inBatch map[tlog.Hash]int64) (Receipt, projected, error) {
+func (l *Log) appendOne(ctx context.Context, tx LogTx, sub *submission, now time.Time, inBatch map[tlog.Hash]int64) (Receipt, projected, error) {
 	leaf := tlog.RecordHash(sub.msg)
 	if idx, ok := inBatch[leaf]; ok {
 		return Receipt{}, projected{}, duplicate(idx)
 	}
 	if idx, err := tx.LeafIndex(leaf); err == nil {
 		return Receipt{}, projected{}, duplicate(idx)
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !errors.Is(err, ErrNotStored) {
 		return Receipt{}, projected{}, err
 	}
 	st := sub.st
@@ -607,7 +601,9 @@ func (l *Log) appendOne(ctx context.Context, tx *store.Tx, sub *submission, now 
 		return Receipt{}, projected{}, err
 	}
 	if sub.body != nil {
-		tx.PutSealedBody(idx, sub.salt, sub.body)
+		if err := tx.PutSealedBody(idx, sub.salt, sub.body); err != nil {
+			return Receipt{}, projected{}, err
+		}
 	}
 	inBatch[leaf] = idx
 	return Receipt{Index: idx, LeafHash: leaf}, projected{e, st}, nil
@@ -625,9 +621,6 @@ func (l *Log) sign() (*Checkpoint, error) {
 	}
 	return &Checkpoint{Tree: tree, Signed: signed}, nil
 }
-
-// Views returns the database holding the log's views, for reading.
-func (l *Log) Views() *store.DB { return l.db }
 
 // SignNote signs text, which must end with a newline, as a note by the
 // log's key: how the mechanism vouches for what it sends, such as webhook

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -45,7 +46,7 @@ func TestDataFolderOwnerOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen := wantOwnerOnlyTree(t, dir)
-			for _, name := range []string{ledger.DatabaseFile, ledger.DatabaseFile + "-wal", ledger.DatabaseFile + "-shm", ledger.LogKeyFile, ledger.LockFile} {
+			for _, name := range []string{datadir.DatabaseFile, datadir.DatabaseFile + "-wal", datadir.DatabaseFile + "-shm", datadir.LogKeyFile, datadir.LockFile} {
 				if !seen[name] {
 					t.Errorf("%s is not in the data folder of an open mechanism", name)
 				}
@@ -55,7 +56,7 @@ func TestDataFolderOwnerOnly(t *testing.T) {
 
 			// Opened again, and written to, after SQLite removed its -wal
 			// and -shm on closing.
-			l, err := ledger.OpenDir(ctx, dir, ledger.Options{})
+			l, err := datadir.Open(ctx, dir, ledger.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -23,12 +24,12 @@ func TestRebuild(t *testing.T) {
 		}
 	}
 	// No rebuild while a server holds the mechanism.
-	if _, err := ledger.Rebuild(ctx, dir, nil); err == nil || !strings.Contains(err.Error(), "another sulh process") {
+	if _, err := datadir.Rebuild(ctx, dir, nil); err == nil || !strings.Contains(err.Error(), "another sulh process") {
 		t.Fatalf("Rebuild with the log open: %v", err)
 	}
 	m.Log.Close()
 
-	size, digest, err := ledger.Digest(ctx, dir)
+	size, digest, err := datadir.Digest(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestRebuild(t *testing.T) {
 		t.Fatalf("Digest: size %d, want 60", size)
 	}
 	var calls int
-	res, err := ledger.Rebuild(ctx, dir, func(done, total int64) { calls++ })
+	res, err := datadir.Rebuild(ctx, dir, func(done, total int64) { calls++ })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestRebuild(t *testing.T) {
 
 	// Views edited behind the log's back change the digest; a rebuild
 	// restores them from the log.
-	db, err := sql.Open("sqlite", "file:"+store.ViewsFile(filepath.Join(dir, ledger.DatabaseFile)))
+	db, err := sql.Open("sqlite", "file:"+store.ViewsFile(filepath.Join(dir, datadir.DatabaseFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +61,14 @@ func TestRebuild(t *testing.T) {
 		}
 	}
 	db.Close()
-	_, tampered, err := ledger.Digest(ctx, dir)
+	_, tampered, err := datadir.Digest(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tampered == digest {
 		t.Fatal("the digest did not change when the views were edited")
 	}
-	res, err = ledger.Rebuild(ctx, dir, nil)
+	res, err = datadir.Rebuild(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestRebuild(t *testing.T) {
 	}
 
 	// The log is untouched and opens as before.
-	l, err := ledger.OpenDir(ctx, dir, ledger.Options{})
+	l, err := datadir.Open(ctx, dir, ledger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestRebuild(t *testing.T) {
 }
 
 func TestRebuildNoMechanism(t *testing.T) {
-	if _, err := ledger.Rebuild(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "holds no mechanism") {
+	if _, err := datadir.Rebuild(context.Background(), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "holds no mechanism") {
 		t.Fatalf("Rebuild of an empty folder: %v", err)
 	}
 }

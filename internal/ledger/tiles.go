@@ -7,8 +7,6 @@ import (
 
 	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/tlog"
-
-	"github.com/sulh-project/sulh/internal/store"
 )
 
 // ErrNotFound is returned for a tile, entry or proof beyond the latest
@@ -74,7 +72,7 @@ func (l *Log) Entry(ctx context.Context, i int64) ([]byte, tlog.RecordProof, *Ch
 		return nil, nil, nil, ErrNotFound
 	}
 	data, err := l.db.Entry(ctx, i)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ErrNotStored) {
 		return nil, nil, nil, ErrNotFound
 	}
 	if err != nil {

@@ -142,7 +142,7 @@ func (vl *verifyLog) verifier(t *testing.T) note.Verifier {
 func TestVerifyKeysEnrolledInTheBundle(t *testing.T) {
 	vl := mustVerifyLog(t)
 	var done []int64
-	cp, err := ledger.Verify(context.Background(), &logReader{l: vl.m.Log}, vl.verifier(t), ledger.VerifyOptions{
+	cp, err := ledger.Verify(context.Background(), &logReader{l: vl.m.Log.Log}, vl.verifier(t), ledger.VerifyOptions{
 		Progress: func(n, total int64) {
 			if total != vl.size {
 				t.Errorf("progress: total %d, want %d", total, vl.size)
@@ -220,7 +220,7 @@ func TestVerifyTamperedSignature(t *testing.T) {
 			for _, idx := range tc.tampered {
 				tampers = append(tampers, tamperSignature(t, idx))
 			}
-			r := &logReader{l: vl.m.Log, tamper: func(tile tlog.Tile, data []byte) []byte {
+			r := &logReader{l: vl.m.Log.Log, tamper: func(tile tlog.Tile, data []byte) []byte {
 				for _, f := range tampers {
 					data = f(tile, data)
 				}
@@ -247,7 +247,7 @@ func TestVerifyStopsOnCancel(t *testing.T) {
 	vl := mustVerifyLog(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := ledger.Verify(ctx, &logReader{l: vl.m.Log}, vl.verifier(t), ledger.VerifyOptions{
+	_, err := ledger.Verify(ctx, &logReader{l: vl.m.Log.Log}, vl.verifier(t), ledger.VerifyOptions{
 		Progress: func(done, total int64) {
 			if done == torchwood.TileWidth {
 				cancel()

@@ -126,7 +126,7 @@ func TestDecisionWebhooks(t *testing.T) {
 	rc := &notify.Receiver{LogKey: b.m.Log.VerifierKey()}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	n := notify.New(b.m.Log, notify.Options{Subscribers: []string{srv.URL}})
+	n := notify.New(b.m.Log.Log, b.m.Log.DB, notify.Options{Subscribers: []string{srv.URL}})
 	if err := n.Queue(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestDecisionMail(t *testing.T) {
 	ctx := context.Background()
 	b := mustBlameReporter(t, mustMembers(t))
 	box, addr := smtpServer(t)
-	n := notify.New(b.m.Log, notify.Options{
+	n := notify.New(b.m.Log.Log, b.m.Log.DB, notify.Options{
 		SMTP: notify.SMTP{Addr: addr, From: "sulh@mechanism.example"},
 		MailTo: map[string][]string{"pakistan": {"liaison@pk.example"}, "monitors": {"desk@monitors.example"},
 			"qatar": {"desk@qa.example"}, "board": {"desk@board.example"}},
@@ -224,7 +224,7 @@ func TestDecisionMail(t *testing.T) {
 func TestDecisionInbox(t *testing.T) {
 	ctx := context.Background()
 	b := mustBlameReporter(t, mustMembers(t))
-	db, rb := b.m.Log.Views(), b.m.Log.Rulebook()
+	db, rb := b.m.Log.DB, b.m.Log.Rulebook()
 	want := b.want()
 	for _, tc := range []struct {
 		body string

@@ -81,7 +81,7 @@ func TestMail(t *testing.T) {
 	ctx := context.Background()
 	m, story := scenario(t)
 	box, addr := smtpServer(t)
-	n := notify.New(m.Log, notify.Options{
+	n := notify.New(m.Log.Log, m.Log.DB, notify.Options{
 		SMTP:   notify.SMTP{Addr: addr, From: "sulh@mechanism.example"},
 		MailTo: map[string][]string{"afghanistan": {"liaison@af.example"}, "*": {"desk@mediators.example"}},
 	})
@@ -91,7 +91,7 @@ func TestMail(t *testing.T) {
 	if err := n.Send(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	log, _ := m.Log.Views().Deliveries(ctx, 1000)
+	log, _ := m.Log.DB.Deliveries(ctx, 1000)
 	for _, d := range log {
 		if d.Status != store.DeliveryDelivered {
 			t.Errorf("delivery to %s: %s, %s", d.URL, d.Status, d.LastError)

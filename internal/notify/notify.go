@@ -25,6 +25,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -68,16 +69,36 @@ type SMTP struct {
 	From string
 }
 
+// Store is where the notifier finds events, in the views behind the log,
+// and keeps its deliveries. store.DB is the SQLite adapter.
+type Store interface {
+	// Events returns the events of the entries (after, upto].
+	Events(ctx context.Context, after, upto int64, rb *mechanism.Rulebook) ([]store.Event, error)
+	// NearDeadlines returns the open deadlines due in [now, until) that
+	// were not told yet.
+	NearDeadlines(ctx context.Context, now, until string) ([]store.Event, error)
+	// NotifyCursor returns the last entry whose events were queued, if
+	// any was.
+	NotifyCursor(ctx context.Context) (int64, bool, error)
+	// Queue adds deliveries and moves the cursor to cursor, at once.
+	Queue(ctx context.Context, ds []store.Delivery, cursor int64) error
+	// QueueNear adds deliveries of deadlines nearing and marks them told.
+	QueueNear(ctx context.Context, ds []store.Delivery, near []store.Event) error
+	DueDeliveries(ctx context.Context, now string, limit int) ([]store.Delivery, error)
+	UpdateDelivery(ctx context.Context, d store.Delivery) error
+}
+
 // Notifier watches a log for events and delivers them.
 type Notifier struct {
 	log       *ledger.Log
+	db        Store
 	opts      Options
 	delivered prometheus.Counter
 	failed    prometheus.Counter
 }
 
-// New returns a notifier for l.
-func New(l *ledger.Log, opts Options) *Notifier {
+// New returns a notifier for l, whose views and deliveries are in db.
+func New(l *ledger.Log, db Store, opts Options) *Notifier {
 	if opts.Interval == 0 {
 		opts.Interval = 2 * time.Second
 	}
@@ -87,7 +108,7 @@ func New(l *ledger.Log, opts Options) *Notifier {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	n := &Notifier{log: l, opts: opts,
+	n := &Notifier{log: l, db: db, opts: opts,
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "sulh_notices_delivered_total", Help: "Notices delivered to webhook subscribers."}),
 		failed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "sulh_notices_failed_total", Help: "Notices given up after every attempt failed."}),
 	}
@@ -123,7 +144,7 @@ func (n *Notifier) Queue(ctx context.Context) error {
 	if cp == nil || rb == nil || (len(n.opts.Subscribers) == 0 && (n.opts.SMTP.Addr == "" || len(n.opts.MailTo) == 0)) {
 		return nil
 	}
-	db := n.log.Views()
+	db := n.db
 	cursor, ok, err := db.NotifyCursor(ctx)
 	if err != nil {
 		return err
@@ -202,7 +223,7 @@ func (n *Notifier) deliveries(events []store.Event, mechanism string) ([]store.D
 // Send tries every delivery due at now. A failed attempt is retried after
 // 1 s, then 2, 4 … up to an hour; after MaxAttempts it is given up.
 func (n *Notifier) Send(ctx context.Context, now time.Time) error {
-	db := n.log.Views()
+	db := n.db
 	due, err := db.DueDeliveries(ctx, statement.FormatTime(now), 100)
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func TestDeliver(t *testing.T) {
 		rc.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	n := notify.New(m.Log, notify.Options{Subscribers: []string{srv.URL}})
+	n := notify.New(m.Log.Log, m.Log.DB, notify.Options{Subscribers: []string{srv.URL}})
 	if err := n.Queue(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDeliver(t *testing.T) {
 		}
 		now = now.Add(time.Hour)
 	}
-	log, err := m.Log.Views().Deliveries(ctx, 1000)
+	log, err := m.Log.DB.Deliveries(ctx, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestDeliver(t *testing.T) {
 	if err := n.Queue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := m.Log.Views().Deliveries(ctx, 1000); len(again) != len(log) {
+	if again, _ := m.Log.DB.Deliveries(ctx, 1000); len(again) != len(log) {
 		t.Errorf("a second Queue added %d deliveries", len(again)-len(log))
 	}
 }
@@ -113,7 +113,7 @@ func TestGiveUp(t *testing.T) {
 		http.Error(w, "down", http.StatusInternalServerError)
 	}))
 	defer srv.Close()
-	n := notify.New(m.Log, notify.Options{Subscribers: []string{srv.URL}})
+	n := notify.New(m.Log.Log, m.Log.DB, notify.Options{Subscribers: []string{srv.URL}})
 	if err := n.Queue(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +123,12 @@ func TestGiveUp(t *testing.T) {
 		if err := n.Send(ctx, now); err != nil {
 			t.Fatal(err)
 		}
-		log, _ := m.Log.Views().Deliveries(ctx, 1)
+		log, _ := m.Log.DB.Deliveries(ctx, 1)
 		next, _ := time.Parse(time.RFC3339Nano, log[0].NextAt)
 		waits = append(waits, next.Sub(now).Round(time.Second))
 		now = next
 	}
-	log, _ := m.Log.Views().Deliveries(ctx, 1000)
+	log, _ := m.Log.DB.Deliveries(ctx, 1000)
 	for _, d := range log {
 		if d.Status != store.DeliveryFailed || d.Attempts != notify.MaxAttempts || !strings.Contains(d.LastError, "500") {
 			t.Fatalf("delivery %+v; want failed after %d attempts", d, notify.MaxAttempts)
@@ -177,7 +177,7 @@ func TestDeadlineNear(t *testing.T) {
 	rc := &notify.Receiver{LogKey: m.Log.VerifierKey()}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	n := notify.New(m.Log, notify.Options{Subscribers: []string{srv.URL}})
+	n := notify.New(m.Log.Log, m.Log.DB, notify.Options{Subscribers: []string{srv.URL}})
 	for range 2 {
 		if err := n.Queue(ctx); err != nil {
 			t.Fatal(err)
@@ -186,7 +186,7 @@ func TestDeadlineNear(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	log, _ := m.Log.Views().Deliveries(ctx, 100)
+	log, _ := m.Log.DB.Deliveries(ctx, 100)
 	var near []store.Delivery
 	for _, d := range log {
 		if d.Kind == store.EventDeadlineNear {

@@ -57,7 +57,7 @@ func TestSQLiteOwnerOnly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tx, err := db.Begin(ctx)
+			tx, err := db.BeginLog(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
@@ -19,120 +18,6 @@ type Row map[string]any
 var jsonColumns = map[string]bool{
 	"categories": true, "clauses": true, "signers": true, "allowed": true, "bodies": true, "agenda": true,
 	"source": true, "technical": true, "content": true, "visibility": true,
-}
-
-// Filter selects rows of a view. Conditions are ANDed; zero fields select
-// everything.
-type Filter struct {
-	// Where holds conditions on columns, such as "stage = ?", with their
-	// arguments in Args.
-	Where []string
-	Args  []any
-	// Before pages backwards: only rows whose key is less than Before, when
-	// it is not zero.
-	Before int64
-	Limit  int
-	// Drive, when set, names a table of (value, case_id) pairs with that
-	// primary key, such as case_bodies (body, case_id), and the value the
-	// rows must have there. The query then walks that table's index
-	// newest first and stops at Limit, which stays fast however many or
-	// few rows match.
-	Drive *Drive
-}
-
-// Drive is a table a filter walks; see Filter.
-type Drive struct {
-	Table, Column string
-	Value         any
-}
-
-// Eq adds the condition column = v when v is not empty.
-func (f *Filter) Eq(column, v string) {
-	if v != "" {
-		f.Where = append(f.Where, column+" = ?")
-		f.Args = append(f.Args, v)
-	}
-}
-
-// Cond adds a condition with its arguments.
-func (f *Filter) Cond(cond string, args ...any) {
-	f.Where = append(f.Where, cond)
-	f.Args = append(f.Args, args...)
-}
-
-// List is a view that the API lists: its table, the column that keys and
-// orders it (newest first; unique, so that paging skips nothing), and the
-// columns it shows.
-type List struct {
-	From    string
-	Key     string
-	Columns string
-}
-
-// Lists are the views, by name.
-var Lists = map[string]List{
-	"cases":      {"cases", "id", "*"},
-	"statements": {"statements", "idx", "*"},
-	"claims":     {"claims", "rowid", "*"},
-	"findings":   {"findings", "idx", "*"},
-	"penalties":  {"penalties", "idx", "*"},
-	"commitments": {"commitments", "idx",
-		"*, (SELECT status FROM deadlines d WHERE d.opened = commitments.idx AND d.name = 'commitment') AS status"},
-	"actions":         {"actions", "idx", "*"},
-	"crossings":       {"crossings", "idx", "*"},
-	"crossing_events": {"crossing_events", "idx", "*"},
-	"deadlines":       {"deadlines", "rowid", "*"},
-	"meetings":        {"meetings", "idx", "*"},
-	"publications":    {"publications", "idx", "*"},
-	"members":         {"members", "rowid", "*"},
-	"actors":          {"actors", "rowid", "*"},
-	"evidence":        {"evidence", "idx", "*"},
-	"custody":         {"custody", "idx", "*"},
-	"verifications":   {"verifications", "idx", "*"},
-	"sealed":          {"sealed", "idx", "*"},
-}
-
-// Cursor is the name of the column Query adds to each row: the row's key,
-// which a next page starts before. Callers remove it before showing rows.
-const Cursor = "_cursor"
-
-// Query lists rows of the named view, newest first.
-func (db *DB) Query(ctx context.Context, view string, f Filter) ([]Row, error) {
-	l, ok := Lists[view]
-	if !ok {
-		return nil, fmt.Errorf("no view %q", view)
-	}
-	key := l.From + "." + l.Key
-	q := "SELECT " + l.Columns + ", " + key + " AS " + Cursor + " FROM " + l.From
-	var where []string
-	var args []any
-	if d := f.Drive; d != nil {
-		// CROSS JOIN keeps the driving table outermost.
-		key = "d.case_id"
-		q = "SELECT " + l.From + ".*, " + key + " AS " + Cursor + " FROM " + d.Table + " AS d CROSS JOIN " + l.From + " ON " + l.From + "." + l.Key + " = d.case_id"
-		where, args = append(where, "d."+d.Column+" = ?"), append(args, d.Value)
-	}
-	where, args = append(where, f.Where...), append(args, f.Args...)
-	if f.Before > 0 {
-		where, args = append(where, key+" < ?"), append(args, f.Before)
-	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY " + key + " DESC"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't list %s: %w", view, err)
-	}
-	defer rows.Close()
-	out, err := scanRows(rows)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't list %s: %w", view, err)
-	}
-	return out, nil
 }
 
 func scanRows(rows *sql.Rows) ([]Row, error) {
@@ -168,15 +53,36 @@ func scanRows(rows *sql.Rows) ([]Row, error) {
 
 // Case returns the case with id, or ErrNotFound.
 func (db *DB) Case(ctx context.Context, id int64) (Row, error) {
-	rows, err := db.Query(ctx, "cases", Filter{Where: []string{"id = ?"}, Args: []any{id}})
+	return db.one(ctx, "cases", "id", id)
+}
+
+// Statement returns the statements row of the entry at idx, or
+// ErrNotFound.
+func (db *DB) Statement(ctx context.Context, idx int64) (Row, error) {
+	return db.one(ctx, "statements", "idx", idx)
+}
+
+// Sealed returns the sealed row of the entry at idx, or ErrNotFound.
+func (db *DB) Sealed(ctx context.Context, idx int64) (Row, error) {
+	return db.one(ctx, "sealed", "idx", idx)
+}
+
+// one returns the row of a list whose key column is id.
+func (db *DB) one(ctx context.Context, list, key string, id int64) (Row, error) {
+	l, _ := ListNamed(list)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+l.columns+" FROM "+l.from+" WHERE "+key+" = ?", id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("couldn't read %s %d: %w", list, id, err)
 	}
-	if len(rows) == 0 {
+	defer rows.Close()
+	out, err := scanRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read %s %d: %w", list, id, err)
+	}
+	if len(out) == 0 {
 		return nil, ErrNotFound
 	}
-	delete(rows[0], Cursor)
-	return rows[0], nil
+	return out[0], nil
 }
 
 // History returns every statement about a case, oldest first: its index,
@@ -198,12 +104,12 @@ func (db *DB) History(ctx context.Context, caseID int64) ([]Row, error) {
 
 // Count returns the number of rows in the named view.
 func (db *DB) Count(ctx context.Context, view string) (int64, error) {
-	l, ok := Lists[view]
+	l, ok := ListNamed(view)
 	if !ok {
 		return 0, fmt.Errorf("no view %q", view)
 	}
 	var n int64
-	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.From).Scan(&n); err != nil {
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.from).Scan(&n); err != nil {
 		return 0, fmt.Errorf("couldn't count %s: %w", view, err)
 	}
 	return n, nil

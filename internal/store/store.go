@@ -21,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 	"modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
 
+	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
 
@@ -28,7 +29,13 @@ import (
 var migrations embed.FS
 
 // ErrNotFound is returned for an entry, hash or value that is not stored.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = ledger.ErrNotStored
+
+// DB is the SQLite adapter of the log's storage and of the views.
+var (
+	_ ledger.Storage   = (*DB)(nil)
+	_ ledger.ViewStore = (*DB)(nil)
+)
 
 // DB is a mechanism's storage: the log's database and, beside it, the
 // views' own. The log's writes go through one connection, which makes the
@@ -406,16 +413,16 @@ type Tx struct {
 	leaves        map[tlog.Hash]int64
 }
 
-// Begin starts a transaction of the log: its entries, hashes, checkpoint
+// BeginLog starts a transaction of the log: its entries, hashes, checkpoint
 // and sealed bodies. Only one can be open at a time.
-func (db *DB) Begin(ctx context.Context) (*Tx, error) {
+func (db *DB) BeginLog(ctx context.Context) (ledger.LogTx, error) {
 	return db.begin(ctx, db.w, db.logWrites)
 }
 
 // BeginViews starts a transaction of the views: rows that Project writes,
 // and their cursor. Only one can be open at a time; it may be open beside
 // one of the log.
-func (db *DB) BeginViews(ctx context.Context) (*Tx, error) {
+func (db *DB) BeginViews(ctx context.Context) (ledger.ViewTx, error) {
 	return db.begin(ctx, db.vw, db.viewWrites)
 }
 

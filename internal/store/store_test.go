@@ -23,7 +23,7 @@ func TestSQLiteLogTables(t *testing.T) {
 	if n, signed, err := db.Checkpoint(ctx); err != nil || n != 0 || signed != nil {
 		t.Fatalf("empty database: checkpoint %d %q %v", n, signed, err)
 	}
-	tx, err := db.Begin(ctx)
+	tx, err := db.BeginLog(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestSQLiteLogTables(t *testing.T) {
 	}
 	// A leaf already committed is refused by the database at Commit, and
 	// nothing of the transaction is kept.
-	tx, err = db.Begin(ctx)
+	tx, err = db.BeginLog(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -501,8 +501,9 @@ func (t *Tx) putMember(m *mechanism.Member) error {
 
 // PutSealedBody keeps the confidential body of the sealed statement at
 // idx, and its salt, beside the log.
-func (t *Tx) PutSealedBody(idx int64, salt, body []byte) {
+func (t *Tx) PutSealedBody(idx int64, salt, body []byte) error {
 	t.add("sealed.body", idx, salt, body)
+	return nil
 }
 
 // ClearViews empties every view, so that replaying the log refills them.

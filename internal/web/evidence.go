@@ -169,7 +169,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*caller, 
 		return nil, unauthorized("the Authorization header must be Bearer and a token's secret")
 	}
 	sum := sha256.Sum256([]byte(secret))
-	member, body, err := s.log.Views().TokenMember(r.Context(), hex.EncodeToString(sum[:]), statement.FormatTime(time.Now()))
+	member, body, err := s.views.TokenMember(r.Context(), hex.EncodeToString(sum[:]), statement.FormatTime(time.Now()))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, unauthorized("the token is unknown, revoked or expired, or its member was revoked")
 	}

@@ -85,7 +85,7 @@ func copyChecked(w io.Writer, r io.Reader) error {
 // that nobody learns a sealed hash by asking.
 func (s *Server) evidenceAccess(w http.ResponseWriter, r *http.Request, hash string) (string, error) {
 	notFound := &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no registered evidence that you may read has this hash"}
-	reg, err := s.log.Views().FirstRegistration(r.Context(), hash)
+	reg, err := s.views.FirstRegistration(r.Context(), hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", notFound
 	}

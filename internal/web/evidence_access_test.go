@@ -82,7 +82,7 @@ func TestSealedEvidenceStaysSealed(t *testing.T) {
 	}
 
 	// Disclosed, the sealed registration and its file are public.
-	_, sealedBody, err := m.Log.Views().SealedBody(ctx, first)
+	_, sealedBody, err := m.Log.DB.SealedBody(ctx, first)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	notices, err := s.log.Views().Inbox(r.Context(), who.body, s.log.Rulebook(), limit)
+	notices, err := s.views.Inbox(r.Context(), who.body, s.log.Rulebook(), limit)
 	if err != nil {
 		return err
 	}

@@ -50,18 +50,23 @@ func TestInboxDecisions(t *testing.T) {
 		return out
 	}
 	// The demo's published case: the statements of its decisions.
-	c := f.m.Log.Views()
-	rows, err := c.Query(t.Context(), "findings", store.Filter{Where: []string{"party = ?", "endorsed IS NOT NULL"}, Args: []any{"pakistan"}})
+	c := f.m.Log.DB
+	list := func(name string, f *store.Filter, keep func(store.Row) bool) ([]store.Row, error) {
+		p, err := c.List(t.Context(), name, *f)
+		return slices.DeleteFunc(p.Rows, func(r store.Row) bool { return !keep(r) }), err
+	}
+	rows, err := list("findings", new(store.Filter).Where("party", "pakistan"), func(r store.Row) bool { return r["endorsed"] != nil })
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("the demo's endorsed finding against pakistan: %v %v", rows, err)
 	}
 	finding, endorsement := rows[0]["idx"].(int64), rows[0]["endorsed"].(int64)
-	penalties, err := c.Query(t.Context(), "penalties", store.Filter{Where: []string{"finding = ?"}, Args: []any{finding}})
+	penalties, err := list("penalties", new(store.Filter).Where("finding", fmt.Sprint(finding)), func(store.Row) bool { return true })
 	if err != nil || len(penalties) != 1 {
 		t.Fatalf("the demo's penalty: %v %v", penalties, err)
 	}
 	penalty := penalties[0]["idx"].(int64)
-	windows, err := c.Query(t.Context(), "deadlines", store.Filter{Where: []string{"name = 'reply'", "opened > ?", "subject = ?"}, Args: []any{finding, rows[0]["case_id"]}})
+	windows, err := list("deadlines", new(store.Filter).Where("name", "reply").Where("subject", fmt.Sprint(rows[0]["case_id"])),
+		func(r store.Row) bool { return r["opened"].(int64) > finding })
 	if err != nil || len(windows) != 1 {
 		t.Fatalf("the window the demo's reply stage opened for pakistan: %v %v", windows, err)
 	}

@@ -86,7 +86,7 @@ func newOAFixture(t *testing.T) *oaFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := web.New(m.Log, slog.New(slog.DiscardHandler), reg)
+	s := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)
 	store, err := blob.Open(filepath.Join(t.TempDir(), "evidence"))
 	if err != nil {
 		t.Fatal(err)

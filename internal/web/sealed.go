@@ -67,19 +67,19 @@ func (s *Server) sealedBody(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := query(r.Context(), s.log.Views(), "sealed", store.Filter{Where: []string{"idx = ?"}, Args: []any{idx}})
+	row, err := s.views.Sealed(r.Context(), idx)
+	if errors.Is(err, store.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "there is no sealed statement at index " + strconv.FormatInt(idx, 10)}
+	}
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
-		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "there is no sealed statement at index " + strconv.FormatInt(idx, 10)}
-	}
 	var visibility []string
-	if raw, ok := rows[0]["visibility"].(json.RawMessage); ok {
+	if raw, ok := row["visibility"].(json.RawMessage); ok {
 		json.Unmarshal(raw, &visibility)
 	}
-	author, _ := rows[0]["body"].(string)
-	if disclosed := rows[0]["disclosed"] != nil; !disclosed {
+	author, _ := row["body"].(string)
+	if disclosed := row["disclosed"] != nil; !disclosed {
 		who, err := s.authenticate(w, r)
 		if err != nil {
 			return err
@@ -88,7 +88,7 @@ func (s *Server) sealedBody(w http.ResponseWriter, r *http.Request) error {
 			return &Error{Status: http.StatusForbidden, Code: statement.CodeForbidden, Msg: "the body of this sealed statement is not visible to members of " + strconv.Quote(who.body)}
 		}
 	}
-	salt, body, err := s.log.Views().SealedBody(r.Context(), idx)
+	salt, body, err := s.views.SealedBody(r.Context(), idx)
 	if errors.Is(err, store.ErrNotFound) {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "this server does not hold the body of the sealed statement at index " + strconv.FormatInt(idx, 10)}
 	}

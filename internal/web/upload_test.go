@@ -62,7 +62,7 @@ func mustEvidenceServer(t *testing.T, limit int64, configure func(*http.Server))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := web.New(m.Log, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	s := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	s.KeepEvidence(store, limit)
 	srv := httptest.NewUnstartedServer(s)
 	if configure != nil {

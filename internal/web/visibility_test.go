@@ -40,7 +40,7 @@ func TestVisibilityMatrix(t *testing.T) {
 	if err := m.Members(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(m.Log, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
+	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
 	t.Cleanup(srv.Close)
 	now := time.Now().UTC().Truncate(time.Second)
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,6 +27,7 @@ import (
 // Server serves one mechanism.
 type Server struct {
 	log      *ledger.Log
+	views    Views
 	logger   *slog.Logger
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -38,10 +38,10 @@ type Server struct {
 	maxUpload int64
 }
 
-// New returns a server for l. Metrics registered in reg, and the server's
-// own, are served at /metrics.
-func New(l *ledger.Log, logger *slog.Logger, reg *prometheus.Registry) *Server {
-	s := &Server{log: l, logger: logger, registry: reg, mux: http.NewServeMux()}
+// New returns a server for l, whose views it reads in views. Metrics
+// registered in reg, and the server's own, are served at /metrics.
+func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Registry) *Server {
+	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux()}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
 	}, []string{"route", "code"})
@@ -60,8 +60,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/statements", s.submit)
 	s.handle("GET /api/v1/statements/{index}", s.afterViews(s.statement))
 	s.handle("GET /api/v1/proofs/consistency", s.consistency)
-	for _, name := range slices.Sorted(maps.Keys(lists)) {
-		s.handle("GET /api/v1/"+name, s.afterViews(s.listHandler(lists[name])))
+	for _, l := range store.Lists() {
+		if l.Name != "crossing_events" { // served within each crossing
+			s.handle("GET /api/v1/"+l.Name, s.afterViews(s.listHandler(l)))
+		}
 	}
 	s.handle("GET /api/v1/cases/{id}", s.afterViews(s.caseDetail))
 	s.handle("GET /api/v1/crossings/{id}", s.afterViews(s.crossingDetail))
@@ -155,9 +157,12 @@ func status(c statement.Code) int {
 func toError(err error) *Error {
 	var he *Error
 	var se *statement.Error
+	var fe *store.FilterError
 	switch {
 	case errors.As(err, &he):
 		return he
+	case errors.As(err, &fe):
+		return badRequest("%s", fe.Msg)
 	case errors.As(err, &se):
 		e := &Error{Status: status(se.Code), Code: se.Code, Msg: se.Reason}
 		if se.Code == statement.CodeDuplicate {
@@ -344,14 +349,12 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) error {
 		Index: i, LeafHash: tlog.RecordHash(data), Entry: string(data), Statement: st.JSON,
 		TreeSize: cp.N, Checkpoint: string(cp.Signed), Proof: proof, Signers: json.RawMessage("[]"),
 	}
-	rows, err := query(r.Context(), s.log.Views(), "statements", store.Filter{Where: []string{"idx = ?"}, Args: []any{i}})
-	if err != nil {
+	row, err := s.views.Statement(r.Context(), i)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if len(rows) == 1 {
-		if raw, ok := rows[0]["signers"].(json.RawMessage); ok {
-			resp.Signers = raw
-		}
+	if raw, ok := row["signers"].(json.RawMessage); ok {
+		resp.Signers = raw
 	}
 	if resp.Proof == nil {
 		resp.Proof = []tlog.Hash{}

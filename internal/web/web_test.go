@@ -33,7 +33,7 @@ func newServer(t *testing.T) (*demo.Mechanism, *httptest.Server) {
 	if err := m.Seed(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(m.Log, slog.New(slog.DiscardHandler), reg))
+	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
 	t.Cleanup(srv.Close)
 	return m, srv
 }

@@ -54,13 +54,3 @@ func inZones(t time.Time, zones []*time.Location) map[string]string {
 	}
 	return m
 }
-
-// parseAnyZone parses an RFC 3339 time with any offset and returns it in
-// the form the views store: UTC, with a Z.
-func parseAnyZone(v string) (string, error) {
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return "", err
-	}
-	return statement.FormatTime(t), nil
-}

@@ -1,0 +1,179 @@
+// Package datadir opens a mechanism kept in a local data folder: the log
+// and its views in SQLite databases, the log key, and the lock that keeps
+// a second process out. It plugs the SQLite adapter into the ledger.
+package datadir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// Files in a mechanism's data folder.
+const (
+	DatabaseFile = "sulh.db"
+	LogKeyFile   = "log.key"
+	LockFile     = "sulh.lock"
+)
+
+// Node is an open mechanism: its log, and the database that holds the log
+// and the views.
+type Node struct {
+	*ledger.Log
+	DB     *store.DB
+	unlock func()
+}
+
+// Close closes the log, then the database, and releases the folder.
+func (n *Node) Close() {
+	n.Log.Close()
+	n.DB.Close()
+	n.unlock()
+}
+
+// Exists reports whether dir holds a mechanism.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, DatabaseFile))
+	return err == nil
+}
+
+// Init creates a mechanism in dir, which must not hold one: a database, a
+// new log key named after the rulebook's log origin, and genesis, the signed
+// rulebook statement, as entry 0. The folder is made mode 0700, the key and
+// the database files 0600. It returns the open mechanism.
+func Init(ctx context.Context, dir string, genesis []byte, opts ledger.Options) (*Node, error) {
+	if Exists(dir) {
+		return nil, fmt.Errorf("%s already holds a mechanism", dir)
+	}
+	var empty mechanism.State
+	st, err := empty.Open(genesis)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the genesis rulebook: %w", err)
+	}
+	check := empty
+	if _, err := check.Apply(st); err != nil {
+		return nil, fmt.Errorf("the genesis rulebook is refused: %w", err)
+	}
+	// The folder holds the log key and sealed bodies: its owner's only,
+	// even if it was there before.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("couldn't create data folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("couldn't make the data folder readable by its owner only: %w", err)
+	}
+	keyPath := filepath.Join(dir, LogKeyFile)
+	if _, err := statement.GenerateKey(check.Rulebook.LogOrigin, keyPath); err != nil {
+		return nil, fmt.Errorf("couldn't create the log key: %w", err)
+	}
+	n, err := Open(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := n.Submit(ctx, genesis); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("couldn't append the genesis rulebook: %w", err)
+	}
+	return n, nil
+}
+
+// Open opens the mechanism in dir.
+func Open(ctx context.Context, dir string, opts ledger.Options) (*Node, error) {
+	b, err := os.ReadFile(filepath.Join(dir, LogKeyFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s holds no mechanism (no %s); create one with sulh init or sulh demo", dir, LogKeyFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the log key: %w", err)
+	}
+	// One process sequences a log: a second would fight it for every index.
+	db, unlock, err := openLocked(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := ledger.Open(ctx, db, db, strings.TrimSpace(string(b)), opts)
+	if err != nil {
+		db.Close()
+		unlock()
+		return nil, err
+	}
+	return &Node{Log: l, DB: db, unlock: unlock}, nil
+}
+
+// RebuildResult is what Rebuild did.
+type RebuildResult struct {
+	Size          int64    // entries replayed
+	Before, After [32]byte // the state digest before and after
+}
+
+// Rebuild empties the views of the mechanism in dir and refills them by
+// replaying and re-verifying every entry of its log, in one transaction:
+// if anything fails, the views stay as they were. No server may be using
+// dir. progress, if not nil, is called with the entries done so far.
+func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) (*RebuildResult, error) {
+	if !Exists(dir) {
+		return nil, fmt.Errorf("%s holds no mechanism", dir)
+	}
+	db, unlock, err := openLocked(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	defer db.Close()
+	_, before, err := db.Digest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	size, err := ledger.Rebuild(ctx, db, db, progress)
+	if err != nil {
+		return nil, err
+	}
+	_, after, err := db.Digest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &RebuildResult{Size: size, Before: before, After: after}, nil
+}
+
+// Digest returns the log size and the state digest of the views of the
+// mechanism in dir (see store.DB.Digest). It only reads, so a server may
+// be running.
+func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
+	if !Exists(dir) {
+		return 0, [32]byte{}, fmt.Errorf("%s holds no mechanism", dir)
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		return 0, [32]byte{}, err
+	}
+	defer db.Close()
+	return db.Digest(ctx)
+}
+
+// openLocked opens the database of dir, holding the lock that keeps a
+// server out.
+func openLocked(ctx context.Context, dir string) (*store.DB, func(), error) {
+	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("couldn't open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, nil, errors.New("another sulh process is using " + dir + "; stop it first")
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	return db, func() { lock.Close() }, nil
+}

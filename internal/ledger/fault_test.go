@@ -1,0 +1,160 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sulh-project/sulh/internal/datadir"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// faulty is log storage whose commits and reads fail when told to: a full
+// disk, a lost volume.
+type faulty struct {
+	ledger.Storage
+	failCommit, failRead atomic.Bool
+	commits              atomic.Int64
+}
+
+var errDisk = errors.New("no space left on device")
+
+func (f *faulty) BeginLog(ctx context.Context) (ledger.LogTx, error) {
+	tx, err := f.Storage.BeginLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyTx{LogTx: tx, f: f}, nil
+}
+
+func (f *faulty) Checkpoint(ctx context.Context) (int64, []byte, error) {
+	if f.failRead.Load() {
+		return 0, nil, errDisk
+	}
+	return f.Storage.Checkpoint(ctx)
+}
+
+func (f *faulty) Entries(ctx context.Context, from, to int64, fn func(int64, []byte) error) error {
+	if f.failRead.Load() {
+		return errDisk
+	}
+	return f.Storage.Entries(ctx, from, to, fn)
+}
+
+type faultyTx struct {
+	ledger.LogTx
+	f *faulty
+}
+
+func (t *faultyTx) Commit() error {
+	if t.f.failCommit.Load() {
+		t.LogTx.Rollback()
+		return errDisk
+	}
+	t.f.commits.Add(1)
+	return t.LogTx.Commit()
+}
+
+// openFaulty opens the log of a new demo mechanism on faulty storage.
+func openFaulty(t *testing.T) (*ledger.Log, *faulty, func() *ledger.Log, func(i int) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	m, dir := newMechanism(t)
+	if err := m.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sign := func(i int) []byte { return report(t, m, "pakistan-liaison-1", i) }
+	m.Log.Close()
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, datadir.DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	key, err := os.ReadFile(filepath.Join(dir, datadir.LogKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &faulty{Storage: db}
+	open := func() *ledger.Log {
+		l, err := ledger.Open(ctx, f, db, strings.TrimSpace(string(key)), ledger.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(l.Close)
+		return l
+	}
+	return open(), f, open, sign
+}
+
+// TestFailedCommitReloads checks that a batch whose commit fails is
+// refused as a whole, that the state goes back to what the storage holds,
+// and that the same statements are taken, at the same indexes, once the
+// storage works again.
+func TestFailedCommitReloads(t *testing.T) {
+	ctx := context.Background()
+	l, f, _, sign := openFaulty(t)
+	size := l.Checkpoint().N
+	f.failCommit.Store(true)
+	if _, err := l.Submit(ctx, sign(1)); code(err) != statement.CodeInternal {
+		t.Fatalf("a statement whose commit failed: %v, want an internal error", err)
+	}
+	if l.Checkpoint().N != size {
+		t.Fatalf("the checkpoint moved to %d on a failed commit", l.Checkpoint().N)
+	}
+	f.failCommit.Store(false)
+	r, err := l.Submit(ctx, sign(1))
+	if err != nil {
+		t.Fatalf("the same statement once the disk works: %v", err)
+	}
+	if r.Index != size {
+		t.Errorf("it got index %d; the failed commit should have left %d free", r.Index, size)
+	}
+	// The state is what the storage holds: the statement is in it once.
+	if _, err := l.Submit(ctx, sign(1)); code(err) != statement.CodeDuplicate {
+		t.Errorf("the statement again: %v, want a duplicate", err)
+	}
+	if err := l.WaitViews(ctx, l.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFailedCommitAndReload checks that when a commit fails and reading the
+// log back fails too, the log refuses every statement, even once the disk
+// works again, until it is opened anew, which then finds the log as it
+// was before the failure.
+func TestFailedCommitAndReload(t *testing.T) {
+	ctx := context.Background()
+	l, f, open, sign := openFaulty(t)
+	size := l.Checkpoint().N
+	f.failCommit.Store(true)
+	f.failRead.Store(true)
+	if _, err := l.Submit(ctx, sign(1)); code(err) != statement.CodeInternal {
+		t.Fatalf("a statement whose commit failed: %v, want an internal error", err)
+	}
+	f.failCommit.Store(false)
+	f.failRead.Store(false)
+	before := f.commits.Load()
+	for i := range 3 {
+		if _, err := l.Submit(ctx, sign(2+i)); code(err) != statement.CodeInternal {
+			t.Fatalf("a statement after a failed reload: %v, want an internal error until restart", err)
+		}
+	}
+	if f.commits.Load() != before {
+		t.Errorf("the broken log committed %d batches", f.commits.Load()-before)
+	}
+	l.Close()
+	l = open()
+	if l.Checkpoint().N != size {
+		t.Fatalf("after restart the log has %d entries, want %d", l.Checkpoint().N, size)
+	}
+	r, err := l.Submit(ctx, sign(1))
+	if err != nil || r.Index != size {
+		t.Fatalf("after restart: %v at %d, want index %d", err, r.Index, size)
+	}
+}

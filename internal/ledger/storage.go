@@ -1,0 +1,67 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// ErrNotStored is what storage returns for an entry, a leaf or a row it
+// does not hold.
+var ErrNotStored = errors.New("not found")
+
+// Storage keeps the log: its entries, the tree's hashes, the latest
+// checkpoint and the bodies of sealed statements. The sequencer's
+// transactions write nothing else. store.DB is the SQLite adapter.
+type Storage interface {
+	// Checkpoint returns the latest checkpoint's size and signed note; an
+	// empty log has size 0 and no note.
+	Checkpoint(ctx context.Context) (size int64, signed []byte, err error)
+	// Entry returns entry i, or ErrNotStored.
+	Entry(ctx context.Context, i int64) ([]byte, error)
+	// Entries calls fn with the entries [from, to) in order.
+	Entries(ctx context.Context, from, to int64, fn func(idx int64, data []byte) error) error
+	// HashRange calls fn with the stored hashes of ids [from, to) in order
+	// (see tlog.StoredHashIndex).
+	HashRange(ctx context.Context, from, to int64, fn func(id int64, h tlog.Hash) error) error
+	HashReader(ctx context.Context) tlog.HashReader
+	// BeginLog starts the transaction of one committed batch.
+	BeginLog(ctx context.Context) (LogTx, error)
+}
+
+// LogTx is one transaction of the sequencer.
+type LogTx interface {
+	// LeafIndex returns the index of the entry with leaf hash h, or
+	// ErrNotStored.
+	LeafIndex(h tlog.Hash) (int64, error)
+	AppendEntry(idx int64, leaf tlog.Hash, data []byte, at time.Time) error
+	PutHash(id int64, h tlog.Hash) error
+	PutSealedBody(idx int64, salt, body []byte) error
+	SetCheckpoint(size int64, signed []byte) error
+	Commit() error
+	Rollback() error
+}
+
+// ViewStore holds the views, the tables the follower writes behind the
+// log, with the cursor that says how far they are.
+type ViewStore interface {
+	// ViewsCursor returns n: the views hold the entries [0, n).
+	ViewsCursor(ctx context.Context) (int64, error)
+	BeginViews(ctx context.Context) (ViewTx, error)
+}
+
+// ViewTx is one transaction of the follower.
+type ViewTx interface {
+	// Project writes the rows of one applied statement.
+	Project(e *mechanism.Effects, st *statement.Statement) error
+	SetViewsCursor(n int64) error
+	// ClearViews empties every view, for a rebuild.
+	ClearViews() error
+	Commit() error
+	Rollback() error
+}

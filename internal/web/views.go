@@ -1,0 +1,34 @@
+package web
+
+import (
+	"context"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// Views are the tables the server reads, written by the follower behind
+// the log. store.DB is the SQLite adapter.
+type Views interface {
+	// List returns a page of a list (see store.Lists); a filter the list
+	// does not take is a *store.FilterError.
+	List(ctx context.Context, list string, f store.Filter) (store.Page, error)
+	// Case, Statement and Sealed return one row, or store.ErrNotFound.
+	Case(ctx context.Context, id int64) (store.Row, error)
+	Statement(ctx context.Context, idx int64) (store.Row, error)
+	Sealed(ctx context.Context, idx int64) (store.Row, error)
+	// History returns every statement about a case, oldest first, each
+	// with its text as signed.
+	History(ctx context.Context, caseID int64) ([]store.Row, error)
+	// SealedBody returns a sealed statement's body and salt, or
+	// store.ErrNotFound.
+	SealedBody(ctx context.Context, idx int64) (salt, body []byte, err error)
+	// TokenMember returns the active member an API token is bound to,
+	// given the SHA-256 of its secret, or store.ErrNotFound.
+	TokenMember(ctx context.Context, sha string, now string) (member, body string, err error)
+	// FirstRegistration returns the statement that first registered an
+	// evidence file, or store.ErrNotFound.
+	FirstRegistration(ctx context.Context, sha string) (*store.Registration, error)
+	// Inbox returns what a body has to know, newest first.
+	Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, limit int) ([]store.Notice, error)
+}
