@@ -226,7 +226,7 @@ func (s *sender) post(ctx context.Context, path, contentType string, body, msg [
 // holds a text once, so the entry may bear other signatures than msg. If
 // the server cannot say, the receipt has msg's leaf hash.
 func (s *sender) receipt(ctx context.Context, idx int64, leaf tlog.Hash) ([]byte, error) {
-	a, _, err := s.do(ctx, "read the entry", "GET", fmt.Sprintf("/api/v1/statements/%d", idx), "", "", nil)
+	a, _, err := s.do(ctx, "read the entry", "GET", fmt.Sprintf("/api/v1/statements/%d?at_least=%d", idx, idx), "", "", nil)
 	if err == nil && a.status != http.StatusOK {
 		err = a.refusal()
 	}

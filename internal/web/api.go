@@ -36,6 +36,8 @@ func filter(q url.Values, l *store.List) (store.Filter, error) {
 		}
 		v := vs[0]
 		switch name {
+		case "at_least":
+			continue // see Server.afterViews
 		case "limit":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > maxLimit {
@@ -63,7 +65,7 @@ func filter(q url.Values, l *store.List) (store.Filter, error) {
 		}
 		p, ok := l.Param(name)
 		if !ok {
-			return f, badRequest("unknown parameter %q; %s takes %s", name, l.Name, l.ParamNames())
+			return f, badRequest("unknown parameter %q; %s takes %s, at_least", name, l.Name, l.ParamNames())
 		}
 		if _, err := p.Check(v); err != nil {
 			return f, badRequest("%s", err.Error())

@@ -169,6 +169,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*caller, 
 		return nil, unauthorized("the Authorization header must be Bearer and a token's secret")
 	}
 	sum := sha256.Sum256([]byte(secret))
+	// A token is checked against every statement acknowledged before the
+	// request arrived, whatever it asked with at_least: a revocation
+	// holds from the moment the log has it.
+	if n, ok := r.Context().Value(arrivedKey{}).(int64); ok {
+		if err := s.waitViews(r.Context(), n); err != nil {
+			return nil, err
+		}
+	}
 	member, body, err := s.views.TokenMember(r.Context(), hex.EncodeToString(sum[:]), statement.FormatTime(time.Now()))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, unauthorized("the token is unknown, revoked or expired, or its member was revoked")

@@ -37,8 +37,11 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	limit := 100
 	for name, vs := range r.URL.Query() {
+		if name == "at_least" {
+			continue // see Server.afterViews
+		}
 		if name != "limit" || len(vs) != 1 {
-			return badRequest("unknown parameter %q; inbox takes limit", name)
+			return badRequest("unknown parameter %q; inbox takes limit, at_least", name)
 		}
 		n, err := strconv.Atoi(vs[0])
 		if err != nil || n < 1 || n > maxLimit {

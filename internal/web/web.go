@@ -83,27 +83,61 @@ func (s *Server) routes() {
 	s.patterns = append(s.patterns, "GET /metrics")
 }
 
-// ViewsWait is how long a request that reads the views waits for them to
-// hold every entry the log held when it arrived, before it is answered 503.
+// ViewsWait is the longest a request waits for the views, which follow the
+// log, before it is answered 503 with Retry-After.
 const ViewsWait = 5 * time.Second
 
-// afterViews makes h read its own writes: it first waits for the views,
-// which follow the log, to hold every statement acknowledged before the
-// request arrived, so that a client that filed a statement finds it.
+// ViewsAtHeader says, on every answer read from the views, how many of the
+// log's entries they held: the answer reflects the entries [0, n).
+const ViewsAtHeader = "Sulh-Views-At"
+
+// arrivedKey keys, in a request's context, the log's size when it arrived.
+type arrivedKey struct{}
+
+// afterViews serves h, which reads the views, which follow the log. Reads
+// are consistent: the request first waits, up to ViewsWait, for the views
+// to hold every statement acknowledged before it arrived, so that a client
+// finds what it filed. A client that needs only its own statement may ask
+// for at_least=N, the index of its receipt, and waits for that alone; the
+// caller's token is still checked against everything acknowledged (see
+// authenticate), so that a revocation holds from the moment it is in the
+// log.
 func (s *Server) afterViews(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		cp := s.log.Checkpoint()
 		if cp == nil {
 			return h(w, r)
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), ViewsWait)
-		defer cancel()
-		if err := s.log.WaitViews(ctx, cp.N); err != nil {
-			w.Header().Set("Retry-After", "1")
-			return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the server's views are behind its log (" + err.Error() + "); try again in a moment", Err: err}
+		want := cp.N
+		if vs, ok := r.URL.Query()["at_least"]; ok {
+			n, err := strconv.ParseInt(vs[0], 10, 64)
+			if len(vs) != 1 || err != nil || n < 0 {
+				return badRequest("at_least must be given once, as the index of a statement, such as a receipt's")
+			}
+			if n >= cp.N {
+				return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: fmt.Sprintf("at_least: the log holds %d statements; there is no index %d", cp.N, n)}
+			}
+			want = n + 1
 		}
+		if err := s.waitViews(r.Context(), want); err != nil {
+			return err
+		}
+		r = r.WithContext(context.WithValue(r.Context(), arrivedKey{}, cp.N))
+		w.Header().Set(ViewsAtHeader, strconv.FormatInt(s.log.ViewsAt(), 10))
 		return h(w, r)
 	}
+}
+
+// waitViews waits, up to ViewsWait, for the views to hold the entries
+// [0, n); if they do not by then, it is a 503 with Retry-After.
+func (s *Server) waitViews(ctx context.Context, n int64) error {
+	wait, cancel := context.WithTimeout(ctx, ViewsWait)
+	defer cancel()
+	if err := s.log.WaitViews(wait, n); err != nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, RetryAfter: 1,
+			Msg: fmt.Sprintf("the server's views do not hold the log's first %d statements yet (%v); try again in a moment", n, err), Err: err}
+	}
+	return nil
 }
 
 // ServeHTTP implements http.Handler.
@@ -122,6 +156,8 @@ type Error struct {
 	// Index is, for a duplicate, the log index of the statement already
 	// there; the answer carries it so that a retry can report it.
 	Index *int64
+	// RetryAfter, if not zero, is the Retry-After header's seconds.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -223,6 +259,9 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 				body := map[string]any{"code": string(e.Code), "message": e.Msg}
 				if e.Index != nil {
 					body["index"] = *e.Index
+				}
+				if e.RetryAfter > 0 {
+					sw.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 				}
 				writeJSON(sw, e.Status, map[string]any{"error": body})
 			}
