@@ -168,26 +168,53 @@ func (t *Tx) flush() error {
 	return nil
 }
 
-// insertRows runs ins once per row of args.
+// insertRows writes the rows of args, many to a statement: the
+// statement's work is then SQLite's per row, not the driver's per call.
+// Upserts among them apply in order, as one statement per row would.
 func (t *Tx) insertRows(ins insert, args []any) error {
-	if len(args) == 0 {
-		return nil
-	}
-	s, ok := t.stmts["insert "+ins.name]
-	if !ok {
-		var err error
-		s, err = t.tx.PrepareContext(t.ctx, ins.head+"(?"+strings.Repeat(", ?", ins.cols-1)+")"+ins.tail)
+	per := max(1, min(maxInsertRows, maxInsertParams/ins.cols)) * ins.cols
+	for len(args) > 0 {
+		n := min(len(args), per)
+		s, err := t.insertStmt(ins, n/ins.cols)
 		if err != nil {
 			return err
 		}
-		t.stmts["insert "+ins.name] = s
-	}
-	for i := 0; i < len(args); i += ins.cols {
-		if _, err := s.ExecContext(t.ctx, args[i:i+ins.cols]...); err != nil {
+		if _, err := s.ExecContext(t.ctx, args[:n]...); err != nil {
 			return err
 		}
+		args = args[n:]
 	}
 	return nil
+}
+
+// The most rows, and parameters, that insertRows writes in one statement.
+const (
+	maxInsertRows   = 64
+	maxInsertParams = 1000
+)
+
+// insertStmt returns ins prepared for rows rows, once per transaction.
+func (t *Tx) insertStmt(ins insert, rows int) (*sql.Stmt, error) {
+	key := "insert " + ins.name + " " + strconv.Itoa(rows)
+	if s, ok := t.stmts[key]; ok {
+		return s, nil
+	}
+	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
+	var q strings.Builder
+	q.WriteString(ins.head)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+	}
+	q.WriteString(ins.tail)
+	s, err := t.tx.PrepareContext(t.ctx, q.String())
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[key] = s
+	return s, nil
 }
 
 func (t *Tx) reset() {
