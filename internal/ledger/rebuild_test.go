@@ -3,12 +3,18 @@ package ledger_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/datadir"
+	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/store"
 )
 
@@ -85,6 +91,103 @@ func TestRebuild(t *testing.T) {
 	if l.Checkpoint().N != size {
 		t.Fatalf("after rebuild the log has %d entries, want %d", l.Checkpoint().N, size)
 	}
+}
+
+// TestRebuildMatchesFollower: the views a rebuild writes, replaying the
+// log in chunks verified ahead of the writes and with its indexes built at
+// the end, are those the follower wrote as the log grew, to the digest:
+// every kind of the demo's scenario, then enough reports, in batches of
+// many, for the replay to span several chunks and the follower many
+// transactions, their deadlines missed as the log's time moves on. The
+// views keep the same indexes.
+func TestRebuildMatchesFollower(t *testing.T) {
+	ctx := context.Background()
+	m, dir := newMechanism(t)
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	story, err := m.Scenario(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 2500
+	msgs := make([][]byte, n)
+	for i := range msgs {
+		author := []string{"pakistan-liaison-1", "afghanistan-liaison-1"}[i%2]
+		at := story.End.Add(time.Duration(i) * 5 * time.Minute)
+		msgs[i], err = m.Sign(mechanism.KindReport, author, at, demo.SampleReport(fmt.Sprintf("report %d", i), accusedBy(author), at.Add(-time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for start := 0; start < n; start += 250 {
+		var wg sync.WaitGroup
+		for _, msg := range msgs[start:min(start+250, n)] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := m.Log.Submit(ctx, msg); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	size := m.Log.Checkpoint().N
+	if err := m.Log.WaitViews(ctx, size); err != nil {
+		t.Fatal(err)
+	}
+	m.Log.Close()
+	indexes := viewIndexes(t, dir)
+
+	followed, digest, err := datadir.Digest(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := datadir.Rebuild(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if followed != size || res.Size != size || res.Before != digest || res.After != digest {
+		t.Fatalf("rebuild of %d entries (the follower's views at %d): digest %x, the follower's %x", res.Size, followed, res.After, digest)
+	}
+	if got := viewIndexes(t, dir); !slices.Equal(got, indexes) {
+		t.Fatalf("after the rebuild the views have the indexes\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(indexes, "\n"))
+	}
+}
+
+// viewIndexes returns the definitions of the indexes of the views'
+// database in dir, in order.
+func viewIndexes(t *testing.T, dir string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+store.ViewsFile(filepath.Join(dir, datadir.DatabaseFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT name || ': ' || coalesce(sql, 'automatic') FROM sqlite_schema WHERE type = 'index' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 20 {
+		t.Fatalf("the views have %d indexes: %q", len(out), out)
+	}
+	return out
 }
 
 func TestRebuildNoMechanism(t *testing.T) {
