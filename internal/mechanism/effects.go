@@ -61,8 +61,11 @@ func (c *Case) state() CaseState {
 
 // effects copies what the statement just applied at idx changed.
 func (s *State) effects(idx int64, kind, author string) *Effects {
-	e := &Effects{Index: idx, Kind: kind, Author: author, Payload: s.payload,
-		Signers: slices.Clone(s.signed), Subjects: slices.Clone(s.subjects)}
+	e := &Effects{Index: idx, Kind: kind, Author: author, Payload: s.payload, Signers: slices.Clone(s.signed)}
+	// nil when there are none, whatever the scratch slice held before.
+	if len(s.subjects) > 0 {
+		e.Subjects = slices.Clone(s.subjects)
+	}
 	if m, ok := s.members[author]; ok {
 		e.Body = m.Body
 	}
