@@ -621,6 +621,9 @@ func (db *DB) Digest(ctx context.Context) (int64, [32]byte, error) {
 	return size, out, nil
 }
 
+// dumpTable writes the canonical dump of a view to w. Reading the rows
+// is most of the work: they are formatted and written on another
+// goroutine, in order, while the next ones are read.
 func dumpTable(ctx context.Context, tx *sql.Tx, name, order string, w io.Writer) error {
 	fmt.Fprintf(w, "%s\n", name)
 	rows, err := tx.QueryContext(ctx, "SELECT * FROM "+name+" ORDER BY "+order)
@@ -632,27 +635,61 @@ func dumpTable(ctx context.Context, tx *sql.Tx, name, order string, w io.Writer)
 	if err != nil {
 		return err
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	width := len(cols)
+	type slab struct {
+		vals []any // n rows of width values
+		n    int
 	}
-	var line []byte
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("couldn't read view %s: %w", name, err)
-		}
-		line = append(line[:0], '[')
-		for i, x := range vals {
-			if i > 0 {
-				line = append(line, ',')
+	const perSlab, slabs = 256, 4
+	free := make(chan []any, slabs)
+	for range slabs {
+		free <- make([]any, perSlab*width)
+	}
+	full := make(chan slab, slabs)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		var line []byte
+		for s := range full {
+			for r := range s.n {
+				line = append(line[:0], '[')
+				for i, x := range s.vals[r*width : (r+1)*width] {
+					if i > 0 {
+						line = append(line, ',')
+					}
+					line = appendValue(line, x)
+				}
+				line = append(line, "]\n"...)
+				w.Write(line)
 			}
-			line = appendValue(line, x)
+			clear(s.vals)
+			free <- s.vals
 		}
-		line = append(line, "]\n"...)
-		w.Write(line)
+	}()
+	ptrs := make([]any, width)
+	for more := true; more && err == nil; {
+		s := slab{vals: <-free}
+		for s.n < perSlab {
+			if more = rows.Next(); !more {
+				break
+			}
+			row := s.vals[s.n*width : (s.n+1)*width]
+			for i := range row {
+				ptrs[i] = &row[i]
+			}
+			if err = rows.Scan(ptrs...); err != nil {
+				break
+			}
+			s.n++
+		}
+		full <- s
 	}
-	if err := rows.Err(); err != nil {
+	close(full)
+	<-written
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
 		return fmt.Errorf("couldn't read view %s: %w", name, err)
 	}
 	return nil
