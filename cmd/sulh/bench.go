@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/sulh-project/sulh/internal/bench"
@@ -14,7 +16,7 @@ import (
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--json] | sulh bench verify [--n N] [--json]"}
+		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--cpuprofile FILE] [--json] | sulh bench follow --data DIR [--rate R --duration D | --burst N] [--json] | sulh bench verify [--n N] [--json]"}
 	}
 	switch args[0] {
 	case "ledger":
@@ -81,16 +83,24 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs := newFlags("bench rebuild", stderr)
 		data := fs.String("data", "", "data folder of a mechanism, such as one sulh bench ledger filled (required); no server may be using it")
 		asJSON := fs.Bool("json", false, "print one JSON object")
+		profile := fs.String("cpuprofile", "", "write a CPU profile of the rebuild to this file")
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if *data == "" {
 			return usageError{"--data is required"}
 		}
+		stopProfile, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
 		progress, finish := progressBar(stderr, "replaying entries")
 		start := time.Now()
 		res, err := datadir.Rebuild(ctx, *data, progress)
 		finish()
+		if perr := stopProfile(); err == nil {
+			err = perr
+		}
 		if err != nil {
 			return err
 		}
@@ -106,6 +116,55 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return json.NewEncoder(stdout).Encode(r)
 		}
 		fmt.Fprintf(stdout, "replayed %d statements into fresh views in %.2f s: %.0f statements/s (%d CPUs)\n", r.N, r.Seconds, r.PerSecond, r.CPUs)
+		return nil
+	case "follow":
+		fs := newFlags("bench follow", stderr)
+		data := fs.String("data", "", "data folder; a bench mechanism is created there if it holds none (required)")
+		rate := fs.Float64("rate", 2000, "statements a second, submitted each at its time")
+		duration := fs.Duration("duration", time.Minute, "how long to submit at --rate")
+		burst := fs.Int("burst", 0, "submit this many statements as fast as possible instead of at --rate")
+		clients := fs.Int("clients", 64, "concurrent submitters")
+		verify := fs.Int("verify", 50000, "signatures per core to verify before the run, for the rate beside which to read it; 0 for none")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *data == "" {
+			return usageError{"--data is required"}
+		}
+		opts := bench.FollowOptions{Dir: *data, Rate: *rate, Duration: *duration, Burst: *burst, Clients: *clients, Verify: *verify}
+		progress, finish := progressBar(stderr, "appending")
+		if progress != nil {
+			opts.Progress = func(done, total int) { progress(int64(done), int64(total)) }
+		}
+		stopProfile, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
+		r, err := bench.Follow(ctx, opts)
+		finish()
+		if perr := stopProfile(); err == nil {
+			err = perr
+		}
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(r)
+		}
+		if r.Verify != nil {
+			fmt.Fprintf(stdout, "Ed25519 verification before the run: %.0f/s on one core, %.0f/s on all %d cores\n", r.Verify.OneCorePerSec, r.Verify.AllCoresPerSec, r.Verify.CPUs)
+		}
+		if r.Mode == "burst" {
+			fmt.Fprintf(stdout, "burst: %d statements from %d clients, acknowledged in %.2f s (%.0f/s; p50 %.2f ms, p99 %.2f ms)\n", r.N, *clients, r.Seconds, r.PerSecond, r.P50ms, r.P99ms)
+		} else {
+			fmt.Fprintf(stdout, "steady: %d statements at %.0f/s asked from %d clients, acknowledged in %.2f s (%.0f/s; p50 %.2f ms, p99 %.2f ms)\n", r.N, r.Rate, *clients, r.Seconds, r.PerSecond, r.P50ms, r.P99ms)
+		}
+		fmt.Fprintf(stdout, "the log held them all after %.2f s, the views after %.2f s\n", r.LogSeconds, r.ViewsSeconds)
+		fmt.Fprintf(stdout, "lag of the views behind the log: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d checkpoints, read every %.0f ms)\n", r.LagP50ms, r.LagP99ms, r.LagMaxms, r.Checkpoints, r.PollMs)
+		fmt.Fprintf(stdout, "the follower wrote %d entries in %d transactions taking %.2f s: %.0f entries/s while writing, %.2f s for %d (log size %d; %d CPUs)\n",
+			r.FollowerEntries, r.FollowerTransactions, r.FollowerWritingSeconds, r.FollowerPerSecond, r.ImpliedSeconds, r.N, r.LogSize, r.CPUs)
 		return nil
 	case "verify":
 		fs := newFlags("bench verify", stderr)
@@ -124,6 +183,26 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "Ed25519 verification: %.0f/s on one core, %.0f/s on all %d cores\n", r.OneCorePerSec, r.AllCoresPerSec, r.CPUs)
 		return nil
 	default:
-		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases, rebuild or verify", args[0])}
+		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases, rebuild, follow or verify", args[0])}
 	}
+}
+
+// startProfile writes a CPU profile to file until the function it returns
+// is called; for no file, it does nothing.
+func startProfile(file string) (func() error, error) {
+	if file == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't create the profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("couldn't start the profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }

@@ -79,23 +79,13 @@ func Ledger(ctx context.Context, opts Options) (*Result, error) {
 		lopts.Registerer = prometheus.NewRegistry()
 	}
 	start := time.Now()
-	var l *datadir.Node
-	keysDir := filepath.Join(opts.Dir, demo.KeysDir)
-	if datadir.Exists(opts.Dir) {
-		var err error
-		if l, err = datadir.Open(ctx, opts.Dir, lopts); err != nil {
-			return nil, err
-		}
-	} else {
-		m, err := demo.Create(ctx, opts.Dir, mechanism.DefaultRulebook, time.Now(), lopts)
-		if err != nil {
-			return nil, err
-		}
-		l = m.Log
+	l, err := open(ctx, opts.Dir, lopts)
+	if err != nil {
+		return nil, err
 	}
 	defer l.Close()
 	opened := time.Since(start)
-	signers, err := reporters(ctx, l.Log, keysDir, opts.Clients)
+	signers, err := reporters(ctx, l.Log, filepath.Join(opts.Dir, demo.KeysDir), opts.Clients)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +162,19 @@ func Ledger(ctx context.Context, opts Options) (*Result, error) {
 		ViewsSeconds: viewsElapsed.Seconds(),
 		CPUs:         runtime.NumCPU(),
 	}, nil
+}
+
+// open opens the mechanism in dir, creating a bench mechanism there if it
+// holds none.
+func open(ctx context.Context, dir string, lopts ledger.Options) (*datadir.Node, error) {
+	if datadir.Exists(dir) {
+		return datadir.Open(ctx, dir, lopts)
+	}
+	m, err := demo.Create(ctx, dir, mechanism.DefaultRulebook, time.Now(), lopts)
+	if err != nil {
+		return nil, err
+	}
+	return m.Log, nil
 }
 
 // reporters returns n members of the bench body, enrolling those that the

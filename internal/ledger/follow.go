@@ -41,6 +41,7 @@ type follower struct {
 	at       int64         // the views hold the entries [0, at)
 	advanced chan struct{} // closed, and replaced, when at moves
 	broken   error         // a write that failed for good
+	stats    FollowStats
 
 	cursor prometheus.Gauge
 }
@@ -104,6 +105,7 @@ func (f *follower) write(ctx context.Context, pending []projected) error {
 	if len(pending) == 0 {
 		return nil
 	}
+	start := time.Now()
 	tx, err := f.db.BeginViews(ctx)
 	if err != nil {
 		return err
@@ -121,13 +123,16 @@ func (f *follower) write(ctx context.Context, pending []projected) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("couldn't commit the views: %w", err)
 	}
-	f.advance(next)
+	f.advance(next, len(pending), time.Since(start))
 	return nil
 }
 
-func (f *follower) advance(at int64) {
+func (f *follower) advance(at int64, entries int, took time.Duration) {
 	f.mu.Lock()
 	f.at = at
+	f.stats.Entries += int64(entries)
+	f.stats.Transactions++
+	f.stats.Writing += took
 	close(f.advanced)
 	f.advanced = make(chan struct{})
 	f.mu.Unlock()
@@ -146,6 +151,22 @@ func (f *follower) position() (int64, chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.at, f.advanced
+}
+
+// FollowStats is what the follower has written since the log was opened.
+type FollowStats struct {
+	Entries      int64         // entries whose rows it wrote
+	Transactions int64         // transactions it committed
+	Writing      time.Duration // the time those took, from begin to commit
+}
+
+// FollowStats returns what the follower has written since the log was
+// opened, including what Open wrote to catch the views up. Entries over
+// Writing is the rate at which the follower writes when it has work.
+func (l *Log) FollowStats() FollowStats {
+	l.follow.mu.Lock()
+	defer l.follow.mu.Unlock()
+	return l.follow.stats
 }
 
 // ErrViewsBehind is returned by WaitViews when the views did not reach the
