@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -608,6 +609,9 @@ func TestTamperDetected(t *testing.T) {
 			if out := mustSulh(t, verifyArgs...); !strings.HasPrefix(out, fmt.Sprintf("OK: %d entries verified", bench.LogSize)) {
 				t.Fatalf("before tampering: want %d entries verified, got:\n%s", bench.LogSize, out)
 			}
+			// The server started from its state snapshot: let it finish
+			// checking the log before it, which it would find tampered.
+			waitMetric(t, srv.URL, fmt.Sprintf("sulh_log_verified_entries %d", bench.LogSize))
 			tc.tamper(t, openDB(t, data))
 			r := runSulh(t, runOpts{}, verifyArgs...)
 			wantFailure(t, "verify-log after tampering", r, append([]string{"verification FAILED"}, tc.want...)...)
@@ -625,6 +629,24 @@ func TestTamperDetected(t *testing.T) {
 			t.Logf("serve after tampering: %s", strings.TrimSpace(r.stderr))
 		})
 	}
+}
+
+// waitMetric waits for the server's /metrics to have line.
+func waitMetric(t *testing.T, url, line string) {
+	t.Helper()
+	var body []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if slices.Contains(strings.Split(string(body), "\n"), line) {
+			return
+		}
+	}
+	t.Fatalf("%s/metrics never said %q:\n%s", url, line, body)
 }
 
 func wantOneRow(t *testing.T, res sql.Result, err error) {
@@ -645,7 +667,7 @@ func TestKillDuringLoad(t *testing.T) {
 	for i := range signers {
 		signers[i] = loadSigner(t, filepath.Join(data, "keys", fmt.Sprintf("bench-reporter-%d.key", i)))
 	}
-	srv := startServer(t, nil, "serve", "--data", data)
+	srv := startServer(t, nil, "serve", "--data", data, "--snapshot-every", "300")
 
 	client := &http.Client{
 		Transport: &http.Transport{MaxIdleConnsPerHost: clients},
@@ -729,7 +751,7 @@ func TestKillDuringLoad(t *testing.T) {
 	}
 
 	// Every acknowledged statement survived, where its receipt said.
-	srv = startServer(t, nil, "serve", "--data", data)
+	srv = startServer(t, nil, "serve", "--data", data, "--snapshot-every", "300")
 	verifier, err := note.NewVerifier(srv.VKey)
 	if err != nil {
 		t.Fatal(err)

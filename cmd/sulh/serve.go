@@ -47,7 +47,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ev.data, ev.demoReceiver = *data, true
 	logger := newLogger(stderr)
 	reg := newRegistry()
-	opts := ledger.Options{Logger: logger, Registerer: reg}
+	opts := ledger.Options{Logger: logger, Registerer: reg, SnapshotEvery: *ev.snapshotEvery}
 	var l *datadir.Node
 	if datadir.Exists(*data) {
 		var err error
@@ -138,7 +138,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := newLogger(stderr)
 	reg := newRegistry()
-	l, err := datadir.Open(ctx, *data, ledger.Options{Logger: logger, Registerer: reg})
+	l, err := datadir.Open(ctx, *data, ledger.Options{Logger: logger, Registerer: reg, SnapshotEvery: *ev.snapshotEvery})
 	if err != nil {
 		return err
 	}
@@ -165,6 +165,8 @@ type evidenceOptions struct {
 	data      string // the data folder; the store is its evidence/ folder
 	maxUpload *sizeFlag
 	scanEvery *time.Duration
+	// snapshotEvery is ledger.Options.SnapshotEvery.
+	snapshotEvery *int64
 	webhooks  listFlag
 	smtp      *string
 	smtpFrom  *string
@@ -177,6 +179,7 @@ type evidenceOptions struct {
 func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
 	o := &evidenceOptions{maxUpload: &sizeFlag{web.DefaultMaxUpload}}
 	fs.Var(o.maxUpload, "max-upload", "largest evidence file accepted, such as 256MiB or 1GiB")
+	o.snapshotEvery = fs.Int64("snapshot-every", ledger.SnapshotEvery, "take a snapshot of the mechanism's state every this many entries, so that starting does not replay the whole log (-1: never)")
 	o.scanEvery = fs.Duration("scan-every", 24*time.Hour, "how often to re-hash every stored evidence file (0: never; sulh scan does it on demand)")
 	fs.Var(&o.webhooks, "webhook", "URL to post every notice to, signed by the log key; repeat for each subscriber")
 	o.smtp = fs.String("smtp", "", "SMTP server (host:port) to send notices through by e-mail; STARTTLS when offered")
@@ -267,16 +270,30 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 	logger.Info("serving", "addr", ln.Addr().String(), "origin", l.Origin())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var unsound error
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server stopped: %w", err)
 	case <-ctx.Done():
+	case <-l.Verified():
+		// A log started from a state snapshot is verified in the
+		// background; one that does not verify is not served.
+		if unsound = l.VerifyErr(); unsound == nil {
+			select {
+			case err := <-errc:
+				return fmt.Errorf("server stopped: %w", err)
+			case <-ctx.Done():
+			}
+		}
 	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("couldn't shut down cleanly: %w", err)
+	}
+	if unsound != nil {
+		return fmt.Errorf("the stored log does not verify: %w", unsound)
 	}
 	return nil
 }

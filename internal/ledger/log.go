@@ -65,6 +65,12 @@ type Log struct {
 	state  *mechanism.State
 	tree   *frontier
 	broken error // a failed reload; the log then refuses every statement
+	snapAt int64 // the size of the last state snapshot, or of the one loaded
+
+	snapshotEvery int64
+	saving        chan struct{}        // holds a token while a snapshot is written
+	verified      chan struct{}        // closed once the log before the snapshot loaded is verified
+	unsound       atomic.Pointer[error] // that log did not give the snapshot's state
 
 	metrics metrics
 	follow  *follower
@@ -89,6 +95,9 @@ type metrics struct {
 	batchSize prometheus.Histogram
 	commit    prometheus.Histogram
 	size      prometheus.Gauge
+	verified  prometheus.Gauge
+	loaded    prometheus.Gauge
+	snapshot  prometheus.Histogram
 }
 
 // Options configure Open.
@@ -98,6 +107,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now returns the sequencer's clock; nil means time.Now.
 	Now func() time.Time
+	// SnapshotEvery is how many entries the log grows by between state
+	// snapshots: 0 means SnapshotEvery, a negative number none (every
+	// start-up then replays the whole log).
+	SnapshotEvery int64
 }
 
 // Open loads the log stored in db, replays it into the mechanism's state and
@@ -135,6 +148,13 @@ func Open(ctx context.Context, db Storage, views ViewStore, logKey string, opts 
 	if l.now == nil {
 		l.now = time.Now
 	}
+	l.snapshotEvery = opts.SnapshotEvery
+	if l.snapshotEvery == 0 {
+		l.snapshotEvery = SnapshotEvery
+	}
+	l.saving = make(chan struct{}, 1)
+	l.verified = make(chan struct{})
+	close(l.verified)
 	l.metrics = newMetrics(opts.Registerer)
 	at, err := views.ViewsCursor(ctx)
 	if err != nil {
@@ -168,9 +188,15 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_log_commit_seconds", Help: "Time to commit a batch, including fsync.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		size: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_log_size", Help: "Entries in the log's latest checkpoint."}),
+		verified: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_log_verified_entries",
+			Help: "Entries verified since start-up: all the log at once, or, when it started from a state snapshot, the entries before it as the background check goes."}),
+		loaded: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_state_snapshot_loaded_entries",
+			Help: "Entries of the state snapshot the log started from, 0 if it replayed the whole log."}),
+		snapshot: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_state_snapshot_seconds", Help: "Time the sequencer spent taking a state snapshot.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.appended, m.refused, m.batchSize, m.commit, m.size)
+		reg.MustRegister(m.appended, m.refused, m.batchSize, m.commit, m.size, m.verified, m.loaded, m.snapshot)
 	}
 	return m
 }
@@ -183,11 +209,25 @@ func (l *Log) load(ctx context.Context, catchUp bool) error {
 	if err != nil {
 		return err
 	}
-	// Recompute the state and the whole tree from the entries, and check
-	// every stored hash against the recomputed one: the server never serves
-	// a tile or a proof built on a hash that its entries do not give.
+	// Recompute the state and the tree from the entries, and check every
+	// stored hash against the recomputed one: the server never serves a
+	// tile or a proof built on a hash that its entries do not give. At
+	// start-up, a snapshot that the stored tree gives spares replaying the
+	// entries before it, which are then verified in the background.
 	state := &mechanism.State{}
 	tree := &frontier{}
+	var snap *snapshot
+	if catchUp && l.snapshotEvery > 0 {
+		st, tr, s, err := l.fromSnapshot(ctx, size)
+		switch {
+		case err != nil:
+			l.logger.Warn("replaying the whole log: the state snapshot cannot be used", "err", err)
+		case s != nil:
+			state, tree, snap = st, tr, s
+			l.logger.Info("starting from the state snapshot", "entries", s.tree.N, "replaying", size-s.tree.N)
+		}
+	}
+	from := tree.n
 	var hashes []tlog.Hash
 	var behind []projected
 	var collect func(e *mechanism.Effects, st *statement.Statement) error
@@ -206,25 +246,11 @@ func (l *Log) load(ctx context.Context, catchUp bool) error {
 			return err
 		}
 	}
-	err = chunks(ctx, l.db, size, func(first int64, chunk [][]byte) error {
+	err = chunksFrom(ctx, l.db, from, size, func(first int64, chunk [][]byte) error {
 		if err := replay(state, first, chunk, collect); err != nil {
 			return err
 		}
-		firstID := tlog.StoredHashIndex(0, first)
-		hashes = hashes[:0]
-		for _, data := range chunk {
-			tree.append(tlog.RecordHash(data), func(_ int64, h tlog.Hash) error {
-				hashes = append(hashes, h)
-				return nil
-			})
-		}
-		return l.db.HashRange(ctx, firstID, firstID+int64(len(hashes)), func(id int64, h tlog.Hash) error {
-			if h != hashes[id-firstID] {
-				level, n := tlog.SplitStoredHashIndex(id)
-				return &VerifyError{Index: n << level, Err: fmt.Errorf("the stored tree hash %d (level %d) does not match the entries", id, level)}
-			}
-			return nil
-		})
+		return checkHashes(ctx, l.db, tree, first, chunk, &hashes)
 	})
 	if err != nil {
 		return fmt.Errorf("the stored log does not verify: %w", err)
@@ -232,7 +258,14 @@ func (l *Log) load(ctx context.Context, catchUp bool) error {
 	if err := l.follow.write(ctx, behind); err != nil {
 		return err
 	}
-	l.state, l.tree = state, tree
+	l.state, l.tree, l.snapAt = state, tree, from
+	if snap != nil {
+		l.metrics.loaded.Set(float64(snap.tree.N))
+		l.verified = make(chan struct{})
+		go l.verifySnapshot(snap)
+	} else if catchUp {
+		l.metrics.verified.Set(float64(size))
+	}
 	if size > 0 {
 		cp, err := l.verifyCheckpoint(signed)
 		if err != nil {
@@ -252,11 +285,37 @@ func (l *Log) load(ctx context.Context, catchUp bool) error {
 // replayChunk is how many entries replay verifies at once.
 const replayChunk = 1024
 
+// checkHashes appends the leaves of chunk, the entries from index first on,
+// to tree, and checks the stored hashes they give against the stored
+// ones. hashes is scratch space.
+func checkHashes(ctx context.Context, db Storage, tree *frontier, first int64, chunk [][]byte, hashes *[]tlog.Hash) error {
+	firstID := tlog.StoredHashIndex(0, first)
+	*hashes = (*hashes)[:0]
+	for _, data := range chunk {
+		tree.append(tlog.RecordHash(data), func(_ int64, h tlog.Hash) error {
+			*hashes = append(*hashes, h)
+			return nil
+		})
+	}
+	return db.HashRange(ctx, firstID, firstID+int64(len(*hashes)), func(id int64, h tlog.Hash) error {
+		if h != (*hashes)[id-firstID] {
+			level, n := tlog.SplitStoredHashIndex(id)
+			return &VerifyError{Index: n << level, Err: fmt.Errorf("the stored tree hash %d (level %d) does not match the entries", id, level)}
+		}
+		return nil
+	})
+}
+
 // chunks calls fn with the stored entries [0, size) in order, replayChunk at
 // a time, with the index of each chunk's first entry.
 func chunks(ctx context.Context, db Storage, size int64, fn func(first int64, chunk [][]byte) error) error {
+	return chunksFrom(ctx, db, 0, size, fn)
+}
+
+// chunksFrom is chunks of the entries [from, size).
+func chunksFrom(ctx context.Context, db Storage, from, size int64, fn func(first int64, chunk [][]byte) error) error {
 	var chunk [][]byte
-	var first int64
+	first := from
 	flush := func() error {
 		if err := fn(first, chunk); err != nil {
 			return err
@@ -265,7 +324,7 @@ func chunks(ctx context.Context, db Storage, size int64, fn func(first int64, ch
 		chunk = chunk[:0]
 		return nil
 	}
-	err := db.Entries(ctx, 0, size, func(_ int64, data []byte) error {
+	err := db.Entries(ctx, from, size, func(_ int64, data []byte) error {
 		chunk = append(chunk, data)
 		if len(chunk) == replayChunk {
 			return flush()
@@ -409,6 +468,7 @@ func (l *Log) Close() {
 		// stops.
 		close(l.follow.in)
 		<-l.follow.done
+		<-l.verified
 	})
 	<-l.done
 }
@@ -434,6 +494,10 @@ func (l *Log) run() {
 					if len(batch) > 0 {
 						l.commit(batch)
 					}
+					if l.snapshotEvery > 0 && l.state.Size > l.snapAt && l.isVerified() {
+						l.saveSnapshot(true)
+					}
+					l.saving <- struct{}{} // the last write is done
 					return
 				}
 			}
@@ -456,7 +520,7 @@ func (l *Log) run() {
 
 // commit appends a batch in one transaction and answers every submission.
 func (l *Log) commit(batch []*submission) {
-	if l.broken != nil {
+	if l.broken != nil || l.unsound.Load() != nil {
 		for _, sub := range batch {
 			sub.done <- result{err: &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}}
 		}
@@ -535,6 +599,9 @@ func (l *Log) commit(batch []*submission) {
 		l.metrics.size.Set(float64(cp.N))
 		l.metrics.batchSize.Observe(float64(appended))
 		l.metrics.commit.Observe(time.Since(start).Seconds())
+		if l.snapshotEvery > 0 && cp.N-l.snapAt >= l.snapshotEvery && l.isVerified() {
+			l.saveSnapshot(false)
+		}
 	} else {
 		tx.Rollback()
 	}
@@ -610,6 +677,17 @@ func (l *Log) appendOne(ctx context.Context, tx LogTx, sub *submission, now time
 }
 
 func duplicate(idx int64) error { return statement.Duplicate(idx) }
+
+// isVerified reports whether the log before the snapshot it started from,
+// if any, is verified and gave its state.
+func (l *Log) isVerified() bool {
+	select {
+	case <-l.verified:
+		return l.unsound.Load() == nil
+	default:
+		return false
+	}
+}
 
 // sign signs a checkpoint for the current tree.
 func (l *Log) sign() (*Checkpoint, error) {

@@ -32,6 +32,11 @@ type Storage interface {
 	HashReader(ctx context.Context) tlog.HashReader
 	// BeginLog starts the transaction of one committed batch.
 	BeginLog(ctx context.Context) (LogTx, error)
+	// LoadSnapshot returns the state snapshot saved last, or nil if there
+	// is none; SaveSnapshot replaces it, all or nothing. A snapshot is
+	// only ever used after checking it against the log.
+	LoadSnapshot(ctx context.Context) ([]byte, error)
+	SaveSnapshot(ctx context.Context, b []byte) error
 }
 
 // LogTx is one transaction of the sequencer.

@@ -43,6 +43,7 @@ var (
 // the follower's, so that the two commit side by side. Reads use a pool of
 // their own that sees both databases.
 type DB struct {
+	file       string // the log's database
 	w, vw, r   *sql.DB
 	logWrites  map[string]*sql.Stmt // prepared on w
 	viewWrites map[string]*sql.Stmt // prepared on vw
@@ -71,7 +72,7 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "cache_size(-16384)")
 	q.Add("_txlock", "immediate")
-	db := &DB{logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}}
+	db := &DB{file: file, logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}}
 	var err error
 	if db.w, err = openWriter(ctx, file, q, "sqlite"); err != nil {
 		return nil, err
