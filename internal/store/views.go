@@ -43,10 +43,10 @@ var ViewTables = []struct{ Name, Order string }{
 	{"sealed", "idx"},
 }
 
-// writes are the statements a Tx runs one at a time, prepared once on the
-// writer connection of their database: the log's for those in logWrite,
-// the views' for the rest.
-var writes = map[string]string{
+// writes are the statements a Tx runs, prepared once on the writer
+// connection of their database: the log's for those in logWrite, the
+// views' for the rest. withInserts adds the inserts.
+var writes = withInserts(map[string]string{
 	"leaf": "SELECT idx FROM log_entries WHERE leaf_hash = ?",
 	"member": `INSERT INTO members (name, body, roles, label, key, active, enrolled, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
@@ -61,17 +61,59 @@ var writes = map[string]string{
 	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
 	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
 	"disclose": "UPDATE sealed SET disclosed = ?, disclosure = ? WHERE idx = ?",
-}
+})
 
-// insert is an INSERT that a Tx queues until it commits: head, then a row of
-// cols placeholders, then tail.
+// insert is an INSERT that a Tx queues until it commits: head, then rows
+// of cols placeholders, then tail.
 type insert struct {
 	name, head, tail string
 	cols             int
 }
 
-// logWrite names the writes of the log's database.
-var logWrite = map[string]bool{"leaf": true}
+// maxRows is the most rows one statement of ins writes: a power of two,
+// at most 64, and at most 1,000 parameters.
+func (ins insert) maxRows() int {
+	n := 1
+	for n*2 <= 64 && n*2*ins.cols <= 1000 {
+		n *= 2
+	}
+	return n
+}
+
+// sql is ins for rows rows.
+func (ins insert) sql(rows int) string {
+	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
+	return ins.head + row + strings.Repeat(", "+row, rows-1) + ins.tail
+}
+
+// insertName names the write of ins for rows rows.
+func insertName(ins insert, rows int) string {
+	return "insert " + ins.name + " " + strconv.Itoa(rows)
+}
+
+// withInserts adds to w every insert for 1, 2, 4 … rows, up to its
+// maxRows.
+func withInserts(w map[string]string) map[string]string {
+	for _, ins := range inserts {
+		for rows := 1; rows <= ins.maxRows(); rows *= 2 {
+			w[insertName(ins, rows)] = ins.sql(rows)
+		}
+	}
+	return w
+}
+
+// logWrite names the writes of the log's database: its query and its
+// inserts.
+var logWrite = func() map[string]bool {
+	m := map[string]bool{"leaf": true}
+	log := map[string]bool{"entry": true, "hash": true, "sealed.body": true}
+	for _, ins := range inserts {
+		for rows := 1; log[ins.name] && rows <= ins.maxRows(); rows *= 2 {
+			m[insertName(ins, rows)] = true
+		}
+	}
+	return m
+}()
 
 // inserts are written at Commit, in this order, after the whole batch has
 // been applied: a case or deadline that changed several times in a batch is
@@ -173,49 +215,17 @@ func (t *Tx) flush() error {
 // statement's work is then SQLite's per row, not the driver's per call.
 // Upserts among them apply in order, as one statement per row would.
 func (t *Tx) insertRows(ins insert, args []any) error {
-	per := max(1, min(maxInsertRows, maxInsertParams/ins.cols)) * ins.cols
+	rows := ins.maxRows()
 	for len(args) > 0 {
-		n := min(len(args), per)
-		s, err := t.insertStmt(ins, n/ins.cols)
-		if err != nil {
+		for rows*ins.cols > len(args) {
+			rows /= 2
+		}
+		if err := t.exec(insertName(ins, rows), args[:rows*ins.cols]...); err != nil {
 			return err
 		}
-		if _, err := s.ExecContext(t.ctx, args[:n]...); err != nil {
-			return err
-		}
-		args = args[n:]
+		args = args[rows*ins.cols:]
 	}
 	return nil
-}
-
-// The most rows, and parameters, that insertRows writes in one statement.
-const (
-	maxInsertRows   = 64
-	maxInsertParams = 1000
-)
-
-// insertStmt returns ins prepared for rows rows, once per transaction.
-func (t *Tx) insertStmt(ins insert, rows int) (*sql.Stmt, error) {
-	key := "insert " + ins.name + " " + strconv.Itoa(rows)
-	if s, ok := t.stmts[key]; ok {
-		return s, nil
-	}
-	row := "(?" + strings.Repeat(", ?", ins.cols-1) + ")"
-	var q strings.Builder
-	q.WriteString(ins.head)
-	for i := range rows {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString(row)
-	}
-	q.WriteString(ins.tail)
-	s, err := t.tx.PrepareContext(t.ctx, q.String())
-	if err != nil {
-		return nil, err
-	}
-	t.stmts[key] = s
-	return s, nil
 }
 
 func (t *Tx) reset() {
