@@ -314,7 +314,11 @@ func (w *snapWriter) str(s string) {
 		w.buf = append(w.buf, 0)
 		return
 	}
-	r := &w.recent[(len(s)*31+int(s[0])*7+int(s[len(s)-1]))&255]
+	h := uint(len(s))
+	for i := range min(len(s), 16) {
+		h = h*31 + uint(s[i])
+	}
+	r := &w.recent[(h^h>>8)&255]
 	if r.s != s {
 		id, ok := w.ids[s]
 		if !ok {
