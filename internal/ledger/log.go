@@ -342,7 +342,12 @@ func chunksFrom(ctx context.Context, db Storage, from, size int64, fn func(first
 // entry signed by a key enrolled within the chunk is verified in sequence.
 // After each statement, applied is called if not nil.
 func replay(state *mechanism.State, first int64, msgs [][]byte, applied func(e *mechanism.Effects, st *statement.Statement) error) error {
-	opened := state.Keys().OpenAll(msgs)
+	return replayOpened(state, first, msgs, state.Keys().OpenAll(msgs), applied)
+}
+
+// replayOpened is replay with the statements opened beforehand: a nil one
+// is opened, and its signatures verified, in sequence.
+func replayOpened(state *mechanism.State, first int64, msgs [][]byte, opened []*statement.Statement, applied func(e *mechanism.Effects, st *statement.Statement) error) error {
 	for i, msg := range msgs {
 		st := opened[i]
 		var err error

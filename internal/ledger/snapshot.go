@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 )
 
 // Start-up does not replay the whole log. The sequencer saves a snapshot
@@ -18,8 +19,9 @@ import (
 // loads the latest, checks it against the log (the snapshot names the
 // tree size and root it was taken at, which the stored tree must give),
 // replays the entries after it, and serves. Meanwhile it replays the
-// entries before it in the background, re-verifying every signature and
-// stored hash, and checks that they give the very same state: until then,
+// entries before it in the background, on one goroutine so that the
+// server keeps the other cores, re-verifying every signature and stored
+// hash, and checks that they give the very same state: until then,
 // sulh_log_verified_entries counts how far it got. A snapshot that does
 // not match stops the log, as a stored log that does not verify does.
 
@@ -145,7 +147,8 @@ func (l *Log) replayPrefix(ctx context.Context, s *snapshot) error {
 			return errClosing
 		default:
 		}
-		if err := replay(state, first, chunk, nil); err != nil {
+		// On one core: the other serves meanwhile.
+		if err := replayOpened(state, first, chunk, make([]*statement.Statement, len(chunk)), nil); err != nil {
 			return err
 		}
 		if err := checkHashes(ctx, l.db, tree, first, chunk, &hashes); err != nil {
