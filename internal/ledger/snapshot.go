@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -88,7 +89,12 @@ func (l *Log) fromSnapshot(ctx context.Context, size int64) (*mechanism.State, *
 	if tree.root() != s.tree.Hash {
 		return nil, nil, nil, fmt.Errorf("the snapshot's tree (size %d) is not the stored tree", s.tree.N)
 	}
+	// Decoding builds the whole state at once: a state of a million
+	// entries is a heap of over a gigabyte, which the collector would
+	// otherwise scan again and again while it grows.
+	gc := debug.SetGCPercent(400)
 	state, err := mechanism.UnmarshalSnapshot(s.state)
+	debug.SetGCPercent(gc)
 	if err != nil {
 		return nil, nil, nil, err
 	}
