@@ -8,18 +8,6 @@ import (
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// BulkViewTx is a ViewTx that can load a whole log faster than it follows
-// one: it stops maintaining what it can build again at the end, such as
-// its secondary indexes. Rebuild uses it when the views' transaction has
-// it.
-type BulkViewTx interface {
-	ViewTx
-	// BeginBulk prepares the emptied views for a bulk load, and returns a
-	// function that finishes it, in the same transaction, before the
-	// cursor is set.
-	BeginBulk() (finish func() error, err error)
-}
-
 // rebuildAhead is how many chunks of applied entries the replay may hold
 // ready for the writer.
 const rebuildAhead = 4
@@ -48,12 +36,6 @@ func Rebuild(ctx context.Context, db Storage, views ViewStore, progress func(don
 	defer tx.Rollback()
 	if err := tx.ClearViews(); err != nil {
 		return 0, err
-	}
-	finish := func() error { return nil }
-	if b, ok := tx.(BulkViewTx); ok {
-		if finish, err = b.BeginBulk(); err != nil {
-			return 0, err
-		}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -105,9 +87,6 @@ func Rebuild(ctx context.Context, db Storage, views ViewStore, progress func(don
 	}
 	if writeErr != nil {
 		return 0, writeErr
-	}
-	if err := finish(); err != nil {
-		return 0, err
 	}
 	if err := tx.SetViewsCursor(size); err != nil {
 		return 0, err

@@ -94,12 +94,12 @@ func TestRebuild(t *testing.T) {
 }
 
 // TestRebuildMatchesFollower: the views a rebuild writes, replaying the
-// log in chunks verified ahead of the writes and with its indexes built at
-// the end, are those the follower wrote as the log grew, to the digest:
-// every kind of the demo's scenario, then enough reports, in batches of
-// many, for the replay to span several chunks and the follower many
-// transactions, their deadlines missed as the log's time moves on. The
-// views keep the same indexes.
+// log in chunks verified ahead of the writes, many rows to a statement,
+// are those the follower wrote as the log grew, to the digest: every kind
+// of the demo's scenario, then enough reports, in batches of many, for the
+// replay to span several chunks and the follower many transactions, their
+// deadlines missed as the log's time moves on. The views keep the same
+// indexes.
 func TestRebuildMatchesFollower(t *testing.T) {
 	ctx := context.Background()
 	m, dir := newMechanism(t)

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -552,56 +551,6 @@ func (t *Tx) ClearViews() error {
 		}
 	}
 	return nil
-}
-
-var _ ledger.BulkViewTx = (*Tx)(nil)
-
-// BeginBulk drops the views' secondary indexes, which a bulk load would
-// otherwise update row by row, and returns a function that writes what
-// is queued and creates them again, each from a sorted pass over its
-// table. Unique indexes stay, as they check what is written.
-func (t *Tx) BeginBulk() (func() error, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, tbl_name, sql FROM sqlite_schema
-		WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't list the views' indexes: %w", err)
-	}
-	views := make(map[string]bool, len(ViewTables))
-	for _, v := range ViewTables {
-		views[v.Name] = true
-	}
-	type index struct{ name, sql string }
-	var dropped []index
-	for rows.Next() {
-		var name, table, sql string
-		if err := rows.Scan(&name, &table, &sql); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("couldn't list the views' indexes: %w", err)
-		}
-		if views[table] && !strings.HasPrefix(sql, "CREATE UNIQUE ") {
-			dropped = append(dropped, index{name, sql})
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("couldn't list the views' indexes: %w", err)
-	}
-	for _, ix := range dropped {
-		if _, err := t.tx.ExecContext(t.ctx, "DROP INDEX "+ix.name); err != nil {
-			return nil, fmt.Errorf("couldn't drop index %s: %w", ix.name, err)
-		}
-	}
-	return func() error {
-		if err := t.flush(); err != nil {
-			return err
-		}
-		for _, ix := range dropped {
-			if _, err := t.tx.ExecContext(t.ctx, ix.sql); err != nil {
-				return fmt.Errorf("couldn't create index %s again: %w", ix.name, err)
-			}
-		}
-		return nil
-	}, nil
 }
 
 // Digest returns the log size the views reflect and the SHA-256 of a
