@@ -228,7 +228,11 @@ func (t *Tx) insertRows(ins insert, args []any) error {
 }
 
 func (t *Tx) reset() {
-	clear(t.rows)
+	// Each insert keeps its slice, emptied, for the next batch's rows.
+	for name, args := range t.rows {
+		clear(args)
+		t.rows[name] = args[:0]
+	}
 	t.newCases = t.newCases[:0]
 	clear(t.cases)
 	t.caseOrder = t.caseOrder[:0]
