@@ -167,10 +167,10 @@ type evidenceOptions struct {
 	scanEvery *time.Duration
 	// snapshotEvery is ledger.Options.SnapshotEvery.
 	snapshotEvery *int64
-	webhooks  listFlag
-	smtp      *string
-	smtpFrom  *string
-	mailTo    listFlag
+	webhooks      listFlag
+	smtp          *string
+	smtpFrom      *string
+	mailTo        listFlag
 	// demoReceiver subscribes a receiver served at /demo/webhook when no
 	// webhook is given.
 	demoReceiver bool

@@ -68,8 +68,8 @@ type Log struct {
 	snapAt int64 // the size of the last state snapshot, or of the one loaded
 
 	snapshotEvery int64
-	saving        chan struct{}        // holds a token while a snapshot is written
-	verified      chan struct{}        // closed once the log before the snapshot loaded is verified
+	saving        chan struct{}         // holds a token while a snapshot is written
+	verified      chan struct{}         // closed once the log before the snapshot loaded is verified
 	unsound       atomic.Pointer[error] // that log did not give the snapshot's state
 
 	metrics metrics

@@ -250,7 +250,7 @@ func (l *List) query(f Filter) (string, []any, error) {
 	for _, m := range f.Match {
 		p, ok := l.Param(m.Param)
 		if !ok {
-			return "", nil, filterError("unknown parameter %q; %s takes %s", m.Param, l.Name, l.paramNames())
+			return "", nil, filterError("unknown parameter %q; %s takes %s", m.Param, l.Name, l.ParamNames())
 		}
 		v, err := p.Check(m.Value)
 		if err != nil {
@@ -290,8 +290,8 @@ func (l *List) query(f Filter) (string, []any, error) {
 	return q, args, nil
 }
 
-// paramNames lists what l takes, paging included.
-func (l *List) paramNames() string {
+// ParamNames lists the parameters l takes, paging and bbox included.
+func (l *List) ParamNames() string {
 	names := []string{"limit", "before"}
 	if l.BBox {
 		names = append(names, "bbox")
@@ -301,6 +301,3 @@ func (l *List) paramNames() string {
 	}
 	return strings.Join(names, ", ")
 }
-
-// ParamNames lists the parameters l takes, paging and bbox included.
-func (l *List) ParamNames() string { return l.paramNames() }

@@ -56,6 +56,25 @@ func holdViews(t *testing.T, dir string) (release func()) {
 	return release
 }
 
+// newServerIn is newServer, with the data folder, so that a test can hold
+// the views' database.
+func newServerIn(t *testing.T) (*demo.Mechanism, string, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	reg := prometheus.NewRegistry()
+	m, err := demo.Create(context.Background(), dir, mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	if err := m.Seed(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
+	t.Cleanup(srv.Close)
+	return m, dir, srv
+}
+
 type answer struct {
 	status  int
 	body    []byte
@@ -81,18 +100,7 @@ func getViews(t *testing.T, url string) answer {
 // serve in time is 503 with Retry-After.
 func TestReadYourWrites(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, dir, mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
-	t.Cleanup(srv.Close)
+	m, dir, srv := newServerIn(t)
 	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
 		t.Fatal(err)
 	}
@@ -160,18 +168,7 @@ func TestReadYourWrites(t *testing.T) {
 // with at_least for an index before it, while the views lag behind.
 func TestRevokedTokenAtOnce(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, dir, mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
-	t.Cleanup(srv.Close)
+	m, dir, srv := newServerIn(t)
 	const secret = "a-secret-of-the-pakistani-liaison"
 	sum := sha256.Sum256([]byte(secret))
 	now := time.Now().UTC().Truncate(time.Second)
