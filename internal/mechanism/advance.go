@@ -79,6 +79,9 @@ func (s *State) applyCaseAdvance(st *statement.Statement, now time.Time) error {
 	if next.Reply {
 		s.openReply(c, s.replyBodies(c), now)
 	}
+	if next.ID == s.Rulebook.Published() {
+		s.tellPublished(c)
+	}
 	s.touch(c)
 	s.payload = a
 	return nil
@@ -102,9 +105,11 @@ func (s *State) replyBodies(c *Case) []string {
 	return out
 }
 
-// openReply opens a window for bodies to reply on c.
+// openReply opens a window for bodies to reply on c, and tells them.
 func (s *State) openReply(c *Case, bodies []string, now time.Time) {
 	if dur, ok := s.Rulebook.Deadline(DeadlineReply); ok && len(bodies) > 0 {
-		s.addDeadline(c, &Deadline{Name: DeadlineReply, Bodies: bodies, Due: now.Add(dur)})
+		d := &Deadline{Name: DeadlineReply, Bodies: bodies, Due: now.Add(dur)}
+		s.addDeadline(c, d)
+		s.tellReplyWindow(c, d)
 	}
 }

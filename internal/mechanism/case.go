@@ -24,11 +24,13 @@ type Case struct {
 	Reports  []int64
 	Replies  []int64
 	Findings []int64
-	// Finding is the index of the latest finding, or -1; Outcome and Party
-	// are its own, and Blamed the bodies it blames.
-	Finding        int64
-	Outcome, Party string
-	Blamed         []string
+	// Finding is the index of the latest finding, or -1; Outcome, Party
+	// and Confidence are its own, and Blamed the bodies it blames. A
+	// confidential finding has none of them until it is disclosed, but
+	// Blamed: the parties it may blame.
+	Finding                    int64
+	Outcome, Party, Confidence string
+	Blamed                     []string
 	// Answerable are the bodies with a right of reply on the case: the
 	// accused party and every body a finding on it blamed.
 	Answerable []string
@@ -173,6 +175,7 @@ func (s *State) sweep(now time.Time) {
 		d := heap.Pop(&s.open).(*Deadline)
 		d.Status, d.Closed = DeadlineMissed, s.Size
 		s.changedDeadlines = append(s.changedDeadlines, d)
+		s.tellMissed(d)
 		if c, ok := s.cases[d.Subject]; ok {
 			if !slices.Contains(s.changedCases, c) {
 				s.changedCases = append(s.changedCases, c)

@@ -29,6 +29,9 @@ type Effects struct {
 	Deadlines []Deadline
 	// Subjects are the cases the statement is about.
 	Subjects []int64
+	// Events are what the statement tells the bodies it concerns, in the
+	// order they happened: its own, then the deadlines it found missed.
+	Events []Event
 }
 
 // CaseState is a case's workflow as of one statement.
@@ -65,6 +68,9 @@ func (s *State) effects(idx int64, kind, author string) *Effects {
 	// nil when there are none, whatever the scratch slice held before.
 	if len(s.subjects) > 0 {
 		e.Subjects = slices.Clone(s.subjects)
+	}
+	if len(s.events) > 0 {
+		e.Events = slices.Clone(s.events)
 	}
 	if m, ok := s.members[author]; ok {
 		e.Body = m.Body

@@ -58,13 +58,16 @@ func (s *State) applyEndorsement(st *statement.Statement, now time.Time) error {
 			return err
 		}
 	}
-	if sealed != nil {
-		sealed.apply(c, s.Size)
-	}
 	if err := checkText(k, "text", e.Text, maxText, false); err != nil {
 		return err
 	}
+	if sealed != nil {
+		sealed.apply(c, s.Size)
+		// Disclosed, the finding is told as it is told when filed public.
+		s.tellFinding(c, c.Finding, sealed.finding)
+	}
 	c.Endorsed = s.Size
+	s.tellEndorsement(c, c.Confidence)
 	s.touch(c)
 	s.payload = e
 	return nil

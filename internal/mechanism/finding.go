@@ -55,7 +55,8 @@ func (s *State) applyFinding(st *statement.Statement, now time.Time) error {
 	if err := s.checkFinding(f, s.Rulebook.Version); err != nil {
 		return err
 	}
-	s.setFinding(c, f.Outcome, f.Party, f.Blames(), now)
+	s.setFinding(c, f.Outcome, f.Party, f.Confidence, f.Blames(), now)
+	s.tellFinding(c, s.Size, f)
 	s.payload = f
 	return nil
 }
@@ -91,10 +92,10 @@ func (s *State) checkFinding(f *Finding, version int) error {
 
 // setFinding makes the statement being applied c's latest finding, which
 // blames the bodies blamed; under rules 2 they get their right of reply.
-func (s *State) setFinding(c *Case, outcome, party string, blamed []string, now time.Time) {
+func (s *State) setFinding(c *Case, outcome, party, confidence string, blamed []string, now time.Time) {
 	c.Findings = append(c.Findings, s.Size)
 	// A new finding needs its own endorsement.
-	c.Finding, c.Outcome, c.Party, c.Endorsed = s.Size, outcome, party, -1
+	c.Finding, c.Outcome, c.Party, c.Confidence, c.Endorsed = s.Size, outcome, party, confidence, -1
 	if s.rules() >= Rules2 {
 		c.Blamed = blamed
 		for _, b := range c.Blamed {

@@ -74,7 +74,8 @@ func (s *State) sealFinding(st *statement.Statement, x *Sealed, author *Body, no
 	}
 	s.sealed[s.Size] = &SealedItem{Index: s.Size, Author: st.Author, Body: author.ID, Kind: KindFinding,
 		Visibility: slices.Clone(x.Visibility), Digest: x.Digest, Disclosed: -1, Case: c.ID, Version: s.Rulebook.Version}
-	s.setFinding(c, "", "", s.concerned(c), now)
+	// What it says, and so whom it blames, is told when it is disclosed.
+	s.setFinding(c, "", "", "", s.concerned(c), now)
 	s.payload = x
 	return nil
 }
@@ -136,7 +137,7 @@ type disclosedFinding struct {
 // apply discloses the finding at index idx and gives c its outcome.
 func (d *disclosedFinding) apply(c *Case, idx int64) {
 	d.item.Disclosed = idx
-	c.Outcome, c.Party = d.finding.Outcome, d.finding.Party
+	c.Outcome, c.Party, c.Confidence = d.finding.Outcome, d.finding.Party, d.finding.Confidence
 	c.Blamed = d.finding.Blames()
 }
 

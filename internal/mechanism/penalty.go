@@ -58,6 +58,7 @@ func (s *State) applyPenalty(st *statement.Statement, now time.Time) error {
 		return err
 	}
 	c.Penalties = append(c.Penalties, s.Size)
+	s.tellPenalty(c, p)
 	s.touch(c)
 	s.payload = p
 	return nil

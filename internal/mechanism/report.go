@@ -157,6 +157,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 		}
 	}
 	s.cases[c.ID] = c
+	s.tellAllegation(c, r.Summary)
 	s.touch(c)
 	s.payload = r
 	return nil

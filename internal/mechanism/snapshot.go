@@ -23,7 +23,7 @@ import (
 // A snapshot is a State as bytes, so that a server can start from it and
 // replay only the entries after it instead of the whole log.
 //
-// Version 1 is:
+// Version 2 is:
 //
 //	magic     the 8 bytes "sulhsnap"
 //	version   4 bytes, big-endian
@@ -32,7 +32,8 @@ import (
 //	          their deadlines, actions, evidence, tokens, sealed items, and
 //	          the number of case blocks
 //	cases     that many blocks of cases (up to caseBlock, as written), in
-//	          increasing order of their ids, with their deadlines; each
+//	          increasing order of their ids, with their latest finding's
+//	          outcome, party and confidence, and their deadlines; each
 //	          starts with its numbers of cases, deadlines, strings in lists
 //	          and numbers in lists, 8 bytes each, big-endian
 //	tail      a block: the leaf hashes, and the text hashes by the index of
@@ -41,6 +42,7 @@ import (
 //
 // A block is the length of its content (8 bytes, big-endian), its content,
 // and the strings it uses: their number, then each one's length and bytes.
+// Version 1 had no confidence of a case's latest finding.
 // In the content a string is its number in that list, counting from 1; 0
 // is "". Blocks are written and read on every core at once.
 //
@@ -54,7 +56,7 @@ import (
 
 // SnapshotVersion is the version of the snapshot format MarshalSnapshot
 // writes, and the only one UnmarshalSnapshot reads.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 const (
 	snapshotMagic = "sulhsnap"
@@ -513,6 +515,7 @@ func (w *snapWriter) caseBlock(s *State, cases []entry[*Case]) error {
 		w.varint(c.Finding)
 		w.str(c.Outcome)
 		w.str(c.Party)
+		w.str(c.Confidence)
 		w.strs(c.Blamed)
 		w.strs(c.Answerable)
 		w.varint(c.Endorsed)
@@ -695,7 +698,7 @@ func (r *snapReader) bool() bool {
 
 // The fewest bytes a case and a deadline take.
 const (
-	minCase     = 18
+	minCase     = 19
 	minDeadline = 11
 )
 
@@ -1043,7 +1046,7 @@ func (r *snapReader) caseBlock(heap int) ([]Case, []*Deadline) {
 		c.Stage, c.Entered, c.Opened = r.str(), r.varint(), r.time()
 		c.Reporter, c.Accused = r.str(), r.str()
 		c.Reports, c.Replies, c.Findings = r.ints(), r.ints(), r.ints()
-		c.Finding, c.Outcome, c.Party = r.varint(), r.str(), r.str()
+		c.Finding, c.Outcome, c.Party, c.Confidence = r.varint(), r.str(), r.str(), r.str()
 		c.Blamed, c.Answerable = r.strs(), r.strs()
 		c.Endorsed, c.Penalties = r.varint(), r.ints()
 		if n, isNil := r.length("deadlines", minDeadline); !isNil {

@@ -36,7 +36,7 @@ var snapshotFields = map[reflect.Type]map[string]string{
 		"members": kept, "keys": kept, "ring": lazy, "cases": kept, "commitments": kept, "actions": kept,
 		"evidence": kept, "tokens": kept, "sealed": kept, "open": keptNilAsEmpty, "leaves": kept, "texts": kept,
 		"changed": scratch, "changedCases": scratch, "changedDeadlines": scratch, "subjects": scratch,
-		"payload": scratch, "signed": scratch, "dry": scratch,
+		"payload": scratch, "signed": scratch, "events": scratch, "dry": scratch,
 	},
 	reflect.TypeFor[Key](): {
 		// The name is the one it is listed under; the hash and the
@@ -48,7 +48,7 @@ var snapshotFields = map[reflect.Type]map[string]string{
 	},
 	reflect.TypeFor[Case](): {
 		"ID": kept, "Stage": kept, "Entered": kept, "Opened": kept, "Reporter": kept, "Accused": kept,
-		"Reports": kept, "Replies": kept, "Findings": kept, "Finding": kept, "Outcome": kept, "Party": kept,
+		"Reports": kept, "Replies": kept, "Findings": kept, "Finding": kept, "Outcome": kept, "Party": kept, "Confidence": kept,
 		"Blamed": kept, "Answerable": kept, "Endorsed": kept, "Penalties": kept, "Deadlines": kept, "Updated": kept,
 	},
 	reflect.TypeFor[Deadline](): {

@@ -101,6 +101,7 @@ type State struct {
 	subjects         []int64
 	payload          any
 	signed           []Signer
+	events           []Event
 	// dry makes the kinds' handlers check a statement and stop before
 	// changing anything (CheckSealed).
 	dry bool
@@ -247,6 +248,7 @@ func (s *State) Apply(st *statement.Statement) (*Effects, error) {
 // apply is Apply without the effects.
 func (s *State) apply(st *statement.Statement) error {
 	s.changed, s.changedCases, s.changedDeadlines, s.subjects, s.payload = s.changed[:0], s.changedCases[:0], s.changedDeadlines[:0], s.subjects[:0], nil
+	s.events = s.events[:0]
 	if s.Size == 0 {
 		if st.Kind != KindRulebook {
 			return statement.Invalid("the first statement of a log must be a rulebook, not %q", st.Kind)
@@ -309,6 +311,7 @@ func (s *State) apply(st *statement.Statement) error {
 	err = s.applyKind(st, now)
 	if err != nil {
 		s.changed, s.changedCases, s.changedDeadlines, s.subjects, s.payload = s.changed[:0], s.changedCases[:0], s.changedDeadlines[:0], s.subjects[:0], nil
+		s.events = s.events[:0]
 		return err
 	}
 	s.Time = now
