@@ -1,17 +1,21 @@
 package notify_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/notify"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -275,5 +279,145 @@ func TestDecisionInbox(t *testing.T) {
 	}
 	if len(notices) != 2 || notices[0].Index != b.penalty || notices[1].Index != b.endorsement {
 		t.Errorf("pakistan's 2 newest notices: %+v", notices)
+	}
+}
+
+// TestConfidentialDecisions: a confidential finding tells no body, by
+// webhook or inbox, what it says or whom it blames until its endorsement
+// discloses it: before, the parties of the case are told only of the
+// window each has to answer it. The endorsement then tells the finding,
+// as a public one is told, and itself; the inbox lists the finding with
+// its blamed party's window as it stands.
+func TestConfidentialDecisions(t *testing.T) {
+	ctx := context.Background()
+	var rb map[string]any
+	if err := json.Unmarshal(mechanism.DefaultRulebook, &rb); err != nil {
+		t.Fatal(err)
+	}
+	rb["confidential_findings"] = true
+	template, _ := json.Marshal(rb)
+	m, err := demo.Create(ctx, t.TempDir(), template, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := demo.Start.Add(24 * time.Hour)
+	file := func(kind, author string, fields map[string]any, cosigners ...string) int64 {
+		t.Helper()
+		at = at.Add(time.Hour)
+		r, err := m.Submit(ctx, kind, author, at, fields, cosigners...)
+		if err != nil {
+			t.Fatalf("%s by %s: %v", kind, author, err)
+		}
+		return r.Index
+	}
+	c := file(mechanism.KindReport, "pakistan-liaison-1", demo.SampleReport("Fire on a border post.", "afghanistan", at))
+	advance := func(to string) int64 {
+		return file(mechanism.KindCaseAdvance, "qatar-investigator-1", map[string]any{"case": c, "to": to})
+	}
+	for _, to := range []string{"preliminary", "investigation", "draft"} {
+		advance(to)
+	}
+	at = at.Add(time.Hour)
+	body, _ := json.Marshal(map[string]any{"mechanism": m.Log.Rulebook().ID, "kind": mechanism.KindFinding, "author": "qatar-investigator-1",
+		"at": statement.FormatTime(at), "refs": []any{}, "case": c, "outcome": "attributed", "party": "afghanistan", "confidence": "moderate",
+		"rationale": "CONFIDENTIAL: the crater faces Afghan positions.", "rulebook_version": 1})
+	salt := bytes.Repeat([]byte{5}, 32)
+	msg, err := m.Sign(mechanism.KindSealed, "qatar-investigator-1", at, map[string]any{"sealed_kind": mechanism.KindFinding, "case": c,
+		"visibility": []string{"turkiye", "board", "pakistan", "afghanistan"}, "digest": mechanism.SealDigest(salt, body)}, "turkiye-investigator-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Log.SubmitSealed(ctx, msg, salt, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finding := r.Index
+	window := advance("party_reply")
+	for _, p := range []string{"pakistan-liaison-1", "afghanistan-liaison-1"} {
+		file(mechanism.KindReply, p, map[string]any{"case": c, "position": "no_comment", "text": "Noted, " + p + ".", "language": "en"})
+	}
+	advance("technical_committee")
+	board := advance("board")
+	if err := m.Log.WaitViews(ctx, board+1); err != nil {
+		t.Fatal(err)
+	}
+	db := m.Log.DB
+	due := statement.FormatTime(demo.Start.Add(24*time.Hour + 6*time.Hour).Add(72 * time.Hour))
+	both := []string{"afghanistan", "pakistan"}
+	wantWindow := store.Event{Kind: store.EventReplyWindow, Index: window, Case: c, Bodies: both, Due: due,
+		Text: fmt.Sprintf("afghanistan and pakistan may reply on case %d until %s.", c, due)}
+	// Before the endorsement: the window, and nothing of what the
+	// finding says.
+	events, err := db.Events(ctx, c, board)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decisions []store.Event
+	for _, e := range events {
+		if slices.Contains(decisionKinds, e.Kind) {
+			decisions = append(decisions, store.Event{Kind: e.Kind, Index: e.Index, Case: e.Case, Bodies: e.Bodies, Due: e.Due, Text: e.Text})
+		}
+		if strings.Contains(e.Text, "attribut") || strings.Contains(e.Text, "CONFIDENTIAL") {
+			t.Errorf("an event tells what the confidential finding says: %+v", e)
+		}
+	}
+	if !reflect.DeepEqual(decisions, []store.Event{wantWindow}) {
+		t.Errorf("the decisions told before the endorsement: %+v; want only %+v", decisions, wantWindow)
+	}
+	for _, body := range []string{"afghanistan", "pakistan", "qatar", "monitors", "board"} {
+		notices, err := db.Inbox(ctx, body, m.Log.Rulebook(), 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range notices {
+			if n.Kind == store.EventFinding || strings.Contains(n.Text, "attribut") {
+				t.Errorf("%s's inbox tells the confidential finding before its endorsement: %+v", body, n)
+			}
+		}
+	}
+
+	endorsement := file(mechanism.KindEndorsement, "board-qatar-1", map[string]any{"case": c, "finding": finding,
+		"salt": hex.EncodeToString(salt), "body": json.RawMessage(body)}, "board-turkiye-1")
+	if err := m.Log.WaitViews(ctx, endorsement+1); err != nil {
+		t.Fatal(err)
+	}
+	findingText := fmt.Sprintf("Finding %d on case %d attributes the violation to afghanistan (moderate confidence). "+
+		"afghanistan may reply on case %d; its window to reply opens when the case enters the reply stage.", finding, c, c)
+	endorsementText := fmt.Sprintf("Endorsement %d on case %d endorses finding %d, which attributes the violation to afghanistan (moderate confidence). "+
+		"afghanistan may reply on case %d at any time.", endorsement, c, finding, c)
+	events, err = db.Events(ctx, board, endorsement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Event{
+		{Kind: store.EventEndorsement, Index: endorsement, Case: c, Bodies: []string{"pakistan", "afghanistan"}, At: statement.FormatTime(at), Text: endorsementText},
+		{Kind: store.EventFinding, Index: finding, Case: c, Bodies: []string{"pakistan", "afghanistan"}, At: statement.FormatTime(demo.Start.Add(29 * time.Hour)), Text: findingText},
+	}
+	if !reflect.DeepEqual(events, want) {
+		t.Errorf("the endorsement tells\n%+v\nwant\n%+v", events, want)
+	}
+	notices, err := db.Inbox(ctx, "afghanistan", m.Log.Rulebook(), 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []store.Notice
+	for _, n := range notices {
+		if slices.Contains(decisionKinds, n.Kind) {
+			got = append(got, n)
+		}
+	}
+	wantNotices := []store.Notice{
+		{Kind: store.EventEndorsement, Case: c, Index: endorsement, At: statement.FormatTime(at), Text: endorsementText},
+		{Kind: store.EventReplyWindow, Case: c, Index: window, At: statement.FormatTime(demo.Start.Add(30 * time.Hour)), Text: wantWindow.Text,
+			Due: due, Status: mechanism.DeadlineMet},
+		{Kind: store.EventFinding, Case: c, Index: finding, At: statement.FormatTime(demo.Start.Add(29 * time.Hour)), Text: findingText,
+			Due: due, Status: mechanism.DeadlineMet},
+	}
+	if !reflect.DeepEqual(got, wantNotices) {
+		t.Errorf("afghanistan's inbox after the endorsement:\n%+v\nwant\n%+v", got, wantNotices)
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sulh-project/sulh/internal/ledger"
-	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -72,8 +71,9 @@ type SMTP struct {
 // Store is where the notifier finds events, in the views behind the log,
 // and keeps its deliveries. store.DB is the SQLite adapter.
 type Store interface {
-	// Events returns the events of the entries (after, upto].
-	Events(ctx context.Context, after, upto int64, rb *mechanism.Rulebook) ([]store.Event, error)
+	// Events returns the events the core told of the entries (after,
+	// upto], in the order it told them.
+	Events(ctx context.Context, after, upto int64) ([]store.Event, error)
 	// NearDeadlines returns the open deadlines due in [now, until) that
 	// were not told yet.
 	NearDeadlines(ctx context.Context, now, until string) ([]store.Event, error)
@@ -161,7 +161,7 @@ func (n *Notifier) Queue(ctx context.Context) error {
 		return err
 	}
 	if upto := min(cp.N, n.log.ViewsAt()) - 1; upto > cursor {
-		events, err := db.Events(ctx, cursor, upto, rb)
+		events, err := db.Events(ctx, cursor, upto)
 		if err != nil {
 			return err
 		}

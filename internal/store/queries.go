@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
@@ -171,8 +173,9 @@ const (
 // Inbox lists what the members of body must know, newest first: cases that
 // accuse it, replies on the cases it reported, deadlines that bind it and
 // are open or missed, cases that reached rb's last stage, and the
-// findings, endorsements, penalties and reply windows that concern it (as
-// Events tells them).
+// findings, endorsements, penalties and reply windows that concern it, as
+// the core told them (the events view), each with its window to reply as
+// it stands.
 func (db *DB) Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, limit int) ([]Notice, error) {
 	rows, err := db.r.QueryContext(ctx, `
 		SELECT ?4, c.id, c.id, c.opened_at, c.reporter || ': ' || c.summary, '', '' FROM cases c WHERE c.accused = ?1
@@ -203,7 +206,23 @@ func (db *DB) Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, li
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
 	}
-	return db.withDecisions(ctx, out, body, rb, limit)
+	ds, err := db.decisionNotices(ctx, body, limit)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ds...)
+	slices.SortStableFunc(out, func(a, b Notice) int {
+		return cmp.Or(cmp.Compare(b.Index, a.Index), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out[:min(len(out), limit)], nil
+}
+
+// lastStage returns the id of rb's last stage, or "".
+func lastStage(rb *mechanism.Rulebook) string {
+	if rb == nil {
+		return ""
+	}
+	return rb.Published()
 }
 
 // jsonStrings decodes a JSON array of strings, or gives none.

@@ -40,6 +40,7 @@ var ViewTables = []struct{ Name, Order string }{
 	{"verifications", "idx"},
 	{"tokens", "sha256"},
 	{"sealed", "idx"},
+	{"events", "idx, seq"}, {"event_bodies", "body, told, idx, seq"},
 }
 
 // writes are the statements a Tx runs, prepared once on the writer
@@ -60,6 +61,9 @@ var writes = withInserts(map[string]string{
 	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
 	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
 	"disclose": "UPDATE sealed SET disclosed = ?, disclosure = ? WHERE idx = ?",
+
+	// The events' writes that read other views' rows (events.go).
+	"event.published": eventWrites["event.published"], "event.earlier": eventWrites["event.earlier"],
 })
 
 // insert is an INSERT that a Tx queues until it commits: head, then rows
@@ -150,6 +154,7 @@ var inserts = []insert{
 		since = excluded.since, idx = excluded.idx, body = excluded.body`, 7},
 	{"deadline", "INSERT INTO deadlines (opened, name, subject, stage, bodies, due, status, closed) VALUES ",
 		" ON CONFLICT (opened, name) DO UPDATE SET status = excluded.status, closed = excluded.closed", 8},
+	eventInserts[0], eventInserts[1],
 }
 
 // exec runs the named write now.
@@ -311,6 +316,7 @@ func (t *Tx) project(e *mechanism.Effects, st *statement.Statement) error {
 	signers := jsonList(e.Signers)
 	t.add("statement", e.Index, e.Kind, e.Author, e.Body, st.At, signers)
 	project(t, e, st, signers)
+	t.projectEvents(e, st)
 	for _, id := range e.Subjects {
 		t.add("case.statement", id, e.Index)
 	}
