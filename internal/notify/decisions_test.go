@@ -88,6 +88,10 @@ func mustBlameReporter(t *testing.T, m *demo.Mechanism) *blamed {
 	b.penalty = file(mechanism.KindPenalty, "board-qatar-1", map[string]any{
 		"case": b.caseID, "finding": b.second, "penalty": "censure", "party": "pakistan",
 	}, "board-turkiye-1")
+	// The views follow the log: the inbox reads them.
+	if err := m.Log.WaitViews(ctx, b.penalty+1); err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
