@@ -1,6 +1,7 @@
 package mechanism_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -57,5 +58,37 @@ func TestOverdueAndPublished(t *testing.T) {
 	f := newFixture(t)
 	if got := f.rulebook().Published(); got != "published" {
 		t.Errorf("Published() = %q, want the last stage", got)
+	}
+}
+
+// TestRulebookEffectsInOrder: the members a rulebook puts in force come
+// out in name order, the same on every replay, so that whatever consumes
+// the effects sees one history.
+func TestRulebookEffectsInOrder(t *testing.T) {
+	f := newFixture(t)
+	msg := f.rulebookMsg(f.rulebook())
+	var first []string
+	for range 20 {
+		var st mechanism.State
+		s, err := st.Open(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := st.Apply(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, m := range e.Members {
+			names = append(names, m.Name)
+		}
+		if !slices.IsSorted(names) || len(names) < 2 {
+			t.Fatalf("the genesis rulebook's members: %v, want two or more in name order", names)
+		}
+		if first == nil {
+			first = names
+		} else if !slices.Equal(names, first) {
+			t.Fatalf("a replay gave the members %v, another %v", first, names)
+		}
 	}
 }

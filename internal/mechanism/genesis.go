@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -210,8 +211,10 @@ func (s *State) setRulebook(rb *Rulebook, idx int64) {
 		m.Roles = append(m.Roles, nk.role)
 		m.Label = nk.vkey // replaced below by the key
 	}
-	// End rulebook roles that are gone.
-	for name, m := range s.members {
+	// End rulebook roles that are gone. Members are taken in name order,
+	// so that the effects are the same on every replay.
+	for _, name := range slices.Sorted(maps.Keys(s.members)) {
+		m := s.members[name]
 		if !(m.HasRole(RoleFounder) || m.HasRole(RoleAdmin)) || !m.Active() {
 			continue
 		}
@@ -225,7 +228,8 @@ func (s *State) setRulebook(rb *Rulebook, idx int64) {
 		s.ring = nil
 		s.changed = append(s.changed, m)
 	}
-	for name, w := range want {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		w := want[name]
 		vkey := w.Label
 		w.Label = ""
 		sort.Strings(w.Roles)
