@@ -212,6 +212,7 @@ func TestVerifyTamperedSignature(t *testing.T) {
 		{"last of a bundle", []int64{511}, 511},
 		{"signed by a key enrolled in the bundle", vl.newKeys[:1], vl.newKeys[0]},
 		{"last bundle", []int64{vl.size - 2}, vl.size - 2},
+		{"last entry of the log", []int64{vl.size - 1}, vl.size - 1},
 		{"two bundles", []int64{530, 357}, 357},
 		{"one bundle twice", []int64{420, 380}, 380},
 	} {
@@ -256,5 +257,138 @@ func TestVerifyStopsOnCancel(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Verify after cancel: got %v, want context.Canceled", err)
+	}
+}
+
+// rewriteBundle returns a tamper function that passes the entries of entry
+// bundle n through f, and the other tiles unchanged.
+func rewriteBundle(t *testing.T, n int64, f func(entries [][]byte) [][]byte) func(tlog.Tile, []byte) []byte {
+	return func(tile tlog.Tile, data []byte) []byte {
+		if tile.L != -1 || tile.N != n {
+			return data
+		}
+		var entries [][]byte
+		for len(data) > 0 {
+			entry, rest, err := torchwood.ReadTileEntry(data)
+			if err != nil {
+				t.Errorf("bundle %d: %v", n, err)
+				return nil
+			}
+			entries, data = append(entries, entry), rest
+		}
+		var out []byte
+		for _, entry := range f(entries) {
+			var err error
+			if out, err = torchwood.AppendTileEntry(out, entry); err != nil {
+				t.Errorf("bundle %d: %v", n, err)
+				return nil
+			}
+		}
+		return out
+	}
+}
+
+// TestVerifyTamperedTiles checks that Verify refuses entry bundles and tree
+// tiles that are cut short, padded or rewritten, naming the first entry
+// concerned, wherever in the pipeline the tile is checked.
+func TestVerifyTamperedTiles(t *testing.T) {
+	vl := mustVerifyLog(t)
+	last := (vl.size - 1) / torchwood.TileWidth // the partial bundle
+	flipHash := func(level int, n int64, i int) func(tlog.Tile, []byte) []byte {
+		return func(tile tlog.Tile, data []byte) []byte {
+			if tile.L != level || tile.N != n {
+				return data
+			}
+			data = bytes.Clone(data)
+			data[i*tlog.HashSize] ^= 1
+			return data
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(tlog.Tile, []byte) []byte
+		want   int64
+		msg    string
+	}{
+		{"bundle cut short", func(tile tlog.Tile, data []byte) []byte {
+			if tile.L == -1 && tile.N == 1 {
+				return data[:len(data)-1]
+			}
+			return data
+		}, 2*torchwood.TileWidth - 1, "entry bundle tile/entries/001"},
+		{"partial bundle cut short", func(tile tlog.Tile, data []byte) []byte {
+			if tile.L == -1 && tile.N == last {
+				return data[:len(data)-3]
+			}
+			return data
+		}, vl.size - 1, "entry bundle tile/entries/002.p/"},
+		{"bundle padded", func(tile tlog.Tile, data []byte) []byte {
+			if tile.L == -1 && tile.N == 1 {
+				return append(bytes.Clone(data), 0, 0)
+			}
+			return data
+		}, 2*torchwood.TileWidth - 1, "2 bytes after its last entry"},
+		{"two entries swapped", rewriteBundle(t, 1, func(entries [][]byte) [][]byte {
+			entries[10], entries[11] = entries[11], entries[10]
+			return entries
+		}), torchwood.TileWidth + 10, "different hash for this entry"},
+		{"level-0 tile lies about one entry", flipHash(0, 1, 37), torchwood.TileWidth + 37, "the log's tile tile/0/001 has a different hash for this entry"},
+		{"level-0 tile lies about the log's last entry", flipHash(0, last, int((vl.size-1)%torchwood.TileWidth)), vl.size - 1, "different hash for this entry"},
+		{"level-1 tile lies", flipHash(1, 0, 1), torchwood.TileWidth, fmt.Sprintf("different hash for the subtree of entries %d to %d", torchwood.TileWidth, 2*torchwood.TileWidth-1)},
+		{"level-0 tile short", func(tile tlog.Tile, data []byte) []byte {
+			if tile.L == 0 && tile.N == 1 {
+				return data[:len(data)-tlog.HashSize]
+			}
+			return data
+		}, torchwood.TileWidth, "has 8160 bytes, want 8192"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ledger.Verify(context.Background(), &logReader{l: vl.m.Log.Log, tamper: tc.tamper}, vl.verifier(t), ledger.VerifyOptions{})
+			var ve *ledger.VerifyError
+			if !errors.As(err, &ve) || ve.Index != tc.want {
+				t.Fatalf("Verify: got %v, want an error for entry %d", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("Verify: got %q, want it to say %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+// failingReader fails to fetch one tile.
+type failingReader struct {
+	logReader
+	fail tlog.Tile
+}
+
+func (r *failingReader) ReadTiles(ctx context.Context, tiles []tlog.Tile) ([][]byte, error) {
+	for _, t := range tiles {
+		if t == r.fail {
+			return nil, errors.New("connection reset")
+		}
+	}
+	return r.logReader.ReadTiles(ctx, tiles)
+}
+
+// TestVerifyFetchFails checks that a tile that cannot be fetched, an entry
+// bundle or a tree tile, stops Verify with an error naming it.
+func TestVerifyFetchFails(t *testing.T) {
+	vl := mustVerifyLog(t)
+	for _, tc := range []struct {
+		tile tlog.Tile
+		want int64
+	}{
+		{tlog.Tile{H: torchwood.TileHeight, L: -1, N: 1, W: torchwood.TileWidth}, torchwood.TileWidth},
+		{tlog.Tile{H: torchwood.TileHeight, L: 0, N: 1, W: torchwood.TileWidth}, torchwood.TileWidth},
+		{tlog.Tile{H: torchwood.TileHeight, L: 1, N: 0, W: int(vl.size / torchwood.TileWidth)}, 0},
+	} {
+		t.Run(torchwood.TilePath(tc.tile), func(t *testing.T) {
+			r := &failingReader{logReader: logReader{l: vl.m.Log.Log}, fail: tc.tile}
+			_, err := ledger.Verify(context.Background(), r, vl.verifier(t), ledger.VerifyOptions{})
+			var ve *ledger.VerifyError
+			if !errors.As(err, &ve) || ve.Index != tc.want || !strings.Contains(err.Error(), "couldn't fetch "+torchwood.TilePath(tc.tile)) {
+				t.Fatalf("Verify: got %v, want an error for entry %d fetching %s", err, tc.want, torchwood.TilePath(tc.tile))
+			}
+		})
 	}
 }
