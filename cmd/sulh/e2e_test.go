@@ -790,6 +790,55 @@ func TestKillDuringLoad(t *testing.T) {
 	}
 	t.Logf("after restart: %s", strings.TrimSpace(out))
 
+	// sulh rebuild while the server serves and takes statements: the
+	// server rebuilds its views beside the live ones and switches to them,
+	// and every statement acknowledged meanwhile is read back from them.
+	var during []statementResponse
+	stopLoad := make(chan struct{})
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		for j := 0; ; j++ {
+			select {
+			case <-stopLoad:
+				return
+			default:
+			}
+			s := signers[j%len(signers)]
+			obj, _ := json.Marshal(reportObject(s.Name(), time.Now(), fmt.Sprintf("online rebuild report %d", j)))
+			msg, err := statement.Sign(obj, s)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp, err := client.Post(srv.URL+"/api/v1/statements", "text/plain; charset=utf-8", bytes.NewReader(msg))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var r statementResponse
+			if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &r) != nil {
+				t.Errorf("during the online rebuild: %s: %s", resp.Status, b)
+				return
+			}
+			during = append(during, r)
+		}
+	}()
+	out = mustSulh(t, "rebuild", "--data", data)
+	close(stopLoad)
+	<-loaded
+	if !strings.Contains(out, "and now serves them") {
+		t.Errorf("sulh rebuild beside the server:\n%s", out)
+	}
+	for _, r := range during {
+		if got := getStatement(t, client, srv.URL, r.Index); got.LeafHash != r.LeafHash {
+			t.Fatalf("entry %d, acknowledged during the online rebuild, reads back with leaf hash %v", r.Index, got.LeafHash)
+		}
+	}
+	t.Logf("%s(%d statements acknowledged during it)", out, len(during))
+
 	// The views, which follow the log under a cursor of their own, resumed
 	// where the kills left them: they hold what a rebuild from the log
 	// gives, to the last row.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,7 @@ import (
 
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("rebuild", stderr)
-	data := fs.String("data", "", "data folder of the mechanism (required); no server may be using it")
+	data := fs.String("data", "", "data folder of the mechanism (required); if a server is serving it, the server rebuilds its views while it serves")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -26,6 +27,23 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	start := time.Now()
 	res, err := datadir.Rebuild(ctx, *data, progress)
 	finish()
+	if errors.Is(err, datadir.ErrBusy) {
+		// A server holds the folder: it rebuilds its views while it
+		// serves.
+		progress, finish := progressBar(stderr, "the server replays entries")
+		n, onlineErr := datadir.RebuildOnline(ctx, *data, progress)
+		finish()
+		if errors.Is(onlineErr, datadir.ErrNoServer) {
+			return err
+		}
+		if onlineErr != nil {
+			return onlineErr
+		}
+		secs := time.Since(start).Seconds()
+		fmt.Fprintf(stdout, "the server replayed %d statements into new views in %.2f s (%.0f statements/s) and now serves them\n", n, secs, float64(n)/secs)
+		fmt.Fprintf(stdout, "sulh digest --data %s prints their state digest\n", *data)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

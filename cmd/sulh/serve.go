@@ -218,6 +218,10 @@ func newRegistry() *prometheus.Registry {
 func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
 	warnShared(logger, ev.data)
+	// sulh rebuild reaches the server through the data folder.
+	if err := l.ServeControl(logger); err != nil {
+		logger.Warn("sulh rebuild will need the server stopped", "err", err)
+	}
 	store, err := blob.Open(filepath.Join(ev.data, EvidenceDir))
 	if err != nil {
 		return err

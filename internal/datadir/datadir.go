@@ -29,12 +29,18 @@ const (
 // and the views.
 type Node struct {
 	*ledger.Log
-	DB     *store.DB
-	unlock func()
+	DB          *store.DB
+	dir         string
+	unlock      func()
+	stopControl func() // set by ServeControl
 }
 
-// Close closes the log, then the database, and releases the folder.
+// Close stops the control socket and a rebuild in progress, closes the
+// log, then the database, and releases the folder.
 func (n *Node) Close() {
+	if n.stopControl != nil {
+		n.stopControl()
+	}
 	n.Log.Close()
 	n.DB.Close()
 	n.unlock()
@@ -106,7 +112,7 @@ func Open(ctx context.Context, dir string, opts ledger.Options) (*Node, error) {
 		unlock()
 		return nil, err
 	}
-	return &Node{Log: l, DB: db, unlock: unlock}, nil
+	return &Node{Log: l, DB: db, dir: dir, unlock: unlock}, nil
 }
 
 // RebuildResult is what Rebuild did.
@@ -115,10 +121,12 @@ type RebuildResult struct {
 	Before, After [32]byte // the state digest before and after
 }
 
-// Rebuild empties the views of the mechanism in dir and refills them by
-// replaying and re-verifying every entry of its log, in one transaction:
-// if anything fails, the views stay as they were. No server may be using
-// dir. progress, if not nil, is called with the entries done so far.
+// Rebuild writes the views of the mechanism in dir anew, by replaying and
+// re-verifying every entry of its log into a file of their own, then
+// switches to them (see ledger.Rebuild): if anything fails, the views stay
+// as they were. It returns ErrBusy if a server is using dir (RebuildOnline
+// asks it to rebuild). progress, if not nil, is called with the entries
+// done so far.
 func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) (*RebuildResult, error) {
 	if !Exists(dir) {
 		return nil, fmt.Errorf("%s holds no mechanism", dir)
@@ -159,6 +167,17 @@ func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
 	return db.Digest(ctx)
 }
 
+// ErrBusy is returned when another process holds the data folder.
+var ErrBusy = errors.New("the data folder is in use")
+
+type busyError struct{ dir string }
+
+func (e *busyError) Error() string {
+	return "another sulh process is using " + e.dir + "; stop it first"
+}
+
+func (e *busyError) Is(target error) bool { return target == ErrBusy }
+
 // openLocked opens the database of dir, holding the lock that keeps a
 // server out.
 func openLocked(ctx context.Context, dir string) (*store.DB, func(), error) {
@@ -168,7 +187,12 @@ func openLocked(ctx context.Context, dir string) (*store.DB, func(), error) {
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
-		return nil, nil, errors.New("another sulh process is using " + dir + "; stop it first")
+		return nil, nil, &busyError{dir}
+	}
+	// Views a crash left half built, or a switch left behind.
+	if err := store.RemoveStaleViews(filepath.Join(dir, DatabaseFile)); err != nil {
+		lock.Close()
+		return nil, nil, err
 	}
 	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
 	if err != nil {

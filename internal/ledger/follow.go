@@ -37,6 +37,10 @@ type follower struct {
 	in     chan []projected
 	done   chan struct{}
 
+	// wmu is held through each of the follower's transactions, and by an
+	// online rebuild while it switches the views.
+	wmu sync.Mutex
+
 	mu       sync.Mutex
 	at       int64         // the views hold the entries [0, at)
 	advanced chan struct{} // closed, and replaced, when at moves
@@ -99,9 +103,17 @@ func (f *follower) writeRetrying(pending []projected) {
 	f.mu.Unlock()
 }
 
-// write writes the rows of pending, which start at the views' cursor, and
-// moves the cursor past them, in one transaction.
+// write writes the rows of pending, consecutive entries, and moves the
+// views' cursor past them, in one transaction. Those the views already
+// hold (written by a rebuild that went live ahead of the follower) are
+// skipped.
 func (f *follower) write(ctx context.Context, pending []projected) error {
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	at, _ := f.position()
+	if len(pending) > 0 && pending[0].e.Index < at {
+		pending = pending[min(at-pending[0].e.Index, int64(len(pending))):]
+	}
 	if len(pending) == 0 {
 		return nil
 	}
@@ -139,10 +151,25 @@ func (f *follower) advance(at int64, entries int, took time.Duration) {
 	f.cursor.Set(float64(at))
 }
 
+// moveTo records that the views hold the entries [0, at): after a switch
+// to rebuilt views.
+func (f *follower) moveTo(at int64) {
+	f.mu.Lock()
+	f.at = at
+	close(f.advanced)
+	f.advanced = make(chan struct{})
+	f.mu.Unlock()
+	f.cursor.Set(float64(at))
+}
+
 func (f *follower) isBroken() bool {
+	return f.brokenErr() != nil
+}
+
+func (f *follower) brokenErr() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.broken != nil
+	return f.broken
 }
 
 // position returns where the views are, and a channel closed when they

@@ -72,8 +72,9 @@ type Log struct {
 	verified      chan struct{}         // closed once the log before the snapshot loaded is verified
 	unsound       atomic.Pointer[error] // that log did not give the snapshot's state
 
-	metrics metrics
-	follow  *follower
+	metrics    metrics
+	follow     *follower
+	rebuilding atomic.Bool // an online rebuild runs
 }
 
 type submission struct {
@@ -306,13 +307,8 @@ func checkHashes(ctx context.Context, db Storage, tree *frontier, first int64, c
 	})
 }
 
-// chunks calls fn with the stored entries [0, size) in order, replayChunk at
-// a time, with the index of each chunk's first entry.
-func chunks(ctx context.Context, db Storage, size int64, fn func(first int64, chunk [][]byte) error) error {
-	return chunksFrom(ctx, db, 0, size, fn)
-}
-
-// chunksFrom is chunks of the entries [from, size).
+// chunksFrom calls fn with the stored entries [from, size) in order,
+// replayChunk at a time, with the index of each chunk's first entry.
 func chunksFrom(ctx context.Context, db Storage, from, size int64, fn func(first int64, chunk [][]byte) error) error {
 	var chunk [][]byte
 	first := from

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -12,31 +13,138 @@ import (
 // ready for the writer.
 const rebuildAhead = 4
 
-// Rebuild empties the views and refills them by replaying and re-verifying
-// every entry of the log in db, in one transaction of views: if anything
-// fails, the views stay as they were. Nothing else may write the views
-// meanwhile. progress, if not nil, is called with the entries done so far.
-// It returns the log size replayed.
+// rebuildGap is how many entries an online rebuild may still lack when it
+// stops the follower to switch: those it writes while the follower waits.
+const rebuildGap = 4096
+
+// Rebuild writes the views anew by replaying and re-verifying every entry
+// of the log in db, into views of their own beside the live ones, then
+// switches to them: if anything fails, the live views stay as they were.
+// Nothing else may write the log or the views meanwhile (Log.Rebuild is
+// the rebuild of a log that is open). progress, if not nil, is called
+// with the entries done so far. It returns the log size replayed.
+func Rebuild(ctx context.Context, db Storage, views ViewBuilder, progress func(done, total int64)) (int64, error) {
+	size, _, err := db.Checkpoint(ctx)
+	if err != nil {
+		return 0, err
+	}
+	nv, err := views.NewViews(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer nv.Discard()
+	r := &rebuilder{db: db, views: nv, state: &mechanism.State{}}
+	if err := r.replayTo(ctx, size, progress); err != nil {
+		return 0, err
+	}
+	if err := nv.Install(context.WithoutCancel(ctx)); err != nil {
+		return 0, err
+	}
+	return size, nil
+}
+
+// ErrRebuilding is returned by Log.Rebuild while another rebuild runs.
+var ErrRebuilding = errors.New("the views are already being rebuilt")
+
+// Rebuild writes the views anew while the log takes statements: it
+// replays and re-verifies every entry into views of their own beside the
+// live ones, as Rebuild does, then the entries appended meanwhile, again
+// and again until fewer than a few thousand are left. Then it holds the
+// follower between two of its transactions, writes what the new views
+// still lack, and switches the follower and every read to them (reads in
+// progress finish on the old views). Statements are taken throughout; the
+// views stop moving only for the switch. If anything fails before the
+// switch, the live views stay as they were; if ctx ends, the rebuild
+// stops. It returns the entries the new views held when they went live.
+func (l *Log) Rebuild(ctx context.Context, progress func(done, total int64)) (int64, error) {
+	views, ok := l.follow.db.(ViewBuilder)
+	if !ok {
+		return 0, errors.New("these views cannot be rebuilt while the log is open")
+	}
+	if !l.rebuilding.CompareAndSwap(false, true) {
+		return 0, ErrRebuilding
+	}
+	defer l.rebuilding.Store(false)
+	size := func() int64 {
+		if cp := l.Checkpoint(); cp != nil {
+			return cp.N
+		}
+		return 0
+	}
+	nv, err := views.NewViews(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer nv.Discard()
+	r := &rebuilder{db: l.db, views: nv, state: &mechanism.State{}}
+	synced := false
+	for {
+		if err := r.replayTo(ctx, size(), progress); err != nil {
+			return 0, err
+		}
+		if size()-r.at > rebuildGap {
+			continue
+		}
+		if synced {
+			break
+		}
+		// Make the bulk durable now, so that the switch has little to
+		// sync, then write what came in meanwhile.
+		if err := nv.Sync(ctx); err != nil {
+			return 0, err
+		}
+		synced = true
+	}
+
+	f := l.follow
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	at, _ := f.position()
+	if err := f.brokenErr(); err != nil {
+		return 0, fmt.Errorf("the views stopped following the log (%w): restart the server, which writes what they lack", err)
+	}
+	if r.at < at {
+		if err := r.replayTo(ctx, at, progress); err != nil {
+			return 0, err
+		}
+	}
+	if err := nv.Install(context.WithoutCancel(ctx)); err != nil {
+		return 0, err
+	}
+	// The new views may hold entries that the follower has yet to write:
+	// it skips them.
+	f.moveTo(r.at)
+	l.logger.Info("switched to the rebuilt views", "entries", r.at, "the follower was at", at)
+	return r.at, nil
+}
+
+// rebuilder replays the log into new views.
+type rebuilder struct {
+	db    Storage
+	views NewViews
+	state *mechanism.State // the state after the entries [0, at)
+	at    int64            // the new views hold the entries [0, at)
+}
+
+// replayTo replays the entries [r.at, to) and writes their rows, in one
+// transaction that moves the new views' cursor to to. After an error, r
+// is not to be used again.
 //
 // The replay (verifying each chunk's signatures on every core, then
 // applying its entries in order) runs ahead of the writes of the views:
 // the rows of chunk k are written while chunk k+1 is verified. The rows are
 // written in log order, as the follower writes them.
-func Rebuild(ctx context.Context, db Storage, views ViewStore, progress func(done, total int64)) (int64, error) {
-	size, _, err := db.Checkpoint(ctx)
-	if err != nil {
-		return 0, err
+func (r *rebuilder) replayTo(ctx context.Context, to int64, progress func(done, total int64)) error {
+	if to <= r.at {
+		return nil
 	}
 	// The writes do not watch ctx, which costs the SQLite driver a
 	// goroutine for each; the loop below does, between chunks.
-	tx, err := views.BeginViews(context.WithoutCancel(ctx))
+	tx, err := r.views.BeginViews(context.WithoutCancel(ctx))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer tx.Rollback()
-	if err := tx.ClearViews(); err != nil {
-		return 0, err
-	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -44,10 +152,9 @@ func Rebuild(ctx context.Context, db Storage, views ViewStore, progress func(don
 	replayed := make(chan error, 1)
 	go func() {
 		defer close(applied)
-		state := &mechanism.State{}
-		replayed <- chunks(ctx, db, size, func(first int64, chunk [][]byte) error {
+		replayed <- chunksFrom(ctx, r.db, r.at, to, func(first int64, chunk [][]byte) error {
 			out := make([]projected, 0, len(chunk))
-			err := replay(state, first, chunk, func(e *mechanism.Effects, st *statement.Statement) error {
+			err := replay(r.state, first, chunk, func(e *mechanism.Effects, st *statement.Statement) error {
 				out = append(out, projected{e, st})
 				return nil
 			})
@@ -62,7 +169,7 @@ func Rebuild(ctx context.Context, db Storage, views ViewStore, progress func(don
 			}
 		})
 	}()
-	var done int64
+	done := r.at
 	var writeErr error
 	for out := range applied {
 		if writeErr == nil {
@@ -79,20 +186,21 @@ func Rebuild(ctx context.Context, db Storage, views ViewStore, progress func(don
 		}
 		done += int64(len(out))
 		if progress != nil && writeErr == nil {
-			progress(done, size)
+			progress(done, to)
 		}
 	}
 	if err := <-replayed; err != nil && writeErr == nil {
-		return 0, fmt.Errorf("couldn't replay the log: %w", err)
+		return fmt.Errorf("couldn't replay the log: %w", err)
 	}
 	if writeErr != nil {
-		return 0, writeErr
+		return writeErr
 	}
-	if err := tx.SetViewsCursor(size); err != nil {
-		return 0, err
+	if err := tx.SetViewsCursor(to); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("couldn't commit the rebuilt views: %w", err)
+		return fmt.Errorf("couldn't commit the rebuilt views: %w", err)
 	}
-	return size, nil
+	r.at = to
+	return nil
 }

@@ -65,8 +65,32 @@ type ViewTx interface {
 	// Project writes the rows of one applied statement.
 	Project(e *mechanism.Effects, st *statement.Statement) error
 	SetViewsCursor(n int64) error
-	// ClearViews empties every view, for a rebuild.
-	ClearViews() error
 	Commit() error
 	Rollback() error
+}
+
+// ViewBuilder is a ViewStore that can build views anew, apart from the
+// live ones, and switch to them: how a rebuild writes while the server
+// serves.
+type ViewBuilder interface {
+	ViewStore
+	// NewViews creates empty views that nothing reads until Install.
+	NewViews(ctx context.Context) (NewViews, error)
+}
+
+// NewViews are views being built apart from the live ones.
+type NewViews interface {
+	BeginViews(ctx context.Context) (ViewTx, error)
+	// Sync makes what is committed durable, and later commits durable
+	// when they return; it may take long, so it is called before the
+	// last writes, and Install then has little left to do.
+	Sync(ctx context.Context) error
+	// Install makes these the live views, durably, all at once: a read
+	// sees the old views or these, never part of either, and so does a
+	// server started after a crash at any moment. The ViewStore's reads
+	// and writes then go to these views, whose cursor must be where the
+	// follower is.
+	Install(ctx context.Context) error
+	// Discard abandons the views and removes them, unless installed.
+	Discard() error
 }

@@ -6,7 +6,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -19,7 +18,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
-	"modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
+	_ "modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
 
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -47,6 +46,9 @@ type DB struct {
 	w, vw, r   *sql.DB
 	logWrites  map[string]*sql.Stmt // prepared on w
 	viewWrites map[string]*sql.Stmt // prepared on vw
+	// views counts the switches to new views (see NewViews): vw's and
+	// r's connections are let go after one.
+	views *generations
 }
 
 // ViewsFile is the views' database that OpenSQLite keeps beside the log's
@@ -59,7 +61,16 @@ func ViewsFile(file string) string { return strings.TrimSuffix(file, ".db") + "-
 // and writable by their owner only, whatever the umask.
 func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	views := ViewsFile(file)
-	for _, f := range []string{file, views} {
+	// A link to views that are gone (deleted by hand): they start again,
+	// in a plain file, and the log fills them.
+	if _, err := os.Stat(views); errors.Is(err, fs.ErrNotExist) {
+		os.Remove(views)
+	}
+	live, err := liveViews(file)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []string{file, live} {
 		if err := ownerOnly(f); err != nil {
 			return nil, err
 		}
@@ -72,8 +83,7 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "cache_size(-16384)")
 	q.Add("_txlock", "immediate")
-	db := &DB{file: file, logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}}
-	var err error
+	db := &DB{file: file, logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}, views: newGenerations(live)}
 	if db.w, err = openWriter(ctx, file, q, "sqlite"); err != nil {
 		return nil, err
 	}
@@ -87,14 +97,14 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	// 64 MiB of page cache, so that a batch's dirty pages of the views'
 	// many indexes are not spilled to the WAL before its commit.
 	q.Add("_pragma", "cache_size(-65536)")
-	if db.vw, err = openWriter(ctx, views, q, "sqlite-views"); err != nil {
+	if db.vw, err = openWriterOf(ctx, connector{q: q, gens: db.views}, "sqlite-views"); err != nil {
 		db.w.Close()
 		return nil, err
 	}
 	rq := url.Values{}
 	rq.Add("_pragma", "busy_timeout(10000)")
 	rq.Add("_pragma", "query_only(1)")
-	db.r = sql.OpenDB(attaching{dsn: "file:" + file + "?" + rq.Encode(), views: views})
+	db.r = sql.OpenDB(connector{file: file, q: rq, gens: db.views})
 	db.r.SetMaxOpenConns(8)
 	for name, q := range writes {
 		target, w := db.viewWrites, db.vw
@@ -112,38 +122,20 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 // openWriter opens the single writing connection of a database file and
 // applies the dialect's migrations it lacks.
 func openWriter(ctx context.Context, file string, q url.Values, dialect string) (*sql.DB, error) {
-	w, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("couldn't open database %s: %w", file, err)
-	}
+	return openWriterOf(ctx, connector{q: q, gens: newGenerations(file)}, dialect)
+}
+
+// openWriterOf is openWriter with the connections c makes.
+func openWriterOf(ctx context.Context, c connector, dialect string) (*sql.DB, error) {
+	w := sql.OpenDB(c)
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, w, dialect); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("couldn't prepare database %s: %w", file, err)
+		return nil, fmt.Errorf("couldn't prepare database %s: %w", c.gens.file, err)
 	}
 	return w, nil
 }
-
-// attaching opens read connections to the log's database with the views'
-// attached as "views", so that one query reads both.
-type attaching struct {
-	dsn, views string
-}
-
-func (a attaching) Connect(ctx context.Context) (driver.Conn, error) {
-	c, err := a.Driver().Open(a.dsn)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.(driver.ExecerContext).ExecContext(ctx, "ATTACH DATABASE ? AS views", []driver.NamedValue{{Ordinal: 1, Value: a.views}}); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("couldn't attach the views' database %s: %w", a.views, err)
-	}
-	return c, nil
-}
-
-func (attaching) Driver() driver.Driver { return &sqlite.Driver{} }
 
 // ownerOnly creates file with mode 0600 if it does not exist, and takes
 // any group and other permissions away from it, and from its -wal and -shm

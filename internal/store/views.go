@@ -553,16 +553,6 @@ func (t *Tx) PutSealedBody(idx int64, salt, body []byte) error {
 	return nil
 }
 
-// ClearViews empties every view, so that replaying the log refills them.
-func (t *Tx) ClearViews() error {
-	for _, v := range ViewTables {
-		if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM "+v.Name); err != nil {
-			return fmt.Errorf("couldn't empty view %s: %w", v.Name, err)
-		}
-	}
-	return nil
-}
-
 // Digest returns the log size the views reflect and the SHA-256 of a
 // canonical dump of every view: for each table of ViewTables in order, its
 // name and then each row, in order, as a JSON array of its column values,
