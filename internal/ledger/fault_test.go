@@ -19,8 +19,8 @@ import (
 // disk, a lost volume.
 type faulty struct {
 	ledger.Storage
-	failCommit, failRead atomic.Bool
-	commits              atomic.Int64
+	failCommit, failRead, failSync atomic.Bool
+	commits                        atomic.Int64
 }
 
 var errDisk = errors.New("no space left on device")
@@ -45,6 +45,13 @@ func (f *faulty) Entries(ctx context.Context, from, to int64, fn func(int64, []b
 		return errDisk
 	}
 	return f.Storage.Entries(ctx, from, to, fn)
+}
+
+func (f *faulty) Sync(ctx context.Context) error {
+	if f.failSync.Load() {
+		return errDisk
+	}
+	return f.Storage.Sync(ctx)
 }
 
 type faultyTx struct {
@@ -156,5 +163,50 @@ func TestFailedCommitAndReload(t *testing.T) {
 	r, err := l.Submit(ctx, sign(1))
 	if err != nil || r.Index != size {
 		t.Fatalf("after restart: %v at %d, want index %d", err, r.Index, size)
+	}
+}
+
+// TestFailedSync checks that when the disk does not confirm a committed
+// batch, its statements are refused and so is every statement after it,
+// even once the disk works again, until the log is opened anew; and that
+// the checkpoint never covers what the disk did not confirm. Submitting
+// the refused statement again after the restart appends it or answers it
+// as a duplicate, with its index.
+func TestFailedSync(t *testing.T) {
+	ctx := context.Background()
+	l, f, open, sign := openFaulty(t)
+	size := l.Checkpoint().N
+	r, err := l.Submit(ctx, sign(1))
+	if err != nil || r.Index != size {
+		t.Fatalf("a statement before the failure: %v at %d, want index %d", err, r.Index, size)
+	}
+	f.failSync.Store(true)
+	_, err = l.Submit(ctx, sign(2))
+	if code(err) != statement.CodeInternal || !strings.Contains(err.Error(), "may or may not be in the log") {
+		t.Fatalf("a statement whose sync failed: %v, want an internal error saying it may be in the log", err)
+	}
+	if l.Checkpoint().N != size+1 {
+		t.Fatalf("the checkpoint is at %d; the disk confirmed %d entries", l.Checkpoint().N, size+1)
+	}
+	f.failSync.Store(false)
+	for i := range 3 {
+		if _, err := l.Submit(ctx, sign(3+i)); code(err) != statement.CodeInternal {
+			t.Fatalf("a statement after a failed sync: %v, want an internal error until restart", err)
+		}
+	}
+	if l.Checkpoint().N != size+1 {
+		t.Fatalf("the checkpoint moved to %d after a failed sync", l.Checkpoint().N)
+	}
+	l.Close()
+	l = open()
+	if _, err := l.Submit(ctx, sign(1)); code(err) != statement.CodeDuplicate {
+		t.Errorf("the statement acknowledged before the failure, again: %v, want a duplicate", err)
+	}
+	r, err = l.Submit(ctx, sign(2))
+	switch {
+	case err == nil && r.Index == size+1:
+	case code(err) == statement.CodeDuplicate:
+	default:
+		t.Errorf("the unconfirmed statement, again after restart: %v at %d, want it appended at %d or a duplicate", err, r.Index, size+1)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,9 +73,33 @@ type Log struct {
 	verified      chan struct{}         // closed once the log before the snapshot loaded is verified
 	unsound       atomic.Pointer[error] // that log did not give the snapshot's state
 
+	// The sequencer commits a batch and hands it to the syncer, which waits
+	// for the disk, then publishes the batch's checkpoint and answers its
+	// submitters; the sequencer applies and commits the next batch
+	// meanwhile, and one sync takes every batch committed while the last
+	// one ran.
+	durable chan *committed
+	synced  chan struct{}         // closed once the syncer has answered everything
+	syncErr atomic.Pointer[error] // a failed sync: the log then refuses every statement
+
 	metrics    metrics
 	follow     *follower
 	rebuilding atomic.Bool // an online rebuild runs
+}
+
+// committed is a batch that the sequencer committed and the disk may not
+// hold yet.
+type committed struct {
+	batch    []*submission
+	results  []result
+	appended int
+	cp       *Checkpoint         // nil when nothing was appended
+	rulebook *mechanism.Rulebook // the rulebook, when the batch changed it
+	follow   []projected
+	start    time.Time
+	// barrier, with no batch, is closed once every batch before it is
+	// answered.
+	barrier chan struct{}
 }
 
 type submission struct {
@@ -142,6 +167,8 @@ func Open(ctx context.Context, db Storage, views ViewStore, logKey string, opts 
 		subs:     make(chan *submission, MaxBatch),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		durable:  make(chan *committed, 16),
+		synced:   make(chan struct{}),
 	}
 	if l.logger == nil {
 		l.logger = slog.New(slog.DiscardHandler)
@@ -176,6 +203,7 @@ func Open(ctx context.Context, db Storage, views ViewStore, logKey string, opts 
 		}))
 	}
 	go l.follow.run()
+	go l.syncer()
 	go l.run()
 	return l, nil
 }
@@ -186,7 +214,7 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		refused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sulh_log_refused_total", Help: "Statements refused by the sequencer, by code."}, []string{"code"}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_log_batch_size", Help: "Statements per committed batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 4, 7)}),
-		commit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_log_commit_seconds", Help: "Time to commit a batch, including fsync.",
+		commit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sulh_log_commit_seconds", Help: "Time from the start of a batch's commit until the disk holds it and its checkpoint is published.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		size: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_log_size", Help: "Entries in the log's latest checkpoint."}),
 		verified: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_log_verified_entries",
@@ -495,7 +523,9 @@ func (l *Log) run() {
 					if len(batch) > 0 {
 						l.commit(batch)
 					}
-					if l.snapshotEvery > 0 && l.state.Size > l.snapAt && l.isVerified() {
+					close(l.durable)
+					<-l.synced
+					if l.snapshotEvery > 0 && l.state.Size > l.snapAt && l.isVerified() && l.syncErr.Load() == nil {
 						l.saveSnapshot(true)
 					}
 					l.saving <- struct{}{} // the last write is done
@@ -521,7 +551,7 @@ func (l *Log) run() {
 
 // commit appends a batch in one transaction and answers every submission.
 func (l *Log) commit(batch []*submission) {
-	if l.broken != nil || l.unsound.Load() != nil {
+	if l.broken != nil || l.unsound.Load() != nil || l.syncErr.Load() != nil {
 		for _, sub := range batch {
 			sub.done <- result{err: &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}}
 		}
@@ -532,18 +562,20 @@ func (l *Log) commit(batch []*submission) {
 	results := make([]result, len(batch))
 	fail := func(err error) {
 		l.logger.Error("couldn't commit batch", "err", err, "batch", len(batch))
+		// The state may have moved ahead of the database: reload it, once
+		// the batches committed before are published. If that fails too,
+		// refuse everything rather than sequence on a state the database
+		// does not hold. The submitters hear of it once the log is settled.
+		l.waitSynced()
+		if err := l.load(ctx, false); err != nil {
+			l.logger.Error("couldn't reload the log after a failed commit; refusing all statements", "err", err)
+			l.broken = err
+		}
 		for i := range batch {
 			if results[i].err == nil {
 				results[i].err = &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}
 			}
 			batch[i].done <- results[i]
-		}
-		// The state may have moved ahead of the database: reload it. If
-		// that fails too, refuse everything rather than sequence on a state
-		// the database does not hold.
-		if err := l.load(ctx, false); err != nil {
-			l.logger.Error("couldn't reload the log after a failed commit; refusing all statements", "err", err)
-			l.broken = err
 		}
 	}
 	tx, err := l.db.BeginLog(ctx)
@@ -588,26 +620,98 @@ func (l *Log) commit(batch []*submission) {
 			fail(err)
 			return
 		}
-		l.checkpoint.Store(cp)
-		l.follow.in <- follow
+		// The next batch's submitters verify against the keys as they are
+		// now; the sequencer checks them again.
 		if ring := l.state.Keys(); ring != keysBefore {
 			l.ring.Store(ring)
-		}
-		if l.state.Rulebook != rulebookBefore {
-			l.rulebook.Store(l.state.Rulebook)
-		}
-		l.metrics.appended.Add(float64(appended))
-		l.metrics.size.Set(float64(cp.N))
-		l.metrics.batchSize.Observe(float64(appended))
-		l.metrics.commit.Observe(time.Since(start).Seconds())
-		if l.snapshotEvery > 0 && cp.N-l.snapAt >= l.snapshotEvery && l.isVerified() {
-			l.saveSnapshot(false)
 		}
 	} else {
 		tx.Rollback()
 	}
-	for i, sub := range batch {
-		sub.done <- results[i]
+	c := &committed{batch: slices.Clone(batch), results: results, appended: appended, cp: cp, follow: follow, start: start}
+	if l.state.Rulebook != rulebookBefore {
+		c.rulebook = l.state.Rulebook
+	}
+	l.durable <- c
+	if cp != nil && l.snapshotEvery > 0 && cp.N-l.snapAt >= l.snapshotEvery && l.isVerified() {
+		l.saveSnapshot(false)
+	}
+}
+
+// errUnsynced answers the statements of a batch that the disk did not
+// confirm: it may hold them or not.
+var errUnsynced = &statement.Error{Code: statement.CodeInternal,
+	Reason: "internal error: the disk did not confirm the statement, which may or may not be in the log; submit it again once the log is back, and a duplicate is answered with its index"}
+
+// waitSynced returns once every batch committed so far is answered.
+func (l *Log) waitSynced() {
+	b := make(chan struct{})
+	l.durable <- &committed{barrier: b}
+	<-b
+}
+
+// syncer waits for the disk to hold what the sequencer committed, then
+// publishes it and answers its submitters, batch after batch, until the
+// sequencer closes l.durable. Once a sync fails nothing committed since is
+// known to be on the disk: every later batch is refused, and so is every
+// statement until the log is opened again.
+func (l *Log) syncer() {
+	defer close(l.synced)
+	ctx := context.Background()
+	for c := range l.durable {
+		group := []*committed{c}
+	gather:
+		for {
+			select {
+			case more, ok := <-l.durable:
+				if !ok {
+					break gather
+				}
+				group = append(group, more)
+			default:
+				break gather
+			}
+		}
+		if l.syncErr.Load() == nil && slices.ContainsFunc(group, func(c *committed) bool { return c.appended > 0 }) {
+			if err := l.db.Sync(ctx); err != nil {
+				l.logger.Error("couldn't sync the log; refusing all statements until it is opened again", "err", err)
+				l.syncErr.Store(&err)
+			}
+		}
+		for _, c := range group {
+			l.publish(c, l.syncErr.Load() != nil)
+		}
+	}
+}
+
+// publish makes a batch that the disk holds visible: its checkpoint, its
+// rulebook and its views' rows to write, and answers its submitters; or,
+// when the disk may not hold it, refuses them all.
+func (l *Log) publish(c *committed, lost bool) {
+	if c.barrier != nil {
+		close(c.barrier)
+		return
+	}
+	if lost {
+		for _, sub := range c.batch {
+			sub.done <- result{err: errUnsynced}
+		}
+		return
+	}
+	if c.cp != nil {
+		// The follower has the entries before anyone can ask for them.
+		l.follow.in <- c.follow
+		l.checkpoint.Store(c.cp)
+		if c.rulebook != nil {
+			l.rulebook.Store(c.rulebook)
+		}
+		l.metrics.appended.Add(float64(c.appended))
+		l.metrics.size.Set(float64(c.cp.N))
+		l.metrics.batchSize.Observe(float64(c.appended))
+		l.metrics.commit.Observe(time.Since(c.start).Seconds())
+	}
+	for i, sub := range c.batch {
+		sub.done <- c.results[i]
 	}
 }
 
@@ -620,10 +724,18 @@ func (l *Log) appendOne(ctx context.Context, tx LogTx, sub *submission, now time
 	if idx, ok := inBatch[leaf]; ok {
 		return Receipt{}, projected{}, duplicate(idx)
 	}
-	if idx, err := tx.LeafIndex(leaf); err == nil {
-		return Receipt{}, projected{}, duplicate(idx)
-	} else if !errors.Is(err, ErrNotStored) {
-		return Receipt{}, projected{}, err
+	// The same bytes have the same text: a statement whose text the state
+	// has never seen is not in the log, and needs no lookup.
+	lookup := sub.st == nil
+	if !lookup {
+		_, lookup = l.state.Text(sub.st)
+	}
+	if lookup {
+		if idx, err := tx.LeafIndex(leaf); err == nil {
+			return Receipt{}, projected{}, duplicate(idx)
+		} else if !errors.Is(err, ErrNotStored) {
+			return Receipt{}, projected{}, err
+		}
 	}
 	st := sub.st
 	if st == nil {

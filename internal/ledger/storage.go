@@ -30,8 +30,13 @@ type Storage interface {
 	// (see tlog.StoredHashIndex).
 	HashRange(ctx context.Context, from, to int64, fn func(id int64, h tlog.Hash) error) error
 	HashReader(ctx context.Context) tlog.HashReader
-	// BeginLog starts the transaction of one committed batch.
+	// BeginLog starts the transaction of one committed batch. A commit
+	// need not be durable when it returns: Sync makes it so.
 	BeginLog(ctx context.Context) (LogTx, error)
+	// Sync makes every log transaction committed before it durable. The
+	// sequencer commits the next batch while the disk takes the last one,
+	// and acknowledges a batch only once a Sync after its commit returned.
+	Sync(ctx context.Context) error
 	// LoadSnapshot returns the state snapshot saved last, or nil if there
 	// is none; SaveSnapshot replaces it, all or nothing. A snapshot is
 	// only ever used after checking it against the log.
