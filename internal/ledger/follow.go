@@ -30,12 +30,18 @@ type projected struct {
 // followBatch is the most entries the follower writes in one transaction.
 const followBatch = 8192
 
+// followWait is how long the follower gathers entries before it writes
+// them, unless a reader is waiting for them: the fewer its transactions,
+// the less each entry costs.
+const followWait = 100 * time.Millisecond
+
 // follower writes the views behind the log.
 type follower struct {
 	db     ViewStore
 	logger *slog.Logger
 	in     chan []projected
 	done   chan struct{}
+	hurry  chan struct{} // a reader waits for entries not written yet
 
 	// wmu is held through each of the follower's transactions, and by an
 	// online rebuild while it switches the views.
@@ -51,7 +57,7 @@ type follower struct {
 }
 
 func newFollower(db ViewStore, logger *slog.Logger, at int64, reg prometheus.Registerer) *follower {
-	f := &follower{db: db, logger: logger, in: make(chan []projected, 64), done: make(chan struct{}),
+	f := &follower{db: db, logger: logger, in: make(chan []projected, 64), done: make(chan struct{}), hurry: make(chan struct{}, 1),
 		at: at, advanced: make(chan struct{}),
 		cursor: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sulh_views_cursor", Help: "Entries of the log whose rows are in the views."})}
 	f.cursor.Set(float64(at))
@@ -64,22 +70,64 @@ func newFollower(db ViewStore, logger *slog.Logger, at int64, reg prometheus.Reg
 // run writes what the sequencer sends until it closes f.in.
 func (f *follower) run() {
 	defer close(f.done)
-	for batch := range f.in {
-		pending := batch
-	gather:
-		for len(pending) < followBatch {
+	wait := time.NewTimer(followWait)
+	wait.Stop()
+	for {
+		// Entries that queued while the last transaction was written are
+		// written at once; an entry that finds the follower idle waits up
+		// to followWait for others to share its transaction, unless a
+		// reader waits for it.
+		var pending []projected
+		ok := true
+		select {
+		case pending, ok = <-f.in:
+		default:
+			if pending, ok = <-f.in; ok {
+				wait.Reset(followWait)
+				pending, ok = f.gather(pending, wait.C)
+				wait.Stop()
+			}
+		}
+		if ok {
+			pending, ok = f.gather(pending, nil)
+		}
+		f.writeRetrying(pending)
+		if !ok {
+			return
+		}
+	}
+}
+
+// gather appends to pending the entries f.in sends, up to followBatch:
+// until wait fires or a reader waits, or, with no wait, those already
+// queued. It reports false once f.in is closed.
+func (f *follower) gather(pending []projected, wait <-chan time.Time) ([]projected, bool) {
+	for len(pending) < followBatch {
+		if wait == nil {
 			select {
 			case more, ok := <-f.in:
 				if !ok {
-					break gather
+					return pending, false
 				}
 				pending = append(pending, more...)
+				continue
 			default:
-				break gather
+				return pending, true
 			}
 		}
-		f.writeRetrying(pending)
+		select {
+		case more, ok := <-f.in:
+			if !ok {
+				return pending, false
+			}
+			pending = append(pending, more...)
+		case <-wait:
+			return pending, true
+		case <-f.hurry:
+			return pending, true
+		}
 	}
+	return pending, true
 }
 
 // writeRetrying writes pending, trying again a few times on failure. After
@@ -215,6 +263,10 @@ func (l *Log) WaitViews(ctx context.Context, n int64) error {
 		at, moved := l.follow.position()
 		if at >= n {
 			return nil
+		}
+		select {
+		case l.follow.hurry <- struct{}{}:
+		default:
 		}
 		select {
 		case <-moved:
