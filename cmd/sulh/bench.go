@@ -45,8 +45,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *asJSON {
 			return json.NewEncoder(stdout).Encode(r)
 		}
-		fmt.Fprintf(stdout, "%s: %d statements from %d clients in %.2fs: %.0f statements/s; latency p50 %.2f ms, p99 %.2f ms; in the views after %.2fs (log size %d; opening it took %.2fs; %d CPUs)\n",
-			r.Mode, r.N, r.Clients, r.Seconds, r.PerSecond, r.P50ms, r.P99ms, r.ViewsSeconds, r.LogSize, r.OpenSeconds, r.CPUs)
+		fmt.Fprintf(stdout, "%s: %d statements from %d clients in %.2fs: %.0f statements/s; latency p50 %.2f ms, p99 %.2f ms; in the views after %.2fs; CPU %.3f ms per statement (log size %d; opening it took %.2fs; %d CPUs)\n",
+			r.Mode, r.N, r.Clients, r.Seconds, r.PerSecond, r.P50ms, r.P99ms, r.ViewsSeconds, r.CPUms, r.LogSize, r.OpenSeconds, r.CPUs)
 		return nil
 	case "cases":
 		fs := newFlags("bench cases", stderr)
