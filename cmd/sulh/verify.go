@@ -104,25 +104,27 @@ func readState(path string, v note.Verifier) (*tlog.Tree, error) {
 	return &c.Tree, nil
 }
 
-// gcFloor is the memory verify-log may use before it collects garbage as
-// often as Go does by default.
+// gcFloor is the heap verify-log may grow to before it collects garbage
+// as often as Go does by default.
 const gcFloor = 3 << 30
 
 // collectLess makes the garbage collector run less often while a log is
 // verified, unless GOGC or GOMEMLIMIT say otherwise. Verifying holds the
-// mechanism's state, which grows with the log (about 1.3 KB an entry), and
-// allocates several times that for each entry as it is parsed and
+// mechanism's state, which grows with the log (1.3 to 1.6 KB an entry),
+// and allocates several times that for each entry as it is parsed and
 // applied; at Go's default the collector marks the growing state again
 // each time the heap doubles, a tenth of the CPU time. Here the heap may
-// grow to five times what is live, but only to gcFloor, or twice what is
-// live once that is more: never more than Go's default would use beyond
-// gcFloor. The returned function restores the defaults.
+// grow to five times what is live, but only to gcFloor, and to twice what
+// is live (Go's default) once that is more. It sets the collector's
+// percent, not a memory limit, which counts more than the heap and makes
+// the runtime hand memory back to the system as it nears it. The
+// returned function restores the default.
 func collectLess(ctx context.Context) (stop func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	percent := debug.SetGCPercent(400)
-	limit := debug.SetMemoryLimit(gcFloor)
+	const most = 400
+	percent := debug.SetGCPercent(most)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -130,6 +132,7 @@ func collectLess(ctx context.Context) (stop func()) {
 		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
+		set := most
 		for {
 			select {
 			case <-ctx.Done():
@@ -137,8 +140,16 @@ func collectLess(ctx context.Context) (stop func()) {
 			case <-tick.C:
 			}
 			metrics.Read(live)
-			if live[0].Value.Kind() == metrics.KindUint64 {
-				debug.SetMemoryLimit(max(gcFloor, 2*int64(live[0].Value.Uint64())))
+			if live[0].Value.Kind() != metrics.KindUint64 || live[0].Value.Uint64() == 0 {
+				continue
+			}
+			// The heap's goal is live·(1 + p/100): at most gcFloor, in
+			// steps of 25 so as to set it seldom.
+			p := int(gcFloor/live[0].Value.Uint64())*100 - 100
+			p = max(100, min(most, p/25*25))
+			if p != set {
+				debug.SetGCPercent(p)
+				set = p
 			}
 		}
 	}()
@@ -146,6 +157,5 @@ func collectLess(ctx context.Context) (stop func()) {
 		cancel()
 		<-done
 		debug.SetGCPercent(percent)
-		debug.SetMemoryLimit(limit)
 	}
 }

@@ -20,8 +20,8 @@ func TestCollectLess(t *testing.T) {
 	}
 	percent, limit := gcSettings()
 	stop := collectLess(context.Background())
-	if p, l := gcSettings(); p != 400 || l < gcFloor {
-		t.Errorf("while verifying: GC percent %d, memory limit %d; want 400 and at least %d", p, l, gcFloor)
+	if p, l := gcSettings(); p != 400 || l != limit {
+		t.Errorf("while verifying: GC percent %d, memory limit %d; want 400 and the limit as it was, %d", p, l, limit)
 	}
 	stop()
 	if p, l := gcSettings(); p != percent || l != limit {
