@@ -1,6 +1,8 @@
 package mechanism_test
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -90,5 +92,29 @@ func TestRulebookEffectsInOrder(t *testing.T) {
 		} else if !slices.Equal(names, first) {
 			t.Fatalf("a replay gave the members %v, another %v", first, names)
 		}
+	}
+}
+
+// TestPredecoded: a statement opened by the keyring is decoded there, and
+// the state applies that decoding without decoding the JSON again, into
+// the payload its kind's handler uses.
+func TestPredecoded(t *testing.T) {
+	f := setUpRules2(t)
+	for i, msg := range [][]byte{f.report("alice", nil), f.reply("bob", caseID, nil)} {
+		st, err := f.st.Keys().Open(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// JSON that no longer decodes: only the decoding made when the
+		// statement was opened can give the payload now.
+		st.JSON = fmt.Appendf(nil, `{"kind": %d}`, i)
+		e, err := f.st.Apply(st)
+		if err != nil {
+			t.Fatalf("%s applied from its decoding when opened: %v", st.Kind, err)
+		}
+		if want := reflect.TypeOf(mechanism.Payloads[st.Kind]()); reflect.TypeOf(e.Payload) != want {
+			t.Errorf("%s: the handler's payload is a %T, the keyring decodes a %v", st.Kind, e.Payload, want)
+		}
+		f.log = append(f.log, msg)
 	}
 }

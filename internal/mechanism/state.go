@@ -200,6 +200,9 @@ func (s *State) Open(msg []byte) (*statement.Statement, error) {
 func (k *Keyring) Open(msg []byte) (*statement.Statement, error) {
 	st, err := statement.Open(msg, k)
 	if err == nil {
+		if payload, ok := payloads[st.Kind]; ok {
+			st.Predecode(payload())
+		}
 		return st, nil
 	}
 	if e, ok := err.(*statement.Error); !ok || e.Code != statement.CodeForbidden {
@@ -359,6 +362,26 @@ var kinds = map[string]func(*State, *statement.Statement, time.Time) error{
 	KindTokenRevoke:    (*State).applyTokenRevoke,
 	KindSealed:         (*State).applySealed,
 	KindDisclosure:     (*State).applyDisclosure,
+}
+
+// payloads make the payload into which a kind's handler decodes its
+// statements first, for the kinds filed in numbers: the goroutines that
+// open statements decode them (see statement.Predecode), so that the
+// state, which applies statements one at a time, does not.
+var payloads = map[string]func() any{
+	KindReport:         func() any { return new(Report) },
+	KindReply:          func() any { return new(Reply) },
+	KindCaseAdvance:    func() any { return new(CaseAdvance) },
+	KindFinding:        func() any { return new(Finding) },
+	KindEndorsement:    func() any { return new(Endorsement) },
+	KindPenalty:        func() any { return new(Penalty) },
+	KindCommitment:     func() any { return new(Commitment) },
+	KindAction:         func() any { return new(Action) },
+	KindCrossingStatus: func() any { return new(CrossingStatus) },
+	KindMeeting:        func() any { return new(Meeting) },
+	KindPublication:    func() any { return new(Publication) },
+	KindEvidence:       func() any { return new(Evidence) },
+	KindVerification:   func() any { return new(Verification) },
 }
 
 // Kinds lists every statement kind, in the order docs/statements.md

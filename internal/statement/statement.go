@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,6 +58,20 @@ type Statement struct {
 	Unverified []note.Signature
 	// Signed is the whole signed note: the bytes stored in the log.
 	Signed []byte
+
+	// decoded is what Predecode decoded the statement into, and
+	// decodeErr what that gave.
+	decoded   any
+	decodeErr error
+}
+
+// Predecode decodes the statement into v, a pointer, as Decode does, and
+// keeps the outcome: a later Decode into a value of the same type copies
+// it rather than decode again. This is how the goroutines that open
+// statements take their decoding off the one that applies them.
+func (s *Statement) Predecode(v any) {
+	s.decodeErr = s.Decode(v)
+	s.decoded = v
 }
 
 // SignedBy reports whether the key named name, with key hash hash, signed s.
@@ -72,6 +87,14 @@ func (s *Statement) SignedBy(name string, hash uint32) bool {
 // Decode decodes the statement's JSON strictly into v: unknown fields are
 // refused. v should embed Fields.
 func (s *Statement) Decode(v any) error {
+	if s.decoded != nil {
+		if dst, src := reflect.ValueOf(v), reflect.ValueOf(s.decoded); dst.Type() == src.Type() && dst.Kind() == reflect.Pointer && !dst.IsNil() {
+			// A shallow copy: every Decode of the type shares the slices
+			// and maps that Predecode made.
+			dst.Elem().Set(src.Elem())
+			return s.decodeErr
+		}
+	}
 	d := json.NewDecoder(bytes.NewReader(s.JSON))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {

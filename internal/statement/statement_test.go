@@ -749,3 +749,48 @@ func TestErrorCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestPredecode: Decode into the type Predecode decoded gives what it gave,
+// the error too, without reading the JSON again; into another type it
+// decodes the JSON.
+func TestPredecode(t *testing.T) {
+	type report struct {
+		statement.Fields
+		Summary string `json:"summary"`
+	}
+	type other struct {
+		statement.Fields
+		Summary string `json:"summary"`
+	}
+	open := func(text string) *statement.Statement {
+		msg, err := statement.Sign([]byte(text), alice.signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := statement.Open(msg, known)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open(validJSON)
+	st.Predecode(new(report))
+	json := st.JSON
+	st.JSON = []byte("{")
+	var r report
+	if err := st.Decode(&r); err != nil || r.Summary != "all quiet" || r.Author != "alice" {
+		t.Errorf("Decode after Predecode = %+v, %v", r, err)
+	}
+	var o other
+	err := st.Decode(&o)
+	wantError(t, err, statement.CodeMalformed, "invalid report statement")
+	st.JSON = json
+	if err := st.Decode(&o); err != nil || o.Summary != "all quiet" {
+		t.Errorf("Decode into another type = %+v, %v", o, err)
+	}
+
+	st = open(withField("surprise", `true`))
+	st.Predecode(new(report))
+	err = st.Decode(&r)
+	wantError(t, err, statement.CodeMalformed, "invalid report statement", "surprise")
+}
