@@ -541,9 +541,7 @@ func (db *DB) ViewsCursor(ctx context.Context) (int64, error) {
 
 // SetCheckpoint records the latest signed checkpoint.
 func (t *Tx) SetCheckpoint(size int64, signed []byte) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO log_checkpoint (id, size, signed) VALUES (1, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET size = excluded.size, signed = excluded.signed`, size, signed)
-	if err != nil {
+	if err := t.exec("checkpoint", size, signed); err != nil {
 		return fmt.Errorf("couldn't store checkpoint: %w", err)
 	}
 	return nil

@@ -48,6 +48,8 @@ var ViewTables = []struct{ Name, Order string }{
 // views' for the rest. withInserts adds the inserts.
 var writes = withInserts(map[string]string{
 	"leaf": "SELECT idx FROM log_entries WHERE leaf_hash = ?",
+	"checkpoint": `INSERT INTO log_checkpoint (id, size, signed) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET size = excluded.size, signed = excluded.signed`,
 	"member": `INSERT INTO members (name, body, roles, label, key, active, enrolled, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
 		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
@@ -105,10 +107,10 @@ func withInserts(w map[string]string) map[string]string {
 	return w
 }
 
-// logWrite names the writes of the log's database: its query and its
-// inserts.
+// logWrite names the writes of the log's database: its query, its
+// checkpoint and its inserts.
 var logWrite = func() map[string]bool {
-	m := map[string]bool{"leaf": true}
+	m := map[string]bool{"leaf": true, "checkpoint": true}
 	log := map[string]bool{"entry": true, "hash": true, "sealed.body": true}
 	for _, ins := range inserts {
 		for rows := 1; log[ins.name] && rows <= ins.maxRows(); rows *= 2 {
