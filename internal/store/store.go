@@ -108,6 +108,7 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	// 64 MiB of page cache, so that a batch's dirty pages of the views'
 	// many indexes are not spilled to the WAL before its commit.
 	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	if db.vw, err = openWriterOf(ctx, connector{q: q, gens: db.views}, "sqlite-views"); err != nil {
 		db.w.Close()
 		return nil, err
