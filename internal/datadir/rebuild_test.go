@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -281,10 +282,13 @@ func TestRebuildCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process for each step")
 	}
+	// One mechanism, copied for each step: making it is most of the time.
+	template, msgs := mustMechanism(t, 2000)
 	for _, step := range crashSteps {
 		t.Run(step, func(t *testing.T) {
 			ctx := context.Background()
-			dir, msgs := mustMechanism(t, 2000)
+			dir := t.TempDir()
+			copyDir(t, template, dir)
 			var b bytes.Buffer
 			for _, m := range msgs {
 				fmt.Fprintf(&b, "%x\n", m)
@@ -339,6 +343,44 @@ func TestRebuildCrash(t *testing.T) {
 			}
 			t.Logf("killed at %s with %d statements acknowledged: the log has %d entries, views %s", step, acked, size, orPlain(target))
 		})
+	}
+}
+
+// copyDir copies the folder from, with its files' modes and its links,
+// into the folder to.
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(dst, info.Mode().Perm())
+		case info.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
