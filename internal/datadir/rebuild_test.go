@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -288,7 +287,9 @@ func TestRebuildCrash(t *testing.T) {
 		t.Run(step, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			copyDir(t, template, dir)
+			if err := os.CopyFS(dir, os.DirFS(template)); err != nil {
+				t.Fatal(err)
+			}
 			var b bytes.Buffer
 			for _, m := range msgs {
 				fmt.Fprintf(&b, "%x\n", m)
@@ -343,44 +344,6 @@ func TestRebuildCrash(t *testing.T) {
 			}
 			t.Logf("killed at %s with %d statements acknowledged: the log has %d entries, views %s", step, acked, size, orPlain(target))
 		})
-	}
-}
-
-// copyDir copies the folder from, with its files' modes and its links,
-// into the folder to.
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(from, path)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(to, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(dst, info.Mode().Perm())
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(target, dst)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -103,29 +103,27 @@ func (f *follower) run() {
 // queued. It reports false once f.in is closed.
 func (f *follower) gather(pending []projected, wait <-chan time.Time) ([]projected, bool) {
 	for len(pending) < followBatch {
+		var more []projected
+		ok := true
 		if wait == nil {
 			select {
-			case more, ok := <-f.in:
-				if !ok {
-					return pending, false
-				}
-				pending = append(pending, more...)
-				continue
+			case more, ok = <-f.in:
 			default:
 				return pending, true
 			}
-		}
-		select {
-		case more, ok := <-f.in:
-			if !ok {
-				return pending, false
+		} else {
+			select {
+			case more, ok = <-f.in:
+			case <-wait:
+				return pending, true
+			case <-f.hurry:
+				return pending, true
 			}
-			pending = append(pending, more...)
-		case <-wait:
-			return pending, true
-		case <-f.hurry:
-			return pending, true
 		}
+		if !ok {
+			return pending, false
+		}
+		pending = append(pending, more...)
 	}
 	return pending, true
 }
