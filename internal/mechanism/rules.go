@@ -23,8 +23,12 @@ const (
 	// reply to it before it can be endorsed or penalised; text fields refuse
 	// control and bidi override characters.
 	Rules2 = 2
+	// Rules3 adds the record as it happened: actors and their claims,
+	// links between cases, places added to the gazetteer; text limits in
+	// characters rather than bytes.
+	Rules3 = 3
 	// RulesCurrent is the version new rulebooks follow.
-	RulesCurrent = Rules2
+	RulesCurrent = Rules3
 )
 
 // RulesVersion returns the version of the statement rules the rulebook

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -23,7 +24,7 @@ import (
 // A snapshot is a State as bytes, so that a server can start from it and
 // replay only the entries after it instead of the whole log.
 //
-// Version 2 is:
+// Version 3 is:
 //
 //	magic     the 8 bytes "sulhsnap"
 //	version   4 bytes, big-endian
@@ -38,11 +39,13 @@ import (
 //	          and numbers in lists, 8 bytes each, big-endian
 //	tail      a block: the leaf hashes, and the text hashes by the index of
 //	          their first statement
+//	registries a block: the registries of rules 3 (registry.go), as JSON
 //	checksum  the SHA-256 of everything before it
 //
 // A block is the length of its content (8 bytes, big-endian), its content,
 // and the strings it uses: their number, then each one's length and bytes.
-// Version 1 had no confidence of a case's latest finding.
+// Version 1 had no confidence of a case's latest finding; version 2 no
+// registries.
 // In the content a string is its number in that list, counting from 1; 0
 // is "". Blocks are written and read on every core at once.
 //
@@ -56,7 +59,7 @@ import (
 
 // SnapshotVersion is the version of the snapshot format MarshalSnapshot
 // writes, and the only one UnmarshalSnapshot reads.
-const SnapshotVersion = 2
+const SnapshotVersion = 3
 
 const (
 	snapshotMagic = "sulhsnap"
@@ -103,16 +106,18 @@ func (s *State) marshalSnapshot(perBlock int) ([]byte, error) {
 	}
 	tail := newSnapWriter(int(s.Size) * 72)
 	tailErr := tail.tail(s)
+	reg := newSnapWriter(256)
+	regErr := reg.registries(s)
 	wg.Wait()
 	head := newSnapWriter(4096)
-	errs = append(errs, tailErr, head.head(s, len(blocks)))
+	errs = append(errs, tailErr, regErr, head.head(s, len(blocks)))
 	if err := cmp.Or(errs...); err != nil {
 		return nil, err
 	}
 
 	// Each open deadline was written once, with its place in the heap.
 	inHeap := make([]bool, len(s.open))
-	size := snapshotHeader + len(tail.buf) + sha256.Size
+	size := snapshotHeader + len(tail.buf) + len(reg.buf) + sha256.Size
 	for _, w := range append(blocks, head) {
 		for _, i := range w.claims {
 			if inHeap[i] {
@@ -134,6 +139,7 @@ func (s *State) marshalSnapshot(perBlock int) ([]byte, error) {
 		out = append(out, w.buf...)
 	}
 	out = append(out, tail.buf...)
+	out = append(out, reg.buf...)
 	sum := sha256.Sum256(out)
 	return append(out, sum[:]...), nil
 }
@@ -182,6 +188,7 @@ func unmarshalSnapshot(content []byte) (*State, error) {
 		}
 	}
 	tail := r.block("the tail")
+	reg := r.block("the registries")
 	if r.err == nil && r.off != len(content) {
 		r.fail("%d bytes follow the last block", len(content)-r.off)
 	}
@@ -214,6 +221,9 @@ func unmarshalSnapshot(content []byte) (*State, error) {
 	tail.tail(s)
 	if tail.err != nil {
 		return nil, tail.err
+	}
+	if err := json.Unmarshal(reg.b, &s.reg); err != nil {
+		return nil, fmt.Errorf("the registries: %w", err)
 	}
 	s.cases = make(map[int64]*Case, total)
 	last := int64(-1) << 63
@@ -249,7 +259,7 @@ func unmarshalSnapshot(content []byte) (*State, error) {
 	if s.Size == 0 {
 		// The empty log's state is the zero State, whose maps are nil.
 		if s.Rulebook != nil || !s.Time.IsZero() || len(s.keys)+len(s.members)+len(s.cases)+len(s.commitments)+
-			len(s.actions)+len(s.evidence)+len(s.tokens)+len(s.sealed)+len(s.texts) > 0 {
+			len(s.actions)+len(s.evidence)+len(s.tokens)+len(s.sealed)+len(s.texts) > 0 || !reflect.DeepEqual(s.reg, registries{}) {
 			return nil, errors.New("the state of an empty log holds something")
 		}
 		return &State{}, nil
@@ -593,6 +603,18 @@ func (w *snapWriter) tail(s *State) error {
 			}
 		}
 	}
+	w.finish()
+	return nil
+}
+
+// registries writes the registries of rules 3 as JSON: encoding/json
+// writes a map's keys in order, so a state has one snapshot.
+func (w *snapWriter) registries(s *State) error {
+	b, err := json.Marshal(&s.reg)
+	if err != nil {
+		return fmt.Errorf("couldn't write the registries: %w", err)
+	}
+	w.buf = append(w.buf, b...)
 	w.finish()
 	return nil
 }

@@ -35,9 +35,12 @@ var snapshotFields = map[reflect.Type]map[string]string{
 		"Size": kept, "Rulebook": asJSON, "Time": kept,
 		"members": kept, "keys": kept, "ring": lazy, "cases": kept, "commitments": kept, "actions": kept,
 		"evidence": kept, "tokens": kept, "sealed": kept, "open": keptNilAsEmpty, "leaves": kept, "texts": kept,
+		"reg": kept,
 		"changed": scratch, "changedCases": scratch, "changedDeadlines": scratch, "subjects": scratch,
 		"payload": scratch, "signed": scratch, "events": scratch, "dry": scratch,
 	},
+	// The registries are kept as their JSON: every field is exported.
+	reflect.TypeFor[registries](): {},
 	reflect.TypeFor[Key](): {
 		// The name is the one it is listed under; the hash and the
 		// verifier come from VKey.

@@ -448,9 +448,9 @@ func TestSnapshotDamaged(t *testing.T) {
 		want("a bit flipped", b, "")
 	}
 	b := bytes.Clone(good)
-	b[11] = 3
-	want("version 3", b, "it is of version 3, and this release reads version 2 only")
-	want("version 3, resealed", reseal(b), "version 3")
+	b[11] = 2
+	want("version 2", b, "it is of version 2, and this release reads version 3 only")
+	want("version 2, resealed", reseal(b), "version 2")
 	b = bytes.Clone(good)
 	b[len(b)-1] ^= 0xff
 	want("a wrong checksum", b, "its checksum does not match its content; the file is damaged")

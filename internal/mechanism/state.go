@@ -93,6 +93,7 @@ type State struct {
 	open        deadlines          // open deadlines, soonest first
 	leaves      []tlog.Hash        // every entry's leaf hash, to check refs
 	texts       map[[32]byte]int64 // every text's first index (TextHash)
+	reg         registries         // the registries of rules 3 (registry.go)
 
 	// What the last Apply changed, for the views.
 	changed          []*Member

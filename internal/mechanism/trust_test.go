@@ -239,8 +239,8 @@ func TestRulesNeverLowered(t *testing.T) {
 	rb := f.amended()
 	rb.Rules = mechanism.Rules1
 	wantError(t, f.submit(f.rulebookMsg(rb)), statement.CodeInvalid, "cannot go back from rules 2 to rules 1")
-	rb.Rules = 3
-	wantError(t, f.submit(f.rulebookMsg(rb)), statement.CodeInvalid, "rules must be from 1 to 2")
+	rb.Rules = mechanism.RulesCurrent + 1
+	wantError(t, f.submit(f.rulebookMsg(rb)), statement.CodeInvalid, "rules must be from 1 to 3")
 }
 
 // TestReplayLogOfNovember2026 replays the log that the November 2026

@@ -86,6 +86,10 @@ func newOAFixture(t *testing.T) *oaFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Tests read the views directly too: they hold the whole scenario.
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
 	s := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)
 	store, err := blob.Open(filepath.Join(t.TempDir(), "evidence"))
 	if err != nil {

@@ -1,0 +1,9 @@
+package mechanism
+
+// registries is the state that the kinds of rules 3 keep beside the cases
+// (actors and their claims, links between cases, added places and the
+// like): small next to the cases and the log, so a snapshot keeps it as
+// one JSON block. Each field is a map or a slice that stays nil until a
+// statement fills it, and has no omitempty, so that a state read back from
+// a snapshot equals the state that wrote it.
+type registries struct{}
