@@ -35,7 +35,7 @@ var snapshotFields = map[reflect.Type]map[string]string{
 		"Size": kept, "Rulebook": asJSON, "Time": kept,
 		"members": kept, "keys": kept, "ring": lazy, "cases": kept, "commitments": kept, "actions": kept,
 		"evidence": kept, "tokens": kept, "sealed": kept, "open": keptNilAsEmpty, "leaves": kept, "texts": kept,
-		"reg": kept,
+		"reg":     kept,
 		"changed": scratch, "changedCases": scratch, "changedDeadlines": scratch, "subjects": scratch,
 		"payload": scratch, "signed": scratch, "events": scratch, "dry": scratch,
 	},
