@@ -20,12 +20,12 @@ import (
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// novemberLog returns the entries of the log in testdata/logs/2026-11, then
+// novemberLog returns the entries of the log in the module's testdata/logs/2026-11, then
 // statements filed on top of it: the founders' amendment to rules 2 and the
 // re-posts that it makes refused.
 func novemberLog(t testing.TB) [][]byte {
 	t.Helper()
-	dir := filepath.Join("testdata", "logs", "2026-11")
+	dir := filepath.Join("..", "..", "testdata", "logs", "2026-11")
 	bundle, err := os.ReadFile(filepath.Join(dir, "entries"))
 	if err != nil {
 		t.Fatal(err)

@@ -244,12 +244,12 @@ func TestRulesNeverLowered(t *testing.T) {
 }
 
 // TestReplayLogOfNovember2026 replays the log that the November 2026
-// release wrote (testdata/logs/2026-11): it follows rules 1, under which
+// release wrote (testdata/logs/2026-11 at the top of the module): it follows rules 1, under which
 // every entry stays valid, including a penalty re-posted with its
 // signatures re-ordered, which that release took as a second penalty.
 // Amended to rules 2, the same re-post is refused.
 func TestReplayLogOfNovember2026(t *testing.T) {
-	dir := filepath.Join("testdata", "logs", "2026-11")
+	dir := filepath.Join("..", "..", "testdata", "logs", "2026-11")
 	bundle, err := os.ReadFile(filepath.Join(dir, "entries"))
 	if err != nil {
 		t.Fatal(err)
