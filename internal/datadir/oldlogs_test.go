@@ -59,7 +59,8 @@ func TestOldLogs(t *testing.T) {
 					writeViewDigests(t, want, got)
 					return
 				}
-				t.Skipf("%s has no views.txt: the release that wrote it kept none", src)
+				t.Logf("%s has no views.txt: the release that wrote it kept none, so only its replay and its tree are checked", src)
+				return
 			}
 			old := readViewDigests(t, want)
 			now := viewDigests(t, dir, old)
