@@ -6,4 +6,10 @@ package mechanism
 // one JSON block. Each field is a map or a slice that stays nil until a
 // statement fills it, and has no omitempty, so that a state read back from
 // a snapshot equals the state that wrote it.
-type registries struct{}
+type registries struct {
+	// Actors are the registered actors, by id (actor.go).
+	Actors map[string]*RegisteredActor `json:"actors"`
+	// Said is what actors said about each case, by case id, in the order
+	// it was recorded (actor_claim.go).
+	Said map[int64][]ActorSaid `json:"said"`
+}

@@ -14,8 +14,12 @@ const KindReply = "reply"
 // on a case, kept word for word, with its own figures and evidence.
 type Reply struct {
 	statement.Fields
-	Case       int64       `json:"case"`
-	Position   string      `json:"position"`
+	Case     int64  `json:"case"`
+	Position string `json:"position"`
+	// Positions are, under rules 3, every stance the reply takes, such as
+	// ["condemns", "rejects_charge"]; Position, when also given, is one
+	// of them.
+	Positions  []string    `json:"positions,omitempty"`
 	Text       string      `json:"text"`
 	Language   string      `json:"language"`
 	Actors     []Actor     `json:"actors,omitempty"`
@@ -43,7 +47,7 @@ func (s *State) applyReply(st *statement.Statement, now time.Time) error {
 	if s.rules() >= Rules2 && !slices.Contains(c.Answerable, b.ID) {
 		return statement.Forbidden("reply: only the accused party and the bodies a finding blames may reply on case %d; %q is neither", c.ID, b.ID)
 	}
-	if err := checkEnum(k, "position", r.Position, Positions); err != nil {
+	if err := s.checkPositions(r); err != nil {
 		return err
 	}
 	if err := checkText(k, "text", r.Text, maxText, true); err != nil {
@@ -79,5 +83,72 @@ func (s *State) applyReply(st *statement.Statement, now time.Time) error {
 	return nil
 }
 
-// Positions are a reply's stances on what it answers.
+// Positions are a reply's stances on what it answers, as its position.
 var Positions = []string{"denies", "accepts", "partly_accepts", "no_comment"}
+
+// ReplyPositions are the stances a reply may list in its positions, under
+// rules 3: those of Positions, and that the party condemns the act or
+// rejects the charge against it.
+var ReplyPositions = []string{"denies", "accepts", "partly_accepts", "no_comment", "condemns", "rejects_charge"}
+
+// contradicts pairs the stances one reply cannot take together.
+var contradicts = map[string][]string{
+	"accepts":        {"denies", "rejects_charge", "partly_accepts", "no_comment"},
+	"partly_accepts": {"accepts", "no_comment"},
+	"denies":         {"accepts", "no_comment"},
+	"rejects_charge": {"accepts", "no_comment"},
+	"condemns":       {"no_comment"},
+	"no_comment":     {"denies", "accepts", "partly_accepts", "condemns", "rejects_charge"},
+}
+
+// checkPositions checks a reply's position and, under rules 3, its
+// positions.
+func (s *State) checkPositions(r *Reply) error {
+	const k = KindReply
+	if s.rules() < Rules3 {
+		if r.Positions != nil {
+			return field(k, "positions", "is filed under rules 3, and this mechanism follows rules %d; give one position, such as \"denies\"", s.rules())
+		}
+		return checkEnum(k, "position", r.Position, Positions)
+	}
+	if r.Position == "" && r.Positions == nil {
+		return field(k, "position", "is required, or positions: such as \"position\": \"denies\" or \"positions\": [\"condemns\", \"rejects_charge\"]")
+	}
+	if r.Position != "" {
+		if err := checkEnum(k, "position", r.Position, Positions); err != nil {
+			return err
+		}
+	}
+	if r.Positions == nil {
+		return nil
+	}
+	if len(r.Positions) == 0 || len(r.Positions) > len(ReplyPositions) {
+		return field(k, "positions", "lists from 1 to %d of %v, such as [\"condemns\", \"rejects_charge\"]", len(ReplyPositions), ReplyPositions)
+	}
+	for i, p := range r.Positions {
+		if !slices.Contains(ReplyPositions, p) {
+			return field(k, "positions", "%q is not one of %v", p, ReplyPositions)
+		}
+		if slices.Contains(r.Positions[:i], p) {
+			return field(k, "positions", "%q is listed twice", p)
+		}
+		for _, q := range r.Positions[:i] {
+			if slices.Contains(contradicts[p], q) {
+				return field(k, "positions", "%q and %q contradict each other; a reply takes one of them", q, p)
+			}
+		}
+	}
+	if r.Position != "" && !slices.Contains(r.Positions, r.Position) {
+		return field(k, "position", "%q is not among positions %v; leave position out, or list it there too", r.Position, r.Positions)
+	}
+	return nil
+}
+
+// Stances returns every stance the reply takes: its positions, or else
+// its one position. The views list a reply's stances by it.
+func (r *Reply) Stances() []string {
+	if len(r.Positions) > 0 {
+		return slices.Clone(r.Positions)
+	}
+	return []string{r.Position}
+}

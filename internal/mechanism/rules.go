@@ -214,7 +214,7 @@ func mayBeUnclean(obj []byte) bool {
 }
 
 // longText are the fields whose text may run over several lines.
-var longText = map[string]bool{"text": true, "rationale": true, "note": true, "notes": true, "outcome": true, "summary": true, "reason": true}
+var longText = map[string]bool{"text": true, "rationale": true, "note": true, "notes": true, "outcome": true, "summary": true, "reason": true, "words": true, "translation": true}
 
 // unclean returns the first character of s that text may not hold.
 func unclean(s string, long bool) (rune, int, bool) {

@@ -363,6 +363,8 @@ var kinds = map[string]func(*State, *statement.Statement, time.Time) error{
 	KindTokenRevoke:    (*State).applyTokenRevoke,
 	KindSealed:         (*State).applySealed,
 	KindDisclosure:     (*State).applyDisclosure,
+	KindActor:          (*State).applyActor,
+	KindActorClaim:     (*State).applyActorClaim,
 }
 
 // payloads make the payload into which a kind's handler decodes its
@@ -383,6 +385,8 @@ var payloads = map[string]func() any{
 	KindPublication:    func() any { return new(Publication) },
 	KindEvidence:       func() any { return new(Evidence) },
 	KindVerification:   func() any { return new(Verification) },
+	KindActor:          func() any { return new(ActorEntry) },
+	KindActorClaim:     func() any { return new(ActorClaim) },
 }
 
 // Kinds lists every statement kind, in the order docs/statements.md
@@ -392,6 +396,7 @@ var Kinds = []string{
 	KindReport, KindReply, KindCaseAdvance, KindFinding, KindEndorsement, KindPenalty,
 	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
 	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke, KindSealed, KindDisclosure,
+	KindActor, KindActorClaim,
 }
 
 // checkRefs checks that st refers to entries of the log by their leaf
