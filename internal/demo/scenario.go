@@ -36,6 +36,9 @@ type Story struct {
 	// text whose SHA-256 it records.
 	Publication int64
 	Summary     string
+	// Claimed is a case an armed group claimed and then retracted, and
+	// another denied: the bombing at the G-11 court in Islamabad.
+	Claimed int64
 	// End is the time of the last statement filed: the log's time after the
 	// scenario.
 	End time.Time
@@ -73,7 +76,7 @@ func (m *Mechanism) Scenario(ctx context.Context) (*Story, error) {
 	if rb == nil {
 		return nil, fmt.Errorf("couldn't run the scenario: the log is empty")
 	}
-	s := &scenario{m: m, ctx: ctx, last: Start.Add(scenarioStart), story: &Story{Published: -1, Pending: -1, Unanswered: -1, Publication: -1}}
+	s := &scenario{m: m, ctx: ctx, last: Start.Add(scenarioStart), story: &Story{Published: -1, Pending: -1, Unanswered: -1, Publication: -1, Claimed: -1}}
 	s.talksAndCrossings()
 	s.beforeTheCeasefire()
 	a := s.infiltration()
@@ -81,6 +84,7 @@ func (m *Mechanism) Scenario(ctx context.Context) (*Story, error) {
 	b := s.spinBoldak(rb.Version, a)
 	p := s.lateNovember()
 	s.publish()
+	s.story.Claimed = s.g11()
 	if s.err != nil {
 		return nil, fmt.Errorf("couldn't run the scenario: %w", s.err)
 	}
@@ -221,7 +225,7 @@ func (s *scenario) reply(author string, at time.Time, r *mechanism.Reply) int64 
 	r.Language = "en"
 	idx := s.file(mechanism.KindReply, author, at, r)
 	if idx >= 0 {
-		s.note("Case %d: reply by %s on %s (%s).", r.Case, bodyOf(author), day(at), r.Position)
+		s.note("Case %d: reply by %s on %s (%s).", r.Case, bodyOf(author), day(at), strings.Join(r.Stances(), ", "))
 	}
 	return idx
 }
@@ -870,4 +874,65 @@ func (s *scenario) publish() {
 		Size:   int64(len(text)),
 		From:   ts(Start), To: "2025-12-01T00:00:00Z",
 	})
+}
+
+// Jamaat-ul-Ahrar, a TTP splinter, as the registry of actors names it.
+const actorJuA = "jamaat-ul-ahrar"
+
+// g11 files, after the periodic summary and for the record, the suicide
+// bombing at the G-11 district courts in Islamabad on 11 November 2025:
+// Pakistan's allegation, Kabul's reply (it condemns the attack and
+// rejects the charge), the two armed groups in the registry of actors,
+// Jamaat-ul-Ahrar's claim, a commander's retraction of it and the TTP's
+// denial, as the monitors recorded them. It returns the case.
+func (s *scenario) g11() int64 {
+	const sources = "Reuters; Al Jazeera; Dawn"
+	c := s.report(liaisonPK, on(12, 2, 9, 0), &mechanism.Report{
+		Channel: "party", Accused: "afghanistan",
+		Event:     mechanism.EventTime{Time: "2025-11-11T07:39:00Z", Precision: "exact"},
+		Place:     noCoords("District courts, G-11, Islamabad", 1, pk("Islamabad Capital Territory")),
+		EventType: "explosions_remote_violence", SubEventType: "suicide_bomb",
+		Categories: []string{"attack_from_territory"},
+		Actors: []mechanism.Actor{
+			{ID: actorTTP, Label: "Fitna al-Khawarij", Role: "actor1"},
+		},
+		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Civilian: fig(12, 12, 12)}},
+		Observation: &mechanism.Observation{Method: "camera"},
+		Origin:      &mechanism.Origin{Territory: "afghanistan"},
+		Clauses:     []string{"c4"},
+		Summary:     "[Demo] 11 November, 12:39 PKT: a suicide bombing at the G-11 district courts in Islamabad kills 12; Pakistan blames militants operating from Afghan soil.",
+		Text: demoText(sources,
+			"Filed late, for the record. A suicide bomber blew himself up beside a police vehicle at the gate of the district courts in G-11; 12 killed. "+
+				"Pakistan's government blamed militants it says operate from Afghan soil. Coordinates are not confirmed by a cited source and are left out."),
+	})
+	s.file(mechanism.KindActor, fieldMonitor, on(12, 2, 9, 5), &mechanism.ActorEntry{
+		ID: actorJuA, Type: mechanism.ActorArmedGroup,
+		Names:   map[string]string{"en": "Jamaat-ul-Ahrar", "ur": "جماعت الاحرار"},
+		Aliases: []string{"JuA", "Jamaat ul Ahrar"},
+		Labels:  map[string]string{"pakistan": "Fitna al-Khawarij"},
+		Note:    demoText(sources, "A splinter of the TTP. Pakistan calls the TTP and its splinters Fitna al-Khawarij."),
+	})
+	s.file(mechanism.KindActor, fieldMonitor, on(12, 2, 9, 6), &mechanism.ActorEntry{
+		ID: actorTTP, Type: mechanism.ActorArmedGroup,
+		Names:   map[string]string{"en": "Tehrik-i-Taliban Pakistan", "ur": "تحریک طالبان پاکستان"},
+		Aliases: []string{"TTP", "Pakistani Taliban"},
+		Labels:  map[string]string{"pakistan": "Fitna al-Khawarij"},
+		Note:    demoText(sources, "The labels are those each party's own statements in this demo use."),
+	})
+	s.reply(liaisonAF, on(12, 2, 9, 10), &mechanism.Reply{
+		Case: c, Positions: []string{"condemns", "rejects_charge"},
+		Text: demoText(sources, "Kabul condemned the attack in Islamabad and rejected the charge that it was planned on Afghan soil."),
+	})
+	said := func(at time.Time, actor, position, speaker, words string) {
+		s.file(mechanism.KindActorClaim, fieldMonitor, at, &mechanism.ActorClaim{
+			Case: c, Actor: actor, Position: position, Speaker: speaker,
+			Source: mechanism.ClaimSource{Medium: "news_report", Via: "Reuters",
+				Time: mechanism.EventTime{Time: "2025-11-11T00:00:00Z", Precision: "day"}, Language: "en",
+				Words: demoText(sources, "Paraphrased as reported, not the published words: "+words)},
+		})
+	}
+	said(on(12, 2, 9, 15), actorJuA, mechanism.ClaimClaimed, "", "Jamaat-ul-Ahrar claimed the bombing.")
+	said(on(12, 2, 9, 20), actorJuA, mechanism.ClaimRetracted, "a commander of Jamaat-ul-Ahrar", "one of the group's commanders then denied that it carried out the attack.")
+	said(on(12, 2, 9, 25), actorTTP, mechanism.ClaimDenied, "", "the TTP denied any involvement.")
+	return c
 }

@@ -74,7 +74,7 @@ func TestScenario(t *testing.T) {
 	}
 	for _, k := range []string{mechanism.KindMeeting, mechanism.KindCrossingStatus, mechanism.KindReport, mechanism.KindReply,
 		mechanism.KindCaseAdvance, mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindPenalty,
-		mechanism.KindCommitment, mechanism.KindAction, mechanism.KindPublication} {
+		mechanism.KindCommitment, mechanism.KindAction, mechanism.KindPublication, mechanism.KindActor, mechanism.KindActorClaim} {
 		if kinds[k] == 0 {
 			t.Errorf("the scenario filed no %s", k)
 		}
@@ -119,6 +119,19 @@ func TestScenario(t *testing.T) {
 			return d.Name == mechanism.DeadlineReply && d.Status == mechanism.DeadlineMissed
 		}) {
 			t.Error("no missed reply deadline")
+		}
+	})
+	t.Run("claimed", func(t *testing.T) {
+		c := mustCase(t, state, story.Claimed)
+		if len(c.Reports) != 1 || len(c.Replies) != 1 {
+			t.Errorf("%d reports and %d replies; want one of each", len(c.Reports), len(c.Replies))
+		}
+		var said []string
+		for _, x := range state.ActorClaims(c.ID) {
+			said = append(said, x.Actor+" "+x.Position)
+		}
+		if want := []string{"jamaat-ul-ahrar claimed", "jamaat-ul-ahrar retracted", "ttp denied"}; !slices.Equal(said, want) {
+			t.Errorf("the actors said %q, want %q", said, want)
 		}
 	})
 	t.Run("publication", func(t *testing.T) {

@@ -15,7 +15,7 @@ const KindReply = "reply"
 type Reply struct {
 	statement.Fields
 	Case     int64  `json:"case"`
-	Position string `json:"position"`
+	Position string `json:"position,omitempty"`
 	// Positions are, under rules 3, every stance the reply takes, such as
 	// ["condemns", "rejects_charge"]; Position, when also given, is one
 	// of them.

@@ -38,6 +38,23 @@ type Param struct {
 	// drive, if set, is "table.column" of a (value, case_id) table that
 	// the query may walk instead of testing cond; see List.
 	drive string
+	// known, if set, is a query of the values the parameter may take, as
+	// one column named value: a value the views do not hold is refused,
+	// with the values they do.
+	known string
+}
+
+// Known reports whether p takes only values the views hold, such as
+// the actors they know; DB.List refuses any other with those it holds.
+func (p Param) Known() bool { return p.known != "" }
+
+// joint is a condition on rows that two parameters of a list make
+// together, when both are given: each adds its own condition, and the
+// joint one ties them to the same row of another table.
+type joint struct {
+	params [2]string
+	// cond is an SQL condition with a "?" for each parameter, in order.
+	cond string
 }
 
 // List is a view that can be listed: its table, the column that keys and
@@ -51,6 +68,7 @@ type List struct {
 	BBox bool
 
 	from, key, columns string
+	joints             []joint
 }
 
 // MaxTextParam is the longest value a parameter may have, in bytes.
@@ -74,7 +92,11 @@ var lists = []*List{
 		oneOf("outcome", "outcome", mechanism.Outcomes),
 		{Name: "from", Kind: Time, cond: "event_at >= ?"},
 		{Name: "to", Kind: Time, cond: "event_at < ?"},
-	}},
+		{Name: "actor", cond: "EXISTS (SELECT 1 FROM case_actors a WHERE a.actor = ? AND a.case_id = cases.id)", drive: "case_actors.actor", known: knownActors},
+		{Name: "claim", Kind: OneOf, Allowed: mechanism.ClaimPositions,
+			cond: "EXISTS (SELECT 1 FROM actor_claims a WHERE a.position = ? AND a.case_id = cases.id)"},
+	}, joints: []joint{{[2]string{"actor", "claim"},
+		"EXISTS (SELECT 1 FROM actor_claims a WHERE a.actor = ? AND a.position = ? AND a.case_id = cases.id)"}}},
 	{Name: "statements", from: "statements", key: "idx", columns: "*", Params: []Param{
 		eq("kind", "kind"), eq("author", "author"), eq("body", "body")}},
 	{Name: "claims", from: "claims", key: "rowid", columns: "*", Params: []Param{
@@ -112,7 +134,27 @@ var lists = []*List{
 	{Name: "meetings", from: "meetings", key: "idx", columns: "*"},
 	{Name: "publications", from: "publications", key: "idx", columns: "*"},
 	{Name: "members", from: "members", key: "rowid", columns: "*", Params: []Param{eq("body", "body")}},
+	{Name: "actor_registry", from: "actor_registry", key: "added", columns: `*,
+		(SELECT COALESCE(SUM(m.mentions), 0) FROM actors m WHERE m.actor = actor_registry.id) AS mentions,
+		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'claimed') AS claimed,
+		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'denied') AS denied,
+		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'retracted') AS retracted,
+		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'condemned') AS condemned,
+		(SELECT COUNT(*) FROM case_actors k WHERE k.actor = actor_registry.id) AS cases`,
+		Params: []Param{oneOf("type", "type", mechanism.ActorTypes), eq("body", "body")}},
+	{Name: "actor_claims", from: "actor_claims", key: "idx", columns: "*", Params: []Param{
+		intEq("case", "case_id"),
+		{Name: "actor", cond: "actor = ?", known: knownActors},
+		oneOf("position", "position", mechanism.ClaimPositions),
+		eq("body", "body")}},
+	{Name: "replies", from: "replies", key: "idx", columns: "*", Params: []Param{
+		intEq("case", "case_id"), eq("body", "body"),
+		{Name: "position", Kind: OneOf, Allowed: mechanism.ReplyPositions, cond: "EXISTS (SELECT 1 FROM json_each(positions) WHERE value = ?)"}}},
 }
+
+// knownActors are the actors the views know: those of the registry and
+// those any statement named.
+const knownActors = "SELECT id AS value FROM actor_registry UNION SELECT actor FROM actors"
 
 // Lists returns every list, sorted by name.
 func Lists() []*List {
@@ -213,6 +255,13 @@ func (db *DB) List(ctx context.Context, name string, f Filter) (Page, error) {
 	if !ok {
 		return Page{}, fmt.Errorf("no list %q", name)
 	}
+	for _, m := range f.Match {
+		if p, ok := l.Param(m.Param); ok && p.known != "" {
+			if err := db.checkKnown(ctx, p, m.Value); err != nil {
+				return Page{}, err
+			}
+		}
+	}
 	q, args, err := l.query(f)
 	if err != nil {
 		return Page{}, err
@@ -271,6 +320,17 @@ func (l *List) query(f Filter) (string, []any, error) {
 			args = append(args, v)
 		}
 	}
+	for _, j := range l.joints {
+		var vs []any
+		for _, name := range j.params {
+			if i := slices.IndexFunc(f.Match, func(m Match) bool { return m.Param == name }); i >= 0 {
+				vs = append(vs, f.Match[i].Value)
+			}
+		}
+		if len(vs) == len(j.params) {
+			where, args = append(where, j.cond), append(args, vs...)
+		}
+	}
 	if b := f.BBox; b != nil {
 		if !l.BBox {
 			return "", nil, filterError("%s cannot be filtered by bbox", l.Name)
@@ -288,6 +348,46 @@ func (l *List) query(f Filter) (string, []any, error) {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	return q, args, nil
+}
+
+// maxKnown is the most known values a refusal lists.
+const maxKnown = 50
+
+// checkKnown refuses a value of p that the views do not hold, with those
+// they do.
+func (db *DB) checkKnown(ctx context.Context, p Param, v string) error {
+	var found int
+	err := db.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM ("+p.known+") WHERE value = ?)", v).Scan(&found)
+	if err != nil {
+		return fmt.Errorf("couldn't check %s %q: %w", p.Name, v, err)
+	}
+	if found == 1 {
+		return nil
+	}
+	rows, err := db.r.QueryContext(ctx, "SELECT value FROM ("+p.known+") ORDER BY value LIMIT ?", maxKnown+1)
+	if err != nil {
+		return fmt.Errorf("couldn't list the known values of %s: %w", p.Name, err)
+	}
+	defer rows.Close()
+	var known []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return fmt.Errorf("couldn't list the known values of %s: %w", p.Name, err)
+		}
+		known = append(known, k)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("couldn't list the known values of %s: %w", p.Name, err)
+	}
+	list := strings.Join(known[:min(len(known), maxKnown)], ", ")
+	switch {
+	case len(known) == 0:
+		list = "none yet"
+	case len(known) > maxKnown:
+		list += ", …"
+	}
+	return filterError("%s: %q is not one the mechanism knows; known values: %s", p.Name, v, list)
 }
 
 // ParamNames lists the parameters l takes, paging and bbox included.

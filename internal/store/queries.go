@@ -20,6 +20,7 @@ type Row map[string]any
 var jsonColumns = map[string]bool{
 	"categories": true, "clauses": true, "signers": true, "allowed": true, "bodies": true, "agenda": true,
 	"source": true, "technical": true, "content": true, "visibility": true,
+	"names": true, "aliases": true, "labels": true, "positions": true,
 }
 
 func scanRows(rows *sql.Rows) ([]Row, error) {
@@ -281,4 +282,45 @@ func (db *DB) Rulebook(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("couldn't read the rulebook: %w", err)
 	}
 	return data, nil
+}
+
+// Actor returns the registered actor with id, with its counts as the
+// actor_registry list gives them, or ErrNotFound.
+func (db *DB) Actor(ctx context.Context, id string) (Row, error) {
+	l, _ := ListNamed("actor_registry")
+	rows, err := db.r.QueryContext(ctx, "SELECT "+l.columns+" FROM "+l.from+" WHERE id = ?", id)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read actor %q: %w", id, err)
+	}
+	defer rows.Close()
+	out, err := scanRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read actor %q: %w", id, err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return out[0], nil
+}
+
+// ActorClaims returns what actors said, in the order they said it (by
+// the time of their words, then by log index), about a case when caseID
+// is not negative, or else by one actor: each row an actor_claims row
+// with the actor's type and names from the registry.
+func (db *DB) ActorClaims(ctx context.Context, caseID int64, actor string) ([]Row, error) {
+	where, arg := "c.case_id = ?", any(caseID)
+	if caseID < 0 {
+		where, arg = "c.actor = ?", actor
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT c.*, r.type, r.names FROM actor_claims c JOIN actor_registry r ON r.id = c.actor
+		WHERE `+where+` ORDER BY c.said_at, c.idx`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read what actors said: %w", err)
+	}
+	defer rows.Close()
+	out, err := scanRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read what actors said: %w", err)
+	}
+	return out, nil
 }

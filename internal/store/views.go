@@ -41,6 +41,10 @@ var ViewTables = []struct{ Name, Order string }{
 	{"tokens", "sha256"},
 	{"sealed", "idx"},
 	{"events", "idx, seq"}, {"event_bodies", "body, told, idx, seq"},
+	{"actor_registry", "id"},
+	{"actor_claims", "idx"},
+	{"case_actors", "actor, case_id"},
+	{"replies", "idx"},
 }
 
 // writes are the statements a Tx runs, prepared once on the writer
@@ -157,6 +161,15 @@ var inserts = []insert{
 	{"deadline", "INSERT INTO deadlines (opened, name, subject, stage, bodies, due, status, closed) VALUES ",
 		" ON CONFLICT (opened, name) DO UPDATE SET status = excluded.status, closed = excluded.closed", 8},
 	eventInserts[0], eventInserts[1],
+	{"actor.claim", `INSERT INTO actor_claims (idx, case_id, actor, position, speaker, medium, via, url, said_at, said_precision,
+		language, words, translation, author, body) VALUES `, "", 15},
+	{"reply", "INSERT INTO replies (idx, case_id, body, positions, language) VALUES ", "", 5},
+	{"case.actor", "INSERT INTO case_actors (actor, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
+	// An actor statement adds the actor or, for one already added,
+	// amends it: the body that added it and when stay.
+	{"actor.entry", "INSERT INTO actor_registry (id, type, names, aliases, labels, note, body, added, amended) VALUES ",
+		` ON CONFLICT (id) DO UPDATE SET type = excluded.type, names = excluded.names, aliases = excluded.aliases,
+		labels = excluded.labels, note = excluded.note, amended = excluded.added`, 9},
 }
 
 // exec runs the named write now.
@@ -380,6 +393,8 @@ var projections = map[string]projection{
 	mechanism.KindTokenRevoke:    projectTokenRevoke,
 	mechanism.KindSealed:         projectSealed,
 	mechanism.KindDisclosure:     projectDisclosure,
+	mechanism.KindActor:          projectActor,
+	mechanism.KindActorClaim:     projectActorClaim,
 }
 
 func projectNothing(*Tx, *mechanism.Effects, *statement.Statement, string) {}
@@ -406,12 +421,30 @@ func projectReport(t *Tx, e *mechanism.Effects, st *statement.Statement, _ strin
 	}
 	t.claims(idx, caseID, e.Body, e.Kind, p.Casualties)
 	t.actors(idx, e.Body, p.Actors...)
+	t.caseActors(caseID, p.Actors...)
 }
 
 func projectReply(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
 	p := e.Payload.(*mechanism.Reply)
 	t.claims(e.Index, p.Case, e.Body, e.Kind, p.Casualties)
 	t.actors(e.Index, e.Body, p.Actors...)
+	t.caseActors(p.Case, p.Actors...)
+	t.add("reply", e.Index, p.Case, e.Body, jsonList(p.Stances()), p.Language)
+}
+
+func projectActor(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.ActorEntry)
+	t.add("actor.entry", p.ID, p.Type, jsonObject(p.Names), jsonList(p.Aliases), jsonObject(p.Labels), p.Note, e.Body, e.Index, nil)
+}
+
+func projectActorClaim(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.ActorClaim)
+	src := &p.Source
+	// Times are stored in one form, so that they compare as text.
+	said, _ := statement.ParseTime(src.Time.Time)
+	t.add("actor.claim", e.Index, p.Case, p.Actor, p.Position, p.Speaker, src.Medium, src.Via, src.URL, statement.FormatTime(said),
+		src.Time.Precision, src.Language, src.Words, src.Translation, e.Author, e.Body)
+	t.add("case.actor", p.Actor, p.Case)
 }
 
 func projectFinding(t *Tx, e *mechanism.Effects, _ *statement.Statement, signers string) {
@@ -538,6 +571,23 @@ func (t *Tx) actors(idx int64, body string, l ...mechanism.Actor) {
 	for _, a := range l {
 		t.add("actor", a.ID, body, a.Label, idx, idx, 1)
 	}
+}
+
+// caseActors records that case names each actor of l.
+func (t *Tx) caseActors(caseID int64, l ...mechanism.Actor) {
+	for _, a := range l {
+		t.add("case.actor", a.ID, caseID)
+	}
+}
+
+// jsonObject encodes a map as a JSON object, {} for none; encoding/json
+// writes its keys in order.
+func jsonObject(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 func (t *Tx) putMember(m *mechanism.Member) error {

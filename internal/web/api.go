@@ -184,15 +184,78 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) error {
 	}
 	markOverdue(deadlines, time.Now())
 	c["deadlines"] = deadlines
+	if c["replies"], err = rows(ctx, db, "replies", match("case", ids)); err != nil {
+		return err
+	}
+	said, err := db.ActorClaims(ctx, id, "")
+	if err != nil {
+		return err
+	}
 	zones := s.zones()
+	addLocalTimes(said, zones)
+	c["actor_claims"] = byActor(said)
 	addLocalTimes([]store.Row{c}, zones)
 	resolvePlaces([]store.Row{c})
-	for _, v := range []string{"history", "claims", "findings", "penalties", "evidence", "verifications", "deadlines"} {
+	for _, v := range []string{"history", "claims", "findings", "penalties", "evidence", "verifications", "deadlines", "replies"} {
 		if rows, ok := c[v].([]store.Row); ok {
 			addLocalTimes(rows, zones)
 		}
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// byActor groups what actors said about a case, in the order they said
+// it, by actor, each actor where it first spoke.
+func byActor(said []store.Row) []store.Row {
+	out := []store.Row{}
+	at := map[string]int{}
+	for _, r := range said {
+		id, _ := r["actor"].(string)
+		i, ok := at[id]
+		if !ok {
+			i = len(out)
+			at[id] = i
+			out = append(out, store.Row{"actor": id, "type": r["type"], "names": r["names"], "claims": []store.Row{}})
+		}
+		delete(r, "type")
+		delete(r, "names")
+		out[i]["claims"] = append(out[i]["claims"].([]store.Row), r)
+	}
+	return out
+}
+
+// actorDetail serves a registered actor: the registry's entry with its
+// counts, how each body named it in its own statements, and everything it
+// said, in the order it said it.
+func (s *Server) actorDetail(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	ctx, db := r.Context(), s.views
+	if len(id) > store.MaxTextParam {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "there is no actor with so long an id"}
+	}
+	a, err := db.Actor(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
+			Msg: "actor " + strconv.Quote(id) + " is not in the registry of actors; GET /api/v1/actor_registry lists those that are, and GET /api/v1/actors?actor=" + url.QueryEscape(id) + " how statements named it"}
+	}
+	if err != nil {
+		return err
+	}
+	if a["named"], err = rows(ctx, db, "actors", match("actor", id)); err != nil {
+		return err
+	}
+	said, err := db.ActorClaims(ctx, -1, id)
+	if err != nil {
+		return err
+	}
+	for _, c := range said {
+		delete(c, "type")
+		delete(c, "names")
+	}
+	addLocalTimes(said, s.zones())
+	a["claims"] = said
+	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 

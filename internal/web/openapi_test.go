@@ -851,6 +851,10 @@ func (f *oaFixture) checkAnswers() {
 	for _, c := range rows["/api/v1/crossings"] {
 		f.get("/api/v1/crossings/{id}", "/api/v1/crossings/"+url.PathEscape(c["crossing"].(string)), 200)
 	}
+	for _, a := range rows["/api/v1/actor_registry"] {
+		f.get("/api/v1/actors/{id}", "/api/v1/actors/"+url.PathEscape(a["id"].(string)), 200)
+	}
+	f.get("/api/v1/actors/{id}", "/api/v1/actors/nobody", 404)
 	f.get("/api/v1/proofs/consistency", fmt.Sprintf("/api/v1/proofs/consistency?from=1&to=%d", size), 200)
 	f.get("/api/v1/proofs/consistency", fmt.Sprintf("/api/v1/proofs/consistency?from=%d&to=%d", size/2, size), 200)
 	f.get("/api/v1/openapi.json", "/api/v1/openapi.json", 200)
@@ -1043,6 +1047,16 @@ func (f *oaFixture) checkEnums() {
 		{s("actor", "properties", "role", "enum"), withEmpty(mechanism.ActorRoles)},
 		{s("observation", "properties", "method", "enum"), mechanism.Methods},
 		{s("statement.reply", "properties", "position", "enum"), mechanism.Positions},
+		{s("statement.reply", "properties", "positions", "items", "enum"), mechanism.ReplyPositions},
+		{s("row.reply", "properties", "positions", "items", "enum"), mechanism.ReplyPositions},
+		{s("statement.actor", "properties", "type", "enum"), mechanism.ActorTypes},
+		{s("row.actor_registry.columns", "properties", "type", "enum"), mechanism.ActorTypes},
+		{s("caseActor", "properties", "type", "enum"), mechanism.ActorTypes},
+		{s("statement.actor.claim", "properties", "position", "enum"), mechanism.ClaimPositions},
+		{s("row.actor_claim", "properties", "position", "enum"), mechanism.ClaimPositions},
+		{s("claimSource", "properties", "medium", "enum"), mechanism.ClaimMedia},
+		{s("row.actor_claim", "properties", "medium", "enum"), mechanism.ClaimMedia},
+		{s("row.actor_claim", "properties", "said_precision", "enum"), mechanism.Precisions},
 		{s("statement.finding", "properties", "outcome", "enum"), mechanism.Outcomes},
 		{s("statement.crossing.status", "properties", "status", "enum"), mechanism.Crossings},
 		{s("statement.action", "properties", "result", "enum"), withEmpty(mechanism.ActionResults)},
@@ -1181,6 +1195,9 @@ func (f *oaFixture) checkGoTypes() {
 		{"statement.crossing.status", mechanism.CrossingStatus{}},
 		{"statement.meeting", mechanism.Meeting{}},
 		{"statement.publication", mechanism.Publication{}},
+		{"statement.actor", mechanism.ActorEntry{}},
+		{"statement.actor.claim", mechanism.ActorClaim{}},
+		{"claimSource", mechanism.ClaimSource{}},
 		{"eventTime", mechanism.EventTime{}},
 		{"place", mechanism.Place{}},
 		{"adminUnit", mechanism.AdminUnit{}},

@@ -31,4 +31,10 @@ type Views interface {
 	FirstRegistration(ctx context.Context, sha string) (*store.Registration, error)
 	// Inbox returns what a body has to know, newest first.
 	Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, limit int) ([]store.Notice, error)
+	// Actor returns a registered actor with its counts, or
+	// store.ErrNotFound.
+	Actor(ctx context.Context, id string) (store.Row, error)
+	// ActorClaims returns what actors said about a case (caseID ≥ 0) or
+	// what one actor said (caseID < 0), in the order they said it.
+	ActorClaims(ctx context.Context, caseID int64, actor string) ([]store.Row, error)
 }

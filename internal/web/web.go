@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/evidence/{sha256}/copies", s.afterViews(s.copies))
 	s.handle("GET /api/v1/evidence/{sha256}/copies/{name}", s.afterViews(s.copyFile))
 	s.handle("GET /api/v1/places", s.places)
+	s.handle("GET /api/v1/actors/{id}", s.afterViews(s.actorDetail))
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))

@@ -9,7 +9,7 @@ import (
 
 // timeColumns are the view columns that hold times.
 var timeColumns = []string{"at", "opened_at", "event_at", "due", "since", "start", "end", "deadline",
-	"period_from", "period_to", "captured_at", "date", "expires"}
+	"period_from", "period_to", "captured_at", "date", "expires", "said_at"}
 
 // LocalSuffix ends the name of the field beside each time that gives it in
 // every time zone of the rulebook: "event_at_local": {"Pakistan":
