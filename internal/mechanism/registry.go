@@ -12,4 +12,7 @@ type registries struct {
 	// Said is what actors said about each case, by case id, in the order
 	// it was recorded (actor_claim.go).
 	Said map[int64][]ActorSaid `json:"said"`
+	// Places are the places added to the gazetteer (place.go): each id,
+	// with the index of the statement that added it.
+	Places map[string]int64 `json:"places"`
 }

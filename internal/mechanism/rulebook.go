@@ -56,6 +56,51 @@ type Rulebook struct {
 	// mediators, the board and the case's parties, their quorum checked on
 	// the sealed statement, and disclosed by the endorsement.
 	ConfidentialFindings bool `json:"confidential_findings,omitempty"`
+	// Area is where the mechanism looks (rules 3): searches of the
+	// gazetteer rank the places in it first and say how far each place is
+	// from its line.
+	Area *Area `json:"area,omitempty"`
+}
+
+// Area is the region a mechanism watches: every point within WithinKm of a
+// line, such as a border, or of a single point, a centre.
+type Area struct {
+	// Name names the line, such as "Durand Line".
+	Name string `json:"name"`
+	// Line is the line's points in order, each [latitude, longitude] in
+	// degrees WGS 84; one point is a centre.
+	Line [][2]float64 `json:"line"`
+	// WithinKm is how far from the line the area reaches, in kilometres.
+	WithinKm float64 `json:"within_km"`
+	// Source says where the line's points come from, and how precise
+	// they are.
+	Source string `json:"source"`
+}
+
+// Limits of an area.
+const (
+	maxAreaPoints = 1000
+	maxAreaKm     = 5000
+)
+
+// check validates the area.
+func (a *Area) check() error {
+	const k = "rulebook"
+	if err := checkText(k, "area.name", a.Name, maxName, true); err != nil {
+		return err
+	}
+	if len(a.Line) == 0 || len(a.Line) > maxAreaPoints {
+		return field(k, "area.line", "needs 1 to %d points [latitude, longitude], such as [[34.11, 71.08], [33.15, 70.03]]", maxAreaPoints)
+	}
+	for i, p := range a.Line {
+		if err := checkCoord(k, fmt.Sprintf("area.line[%d]", i), p[0], p[1]); err != nil {
+			return err
+		}
+	}
+	if !(a.WithinKm > 0 && a.WithinKm <= maxAreaKm) {
+		return field(k, "area.within_km", "must be more than 0 and at most %d kilometres, such as 200", maxAreaKm)
+	}
+	return checkText(k, "area.source", a.Source, 1000, true)
 }
 
 // Stage is one step of the workflow.
@@ -190,6 +235,14 @@ func (r *Rulebook) check() error {
 	}
 	if r.ConfidentialFindings && r.RulesVersion() < Rules2 {
 		return statement.Invalid("rulebook: confidential_findings needs rules 2")
+	}
+	if r.Area != nil {
+		if r.RulesVersion() < Rules3 {
+			return statement.Invalid("rulebook: area needs rules 3: set \"rules\": 3 too")
+		}
+		if err := r.Area.check(); err != nil {
+			return err
+		}
 	}
 	if r.Version < 1 {
 		return statement.Invalid("rulebook: version must be 1 or more")

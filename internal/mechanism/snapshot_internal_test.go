@@ -44,7 +44,8 @@ var snapshotFields = map[reflect.Type]map[string]string{
 	reflect.TypeFor[RegisteredActor](): {
 		"ID": kept, "Type": kept, "Names": kept, "Aliases": kept, "Labels": kept, "Body": kept, "Added": kept, "Amended": kept,
 	},
-	reflect.TypeFor[ActorSaid](): {"Actor": kept, "Position": kept, "Index": kept},
+	reflect.TypeFor[ActorSaid]():  {"Actor": kept, "Position": kept, "Index": kept},
+	reflect.TypeFor[registries](): {"Places": kept},
 	reflect.TypeFor[Key](): {
 		// The name is the one it is listed under; the hash and the
 		// verifier come from VKey.

@@ -365,6 +365,7 @@ var kinds = map[string]func(*State, *statement.Statement, time.Time) error{
 	KindDisclosure:     (*State).applyDisclosure,
 	KindActor:          (*State).applyActor,
 	KindActorClaim:     (*State).applyActorClaim,
+	KindPlace:          (*State).applyPlace,
 }
 
 // payloads make the payload into which a kind's handler decodes its
@@ -387,6 +388,7 @@ var payloads = map[string]func() any{
 	KindVerification:   func() any { return new(Verification) },
 	KindActor:          func() any { return new(ActorEntry) },
 	KindActorClaim:     func() any { return new(ActorClaim) },
+	KindPlace:          func() any { return new(AddedPlace) },
 }
 
 // Kinds lists every statement kind, in the order docs/statements.md
@@ -397,6 +399,7 @@ var Kinds = []string{
 	KindCommitment, KindAction, KindCrossingStatus, KindMeeting, KindPublication,
 	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke, KindSealed, KindDisclosure,
 	KindActor, KindActorClaim,
+	KindPlace,
 }
 
 // checkRefs checks that st refers to entries of the log by their leaf

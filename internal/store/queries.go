@@ -324,3 +324,46 @@ func (db *DB) ActorClaims(ctx context.Context, caseID int64, actor string) ([]Ro
 	}
 	return out, nil
 }
+
+// AddedPlace is a place that a place statement added to the gazetteer, as
+// the places view holds it.
+type AddedPlace struct {
+	// Index is the statement that added it; Body and Author who did.
+	Index        int64
+	ID, Name     string
+	Names        map[string]string
+	Aliases      []string
+	Lat, Lon     float64
+	GeoPrecision int
+	Type         string
+	Admin        []mechanism.AdminUnit
+	Source       string
+	Body, Author string
+}
+
+// AddedPlaces returns the places added by the statements after index
+// after, in log order.
+func (db *DB) AddedPlaces(ctx context.Context, after int64) ([]AddedPlace, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT idx, id, name, names, aliases, lat, lon, geo_precision, type, admin, source_note, body, author
+		FROM places WHERE idx > ? ORDER BY idx`, after)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the added places: %w", err)
+	}
+	defer rows.Close()
+	var out []AddedPlace
+	for rows.Next() {
+		var p AddedPlace
+		var names, aliases, admin string
+		if err := rows.Scan(&p.Index, &p.ID, &p.Name, &names, &aliases, &p.Lat, &p.Lon, &p.GeoPrecision, &p.Type, &admin, &p.Source, &p.Body, &p.Author); err != nil {
+			return nil, fmt.Errorf("couldn't read the added places: %w", err)
+		}
+		if err := errors.Join(json.Unmarshal([]byte(names), &p.Names), json.Unmarshal([]byte(aliases), &p.Aliases), json.Unmarshal([]byte(admin), &p.Admin)); err != nil {
+			return nil, fmt.Errorf("couldn't read the added place %q: %w", p.ID, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read the added places: %w", err)
+	}
+	return out, nil
+}

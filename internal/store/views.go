@@ -45,6 +45,7 @@ var ViewTables = []struct{ Name, Order string }{
 	{"actor_claims", "idx"},
 	{"case_actors", "actor, case_id"},
 	{"replies", "idx"},
+	{"places", "id"},
 }
 
 // writes are the statements a Tx runs, prepared once on the writer
@@ -170,6 +171,8 @@ var inserts = []insert{
 	{"actor.entry", "INSERT INTO actor_registry (id, type, names, aliases, labels, note, body, added, amended) VALUES ",
 		` ON CONFLICT (id) DO UPDATE SET type = excluded.type, names = excluded.names, aliases = excluded.aliases,
 		labels = excluded.labels, note = excluded.note, amended = excluded.added`, 9},
+	{"place", `INSERT INTO places (id, idx, name, names, aliases, lat, lon, geo_precision, type, admin, source_note, body, author)
+		VALUES `, "", 13},
 }
 
 // exec runs the named write now.
@@ -395,6 +398,7 @@ var projections = map[string]projection{
 	mechanism.KindDisclosure:     projectDisclosure,
 	mechanism.KindActor:          projectActor,
 	mechanism.KindActorClaim:     projectActorClaim,
+	mechanism.KindPlace:          projectPlace,
 }
 
 func projectNothing(*Tx, *mechanism.Effects, *statement.Statement, string) {}
@@ -498,6 +502,16 @@ func projectCrossingStatus(t *Tx, e *mechanism.Effects, _ *statement.Statement, 
 	allowed := jsonList(p.Allowed)
 	t.add("crossing", p.Crossing, p.Name, p.Status, allowed, p.Since, e.Index, e.Body)
 	t.add("crossing.event", e.Index, p.Crossing, p.Status, allowed, p.Since, e.Body, p.Text)
+}
+
+func projectPlace(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.AddedPlace)
+	names, _ := json.Marshal(p.Names)
+	if p.Names == nil {
+		names = []byte("{}")
+	}
+	t.add("place", p.ID, e.Index, p.Name, string(names), jsonList(p.Aliases), *p.Lat, *p.Lon, p.GeoPrecision, p.Type,
+		jsonList(p.Admin), p.Source, e.Body, e.Author)
 }
 
 func projectMeeting(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
