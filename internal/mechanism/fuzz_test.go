@@ -279,6 +279,7 @@ var fuzzWorkflow = []struct{ who, obj string }{
 	{"mon", `{` + fuzzHead + `"kind":"crossing.status","author":"mon","crossing":"chaman","name":"Chaman","status":"closed","since":"2025-01-01T00:00:00Z"}`},
 	{"med", `{` + fuzzHead + `"kind":"meeting","author":"med","round":1,"place":"Doha","start":"2025-01-01T09:00:00Z","end":"2025-01-01T17:00:00Z","bodies":["a","b","med"],"agenda":[2],"outcome":"Agreed."}`},
 	{"med", `{` + fuzzHead + `"kind":"publication","author":"med","title":"Monthly report","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0,"from":"2025-01-01T00:00:00Z","to":"2025-01-31T00:00:00Z","url":"https://example.org/r.pdf"}`},
+	{"mon", `{` + fuzzHead + `"kind":"place","author":"mon","id":"badani","name":"Badani","names":{"ur":"بادانی"},"aliases":["Badanai"],"lat":30.9,"lon":66.4,"geo_precision":2,"type":"village","admin":[{"country":"PK","admin1":"Balochistan","admin2":"Chaman"}],"source":"Approximate."}`},
 }
 
 // fuzzHead is the start of a statement of fuzzWorkflow.

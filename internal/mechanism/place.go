@@ -186,3 +186,10 @@ func (p *AddedPlace) check() error {
 	}
 	return checkText(k, "source", p.Source, maxSummary, true)
 }
+
+// AddedPlace returns the index of the statement that added the place with
+// an id, if one did.
+func (s *State) AddedPlace(id string) (int64, bool) {
+	idx, ok := s.reg.Places[id]
+	return idx, ok
+}
