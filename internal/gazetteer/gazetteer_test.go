@@ -377,18 +377,26 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// FuzzSearch checks that no query makes Search panic, and that it answers
+// FuzzSearch checks that no query makes Search panic, with the default
+// rulebook's area or without one, and that it answers
 // at most limit matches, best first, each with a score from 0 to 1.
 func FuzzSearch(f *testing.F) {
 	g := load(f)
 	for _, q := range []string{"", "Torkham", "gorbuz", "انگور اڈہ", "ka", "a", "\xff\xfe", "Spīn Bōldak", "--", strings.Repeat("kh", 60), "ت", "x\u0301\u0301"} {
-		f.Add(q, 10)
+		f.Add(q, 10, false)
+		f.Add(q, 10, true)
 	}
-	f.Add("Chaman", 1)
-	f.Add("Chaman", 0)
-	f.Add("Chaman", -5)
-	f.Fuzz(func(t *testing.T, q string, limit int) {
-		ms := g.Search(q, limit)
+	f.Add("Chaman", 1, false)
+	f.Add("Chaman", 0, true)
+	f.Add("Chaman", -5, false)
+	f.Add("Badani", 3, true)
+	area := durandLine(f)
+	f.Fuzz(func(t *testing.T, q string, limit int, inArea bool) {
+		var o SearchOptions
+		if inArea {
+			o.Area = area
+		}
+		ms := g.Find(q, limit, o)
 		if len(ms) > max(limit, 0) {
 			t.Fatalf("%q, limit %d: %d matches", q, limit, len(ms))
 		}

@@ -29,6 +29,23 @@ type Match struct {
 	Score   float64
 	Kind    MatchKind
 	Matched string // the name or alias that matched, as the data writes it
+	// DistanceKm is how far the place is from the line of the search's
+	// area, and InArea whether it lies within the area; both are zero
+	// when the search has no area.
+	DistanceKm float64
+	InArea     bool
+}
+
+// SearchOptions narrow and order a search.
+type SearchOptions struct {
+	// Keep, if not nil, says which places may match.
+	Keep func(*Place) bool
+	// Area, if not nil, ranks the places outside it lower: each loses up
+	// to 0.2 of its score as it lies up to 300 km outside the area, never
+	// falling below the scores of its kind of match (an exact match far
+	// away still comes before an alias nearby); each match says how far
+	// its place is from the area's line.
+	Area *Area
 }
 
 // Scores of the kinds of match.
@@ -146,6 +163,12 @@ func (g *Gazetteer) Search(q string, limit int) []Match {
 // SearchFunc is Search among the places for which keep, if not nil, is
 // true.
 func (g *Gazetteer) SearchFunc(q string, limit int, keep func(*Place) bool) []Match {
+	return g.Find(q, limit, SearchOptions{Keep: keep})
+}
+
+// Find is Search with options.
+func (g *Gazetteer) Find(q string, limit int, o SearchOptions) []Match {
+	keep := o.Keep
 	if limit <= 0 || runeLen(q) > MaxQuery {
 		return nil
 	}
@@ -244,6 +267,13 @@ func (g *Gazetteer) SearchFunc(q string, limit int, keep func(*Place) bool) []Ma
 
 	out := make([]Match, 0, len(best))
 	for _, m := range best {
+		if o.Area != nil {
+			m.DistanceKm = o.Area.DistanceKm(m.Place.Lat, m.Place.Lon)
+			m.InArea = m.DistanceKm <= o.Area.WithinKm
+			if p := outsidePenalty(m.DistanceKm - o.Area.WithinKm); p > 0 {
+				m.Score = math.Round(max(m.Score-p, min(m.Score, kindFloor[m.Kind]))*1000) / 1000
+			}
+		}
 		out = append(out, m)
 	}
 	slices.SortFunc(out, compareMatches)
@@ -253,11 +283,17 @@ func (g *Gazetteer) SearchFunc(q string, limit int, keep func(*Place) bool) []Ma
 	return out
 }
 
-// compareMatches orders matches best first: by score, then crossings
-// first, then by population, then by id.
+// compareMatches orders matches best first: by score, then those in the
+// area, then crossings, then by population, then by id.
 func compareMatches(a, b Match) int {
 	if c := cmp.Compare(b.Score, a.Score); c != 0 {
 		return c
+	}
+	if a.InArea != b.InArea {
+		if a.InArea {
+			return -1
+		}
+		return 1
 	}
 	if a.Place.Crossing != b.Place.Crossing {
 		if a.Place.Crossing {
