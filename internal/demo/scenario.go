@@ -84,6 +84,7 @@ func (m *Mechanism) Scenario(ctx context.Context) (*Story, error) {
 	b := s.spinBoldak(rb.Version, a)
 	p := s.lateNovember()
 	s.publish()
+	s.places()
 	s.story.Claimed = s.g11()
 	if s.err != nil {
 		return nil, fmt.Errorf("couldn't run the scenario: %w", s.err)
@@ -935,4 +936,30 @@ func (s *scenario) g11() int64 {
 	said(on(12, 2, 9, 20), actorJuA, mechanism.ClaimRetracted, "a commander of Jamaat-ul-Ahrar", "one of the group's commanders then denied that it carried out the attack.")
 	said(on(12, 2, 9, 25), actorTTP, mechanism.ClaimDenied, "", "the TTP denied any involvement.")
 	return c
+}
+
+// places adds to the gazetteer two places that public reporting of
+// November and December 2025 names and the embedded gazetteer lacks: the
+// Badani area near Chaman (a monitor adds it) and the G-11 sector of
+// Islamabad (a mediator does).
+func (s *scenario) places() {
+	s.file(mechanism.KindPlace, fieldMonitor, on(12, 1, 10, 0), &mechanism.AddedPlace{
+		ID: "badani", Name: "Badani",
+		Names:   map[string]string{"en": "Badani", "ur": "بادانی", "ps": "بادانی"},
+		Aliases: []string{"Badani area", "Badanai"},
+		Lat:     ptr(30.9), Lon: ptr(66.4), GeoPrecision: 2, Type: mechanism.PlaceArea,
+		Admin: []mechanism.AdminUnit{pk("Balochistan", "Chaman")},
+		Source: "An area of Chaman district (Killa Abdullah until 2021) near the Chaman crossing, which Pakistan's account of the night of " +
+			"5-6 December 2025 names (Afghan mortars \"into the Badani area\"). Coordinates approximate, near 30.9N 66.4E, not read from a source: " +
+			"check them. The Urdu and Pashto names are written from the Latin, not read.",
+	})
+	s.file(mechanism.KindPlace, investigatorQA, on(12, 1, 10, 30), &mechanism.AddedPlace{
+		ID: "g-11", Name: "G-11",
+		Names:   map[string]string{"en": "G-11", "ur": "جی الیون"},
+		Aliases: []string{"G11", "Sector G-11", "G-11 Islamabad"},
+		Lat:     ptr(33.668), Lon: ptr(72.999), GeoPrecision: 2, Type: mechanism.PlaceSector,
+		Admin: []mechanism.AdminUnit{pk("Islamabad Capital Territory", "Islamabad")},
+		Source: "Sector G-11 of Islamabad, where the judicial complex and the district courts are (The Nation, 1 November 2022; Pakistan Today, " +
+			"7 January 2017). Coordinates approximate, the sector's middle, not read from a source. The Urdu name is written from the Latin.",
+	})
 }

@@ -112,7 +112,7 @@ func (s *Server) listHandler(l *store.List) handlerFunc {
 		}
 		addLocalTimes(rows, s.zones())
 		if l.Name == "cases" {
-			resolvePlaces(rows)
+			s.resolvePlaces(r.Context(), rows)
 		}
 		var next any
 		if page.Next != 0 {
@@ -195,7 +195,7 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) error {
 	addLocalTimes(said, zones)
 	c["actor_claims"] = byActor(said)
 	addLocalTimes([]store.Row{c}, zones)
-	resolvePlaces([]store.Row{c})
+	s.resolvePlaces(r.Context(), []store.Row{c})
 	for _, v := range []string{"history", "claims", "findings", "penalties", "evidence", "verifications", "deadlines", "replies"} {
 		if rows, ok := c[v].([]store.Row); ok {
 			addLocalTimes(rows, zones)

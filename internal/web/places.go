@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -24,8 +26,8 @@ const (
 // placeParams are the parameters GET /api/v1/places takes.
 var placeParams = []string{"q", "limit", "country", "crossing"}
 
-// The gazetteer is read from the embedded data on the first search, once
-// for all servers.
+// The embedded gazetteer is read on the first search, once for all
+// servers; each server adds the places of its log (placeIndex).
 var (
 	gazetteerOnce sync.Once
 	gazetteerData *gazetteer.Gazetteer
@@ -60,14 +62,31 @@ type PlaceMatch struct {
 	Crossing    bool                  `json:"crossing"`
 	Source      string                `json:"source"`
 	Note        string                `json:"note,omitempty"`
-	Score       float64               `json:"score"`
-	Match       gazetteer.MatchKind   `json:"match"`
-	Matched     string                `json:"matched"`
+	// Index is the statement that added the place, for a place of the
+	// log (source "log").
+	Index   *int64              `json:"index,omitempty"`
+	Score   float64             `json:"score"`
+	Match   gazetteer.MatchKind `json:"match"`
+	Matched string              `json:"matched"`
+	// DistanceKm is how far the place is from the line of the rulebook's
+	// area (the border), to the kilometre, and InArea whether it lies in
+	// the area; both are null when the rulebook has no area.
+	DistanceKm *float64 `json:"distance_km"`
+	InArea     *bool    `json:"in_area"`
 }
 
 // PlacesResponse is the JSON answer of GET /api/v1/places.
 type PlacesResponse struct {
+	// Area is the rulebook's area, by which the places are ranked; null
+	// when it has none.
+	Area  *PlacesArea  `json:"area"`
 	Items []PlaceMatch `json:"items"`
+}
+
+// PlacesArea names the area a place search ranks by.
+type PlacesArea struct {
+	Name     string  `json:"name"`
+	WithinKm float64 `json:"within_km"`
 }
 
 // placeQuery is a parsed place search.
@@ -135,19 +154,94 @@ func (s *Server) places(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := loadGazetteer()
+	g, added, err := s.gazetteer(r.Context())
 	if err != nil {
-		return fmt.Errorf("couldn't load the gazetteer: %w", err)
+		return err
 	}
-	keep := func(p *gazetteer.Place) bool {
+	o := gazetteer.SearchOptions{Keep: func(p *gazetteer.Place) bool {
 		return (pq.country == "" || p.InCountry(pq.country)) && (pq.crossing == nil || p.Crossing == *pq.crossing)
-	}
+	}}
 	resp := PlacesResponse{Items: []PlaceMatch{}}
-	for _, m := range g.SearchFunc(pq.q, pq.limit, keep) {
-		resp.Items = append(resp.Items, placeMatch(m))
+	if rb := s.log.Rulebook(); rb != nil && rb.Area != nil {
+		o.Area = &gazetteer.Area{Line: rb.Area.Line, WithinKm: rb.Area.WithinKm}
+		resp.Area = &PlacesArea{Name: rb.Area.Name, WithinKm: rb.Area.WithinKm}
+	}
+	for _, m := range g.Find(pq.q, pq.limit, o) {
+		pm := placeMatch(m)
+		if o.Area != nil {
+			d, in := math.Round(m.DistanceKm), m.InArea
+			pm.DistanceKm, pm.InArea = &d, &in
+		}
+		if i, ok := added[m.Place.ID]; ok && m.Place.Source == gazetteer.SourceLog {
+			pm.Index = &i
+		}
+		resp.Items = append(resp.Items, pm)
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// placeIndex is the embedded gazetteer with the places that the log's
+// place statements added, indexed anew when the views hold more of them.
+type placeIndex struct {
+	mu    sync.Mutex
+	g     *gazetteer.Gazetteer
+	after int64             // the index of the last statement whose place g holds
+	list  []gazetteer.Place // the log's places, in log order
+	added map[string]int64  // their ids, with the statements that added them
+}
+
+// featureCodes are GeoNames' feature codes of the types of added places.
+var featureCodes = map[string]string{
+	mechanism.PlaceVillage: "PPL", mechanism.PlaceTown: "PPL", mechanism.PlaceCity: "PPL", mechanism.PlaceSector: "PPLX",
+	mechanism.PlaceDistrict: "ADM2", mechanism.PlaceArea: "AREA", mechanism.PlaceBorderPost: "PSTB",
+	mechanism.PlaceCrossing: "PSTB", mechanism.PlaceLandmark: "BLDG",
+}
+
+// gazetteer returns the embedded gazetteer with the places of the log
+// that the views hold, and the ids of the log's places with the
+// statements that added them (not to be changed).
+func (s *Server) gazetteer(ctx context.Context) (*gazetteer.Gazetteer, map[string]int64, error) {
+	base, err := loadGazetteer()
+	if err != nil {
+		return nil, nil, fmt.Errorf("couldn't load the gazetteer: %w", err)
+	}
+	pi := &s.placeIdx
+	pi.mu.Lock()
+	defer pi.mu.Unlock()
+	if pi.g == nil {
+		pi.g, pi.after, pi.added = base, -1, map[string]int64{}
+	}
+	added, err := s.views.AddedPlaces(ctx, pi.after)
+	if err != nil || len(added) == 0 {
+		return pi.g, pi.added, err
+	}
+	list, ids, after := slices.Clone(pi.list), maps.Clone(pi.added), pi.after
+	for _, p := range added {
+		after = max(after, p.Index)
+		if _, ok := base.Place(p.ID); ok {
+			// The core refuses the ids of the embedded places; one that a
+			// later release added could still meet a log's place.
+			s.logger.Warn("a place of the log has the id of an embedded place, which hides it", "id", p.ID, "index", p.Index)
+			continue
+		}
+		admin := make([]gazetteer.AdminUnit, 0, len(p.Admin))
+		for _, a := range p.Admin {
+			admin = append(admin, gazetteer.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2})
+		}
+		list = append(list, gazetteer.Place{
+			ID: p.ID, Name: p.Name, ASCIIName: gazetteer.ASCII(p.Name), Names: p.Names, Aliases: p.Aliases,
+			Lat: p.Lat, Lon: p.Lon, Precision: p.GeoPrecision, Admin: admin, FeatureCode: featureCodes[p.Type],
+			Crossing: p.Type == mechanism.PlaceCrossing, Source: gazetteer.SourceLog, Note: p.Source,
+		})
+		ids[p.ID] = p.Index
+	}
+	g, err := base.With(list)
+	if err != nil {
+		return nil, nil, fmt.Errorf("couldn't add the log's places to the gazetteer: %w", err)
+	}
+	pi.g, pi.list, pi.added, pi.after = g, list, ids, after
+	return g, ids, nil
 }
 
 func placeMatch(m gazetteer.Match) PlaceMatch {
@@ -181,10 +275,10 @@ type ResolvedPlace struct {
 	Crossing bool    `json:"crossing"`
 }
 
-// resolvePlaces adds to each row whose place_id the gazetteer knows the
-// place it names, as "place".
-func resolvePlaces(rows []store.Row) {
-	g, err := loadGazetteer()
+// resolvePlaces adds to each row whose place_id the gazetteer, or the
+// log, knows the place it names, as "place".
+func (s *Server) resolvePlaces(ctx context.Context, rows []store.Row) {
+	g, _, err := s.gazetteer(ctx)
 	if err != nil {
 		return
 	}

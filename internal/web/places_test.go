@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/web"
 )
 
@@ -112,5 +114,101 @@ func TestPlaces(t *testing.T) {
 	slices.Sort(code)
 	if doc := sortedMapKeys(f.parameters("get", path, "query")); !slices.Equal(doc, code) {
 		t.Errorf("GET %s takes %v; openapi.json lists %v", path, code, doc)
+	}
+}
+
+// TestPlacesFromTheLog: the demo's monitor added Badani near Chaman and a
+// mediator the G-11 sector of Islamabad; searches find them first, say
+// where each hit lies and how far from the Durand Line, and never put
+// Badin in Sindh first for Badani. A place filed while the server runs is
+// found at once.
+func TestPlacesFromTheLog(t *testing.T) {
+	f := newOAFixture(t)
+	const path = "/api/v1/places"
+	search := func(query string) web.PlacesResponse {
+		t.Helper()
+		var resp web.PlacesResponse
+		if err := json.Unmarshal(f.get(path, path+"?"+query, http.StatusOK), &resp); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		if len(resp.Items) == 0 {
+			t.Fatalf("%s: no places", query)
+		}
+		return resp
+	}
+	const badin = "geonames.1184055"
+
+	resp := search("q=Badani")
+	if resp.Area == nil || resp.Area.Name != "Durand Line" || resp.Area.WithinKm != 200 {
+		t.Errorf("area %+v", resp.Area)
+	}
+	b := resp.Items[0]
+	if b.ID != "badani" || b.Source != "log" || b.Index == nil || b.Match != "exact" || b.Admin1 != "Balochistan" || b.Admin2 != "Chaman" ||
+		b.Country != "PK" || b.GeoPrecision != 2 || b.Names["ur"] == "" || !strings.Contains(b.Note, "approximate") || b.FeatureCode != "AREA" {
+		t.Errorf("Badani: %+v", b)
+	}
+	if b.DistanceKm == nil || *b.DistanceKm > 5 || b.InArea == nil || !*b.InArea {
+		t.Errorf("Badani: %v km from the border, in area %v", b.DistanceKm, b.InArea)
+	}
+	if st := f.get("/api/v1/statements/{index}", path[:len("/api/v1/")]+"statements/"+strconv.FormatInt(*b.Index, 10), http.StatusOK); !strings.Contains(string(st), `"kind":"place"`) &&
+		!strings.Contains(string(st), `"kind": "place"`) {
+		t.Errorf("statement %d is not the place statement: %s", *b.Index, st)
+	}
+	for _, q := range []string{"Badani", "badani", "Badanai", "Badaani", "Badany", "Badani%20area", url.QueryEscape("بادانی"), "Badani&country=PK", "Badani&crossing=false"} {
+		items := search("q=" + q).Items
+		if items[0].ID != "badani" {
+			t.Errorf("q=%s: first is %s (%s), want badani", q, items[0].ID, items[0].Name)
+		}
+		for i, p := range items {
+			if p.ID == badin && (i == 0 || *p.InArea || *p.DistanceKm < 600) {
+				t.Errorf("q=%s: Badin is item %d, %v km from the border, in area %v", q, i, *p.DistanceKm, *p.InArea)
+			}
+		}
+	}
+	// Badin itself is still found, first, and says how far away it is.
+	if d := search("q=Badin").Items[0]; d.ID != badin || *d.InArea || *d.DistanceKm < 600 || d.Admin1 != "Sindh" {
+		t.Errorf("Badin: %+v", d)
+	}
+	// G-11, a sector of Islamabad, inside the area.
+	for _, q := range []string{"G-11", "G11", "g%2011", "Sector%20G-11"} {
+		if g := search("q=" + q).Items[0]; g.ID != "g-11" || g.Source != "log" || g.FeatureCode != "PPLX" || g.Admin1 != "Islamabad Capital Territory" || !*g.InArea {
+			t.Errorf("q=%s: %+v", q, g)
+		}
+	}
+
+	// A case's place id resolves to a place of the log too.
+	mon := "monitors-field-1"
+	env := f.envelope(mechanism.KindPlace, mon)
+	for k, v := range map[string]any{
+		"id": "tasadduq-gate", "name": "Tasadduq Gate", "aliases": []string{"Mazaal Gali Iqbal Post"},
+		"lat": 30.93, "lon": 66.45, "geo_precision": 2, "type": "border_post",
+		"admin": []map[string]string{{"country": "PK", "admin1": "Balochistan", "admin2": "Chaman"}}, "source": "Approximate: DC Chaman, 6 November 2025.",
+	} {
+		env[k] = v
+	}
+	idx := f.file(env, f.m.Keys.Signer(mon))
+	resp = search("q=Tasadduq%20Gate")
+	if p := resp.Items[0]; p.ID != "tasadduq-gate" || p.Index == nil || *p.Index != idx || p.FeatureCode != "PSTB" {
+		t.Errorf("a place filed while the server runs: %+v", p)
+	}
+	if p := search("q=Badani").Items[0]; p.ID != "badani" {
+		t.Errorf("after another place was added, Badani is no longer first: %s", p.ID)
+	}
+	// The same id again is refused, with the index that took it.
+	env = f.envelope(mechanism.KindPlace, "qatar-investigator-1")
+	for k, v := range map[string]any{
+		"id": "badani", "name": "Badani", "lat": 30.9, "lon": 66.4, "geo_precision": 2, "type": "village",
+		"admin": []map[string]string{{"country": "PK", "admin1": "Balochistan"}}, "source": "Again.",
+	} {
+		env[k] = v
+	}
+	body, _ := json.Marshal(env)
+	msg, err := statement.Sign(body, f.m.Keys.Signer("qatar-investigator-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, answer := f.do("POST", "/api/v1/statements", "/api/v1/statements", msg)
+	if status != http.StatusBadRequest && status != http.StatusUnprocessableEntity || !strings.Contains(string(answer), `place: id: \"badani\" was added by the statement at index`) {
+		t.Errorf("Badani again: %d %s", status, answer)
 	}
 }

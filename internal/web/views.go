@@ -37,4 +37,7 @@ type Views interface {
 	// ActorClaims returns what actors said about a case (caseID ≥ 0) or
 	// what one actor said (caseID < 0), in the order they said it.
 	ActorClaims(ctx context.Context, caseID int64, actor string) ([]store.Row, error)
+	// AddedPlaces returns the places that place statements after index
+	// after added to the gazetteer, in log order.
+	AddedPlaces(ctx context.Context, after int64) ([]store.AddedPlace, error)
 }

@@ -36,6 +36,8 @@ type Server struct {
 
 	evidence  *blob.Store // nil: no uploads
 	maxUpload int64
+
+	placeIdx placeIndex // the gazetteer with the log's places
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
@@ -76,7 +78,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/evidence/{sha256}/copies", s.afterViews(s.putCopy))
 	s.handle("GET /api/v1/evidence/{sha256}/copies", s.afterViews(s.copies))
 	s.handle("GET /api/v1/evidence/{sha256}/copies/{name}", s.afterViews(s.copyFile))
-	s.handle("GET /api/v1/places", s.places)
+	s.handle("GET /api/v1/places", s.afterViews(s.places))
 	s.handle("GET /api/v1/actors/{id}", s.afterViews(s.actorDetail))
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
