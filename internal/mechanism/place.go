@@ -73,7 +73,6 @@ const (
 )
 
 func (s *State) applyPlace(st *statement.Statement, _ time.Time) error {
-	const k = KindPlace
 	if s.rules() < Rules3 {
 		return statement.Invalid("place statements add places under rules 3; this mechanism follows rules %d: amend the rulebook to \"rules\": 3 first", s.rules())
 	}
