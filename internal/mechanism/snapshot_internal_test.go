@@ -40,12 +40,11 @@ var snapshotFields = map[reflect.Type]map[string]string{
 		"payload": scratch, "signed": scratch, "events": scratch, "dry": scratch,
 	},
 	// The registries are kept as their JSON: every field is exported.
-	reflect.TypeFor[registries](): {"Actors": kept, "Said": kept},
+	reflect.TypeFor[registries](): {"Actors": kept, "Said": kept, "Places": kept},
 	reflect.TypeFor[RegisteredActor](): {
 		"ID": kept, "Type": kept, "Names": kept, "Aliases": kept, "Labels": kept, "Body": kept, "Added": kept, "Amended": kept,
 	},
-	reflect.TypeFor[ActorSaid]():  {"Actor": kept, "Position": kept, "Index": kept},
-	reflect.TypeFor[registries](): {"Places": kept},
+	reflect.TypeFor[ActorSaid](): {"Actor": kept, "Position": kept, "Index": kept},
 	reflect.TypeFor[Key](): {
 		// The name is the one it is listed under; the hash and the
 		// verifier come from VKey.
