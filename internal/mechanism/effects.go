@@ -47,6 +47,10 @@ type CaseState struct {
 	Penalties       int
 	DeadlinesMissed int
 	Updated         int64
+	// DuplicateOf is the case that stands for this one when a case.link
+	// made it a duplicate of it (State.DuplicateOf), or -1: the event is
+	// counted once, under the case that stands.
+	DuplicateOf int64
 }
 
 // state returns c's workflow as a value.
@@ -59,7 +63,7 @@ func (c *Case) state() CaseState {
 	}
 	return CaseState{ID: c.ID, Stage: c.Stage, Entered: c.Entered, Reports: len(c.Reports), Replies: len(c.Replies),
 		Finding: c.Finding, Outcome: c.Outcome, Party: c.Party, Endorsed: c.Endorsed, Penalties: len(c.Penalties),
-		DeadlinesMissed: missed, Updated: c.Updated}
+		DeadlinesMissed: missed, Updated: c.Updated, DuplicateOf: -1}
 }
 
 // effects copies what the statement just applied at idx changed.
@@ -85,7 +89,9 @@ func (s *State) effects(idx int64, kind, author string) *Effects {
 		e.Members = append(e.Members, c)
 	}
 	for _, c := range s.changedCases {
-		e.Cases = append(e.Cases, c.state())
+		cs := c.state()
+		cs.DuplicateOf = s.DuplicateOf(c.ID)
+		e.Cases = append(e.Cases, cs)
 	}
 	for _, d := range s.changedDeadlines {
 		c := *d

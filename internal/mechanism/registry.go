@@ -4,7 +4,7 @@ package mechanism
 // (actors and their claims, links between cases, added places and the
 // like): small next to the cases and the log, so a snapshot keeps it as
 // one JSON block. Each field is a map or a slice that stays nil until a
-// statement fills it, and has no omitempty, so that a state read back from
+// statement fills them, and has no omitempty, so that a state read back from
 // a snapshot equals the state that wrote it.
 type registries struct {
 	// Actors are the registered actors, by id (actor.go).
@@ -15,4 +15,11 @@ type registries struct {
 	// Places are the places added to the gazetteer (place.go): each id,
 	// with the index of the statement that added it.
 	Places map[string]int64 `json:"places"`
+	// Links are the links between cases (case.link), under each of the
+	// two cases they link, oldest first.
+	Links map[int64][]Link `json:"links"`
+	// Reported are, by body, the events of the newest cases the body
+	// opened under rules 3 (at least duplicateRecent of them), oldest
+	// first, which the duplicate rule compares each new report with.
+	Reported map[string][]ReportedEvent `json:"reported"`
 }

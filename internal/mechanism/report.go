@@ -74,7 +74,8 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if err := checkEnum(k, "event.precision", r.Event.Precision, Precisions); err != nil {
 		return err
 	}
-	if _, err := checkTime(k, "event.time", r.Event.Time, st.Time); err != nil {
+	eventAt, err := checkTime(k, "event.time", r.Event.Time, st.Time)
+	if err != nil {
 		return err
 	}
 	if err := r.Place.check(k); err != nil {
@@ -158,6 +159,9 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	}
 	s.cases[c.ID] = c
 	s.tellAllegation(c, r.Summary)
+	if s.rules() >= Rules3 {
+		s.flagDuplicates(b.ID, reportedEvent(c.ID, eventAt, r))
+	}
 	s.touch(c)
 	s.payload = r
 	return nil

@@ -366,6 +366,8 @@ var kinds = map[string]func(*State, *statement.Statement, time.Time) error{
 	KindActor:          (*State).applyActor,
 	KindActorClaim:     (*State).applyActorClaim,
 	KindPlace:          (*State).applyPlace,
+	KindCaseLink:       (*State).applyCaseLink,
+	KindCaseUnlink:     (*State).applyCaseUnlink,
 }
 
 // payloads make the payload into which a kind's handler decodes its
@@ -389,6 +391,8 @@ var payloads = map[string]func() any{
 	KindActor:          func() any { return new(ActorEntry) },
 	KindActorClaim:     func() any { return new(ActorClaim) },
 	KindPlace:          func() any { return new(AddedPlace) },
+	KindCaseLink:       func() any { return new(CaseLink) },
+	KindCaseUnlink:     func() any { return new(CaseUnlink) },
 }
 
 // Kinds lists every statement kind, in the order docs/statements.md
@@ -400,6 +404,7 @@ var Kinds = []string{
 	KindEvidence, KindVerification, KindTokenIssue, KindTokenRevoke, KindSealed, KindDisclosure,
 	KindActor, KindActorClaim,
 	KindPlace,
+	KindCaseLink, KindCaseUnlink,
 }
 
 // checkRefs checks that st refers to entries of the log by their leaf
