@@ -86,6 +86,7 @@ func (m *Mechanism) Scenario(ctx context.Context) (*Story, error) {
 	s.publish()
 	s.places()
 	s.story.Claimed = s.g11()
+	s.chamanSpinBoldak()
 	if s.err != nil {
 		return nil, fmt.Errorf("couldn't run the scenario: %w", s.err)
 	}
@@ -848,6 +849,56 @@ func (s *scenario) lateNovember() int64 {
 	s.advance(investigatorTR, on(11, 26, 10, 0), khost, "preliminary", demoText("Shafaq News; Arab News",
 		"Preliminary assessment (illustrative): an alleged air strike after the ceasefire, which Pakistan denies; clause c3."))
 	return peshawar
+}
+
+// chamanSpinBoldak files the two sides' accounts of the night of 5–6
+// December 2025 at Chaman and Spin Boldak, each saying the other fired
+// first, and Pakistan's account filed again at another time. The monitors
+// first link the two accounts as merely related, undo that, and link them
+// as counter-claims about one night; the re-filing, which the mechanism
+// flags to Pakistan and the monitors as a possible duplicate, they link
+// as a duplicate of the first, so that it is counted once.
+func (s *scenario) chamanSpinBoldak() {
+	pakistan := func(event string) *mechanism.Report {
+		return &mechanism.Report{
+			Channel: "party", Accused: "afghanistan",
+			Event:     mechanism.EventTime{Time: event, Precision: "exact"},
+			Place:     place("Badani area, Chaman", 30.92, 66.45, 2, pk("Balochistan", "Chaman")),
+			EventType: "explosions_remote_violence", SubEventType: "shelling_artillery_missile_attack",
+			Categories: []string{"cross_border_fire"},
+			Actors:     []mechanism.Actor{{ID: actorAfghan, Label: "Afghan Taliban regime forces", Role: "actor1"}},
+			Weapons:    []string{"mortar"},
+			Origin:     &mechanism.Origin{Territory: "afghanistan"},
+			Clauses:    []string{"c1"},
+			Summary:    "[Demo] Night of 5 December: Afghan forces fired mortars into the Badani area near Chaman from about 22:00 PKT (Pakistani account).",
+			Text: demoText("press reports of 6 December 2025",
+				"Pakistan's account: unprovoked fire, mortars included, from the Afghan side into the Badani area of Chaman from about 22:00 Pakistan time; Pakistani forces responded. Coordinates of Chaman (near it)."),
+		}
+	}
+	pk1 := s.report(liaisonPK, on(12, 6, 5, 0), pakistan("2025-12-05T17:00:00Z"))
+	af1 := s.report(liaisonAF, on(12, 6, 6, 0), &mechanism.Report{
+		Channel: "party", Accused: "pakistan",
+		Event:     mechanism.EventTime{Time: "2025-12-05T18:00:00Z", Precision: "exact"},
+		Place:     place("Spin Boldak", 31.005, 66.398, 2, af("Kandahar", "Spin Boldak")),
+		EventType: "battles", SubEventType: "armed_clash",
+		Categories: []string{"cross_border_fire"},
+		Actors:     []mechanism.Actor{{ID: actorPakistani, Label: "Pakistani military regime", Role: "actor1"}},
+		Origin:     &mechanism.Origin{Territory: "pakistan"},
+		Clauses:    []string{"c1"},
+		Summary:    "[Demo] Night of 5 December: Pakistani forces attacked Spin Boldak from about 22:30 AFT (Afghan account).",
+		Text: demoText("press reports of 6 December 2025",
+			"Afghanistan's account: Pakistani forces began attacks on Spin Boldak at about 22:30 Afghanistan time, and Afghan forces responded. Coordinates of Spin Boldak (near it)."),
+	})
+	s.file(mechanism.KindCaseLink, fieldMonitor, on(12, 6, 7, 0), &mechanism.CaseLink{Case: pk1, Other: af1, Relation: mechanism.RelationRelated,
+		Text: "Fire across the border at Chaman and Spin Boldak on the night of 5 December."})
+	s.file(mechanism.KindCaseUnlink, fieldMonitor, on(12, 6, 7, 30), &mechanism.CaseUnlink{Case: pk1, Other: af1,
+		Text: "Linked in haste as related: the two cases are each side's account of one exchange of fire, and are linked again as counter-claims."})
+	s.file(mechanism.KindCaseLink, fieldMonitor, on(12, 6, 7, 35), &mechanism.CaseLink{Case: pk1, Other: af1, Relation: mechanism.RelationCounterClaim,
+		Text: "One exchange of fire across the border at Chaman and Spin Boldak, night of 5–6 December 2025; each side says the other fired first."})
+	again := s.report(liaisonPK, on(12, 6, 9, 0), pakistan("2025-12-05T17:15:00Z"))
+	s.file(mechanism.KindCaseLink, fieldMonitor, on(12, 6, 10, 0), &mechanism.CaseLink{Case: again, Other: pk1, Relation: mechanism.RelationDuplicate, Stands: ptr(pk1),
+		Text: "Pakistan filed its account of the night of 5 December again, with a quarter of an hour later as the time: one event, counted once."})
+	s.note("Cases %d (pakistan) and %d (afghanistan) linked as counter-claims about the night of 5 December; case %d, a re-filing, linked as a duplicate of case %d.", pk1, af1, again, pk1)
 }
 
 // publish files the hash of a periodic summary built from what the scenario

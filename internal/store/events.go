@@ -30,6 +30,9 @@ const (
 	EventEndorsement    = mechanism.EventEndorsement
 	EventPenalty        = mechanism.EventPenalty
 	EventReplyWindow    = mechanism.EventReplyWindow
+	// EventPossibleDuplicate is a case whose report matches an open case
+	// its body opened (mechanism.SameEvent).
+	EventPossibleDuplicate = mechanism.EventPossibleDuplicate
 )
 
 // eventInserts are the rows of the events: written in batches, after the
@@ -109,7 +112,7 @@ func (db *DB) Events(ctx context.Context, after, upto int64) ([]Event, error) {
 }
 
 // decisionNotices returns the newest limit findings, endorsements,
-// penalties and reply windows that concern body, newest first, each with
+// penalties, reply windows and possible duplicates that concern body, newest first, each with
 // the window to reply it tells of as it stands: for a reply window itself;
 // for a finding, the first window opened at or after it for a body it
 // blames.
@@ -121,9 +124,9 @@ func (db *DB) decisionNotices(ctx context.Context, body string, limit int) ([]No
 			SELECT MIN(x.opened) FROM deadlines x WHERE x.subject = e.case_id AND x.name = ?2 AND x.opened >= e.told
 			AND (e.kind = ?4 AND x.opened = e.told
 				OR e.kind = ?5 AND EXISTS (SELECT 1 FROM json_each(x.bodies) xb JOIN json_each(e.blamed) eb ON xb.value = eb.value)))
-		WHERE b.body = ?1 AND e.kind IN (?4, ?5, ?6, ?7)
+		WHERE b.body = ?1 AND e.kind IN (?4, ?5, ?6, ?7, ?8)
 		ORDER BY b.told DESC, e.kind LIMIT ?3`,
-		body, mechanism.DeadlineReply, limit, EventReplyWindow, EventFinding, EventEndorsement, EventPenalty)
+		body, mechanism.DeadlineReply, limit, EventReplyWindow, EventFinding, EventEndorsement, EventPenalty, EventPossibleDuplicate)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the inbox of %s: %w", body, err)
 	}

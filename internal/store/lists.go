@@ -95,6 +95,9 @@ var lists = []*List{
 		{Name: "actor", cond: "EXISTS (SELECT 1 FROM case_actors a WHERE a.actor = ? AND a.case_id = cases.id)", drive: "case_actors.actor", known: knownActors},
 		{Name: "claim", Kind: OneOf, Allowed: mechanism.ClaimPositions,
 			cond: "EXISTS (SELECT 1 FROM actor_claims a WHERE a.position = ? AND a.case_id = cases.id)"},
+		// distinct=true lists each event once: not the cases linked as
+		// duplicates of another, which stands for them.
+		{Name: "distinct", Kind: OneOf, Allowed: []string{"true", "false"}, cond: "(duplicate_of IS NULL OR ? = 'false')"},
 	}, joints: []joint{{[2]string{"actor", "claim"},
 		"EXISTS (SELECT 1 FROM actor_claims a WHERE a.actor = ? AND a.position = ? AND a.case_id = cases.id)"}}},
 	{Name: "statements", from: "statements", key: "idx", columns: "*", Params: []Param{
@@ -150,6 +153,10 @@ var lists = []*List{
 	{Name: "replies", from: "replies", key: "idx", columns: "*", Params: []Param{
 		intEq("case", "case_id"), eq("body", "body"),
 		{Name: "position", Kind: OneOf, Allowed: mechanism.ReplyPositions, cond: "EXISTS (SELECT 1 FROM json_each(positions) WHERE value = ?)"}}},
+	{Name: "links", from: "links", key: "idx", columns: "*", Params: []Param{
+		{Name: "case", Kind: Integer, cond: "(case_id = ? OR other = ?)"},
+		oneOf("relation", "relation", mechanism.Relations),
+		eq("body", "body")}},
 }
 
 // knownActors are the actors the views know: those of the registry and

@@ -105,6 +105,44 @@ func (db *DB) History(ctx context.Context, caseID int64) ([]Row, error) {
 	return out, nil
 }
 
+// Counts are a body's cases, each event once: a case linked as a
+// duplicate of another is counted under the case that stands for it.
+type Counts struct {
+	Body string `json:"body"`
+	// Reported are the cases the body opened; Accused those that accuse
+	// it; Duplicates the cases it opened that are linked as duplicates,
+	// which neither counts.
+	Reported   int64 `json:"reported"`
+	Accused    int64 `json:"accused"`
+	Duplicates int64 `json:"duplicates"`
+}
+
+// Counts returns, for every body that reported a case or is accused in
+// one, its counts, by body.
+func (db *DB) Counts(ctx context.Context) ([]Counts, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT body, SUM(reported), SUM(accused), SUM(duplicate) FROM (
+		SELECT reporter AS body, duplicate_of IS NULL AS reported, 0 AS accused, duplicate_of IS NOT NULL AS duplicate FROM cases
+		UNION ALL
+		SELECT accused, 0, duplicate_of IS NULL, 0 FROM cases WHERE accused != ''
+	) GROUP BY body ORDER BY body`)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't count the cases: %w", err)
+	}
+	defer rows.Close()
+	out := []Counts{}
+	for rows.Next() {
+		var c Counts
+		if err := rows.Scan(&c.Body, &c.Reported, &c.Accused, &c.Duplicates); err != nil {
+			return nil, fmt.Errorf("couldn't count the cases: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't count the cases: %w", err)
+	}
+	return out, nil
+}
+
 // Count returns the number of rows in the named view.
 func (db *DB) Count(ctx context.Context, view string) (int64, error) {
 	l, ok := ListNamed(view)
@@ -169,6 +207,9 @@ const (
 	NoticeEndorsement = EventEndorsement
 	NoticePenalty     = EventPenalty
 	NoticeReplyWindow = EventReplyWindow
+	// NoticePossibleDuplicate tells the filer of a report, and the
+	// monitors, that it may report an open case's event again.
+	NoticePossibleDuplicate = EventPossibleDuplicate
 )
 
 // Inbox lists what the members of body must know, newest first: cases that

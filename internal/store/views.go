@@ -46,6 +46,7 @@ var ViewTables = []struct{ Name, Order string }{
 	{"case_actors", "actor, case_id"},
 	{"replies", "idx"},
 	{"places", "id"},
+	{"links", "idx"},
 }
 
 // writes are the statements a Tx runs, prepared once on the writer
@@ -59,7 +60,7 @@ var writes = withInserts(map[string]string{
 		ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
 		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
 	"case.update": `UPDATE cases SET stage = ?, stage_idx = ?, report_count = ?, reply_count = ?, finding = ?, outcome = ?, party = ?,
-		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ? WHERE id = ?`,
+		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ?, duplicate_of = ? WHERE id = ?`,
 	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
 	// A confidential finding enters the findings view when its endorsement
 	// discloses it, with the signers of its sealed statement.
@@ -68,6 +69,9 @@ var writes = withInserts(map[string]string{
 	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
 	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
 	"disclose": "UPDATE sealed SET disclosed = ?, disclosure = ? WHERE idx = ?",
+	// An unlink marks the link between two cases that it removes.
+	"unlink": `UPDATE links SET unlinked = ?, unlink_text = ? WHERE unlinked IS NULL
+		AND (case_id = ? AND other = ? OR case_id = ? AND other = ?)`,
 
 	// The events' writes that read other views' rows (events.go).
 	"event.published": eventWrites["event.published"], "event.earlier": eventWrites["event.earlier"],
@@ -134,7 +138,7 @@ var inserts = []insert{
 	{"statement", "INSERT INTO statements (idx, kind, author, body, at, signers) VALUES ", "", 6},
 	{"case", `INSERT INTO cases (id, opened_at, reporter, accused, channel, event_at, event_precision,
 		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
-		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated) VALUES `, "", 27},
+		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of) VALUES `, "", 28},
 	{"case.category", "INSERT INTO case_categories (category, case_id) VALUES ", "", 2},
 	{"case.body", "INSERT INTO case_bodies (body, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
 	{"case.statement", "INSERT INTO case_statements (case_id, idx) VALUES ", "", 2},
@@ -173,6 +177,7 @@ var inserts = []insert{
 		labels = excluded.labels, note = excluded.note, amended = excluded.added`, 9},
 	{"place", `INSERT INTO places (id, idx, name, names, aliases, lat, lon, geo_precision, type, admin, source_note, body, author)
 		VALUES `, "", 13},
+	{"link", "INSERT INTO links (idx, case_id, other, relation, stands, body, author, text, unlinked, unlink_text) VALUES ", "", 10},
 }
 
 // exec runs the named write now.
@@ -284,7 +289,7 @@ type pendingCase struct {
 // insert and of case.update.
 func caseState(c mechanism.CaseState) []any {
 	return []any{c.Stage, c.Entered, c.Reports, c.Replies, nullIndex(c.Finding), c.Outcome, c.Party,
-		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated}
+		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated, nullIndex(c.DuplicateOf)}
 }
 
 // jsonList encodes a list as a JSON array, [] for none.
@@ -399,6 +404,8 @@ var projections = map[string]projection{
 	mechanism.KindActor:          projectActor,
 	mechanism.KindActorClaim:     projectActorClaim,
 	mechanism.KindPlace:          projectPlace,
+	mechanism.KindCaseLink:       projectCaseLink,
+	mechanism.KindCaseUnlink:     projectCaseUnlink,
 }
 
 func projectNothing(*Tx, *mechanism.Effects, *statement.Statement, string) {}
@@ -571,6 +578,16 @@ func projectSealed(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string
 func projectDisclosure(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
 	p := e.Payload.(*mechanism.Disclosure)
 	t.updates = append(t.updates, update{"disclose", []any{e.Index, string(p.Body), p.Sealed}})
+}
+
+func projectCaseLink(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.CaseLink)
+	t.add("link", e.Index, p.Case, p.Other, p.Relation, nullPtr(p.Stands), e.Body, e.Author, p.Text, nil, "")
+}
+
+func projectCaseUnlink(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
+	p := e.Payload.(*mechanism.CaseUnlink)
+	t.updates = append(t.updates, update{"unlink", []any{e.Index, p.Text, p.Case, p.Other, p.Other, p.Case}})
 }
 
 func (t *Tx) claims(idx, caseID int64, body, kind string, c *mechanism.Casualties) {
