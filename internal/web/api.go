@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"maps"
 	"math"
@@ -143,63 +142,17 @@ func pathInt(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
-// caseDetail serves a case with its full history, claims, findings,
-// penalties, evidence with the verifications of each item, and deadlines.
+// caseDetail serves a case with its full history in the order of events,
+// claims, findings, penalties, evidence with the verifications of each
+// item, deadlines, and its linked cases side by side.
 func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathInt(r, "id")
 	if err != nil {
 		return err
 	}
-	ctx, db := r.Context(), s.views
-	c, err := db.Case(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "there is no case " + strconv.FormatInt(id, 10)}
-	}
+	c, err := s.caseRow(r.Context(), id)
 	if err != nil {
 		return err
-	}
-	history, err := db.History(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, h := range history {
-		data, _ := h["data"].(string)
-		delete(h, "data")
-		if st, err := statement.Parse([]byte(data)); err == nil {
-			h["statement"] = json.RawMessage(st.JSON)
-		}
-		h["index"] = h["idx"]
-		delete(h, "idx")
-	}
-	c["history"] = history
-	ids := strconv.FormatInt(id, 10)
-	for _, v := range []string{"claims", "findings", "penalties", "evidence", "verifications"} {
-		if c[v], err = rows(ctx, db, v, match("case", ids)); err != nil {
-			return err
-		}
-	}
-	deadlines, err := rows(ctx, db, "deadlines", match("subject", ids))
-	if err != nil {
-		return err
-	}
-	markOverdue(deadlines, time.Now())
-	c["deadlines"] = deadlines
-	if c["replies"], err = rows(ctx, db, "replies", match("case", ids)); err != nil {
-		return err
-	}
-	said, err := db.ActorClaims(ctx, id, "")
-	if err != nil {
-		return err
-	}
-	zones := s.zones()
-	addLocalTimes(said, zones)
-	c["actor_claims"] = byActor(said)
-	addLocalTimes([]store.Row{c}, zones)
-	s.resolvePlaces(r.Context(), []store.Row{c})
-	for _, v := range []string{"history", "claims", "findings", "penalties", "evidence", "verifications", "deadlines", "replies"} {
-		if rows, ok := c[v].([]store.Row); ok {
-			addLocalTimes(rows, zones)
-		}
 	}
 	writeJSON(w, http.StatusOK, c)
 	return nil

@@ -847,7 +847,9 @@ func (f *oaFixture) checkAnswers() {
 	}
 	for _, c := range rows["/api/v1/cases"] {
 		f.get("/api/v1/cases/{id}", fmt.Sprintf("/api/v1/cases/%v", c["id"]), 200)
+		f.get("/cases/{id}", fmt.Sprintf("/cases/%v", c["id"]), 200)
 	}
+	f.get("/api/v1/counts", "/api/v1/counts", 200)
 	for _, c := range rows["/api/v1/crossings"] {
 		f.get("/api/v1/crossings/{id}", "/api/v1/crossings/"+url.PathEscape(c["crossing"].(string)), 200)
 	}
@@ -876,6 +878,9 @@ func (f *oaFixture) checkAnswers() {
 		{"/api/v1/statements/{index}", fmt.Sprintf("/api/v1/statements/%d", size), 404},
 		{"/api/v1/cases/{id}", "/api/v1/cases/999999", 404},
 		{"/api/v1/cases/{id}", "/api/v1/cases/x", 404},
+		{"/cases/{id}", "/cases/999999", 404},
+		{"/api/v1/counts", "/api/v1/counts?party=pakistan", 400},
+		{"/api/v1/cases", "/api/v1/cases?distinct=maybe", 400},
 		{"/api/v1/crossings/{id}", "/api/v1/crossings/nowhere", 404},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency?from=x&to=2", 400},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency", 400},

@@ -40,4 +40,6 @@ type Views interface {
 	// AddedPlaces returns the places that place statements after index
 	// after added to the gazetteer, in log order.
 	AddedPlaces(ctx context.Context, after int64) ([]store.AddedPlace, error)
+	// Counts returns each body's cases, each event once.
+	Counts(ctx context.Context) ([]store.Counts, error)
 }

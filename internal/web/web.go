@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/actors/{id}", s.afterViews(s.actorDetail))
 	s.handle("GET /api/v1/openapi.json", s.openapi)
 	s.handle("GET /healthz", s.healthz)
+	s.handle("GET /api/v1/counts", s.afterViews(s.counts))
+	s.handle("GET /cases/{id}", s.afterViews(s.casePageHandler))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
