@@ -149,7 +149,6 @@ func TestCaseLinkNeedsRules3(t *testing.T) {
 func TestPossibleDuplicate(t *testing.T) {
 	f := setUpRules3(t)
 	f.must(f.report("alice", fields{"at": after(time.Hour)}))
-	const first = 4
 	for i, tc := range []struct {
 		name    string
 		author  string
