@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -154,7 +155,9 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 
 // Digest returns the log size and the state digest of the views of the
 // mechanism in dir (see store.DB.Digest). It only reads, so a server may
-// be running.
+// be running: the views follow the log a moment behind, so it waits, up
+// to catchUp, for them to hold every entry the log held when it began,
+// and says how far behind they are if they do not.
 func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
 	if !Exists(dir) {
 		return 0, [32]byte{}, fmt.Errorf("%s holds no mechanism", dir)
@@ -164,8 +167,29 @@ func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
 		return 0, [32]byte{}, err
 	}
 	defer db.Close()
-	return db.Digest(ctx)
+	logSize, _, err := db.Checkpoint(ctx)
+	if err != nil {
+		return 0, [32]byte{}, err
+	}
+	deadline := time.Now().Add(catchUp)
+	for {
+		size, d, err := db.Digest(ctx)
+		if err != nil || size >= logSize {
+			return size, d, err
+		}
+		if time.Now().After(deadline) {
+			return 0, [32]byte{}, fmt.Errorf("the views hold %d of the log's %d entries after %v: start the server to let them catch up, or run sulh rebuild", size, logSize, catchUp)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, [32]byte{}, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
+
+// catchUp is how long Digest waits for the views to catch up with the log.
+const catchUp = 10 * time.Second
 
 // ErrBusy is returned when another process holds the data folder.
 var ErrBusy = errors.New("the data folder is in use")

@@ -647,10 +647,12 @@ func (db *DB) Digest(ctx context.Context) (int64, [32]byte, error) {
 		return 0, [32]byte{}, fmt.Errorf("couldn't read the views: %w", err)
 	}
 	defer tx.Rollback()
+	// The entries the views hold, in the same snapshot as their rows:
+	// the follower may be behind the log.
 	var size int64
-	err = tx.QueryRowContext(ctx, "SELECT size FROM log_checkpoint WHERE id = 1").Scan(&size)
+	err = tx.QueryRowContext(ctx, "SELECT cursor FROM views_state WHERE id = 1").Scan(&size)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, [32]byte{}, fmt.Errorf("couldn't read the checkpoint: %w", err)
+		return 0, [32]byte{}, fmt.Errorf("couldn't read the views' cursor: %w", err)
 	}
 	h := sha256.New()
 	for _, v := range ViewTables {
