@@ -33,7 +33,7 @@ func (s *State) applyAction(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := checkText(k, "text", a.Text, maxText, true); err != nil {
+	if err := s.checkText(k, "text", a.Text, maxText, true); err != nil {
 		return err
 	}
 	if err := checkEvidence(k, a.Evidence); err != nil {
@@ -72,11 +72,11 @@ func (s *State) applyAction(st *statement.Statement, now time.Time) error {
 	if a.Group == nil {
 		return field(k, "group", "is required")
 	}
-	if err := a.Group.check(k, "group"); err != nil {
+	if err := a.Group.checkWith(k, "group", s.textCheck()); err != nil {
 		return err
 	}
 	if a.Place != nil {
-		if err := a.Place.check(k); err != nil {
+		if err := a.Place.checkWith(k, s.textCheck()); err != nil {
 			return err
 		}
 	}

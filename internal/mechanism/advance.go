@@ -32,7 +32,7 @@ func (s *State) applyCaseAdvance(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := checkText(k, "note", a.Note, maxText, false); err != nil {
+	if err := s.checkText(k, "note", a.Note, maxText, false); err != nil {
 		return err
 	}
 	stages := s.Rulebook.Stages

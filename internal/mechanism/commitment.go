@@ -30,11 +30,11 @@ func (s *State) applyCommitment(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Group.check(k, "group"); err != nil {
+	if err := c.Group.checkWith(k, "group", s.textCheck()); err != nil {
 		return err
 	}
 	if c.Place != nil {
-		if err := c.Place.check(k); err != nil {
+		if err := c.Place.checkWith(k, s.textCheck()); err != nil {
 			return err
 		}
 	}
@@ -45,7 +45,7 @@ func (s *State) applyCommitment(st *statement.Statement, now time.Time) error {
 	if !due.After(now) {
 		return field(k, "deadline", "must be after the log's time, %s", statement.FormatTime(now))
 	}
-	if err := checkText(k, "text", c.Text, maxText, true); err != nil {
+	if err := s.checkText(k, "text", c.Text, maxText, true); err != nil {
 		return err
 	}
 	if err := checkIDs(k, "clauses", c.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {

@@ -34,7 +34,7 @@ func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error 
 	if !statement.ValidID(c.Crossing) {
 		return field(k, "crossing", "%q is not an identifier such as \"torkham\"", c.Crossing)
 	}
-	if err := checkText(k, "name", c.Name, maxName, true); err != nil {
+	if err := s.checkText(k, "name", c.Name, maxName, true); err != nil {
 		return err
 	}
 	if err := checkEnum(k, "status", c.Status, Crossings); err != nil {
@@ -49,7 +49,7 @@ func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error 
 	if _, err := checkTime(k, "since", c.Since, st.Time); err != nil {
 		return err
 	}
-	if err := checkText(k, "text", c.Text, maxText, false); err != nil {
+	if err := s.checkText(k, "text", c.Text, maxText, false); err != nil {
 		return err
 	}
 	s.payload = c

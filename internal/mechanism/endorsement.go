@@ -58,7 +58,7 @@ func (s *State) applyEndorsement(st *statement.Statement, now time.Time) error {
 			return err
 		}
 	}
-	if err := checkText(k, "text", e.Text, maxText, false); err != nil {
+	if err := s.checkText(k, "text", e.Text, maxText, false); err != nil {
 		return err
 	}
 	if sealed != nil {

@@ -78,11 +78,11 @@ func (s *State) applyEvidence(st *statement.Statement, _ time.Time) error {
 			return err
 		}
 		for _, f := range []struct{ name, v string }{{"custody.from", e.Custody.From}, {"custody.to", e.Custody.To}} {
-			if err := checkText(k, f.name, f.v, maxName, false); err != nil {
+			if err := s.checkText(k, f.name, f.v, maxName, false); err != nil {
 				return err
 			}
 		}
-		if err := checkText(k, "custody.note", e.Custody.Note, maxText, false); err != nil {
+		if err := s.checkText(k, "custody.note", e.Custody.Note, maxText, false); err != nil {
 			return err
 		}
 	}
@@ -98,16 +98,16 @@ func (s *State) applyEvidence(st *statement.Statement, _ time.Time) error {
 	if e.Size < 1 {
 		return field(k, "size", "must be the file's size in bytes, 1 or more")
 	}
-	if err := checkText(k, "media_type", e.MediaType, 100, true); err != nil {
+	if err := s.checkText(k, "media_type", e.MediaType, 100, true); err != nil {
 		return err
 	}
-	if err := checkText(k, "name", e.Name, 255, false); err != nil {
+	if err := s.checkText(k, "name", e.Name, 255, false); err != nil {
 		return err
 	}
-	if err := checkText(k, "collector", e.Collector, maxName, true); err != nil {
+	if err := s.checkText(k, "collector", e.Collector, maxName, true); err != nil {
 		return err
 	}
-	if err := checkText(k, "tool", e.Tool, maxName, false); err != nil {
+	if err := s.checkText(k, "tool", e.Tool, maxName, false); err != nil {
 		return err
 	}
 	if e.SourceURL != "" {
@@ -124,7 +124,7 @@ func (s *State) applyEvidence(st *statement.Statement, _ time.Time) error {
 		}
 	}
 	if e.Place != nil {
-		if err := e.Place.check(k); err != nil {
+		if err := e.Place.checkWith(k, s.textCheck()); err != nil {
 			return err
 		}
 	}

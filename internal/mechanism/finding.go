@@ -78,7 +78,7 @@ func (s *State) checkFinding(f *Finding, version int) error {
 	if err := checkEnum(k, "confidence", f.Confidence, s.Rulebook.Confidence); err != nil {
 		return err
 	}
-	if err := checkText(k, "rationale", f.Rationale, maxText, true); err != nil {
+	if err := s.checkText(k, "rationale", f.Rationale, maxText, true); err != nil {
 		return err
 	}
 	if err := checkIDs(k, "clauses", f.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {

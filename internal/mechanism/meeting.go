@@ -34,7 +34,7 @@ func (s *State) applyMeeting(st *statement.Statement, _ time.Time) error {
 	if m.Round < 1 || m.Round > 10000 {
 		return field(k, "round", "must be from 1 to 10000")
 	}
-	if err := checkText(k, "place", m.Place, maxName, true); err != nil {
+	if err := s.checkText(k, "place", m.Place, maxName, true); err != nil {
 		return err
 	}
 	start, err := checkTime(k, "start", m.Start, time.Time{})
@@ -62,7 +62,7 @@ func (s *State) applyMeeting(st *statement.Statement, _ time.Time) error {
 		}
 		agenda = append(agenda, c)
 	}
-	if err := checkText(k, "outcome", m.Outcome, maxText, true); err != nil {
+	if err := s.checkText(k, "outcome", m.Outcome, maxText, true); err != nil {
 		return err
 	}
 	for _, c := range agenda {

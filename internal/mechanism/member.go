@@ -68,7 +68,11 @@ func (s *State) applyMemberEnrol(st *statement.Statement, _ time.Time) error {
 			return statement.Invalid("member.enrol: role %q is not allowed (roles are identifiers; %q and %q come only from the rulebook)", r, RoleAdmin, RoleFounder)
 		}
 	}
-	if len(es.Label) > 200 || !utf8.ValidString(es.Label) {
+	if s.rules() >= Rules3 {
+		if err := checkText(KindMemberEnrol, "label", es.Label, maxName, false); err != nil {
+			return err
+		}
+	} else if len(es.Label) > 200 || !utf8.ValidString(es.Label) {
 		return statement.Invalid("member.enrol: label must be at most 200 bytes of UTF-8")
 	}
 	roles := slices.Clone(es.Roles)
@@ -110,7 +114,11 @@ func (s *State) applyMemberRevoke(st *statement.Statement, _ time.Time) error {
 	if _, err := s.admin(st, m.Body); err != nil {
 		return err
 	}
-	if len(rs.Reason) > 1000 {
+	if s.rules() >= Rules3 {
+		if err := checkText(KindMemberRevoke, "reason", rs.Reason, 1000, false); err != nil {
+			return err
+		}
+	} else if len(rs.Reason) > 1000 {
 		return statement.Invalid("member.revoke: reason must be at most 1000 bytes")
 	}
 	m.Key.Active = false

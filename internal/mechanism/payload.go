@@ -105,13 +105,18 @@ type Origin struct {
 	Place     string `json:"place,omitempty"`
 }
 
-// Limits on fields, in bytes or items.
+// Limits on fields: texts in characters (in bytes under rules 1 and 2),
+// lists in items.
 const (
 	maxName    = 200
 	maxSummary = 500
 	maxText    = 32 << 10
 	maxList    = 32
 	maxCount   = 1_000_000
+	// maxTextBytes bounds a text in bytes whatever its limit in
+	// characters, so that a statement holding it still fits in a log entry
+	// (statement.MaxSize, 64 KiB).
+	maxTextBytes = 48 << 10
 )
 
 var (
@@ -125,19 +130,57 @@ func field(kind, name, format string, args ...any) error {
 	return statement.Invalid(kind+": "+name+": "+format, args...)
 }
 
-// checkText checks free text: valid UTF-8, at most max bytes, present if
-// required.
+// textCheck checks a text field: checkText under rules 3, or the rules of
+// the mechanism's version (State.checkText).
+type textCheck func(kind, name, s string, max int, required bool) error
+
+// checkText checks free text by the rules of rules 3: valid UTF-8, at most
+// max characters and maxTextBytes bytes, present if required. Kinds born under rules 3, which earlier rules
+// refuse, call it; kinds that rules 1 and 2 know call State.checkText,
+// which keeps their limits in bytes under those rules.
 func checkText(kind, name, s string, max int, required bool) error {
 	if required && s == "" {
-		return field(kind, name, "is required")
-	}
-	if len(s) > max {
-		return field(kind, name, "must be at most %d bytes", max)
+		return field(kind, name, "is required; give a text of 1 to %d characters", max)
 	}
 	if !utf8.ValidString(s) {
-		return field(kind, name, "must be UTF-8")
+		return field(kind, name, "must be UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return field(kind, name, "must be at most %d characters; this one has %d", max, n)
+	}
+	if len(s) > maxTextBytes {
+		return field(kind, name, "must be at most %d bytes in UTF-8, so that the statement fits in a log entry; this one has %d", maxTextBytes, len(s))
 	}
 	return nil
+}
+
+// checkTextBytes is checkText by the rules of rules 1 and 2: at most max
+// bytes.
+func checkTextBytes(kind, name, s string, max int, required bool) error {
+	if required && s == "" {
+		return field(kind, name, "is required; give a text of 1 to %d bytes", max)
+	}
+	if len(s) > max {
+		return field(kind, name, "must be at most %d bytes under rules 1 and 2, where a letter of Arabic script takes 2; this one has %d (amend the rulebook to rules %d to count in characters)", max, len(s), Rules3)
+	}
+	if !utf8.ValidString(s) {
+		return field(kind, name, "must be UTF-8 text")
+	}
+	return nil
+}
+
+// checkText checks a text field of a kind that rules 1 and 2 know, by the
+// rules in force: limits in characters under rules 3, in bytes before.
+func (s *State) checkText(kind, name, v string, max int, required bool) error {
+	return s.textCheck()(kind, name, v, max, required)
+}
+
+// textCheck returns the check of text fields by the rules in force.
+func (s *State) textCheck() textCheck {
+	if s.rules() < Rules3 {
+		return checkTextBytes
+	}
+	return checkText
 }
 
 func checkEnum(kind, name, v string, allowed []string) error {
@@ -201,7 +244,11 @@ func checkCoord(kind, name string, lat, lon float64) error {
 	return nil
 }
 
-func (p *Place) check(kind string) error {
+// check checks a place by the rules of rules 3; checkWith checks it with
+// the text check given (State.textCheck).
+func (p *Place) check(kind string) error { return p.checkWith(kind, checkText) }
+
+func (p *Place) checkWith(kind string, checkText textCheck) error {
 	if p.ID != "" && !statement.ValidID(p.ID) {
 		return field(kind, "place.id", "%q is not an identifier", p.ID)
 	}
@@ -235,19 +282,27 @@ func (p *Place) check(kind string) error {
 	return nil
 }
 
-func checkActors(kind string, l []Actor) error {
+// checkActors checks a list of actors by the rules of rules 3;
+// checkActorsWith checks it with the text check given (State.textCheck).
+func checkActors(kind string, l []Actor) error { return checkActorsWith(kind, l, checkText) }
+
+func checkActorsWith(kind string, l []Actor, checkText textCheck) error {
 	if len(l) > maxList {
 		return field(kind, "actors", "at most %d items", maxList)
 	}
 	for _, a := range l {
-		if err := a.check(kind, "actors"); err != nil {
+		if err := a.checkWith(kind, "actors", checkText); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *Actor) check(kind, name string) error {
+// check checks an actor by the rules of rules 3; checkWith checks it
+// with the text check given (State.textCheck).
+func (a *Actor) check(kind, name string) error { return a.checkWith(kind, name, checkText) }
+
+func (a *Actor) checkWith(kind, name string, checkText textCheck) error {
 	if !statement.ValidID(a.ID) {
 		return field(kind, name+".id", "%q is not an identifier such as \"ttp\"", a.ID)
 	}

@@ -54,7 +54,7 @@ func (s *State) applyPenalty(st *statement.Statement, now time.Time) error {
 	if err := s.quorum(QuorumPenalty, st); err != nil {
 		return err
 	}
-	if err := checkText(k, "text", p.Text, maxText, false); err != nil {
+	if err := s.checkText(k, "text", p.Text, maxText, false); err != nil {
 		return err
 	}
 	c.Penalties = append(c.Penalties, s.Size)

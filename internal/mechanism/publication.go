@@ -30,7 +30,7 @@ func (s *State) applyPublication(st *statement.Statement, _ time.Time) error {
 	if _, err := s.bodyOfType(st, BodyMediator); err != nil {
 		return err
 	}
-	if err := checkText(k, "title", p.Title, maxName, true); err != nil {
+	if err := s.checkText(k, "title", p.Title, maxName, true); err != nil {
 		return err
 	}
 	if !sha256RE.MatchString(p.SHA256) {
@@ -50,7 +50,7 @@ func (s *State) applyPublication(st *statement.Statement, _ time.Time) error {
 	if to.Before(from) {
 		return field(k, "to", "is before from")
 	}
-	if err := checkText(k, "url", p.URL, 2000, false); err != nil {
+	if err := s.checkText(k, "url", p.URL, 2000, false); err != nil {
 		return err
 	}
 	if p.URL != "" {

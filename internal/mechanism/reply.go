@@ -50,13 +50,13 @@ func (s *State) applyReply(st *statement.Statement, now time.Time) error {
 	if err := s.checkPositions(r); err != nil {
 		return err
 	}
-	if err := checkText(k, "text", r.Text, maxText, true); err != nil {
+	if err := s.checkText(k, "text", r.Text, maxText, true); err != nil {
 		return err
 	}
 	if err := checkLanguage(k, r.Language); err != nil {
 		return err
 	}
-	if err := checkActors(k, r.Actors); err != nil {
+	if err := checkActorsWith(k, r.Actors, s.textCheck()); err != nil {
 		return err
 	}
 	if err := r.Casualties.check(k); err != nil {

@@ -60,7 +60,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	}
 	// Who told a monitor is part of the record; for the mechanism's own
 	// members, the author is the source.
-	if err := checkText(k, "source", r.Source, maxName, r.Channel != "party" && r.Channel != "mediator" && r.Channel != "monitor"); err != nil {
+	if err := s.checkText(k, "source", r.Source, maxName, r.Channel != "party" && r.Channel != "mediator" && r.Channel != "monitor"); err != nil {
 		return err
 	}
 	if r.Accused != "" {
@@ -78,7 +78,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Place.check(k); err != nil {
+	if err := r.Place.checkWith(k, s.textCheck()); err != nil {
 		return err
 	}
 	switch t, sub := eventType(r.EventType, r.SubEventType); {
@@ -90,7 +90,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if err := checkIDs(k, "categories", r.Categories, func(id string) bool { return hasID(s.Rulebook.Categories, id) }, "one of the rulebook's categories"); err != nil {
 		return err
 	}
-	if err := checkActors(k, r.Actors); err != nil {
+	if err := checkActorsWith(k, r.Actors, s.textCheck()); err != nil {
 		return err
 	}
 	if err := r.Casualties.check(k); err != nil {
@@ -106,7 +106,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 		if err := s.party(k, "origin.territory", r.Origin.Territory); err != nil {
 			return err
 		}
-		if err := checkText(k, "origin.place", r.Origin.Place, maxName, false); err != nil {
+		if err := s.checkText(k, "origin.place", r.Origin.Place, maxName, false); err != nil {
 			return err
 		}
 	}
@@ -116,10 +116,10 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if err := checkEvidence(k, r.Evidence); err != nil {
 		return err
 	}
-	if err := checkText(k, "summary", r.Summary, maxSummary, true); err != nil {
+	if err := s.checkText(k, "summary", r.Summary, maxSummary, true); err != nil {
 		return err
 	}
-	if err := checkText(k, "text", r.Text, maxText, false); err != nil {
+	if err := s.checkText(k, "text", r.Text, maxText, false); err != nil {
 		return err
 	}
 	if err := checkLanguage(k, r.Language); err != nil {

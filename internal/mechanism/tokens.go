@@ -71,7 +71,7 @@ func (s *State) applyTokenIssue(st *statement.Statement, _ time.Time) error {
 	if !exp.After(st.Time) || exp.Sub(st.Time) > MaxTokenLife {
 		return field(k, "expires", "must be after the statement's time and at most %v after it", MaxTokenLife)
 	}
-	if err := checkText(k, "label", t.Label, maxName, false); err != nil {
+	if err := s.checkText(k, "label", t.Label, maxName, false); err != nil {
 		return err
 	}
 	s.tokens[t.Token] = &Token{SHA256: t.Token, Member: m.Name, Expires: exp, Issued: s.Size, Revoked: -1}
@@ -99,7 +99,7 @@ func (s *State) applyTokenRevoke(st *statement.Statement, _ time.Time) error {
 			return err
 		}
 	}
-	if err := checkText(k, "reason", r.Reason, 1000, false); err != nil {
+	if err := s.checkText(k, "reason", r.Reason, 1000, false); err != nil {
 		return err
 	}
 	tok.Revoked = s.Size

@@ -50,7 +50,7 @@ func (s *State) applyVerification(st *statement.Statement, _ time.Time) error {
 	if !ok {
 		return field(k, "evidence", "%q is not a registered evidence item", v.Evidence)
 	}
-	if err := checkText(k, "analyst", v.Analyst, maxName, true); err != nil {
+	if err := s.checkText(k, "analyst", v.Analyst, maxName, true); err != nil {
 		return err
 	}
 	if _, err := checkTime(k, "date", v.Date, st.Time); err != nil {
@@ -63,7 +63,7 @@ func (s *State) applyVerification(st *statement.Statement, _ time.Time) error {
 		if err := checkEnum(k, c.name+".result", c.c.Result, CheckResults); err != nil {
 			return err
 		}
-		if err := checkText(k, c.name+".notes", c.c.Notes, maxText, false); err != nil {
+		if err := s.checkText(k, c.name+".notes", c.c.Notes, maxText, false); err != nil {
 			return err
 		}
 	}
