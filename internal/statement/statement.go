@@ -98,6 +98,11 @@ func (s *Statement) Decode(v any) error {
 	d := json.NewDecoder(bytes.NewReader(s.JSON))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
+		// encoding/json stops at the first problem and names Go's types;
+		// say what each field must be, all at once.
+		if ps := Explain(s.JSON, v, "a "+s.Kind+" statement"); len(ps) > 0 {
+			return explainError("invalid "+s.Kind+" statement", ps)
+		}
 		return Malformed("invalid %s statement: %v", s.Kind, jsonError(err))
 	}
 	return nil
@@ -230,6 +235,15 @@ func parseText(text string) (*Statement, error) {
 	s := &Statement{JSON: []byte(body)}
 	// Decode only the common fields here; kinds decode the rest strictly.
 	if err := json.Unmarshal(s.JSON, &s.Fields); err != nil {
+		var ps []Problem
+		for _, p := range Explain(s.JSON, &s.Fields, "") {
+			if !strings.HasPrefix(p.Msg, "unknown field") {
+				ps = append(ps, p)
+			}
+		}
+		if len(ps) > 0 {
+			return nil, explainError("invalid statement fields", ps)
+		}
 		return nil, Malformed("invalid statement fields: %v", jsonError(err))
 	}
 	if err := s.checkFields(); err != nil {
@@ -363,6 +377,11 @@ func walkValue(d *json.Decoder, depth int) error {
 func jsonError(err error) string {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return "unexpected end of JSON"
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		// Never a Go type's name.
+		return fmt.Sprintf("%s: a %s is not what this field takes", te.Field, te.Value)
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
