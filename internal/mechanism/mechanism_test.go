@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -747,10 +748,10 @@ func TestRefusals(t *testing.T) {
 			return f.sign(f.obj(mechanism.KindReport, "bob", fields{"summary": "x"}), "bob", "alice")
 		}, code: statement.CodeForbidden, want: []string{`key "alice" was revoked by the statement at index 3`}},
 		{name: "signed with a rotated-out key", setup: rotateAlice, msg: func(f *fixture) []byte { return f.reportMsg("alice", "x") },
-			code: statement.CodeForbidden, want: []string{`key "alice" was revoked by the statement at index 3`}},
+			code: statement.CodeForbidden, want: []string{"the key alice+", "is not alice's current key (replaced at index 3)"}},
 		{name: "signed with an administrator key the rulebook replaced", setup: replaceAdminA,
 			msg:  func(f *fixture) []byte { return f.enrolMsg("admin-a", "party-a", "carol") },
-			code: statement.CodeForbidden, want: []string{`key "admin-a" was revoked by the statement at index 3`}},
+			code: statement.CodeForbidden, want: []string{"is not admin-a's current key (replaced at index 3)"}},
 
 		// genesis.go: applyRulebook, an amendment.
 		{name: "amendment skips a version", msg: func(f *fixture) []byte {
@@ -837,7 +838,7 @@ func TestRefusals(t *testing.T) {
 		{name: "enrol by a founder", msg: func(f *fixture) []byte { return f.enrolMsg("founder-1", "party-a", "carol") },
 			code: statement.CodeForbidden, want: []string{`"founder-1" is not an administrator of body "party-a"`}},
 		{name: "enrol by a revoked administrator", setup: replaceAdminA, msg: func(f *fixture) []byte { return f.enrolMsg("admin-a", "party-a", "carol") },
-			code: statement.CodeForbidden, want: []string{"revoked by the statement at index 3"}},
+			code: statement.CodeForbidden, want: []string{"is not admin-a's current key (replaced at index 3)"}},
 		{name: "enrol into an unknown body", msg: func(f *fixture) []byte { return f.enrolMsg("admin-a", "party-z", "carol") },
 			code: statement.CodeInvalid, want: []string{`unknown body "party-z"`}},
 		{name: "enrol a member's key name", msg: func(f *fixture) []byte {
@@ -960,7 +961,7 @@ func TestRefusals(t *testing.T) {
 		}, msg: func(f *fixture) []byte {
 			// alice's first key was rotated out at 3: it cannot rotate again.
 			return f.rotateMsg("alice", "alice3", "alice", "alice3")
-		}, code: statement.CodeForbidden, want: []string{`key "alice" was revoked by the statement at index 3`}},
+		}, code: statement.CodeForbidden, want: []string{"the key alice+", "is not alice's current key (replaced at index 3)"}},
 
 		// kinds.go: report.
 		{name: "report by a founder without a body", msg: func(f *fixture) []byte { return f.reportMsg("founder-1", "seen") },
@@ -1124,7 +1125,7 @@ func TestRotate(t *testing.T) {
 			if _, err := f.st.Keys().Verifier("alice", f.k("alice").hash()); err != nil {
 				t.Errorf("the keyring forgot the old key")
 			}
-			wantError(t, f.submit(f.reportMsg("alice", "x")), statement.CodeForbidden, `key "alice" was revoked by the statement at index 3`)
+			wantError(t, f.submit(f.reportMsg("alice", "x")), statement.CodeForbidden, "is not alice's current key (replaced at index 3); sign with "+f.k("alice2").name+fmt.Sprintf("+%08x", f.k("alice2").hash()))
 			// The new key signs.
 			f.must(f.reportMsg("alice2", "signed with my new key"))
 			// And rotates again.
@@ -1133,7 +1134,7 @@ func TestRotate(t *testing.T) {
 			if f.member("alice").Key.VKey != f.k("alice3").vkey {
 				t.Errorf("second rotation did not take")
 			}
-			wantError(t, f.submit(f.reportMsg("alice2", "x")), statement.CodeForbidden, `was revoked by the statement at index 5`)
+			wantError(t, f.submit(f.reportMsg("alice2", "x")), statement.CodeForbidden, "is not alice's current key (replaced at index 5)")
 		})
 	}
 }
@@ -1155,7 +1156,7 @@ func TestAmendReplacesAdminKey(t *testing.T) {
 	if !m.Active() || m.Key.VKey != newKey.vkey || m.Key.Since != 3 || m.Enrolled != 3 || m.Body != "party-a" || !m.HasRole(mechanism.RoleAdmin) {
 		t.Errorf("admin-a = %+v, key %+v", m, m.Key)
 	}
-	wantError(t, f.submit(f.enrolMsg("admin-a", "party-a", "carol")), statement.CodeForbidden, `key "admin-a" was revoked by the statement at index 3`)
+	wantError(t, f.submit(f.enrolMsg("admin-a", "party-a", "carol")), statement.CodeForbidden, "is not admin-a's current key (replaced at index 3)")
 	f.must(f.enrolMsg("admin-a2", "party-a", "carol"))
 	// Members the old key enrolled stay.
 	if !f.member("alice").Active() {

@@ -210,8 +210,11 @@ func (k *Keyring) Open(msg []byte) (*statement.Statement, error) {
 		return nil, err
 	}
 	p, perr := statement.Parse(msg)
-	if perr != nil || p.Kind != KindKeyRotate {
+	if perr != nil {
 		return nil, err
+	}
+	if p.Kind != KindKeyRotate {
+		return nil, k.notCurrent(p, err)
 	}
 	var rs rotateStatement
 	if derr := p.Decode(&rs); derr != nil {
@@ -222,6 +225,28 @@ func (k *Keyring) Open(msg []byte) (*statement.Statement, error) {
 		return nil, err
 	}
 	return statement.Open(msg, withKey{k, v})
+}
+
+// notCurrent says, of a statement that a key unknown to the keyring
+// signed, when that key bears the name of a known member: it is not the
+// member's current key. Otherwise it returns err.
+func (k *Keyring) notCurrent(p *statement.Statement, err error) error {
+	for _, sig := range p.Unverified {
+		keys := k.byName[sig.Name]
+		if len(keys) == 0 || slices.ContainsFunc(keys, func(key *Key) bool { return key.Hash == sig.Hash }) {
+			continue
+		}
+		i := slices.IndexFunc(keys, func(key *Key) bool { return key.Active })
+		if i < 0 {
+			last := keys[len(keys)-1]
+			return statement.Forbidden("the key %s+%08x is not %s's key, and %s has no current key (its last one ended at index %d); a revoked member signs nothing",
+				sig.Name, sig.Hash, sig.Name, sig.Name, last.Until)
+		}
+		cur := keys[i]
+		return statement.Forbidden("the key %s+%08x is not %s's current key (%s+%08x, current since index %d); sign with that key, or make the new one current with a key.rotate statement signed by both",
+			sig.Name, sig.Hash, sig.Name, cur.Name, cur.Hash, cur.Since)
+	}
+	return err
 }
 
 // withKey is a keyring plus one more verifier.
@@ -286,6 +311,10 @@ func (s *State) apply(st *statement.Statement) error {
 			return statement.Forbidden("signature by unknown key %q", sig.Name)
 		}
 		if !k.Active {
+			if m, ok := s.members[sig.Name]; ok && m.Active() {
+				return statement.Forbidden("the key %s+%08x is not %s's current key (replaced at index %d); sign with %s+%08x, current since index %d",
+					sig.Name, sig.Hash, sig.Name, k.Until, m.Key.Name, m.Key.Hash, m.Key.Since)
+			}
 			return statement.Forbidden("key %q was revoked by the statement at index %d", sig.Name, k.Until)
 		}
 	}

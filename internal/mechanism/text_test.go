@@ -1,6 +1,7 @@
 package mechanism_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -114,4 +115,28 @@ func TestTextLimitsOfShared(t *testing.T) {
 		}
 		f.refuse(f.sign(obj, "alice"), statement.CodeInvalid, tc.want...)
 	}
+}
+
+// TestKeyNotCurrent signs as known members with keys that are not theirs
+// now: a key never enrolled is named as not the member's current key,
+// with the one that is, not as an unknown key; so is a key rotated out; a
+// revoked member's is told it has none; a name nobody holds stays unknown.
+func TestKeyNotCurrent(t *testing.T) {
+	f := setUp(t)
+	stray := f.newKey("alice-stray", "alice")
+	f.refuse(f.reportMsg("alice-stray", "x"), statement.CodeForbidden,
+		fmt.Sprintf("the key alice+%08x is not alice's current key (alice+%08x, current since index 1); sign with that key, or make the new one current with a key.rotate statement signed by both", stray.hash(), f.k("alice").hash()))
+	// A co-signature by the stray key is refused the same way.
+	f.refuse(f.sign(f.obj(mechanism.KindReport, "bob", fields{"summary": "x"}), "bob", "alice-stray"), statement.CodeForbidden, "is not alice's current key")
+
+	f.newKey("alice2", "alice")
+	f.must(f.rotateMsg("alice", "alice2", "alice", "alice2")) // 5: refuse files a report after each refusal
+	f.refuse(f.reportMsg("alice", "x"), statement.CodeForbidden,
+		fmt.Sprintf("the key alice+%08x is not alice's current key (replaced at index 5); sign with alice+%08x, current since index 5", f.k("alice").hash(), f.k("alice2").hash()))
+
+	f.must(f.revokeMsg("admin-a", "alice")) // 7
+	f.refuse(f.reportMsg("alice-stray", "x"), statement.CodeForbidden, "is not alice's key, and alice has no current key (its last one ended at index 7)")
+
+	f.newKey("zed", "zed")
+	f.refuse(f.sign(f.obj(mechanism.KindReport, "zed", fields{"summary": "x"}), "zed"), statement.CodeForbidden, `signature by unknown key "zed"`)
 }
