@@ -132,3 +132,30 @@ func FuzzExplain(f *testing.F) {
 		}
 	})
 }
+
+// TestNotANote posts what is not a signed note: plain JSON is told to sign
+// it with sulh submit, and so is a statement text without signatures.
+func TestNotANote(t *testing.T) {
+	for _, tc := range []struct {
+		name, msg string
+		want      string
+	}{
+		{"plain JSON", `{"kind":"report","summary":"x"}`, "this is plain JSON, not a signed statement"},
+		{"plain JSON after spaces", "\n  {\"kind\":\"report\"}\n", "sign and send it with `sulh submit --key YOUR.key --server URL FILE.json`"},
+		{"a text without signatures", statement.Version + "\n{\"kind\":\"report\"}\n", "the statement has no signature"},
+		{"anything else", "hello", "not a signed note"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, open := range []func([]byte) (*statement.Statement, error){
+				statement.Parse,
+				func(b []byte) (*statement.Statement, error) { return statement.Open(b, nil) },
+			} {
+				_, err := open([]byte(tc.msg))
+				var e *statement.Error
+				if !errors.As(err, &e) || e.Code != statement.CodeMalformed || !strings.Contains(e.Reason, tc.want) {
+					t.Errorf("%v; want a malformed refusal mentioning %q", err, tc.want)
+				}
+			}
+		})
+	}
+}

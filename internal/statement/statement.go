@@ -146,7 +146,7 @@ func Open(msg []byte, keys note.Verifiers) (*Statement, error) {
 		case errors.As(err, &invalid):
 			return nil, Forbidden("signature by key %q does not verify", invalid.Name)
 		default:
-			return nil, Malformed("not a signed note: %v", err)
+			return nil, notANote(msg, err)
 		}
 	}
 	if len(n.UnverifiedSigs) > 0 {
@@ -173,7 +173,7 @@ func Parse(msg []byte) (s *Statement, err error) {
 	_, err = note.Open(msg, note.VerifierList())
 	var unverified *note.UnverifiedNoteError
 	if !errors.As(err, &unverified) {
-		return nil, Malformed("not a signed note: %v", err)
+		return nil, notANote(msg, err)
 	}
 	s, err = parseNote(msg, unverified.Note)
 	if err != nil {
@@ -192,6 +192,18 @@ func ParseObject(obj []byte) (*Statement, error) {
 		return nil, tooLarge(len(obj))
 	}
 	return parseText(Version + "\n" + string(obj) + "\n")
+}
+
+// notANote is the refusal of msg, which note.Open refused with err; plain
+// JSON, a statement that nobody signed, is told how to sign it.
+func notANote(msg []byte, err error) *Error {
+	if b := bytes.TrimSpace(msg); len(b) > 0 && b[0] == '{' {
+		return Malformed("this is plain JSON, not a signed statement: a statement is a signed note (the line %q, the JSON object, a blank line, then the signatures); sign and send it with `sulh submit --key YOUR.key --server URL FILE.json`, which fills in mechanism, author and at", Version)
+	}
+	if !bytes.Contains(msg, []byte("\n\n")) {
+		return Malformed("not a signed note: the statement has no signature (a blank line, then a line \"— NAME SIGNATURE\" per key); sign it with `sulh submit --key YOUR.key --server URL FILE.json`")
+	}
+	return Malformed("not a signed note: %v", err)
 }
 
 func tooLarge(n int) *Error {
