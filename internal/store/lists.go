@@ -42,6 +42,11 @@ type Param struct {
 	// one column named value: a value the views do not hold is refused,
 	// with the values they do.
 	known string
+	// values, if set, gives the values a Text parameter takes: a
+	// rulebook's stages, say, or the statement kinds; what names one of
+	// them, as in "a stage of the rulebook". See CheckIn.
+	values func(rb *mechanism.Rulebook) []string
+	what   string
 }
 
 // Known reports whether p takes only values the views hold, such as
@@ -80,15 +85,78 @@ func oneOf(name, column string, allowed []string) Param {
 	return Param{Name: name, Kind: OneOf, Allowed: allowed, cond: column + " = ?"}
 }
 
+// ruled is p, whose values are those that values gives, each of them
+// what.
+func ruled(p Param, what string, values func(rb *mechanism.Rulebook) []string) Param {
+	p.values, p.what = values, what
+	return p
+}
+
+// The values of parameters that a rulebook or the mechanism names.
+var (
+	stages = func(rb *mechanism.Rulebook) []string {
+		var out []string
+		for _, s := range rb.Stages {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	bodies = func(rb *mechanism.Rulebook) []string {
+		var out []string
+		for _, b := range rb.Bodies {
+			out = append(out, b.ID)
+		}
+		return out
+	}
+	parties = func(rb *mechanism.Rulebook) []string {
+		var out []string
+		for _, b := range rb.Bodies {
+			if b.Type == mechanism.BodyParty {
+				out = append(out, b.ID)
+			}
+		}
+		return out
+	}
+	categories = func(rb *mechanism.Rulebook) []string {
+		var out []string
+		for _, c := range rb.Categories {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	kinds      = func(*mechanism.Rulebook) []string { return mechanism.Kinds }
+	eventTypes = func(*mechanism.Rulebook) []string {
+		var out []string
+		for _, t := range mechanism.EventTypes {
+			out = append(out, t.ID)
+		}
+		return out
+	}
+	subEventTypes = func(*mechanism.Rulebook) []string {
+		var out []string
+		for _, t := range mechanism.EventTypes {
+			for _, s := range t.SubTypes {
+				out = append(out, s.ID)
+			}
+		}
+		return out
+	}
+)
+
+const aBody = "a body of the rulebook"
+
+// byBody is the parameter body: the row's body, one of the rulebook's.
+func byBody() Param { return ruled(eq("body", "body"), aBody, bodies) }
+
 var lists = []*List{
 	{Name: "cases", from: "cases", key: "id", columns: "*", BBox: true, Params: []Param{
-		eq("stage", "stage"),
-		{Name: "party", cond: "EXISTS (SELECT 1 FROM case_bodies b WHERE b.body = ? AND b.case_id = cases.id)", drive: "case_bodies.body"},
-		eq("accused", "accused"),
-		eq("reporter", "reporter"),
-		eq("type", "event_type"),
-		eq("sub_type", "sub_event_type"),
-		{Name: "category", cond: "EXISTS (SELECT 1 FROM case_categories k WHERE k.category = ? AND k.case_id = cases.id)", drive: "case_categories.category"},
+		ruled(eq("stage", "stage"), "a stage of the rulebook", stages),
+		ruled(Param{Name: "party", cond: "EXISTS (SELECT 1 FROM case_bodies b WHERE b.body = ? AND b.case_id = cases.id)", drive: "case_bodies.body"}, aBody, bodies),
+		ruled(eq("accused", "accused"), "a party of the rulebook", parties),
+		ruled(eq("reporter", "reporter"), aBody, bodies),
+		ruled(eq("type", "event_type"), "an ACLED event type", eventTypes),
+		ruled(eq("sub_type", "sub_event_type"), "an ACLED sub-event type", subEventTypes),
+		ruled(Param{Name: "category", cond: "EXISTS (SELECT 1 FROM case_categories k WHERE k.category = ? AND k.case_id = cases.id)", drive: "case_categories.category"}, "a category of the rulebook", categories),
 		oneOf("outcome", "outcome", mechanism.Outcomes),
 		{Name: "from", Kind: Time, cond: "event_at >= ?"},
 		{Name: "to", Kind: Time, cond: "event_at < ?"},
@@ -101,31 +169,31 @@ var lists = []*List{
 	}, joints: []joint{{[2]string{"actor", "claim"},
 		"EXISTS (SELECT 1 FROM actor_claims a WHERE a.actor = ? AND a.position = ? AND a.case_id = cases.id)"}}},
 	{Name: "statements", from: "statements", key: "idx", columns: "*", Params: []Param{
-		eq("kind", "kind"), eq("author", "author"), eq("body", "body")}},
+		ruled(eq("kind", "kind"), "a statement kind", kinds), eq("author", "author"), byBody()}},
 	{Name: "claims", from: "claims", key: "rowid", columns: "*", Params: []Param{
-		intEq("case", "case_id"), eq("body", "body"), eq("measure", "measure")}},
+		intEq("case", "case_id"), byBody(), oneOf("measure", "measure", mechanism.Measures)}},
 	{Name: "findings", from: "findings", key: "idx", columns: "*", Params: []Param{
-		intEq("case", "case_id"), eq("party", "party"), oneOf("outcome", "outcome", mechanism.Outcomes)}},
+		intEq("case", "case_id"), ruled(eq("party", "party"), "a party of the rulebook", parties), oneOf("outcome", "outcome", mechanism.Outcomes)}},
 	{Name: "penalties", from: "penalties", key: "idx", columns: "*", Params: []Param{
-		intEq("case", "case_id"), eq("party", "party"), intEq("finding", "finding")}},
-	{Name: "actors", from: "actors", key: "rowid", columns: "*", Params: []Param{eq("actor", "actor"), eq("body", "body")}},
+		intEq("case", "case_id"), ruled(eq("party", "party"), "a party of the rulebook", parties), intEq("finding", "finding")}},
+	{Name: "actors", from: "actors", key: "rowid", columns: "*", Params: []Param{eq("actor", "actor"), byBody()}},
 	{Name: "crossings", from: "crossings", key: "idx", columns: "*", Params: []Param{
 		oneOf("status", "status", mechanism.Crossings), eq("crossing", "crossing")}},
 	{Name: "crossing_events", from: "crossing_events", key: "idx", columns: "*", Params: []Param{eq("crossing", "crossing")}},
 	{Name: "commitments", from: "commitments", key: "idx",
 		columns: "*, (SELECT status FROM deadlines d WHERE d.opened = commitments.idx AND d.name = 'commitment') AS status",
-		Params:  []Param{eq("body", "body"), eq("actor", "actor")}},
+		Params:  []Param{byBody(), eq("actor", "actor")}},
 	{Name: "actions", from: "actions", key: "idx", columns: "*", Params: []Param{
-		eq("body", "body"), intEq("commitment", "commitment"), intEq("verifies", "verifies")}},
+		byBody(), intEq("commitment", "commitment"), intEq("verifies", "verifies")}},
 	{Name: "deadlines", from: "deadlines", key: "rowid", columns: "*", Params: []Param{
 		oneOf("status", "status", []string{mechanism.DeadlineOpen, mechanism.DeadlineMet, mechanism.DeadlineMissed}),
 		intEq("subject", "subject"),
 		eq("name", "name"),
-		{Name: "body", cond: "EXISTS (SELECT 1 FROM json_each(bodies) WHERE value = ?)"},
+		ruled(Param{Name: "body", cond: "EXISTS (SELECT 1 FROM json_each(bodies) WHERE value = ?)"}, aBody, bodies),
 		intEq("opened", "opened"),
 	}},
 	{Name: "evidence", from: "evidence", key: "idx", columns: "*", Params: []Param{
-		intEq("case", "case_id"), eq("media_type", "media_type"), eq("body", "body"),
+		intEq("case", "case_id"), eq("media_type", "media_type"), byBody(),
 		oneOf("verified", "verified", append([]string{""}, mechanism.VerificationResults...))}},
 	{Name: "custody", from: "custody", key: "idx", columns: "*", Params: []Param{
 		eq("sha256", "sha256"), oneOf("event", "event", mechanism.CustodyEvents)}},
@@ -133,10 +201,10 @@ var lists = []*List{
 		eq("sha256", "sha256"), oneOf("result", "result", mechanism.VerificationResults),
 		{Name: "case", Kind: Integer, cond: "sha256 IN (SELECT sha256 FROM evidence WHERE case_id = ?)"}}},
 	{Name: "sealed", from: "sealed", key: "idx", columns: "*", Params: []Param{
-		eq("author", "author"), eq("body", "body"), oneOf("sealed_kind", "sealed_kind", mechanism.SealableKinds)}},
+		eq("author", "author"), byBody(), oneOf("sealed_kind", "sealed_kind", mechanism.SealableKinds)}},
 	{Name: "meetings", from: "meetings", key: "idx", columns: "*"},
 	{Name: "publications", from: "publications", key: "idx", columns: "*"},
-	{Name: "members", from: "members", key: "rowid", columns: "*", Params: []Param{eq("body", "body")}},
+	{Name: "members", from: "members", key: "rowid", columns: "*", Params: []Param{byBody()}},
 	{Name: "actor_registry", from: "actor_registry", key: "added", columns: `*,
 		(SELECT COALESCE(SUM(m.mentions), 0) FROM actors m WHERE m.actor = actor_registry.id) AS mentions,
 		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'claimed') AS claimed,
@@ -144,19 +212,19 @@ var lists = []*List{
 		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'retracted') AS retracted,
 		(SELECT COUNT(*) FROM actor_claims c WHERE c.actor = actor_registry.id AND c.position = 'condemned') AS condemned,
 		(SELECT COUNT(*) FROM case_actors k WHERE k.actor = actor_registry.id) AS cases`,
-		Params: []Param{oneOf("type", "type", mechanism.ActorTypes), eq("body", "body")}},
+		Params: []Param{oneOf("type", "type", mechanism.ActorTypes), byBody()}},
 	{Name: "actor_claims", from: "actor_claims", key: "idx", columns: "*", Params: []Param{
 		intEq("case", "case_id"),
 		{Name: "actor", cond: "actor = ?", known: knownActors},
 		oneOf("position", "position", mechanism.ClaimPositions),
-		eq("body", "body")}},
+		byBody()}},
 	{Name: "replies", from: "replies", key: "idx", columns: "*", Params: []Param{
-		intEq("case", "case_id"), eq("body", "body"),
+		intEq("case", "case_id"), byBody(),
 		{Name: "position", Kind: OneOf, Allowed: mechanism.ReplyPositions, cond: "EXISTS (SELECT 1 FROM json_each(positions) WHERE value = ?)"}}},
 	{Name: "links", from: "links", key: "idx", columns: "*", Params: []Param{
 		{Name: "case", Kind: Integer, cond: "(case_id = ? OR other = ?)"},
 		oneOf("relation", "relation", mechanism.Relations),
-		eq("body", "body")}},
+		byBody()}},
 }
 
 // knownActors are the actors the views know: those of the registry and
@@ -200,23 +268,46 @@ func filterError(format string, args ...any) error {
 // a time in UTC.
 func (p Param) Check(v string) (string, error) {
 	if len(v) > MaxTextParam {
-		return "", filterError("parameter %s is too long", p.Name)
+		return "", filterError("parameter %s is too long: at most %d bytes", p.Name, MaxTextParam)
 	}
 	switch p.Kind {
 	case Integer:
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-			return "", filterError("%s must be an integer", p.Name)
+			return "", filterError("%s must be an integer, such as %s=54; got %q", p.Name, p.Name, v)
 		}
 	case OneOf:
 		if !slices.Contains(p.Allowed, v) {
-			return "", filterError("%s must be one of %v", p.Name, p.Allowed)
+			return "", filterError("%s must be one of %v; got %q", p.Name, p.Allowed, v)
 		}
 	case Time:
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return "", filterError("%s: %q is not an RFC 3339 time such as 2025-10-20T22:00:00+05:00 or 2025-10-20T17:00:00Z", p.Name, v)
+			if i := strings.IndexByte(v, ' '); i > 0 && i >= 19 {
+				// A '+' in a query string is a space once decoded.
+				if _, err := time.Parse(time.RFC3339Nano, v[:i]+"+"+v[i+1:]); err == nil {
+					return "", filterError("%s: %q has a space where its zone's '+' was: a '+' in a query string means a space, so write it as %%2B, as in %s=%s, or give the time in UTC with a Z", p.Name, v, p.Name, v[:i]+"%2B"+v[i+1:])
+				}
+			}
+			return "", filterError("%s: %q is not an RFC 3339 time such as 2025-10-20T22:00:00%%2B05:00 (the '+' written %%2B) or 2025-10-20T17:00:00Z", p.Name, v)
 		}
 		return statement.FormatTime(t), nil
+	}
+	return v, nil
+}
+
+// CheckIn is Check, and refuses a value that the rulebook rb, or the
+// mechanism, does not know for the parameter: a stage, a body or a
+// statement kind that does not exist. The empty value, which matches the
+// rows that have none, is not refused. A nil rb checks only what Check
+// does.
+func (p Param) CheckIn(v string, rb *mechanism.Rulebook) (string, error) {
+	v, err := p.Check(v)
+	if err != nil || p.values == nil || rb == nil || v == "" {
+		return v, err
+	}
+	allowed := p.values(rb)
+	if !slices.Contains(allowed, v) {
+		return "", filterError("%s: %q is not %s; use one of %s", p.Name, v, p.what, strings.Join(allowed, ", "))
 	}
 	return v, nil
 }

@@ -25,8 +25,10 @@ const (
 )
 
 // filter builds a filter of list l from a request's query parameters,
-// refusing unknown ones so that a misspelt filter is not silently ignored.
-func filter(q url.Values, l *store.List) (store.Filter, error) {
+// refusing unknown ones so that a misspelt filter is not silently ignored,
+// and values that the rulebook rb does not know (a stage, a body), so that
+// a misspelt value is not answered with an empty list.
+func filter(q url.Values, l *store.List, rb *mechanism.Rulebook) (store.Filter, error) {
 	f := store.Filter{Limit: defaultLimit}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		vs := q[name]
@@ -66,7 +68,7 @@ func filter(q url.Values, l *store.List) (store.Filter, error) {
 		if !ok {
 			return f, badRequest("unknown parameter %q; %s takes %s, at_least", name, l.Name, l.ParamNames())
 		}
-		if _, err := p.Check(v); err != nil {
+		if _, err := p.CheckIn(v, rb); err != nil {
 			return f, badRequest("%s", err.Error())
 		}
 		f.Where(name, v)
@@ -97,7 +99,7 @@ func parseBBox(v string) (store.BBox, error) {
 // listHandler serves a view as {"items": [...], "next": cursor or null}.
 func (s *Server) listHandler(l *store.List) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		f, err := filter(r.URL.Query(), l)
+		f, err := filter(r.URL.Query(), l, s.log.Rulebook())
 		if err != nil {
 			return err
 		}
