@@ -141,7 +141,7 @@ func TestNotANote(t *testing.T) {
 		want      string
 	}{
 		{"plain JSON", `{"kind":"report","summary":"x"}`, "this is plain JSON, not a signed statement"},
-		{"plain JSON after spaces", "\n  {\"kind\":\"report\"}\n", "sign and send it with `sulh submit --key YOUR.key --server URL FILE.json`"},
+		{"plain JSON after spaces", "\n  {\"kind\":\"report\"}\n", "sign and send it with: sulh submit --key YOUR.key --server URL FILE.json (which"},
 		{"a text without signatures", statement.Version + "\n{\"kind\":\"report\"}\n", "the statement has no signature"},
 		{"anything else", "hello", "not a signed note"},
 	} {

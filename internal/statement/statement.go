@@ -198,10 +198,10 @@ func ParseObject(obj []byte) (*Statement, error) {
 // JSON, a statement that nobody signed, is told how to sign it.
 func notANote(msg []byte, err error) *Error {
 	if b := bytes.TrimSpace(msg); len(b) > 0 && b[0] == '{' {
-		return Malformed("this is plain JSON, not a signed statement: a statement is a signed note (the line %q, the JSON object, a blank line, then the signatures); sign and send it with `sulh submit --key YOUR.key --server URL FILE.json`, which fills in mechanism, author and at", Version)
+		return Malformed("this is plain JSON, not a signed statement: a statement is a signed note (the line %q, the JSON object, a blank line, then the signatures); sign and send it with: sulh submit --key YOUR.key --server URL FILE.json (which fills in mechanism, author and at)", Version)
 	}
 	if !bytes.Contains(msg, []byte("\n\n")) {
-		return Malformed("not a signed note: the statement has no signature (a blank line, then a line \"— NAME SIGNATURE\" per key); sign it with `sulh submit --key YOUR.key --server URL FILE.json`")
+		return Malformed("not a signed note: the statement has no signature (a blank line, then a line \"— NAME SIGNATURE\" per key); sign it with: sulh submit --key YOUR.key --server URL FILE.json")
 	}
 	return Malformed("not a signed note: %v", err)
 }
