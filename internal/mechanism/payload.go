@@ -135,9 +135,10 @@ func field(kind, name, format string, args ...any) error {
 type textCheck func(kind, name, s string, max int, required bool) error
 
 // checkText checks free text by the rules of rules 3: valid UTF-8, at most
-// max characters and maxTextBytes bytes, present if required. Kinds born under rules 3, which earlier rules
-// refuse, call it; kinds that rules 1 and 2 know call State.checkText,
-// which keeps their limits in bytes under those rules.
+// max characters and maxTextBytes bytes, present if required. Kinds born
+// under rules 3, which earlier rules refuse, call it; kinds that rules 1
+// and 2 know call State.checkText, which keeps their limits in bytes under
+// those rules.
 func checkText(kind, name, s string, max int, required bool) error {
 	if required && s == "" {
 		return field(kind, name, "is required; give a text of 1 to %d characters", max)
