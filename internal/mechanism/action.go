@@ -13,14 +13,17 @@ const KindAction = "action"
 // mediator or monitor with Verifies, their check of such an action.
 type Action struct {
 	statement.Fields
-	Commitment *int64   `json:"commitment,omitempty"`
-	Group      *Actor   `json:"group,omitempty"`
-	Place      *Place   `json:"place,omitempty"`
-	Time       string   `json:"time,omitempty"`
-	Text       string   `json:"text"`
-	Evidence   []string `json:"evidence,omitempty"`
-	Verifies   *int64   `json:"verifies,omitempty"`
-	Result     string   `json:"result,omitempty"`
+	Commitment *int64 `json:"commitment,omitempty"`
+	Group      *Actor `json:"group,omitempty"`
+	Place      *Place `json:"place,omitempty"`
+	Time       string `json:"time,omitempty"`
+	// TimePrecision is how well Time is known (rules 3): one of
+	// Precisions; empty when the statement does not say.
+	TimePrecision string   `json:"time_precision,omitempty"`
+	Text          string   `json:"text"`
+	Evidence      []string `json:"evidence,omitempty"`
+	Verifies      *int64   `json:"verifies,omitempty"`
+	Result        string   `json:"result,omitempty"`
 }
 
 func (s *State) applyAction(st *statement.Statement, now time.Time) error {
@@ -47,7 +50,7 @@ func (s *State) applyAction(st *statement.Statement, now time.Time) error {
 		if _, ok := s.actions[*a.Verifies]; !ok {
 			return field(k, "verifies", "there is no party action at index %d", *a.Verifies)
 		}
-		if a.Commitment != nil || a.Group != nil || a.Place != nil || a.Time != "" {
+		if a.Commitment != nil || a.Group != nil || a.Place != nil || a.Time != "" || a.TimePrecision != "" {
 			return field(k, "verifies", "a verification carries only verifies, result, text and evidence")
 		}
 		if err := checkEnum(k, "result", a.Result, ActionResults); err != nil {
@@ -81,6 +84,9 @@ func (s *State) applyAction(st *statement.Statement, now time.Time) error {
 		}
 	}
 	if _, err := checkTime(k, "time", a.Time, st.Time); err != nil {
+		return err
+	}
+	if err := s.checkPrecision(k, "time_precision", a.TimePrecision); err != nil {
 		return err
 	}
 	if s.dry {

@@ -35,6 +35,9 @@ func (s *State) applyCaseAdvance(st *statement.Statement, now time.Time) error {
 	if err := s.checkText(k, "note", a.Note, maxText, false); err != nil {
 		return err
 	}
+	if err := s.notClosed(k, c); err != nil {
+		return err
+	}
 	stages := s.Rulebook.Stages
 	cur := s.Rulebook.Stage(c.Stage)
 	to := s.Rulebook.Stage(a.To)

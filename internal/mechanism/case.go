@@ -269,6 +269,9 @@ func (s *State) replyStageAfter(id string) bool {
 
 // decisionStage checks that c's stage allows kind.
 func (s *State) decisionStage(kind string, c *Case) error {
+	if err := s.notClosed(kind, c); err != nil {
+		return err
+	}
 	if i := s.Rulebook.Stage(c.Stage); i < 0 || !slices.Contains(s.Rulebook.Stages[i].Allows, kind) {
 		var where []string
 		for _, st := range s.Rulebook.Stages {

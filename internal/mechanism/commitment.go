@@ -13,11 +13,16 @@ const KindCommitment = "commitment"
 // deadline.
 type Commitment struct {
 	statement.Fields
-	Group    Actor    `json:"group"`
-	Place    *Place   `json:"place,omitempty"`
-	Deadline string   `json:"deadline"`
-	Text     string   `json:"text"`
-	Clauses  []string `json:"clauses,omitempty"`
+	Group    Actor  `json:"group"`
+	Place    *Place `json:"place,omitempty"`
+	Deadline string `json:"deadline"`
+	// DeadlinePrecision is how precisely the deadline was set (rules 3),
+	// such as "month" for "by the end of November": one of Precisions;
+	// empty when the statement does not say. The deadline falls due at
+	// Deadline all the same.
+	DeadlinePrecision string   `json:"deadline_precision,omitempty"`
+	Text              string   `json:"text"`
+	Clauses           []string `json:"clauses,omitempty"`
 }
 
 func (s *State) applyCommitment(st *statement.Statement, now time.Time) error {
@@ -44,6 +49,9 @@ func (s *State) applyCommitment(st *statement.Statement, now time.Time) error {
 	}
 	if !due.After(now) {
 		return field(k, "deadline", "must be after the log's time, %s", statement.FormatTime(now))
+	}
+	if err := s.checkPrecision(k, "deadline_precision", c.DeadlinePrecision); err != nil {
+		return err
 	}
 	if err := s.checkText(k, "text", c.Text, maxText, true); err != nil {
 		return err

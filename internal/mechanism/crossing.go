@@ -19,7 +19,15 @@ type CrossingStatus struct {
 	// "refugees_leaving".
 	Allowed []string `json:"allowed,omitempty"`
 	Since   string   `json:"since"`
-	Text    string   `json:"text,omitempty"`
+	// SincePrecision is how well Since is known (rules 3): one of
+	// Precisions; empty when the statement does not say.
+	SincePrecision string `json:"since_precision,omitempty"`
+	// Side is the party whose side of the crossing the status is of
+	// (rules 3): a party states its own side only, and when it names
+	// none the core sets it to the party's; a monitor names the side it
+	// saw. Each side's status stands beside the other's, as any claim.
+	Side string `json:"side,omitempty"`
+	Text string `json:"text,omitempty"`
 }
 
 func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error {
@@ -28,8 +36,24 @@ func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error 
 	if err := st.Decode(c); err != nil {
 		return err
 	}
-	if _, err := s.bodyOfType(st, BodyParty, BodyMonitor); err != nil {
+	b, err := s.bodyOfType(st, BodyParty, BodyMonitor)
+	if err != nil {
 		return err
+	}
+	if err := s.needsRules3(k, "side", c.Side != ""); err != nil {
+		return err
+	}
+	switch {
+	case b.Type == BodyParty && c.Side != "" && c.Side != b.ID:
+		return statement.Forbidden("crossing.status: side: a party states the status of its own side of a crossing only; %q may not state %q's: leave side out, or give %q", b.ID, c.Side, b.ID)
+	case b.Type == BodyParty:
+		c.Side = b.ID
+	case s.rules() >= Rules3 && c.Side == "":
+		return field(k, "side", "is required of a monitor: the party whose side of the crossing it saw, such as %q", s.anyParty())
+	case c.Side != "":
+		if err := s.party(k, "side", c.Side); err != nil {
+			return err
+		}
 	}
 	if !statement.ValidID(c.Crossing) {
 		return field(k, "crossing", "%q is not an identifier such as \"torkham\"", c.Crossing)
@@ -47,6 +71,9 @@ func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error 
 		return field(k, "allowed", "lists who may cross exactly when the status is %q", CrossingRestricted)
 	}
 	if _, err := checkTime(k, "since", c.Since, st.Time); err != nil {
+		return err
+	}
+	if err := s.checkPrecision(k, "since_precision", c.SincePrecision); err != nil {
 		return err
 	}
 	if err := s.checkText(k, "text", c.Text, maxText, false); err != nil {

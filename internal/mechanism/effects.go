@@ -51,6 +51,12 @@ type CaseState struct {
 	// made it a duplicate of it (State.DuplicateOf), or -1: the event is
 	// counted once, under the case that stands.
 	DuplicateOf int64
+	// Status is one of CaseStatuses; Closed is the index of the
+	// case.close that closed it as out of scope, or -1, and
+	// ClosedReason its reason.
+	Status       string
+	Closed       int64
+	ClosedReason string
 }
 
 // state returns c's workflow as a value.
@@ -63,7 +69,16 @@ func (c *Case) state() CaseState {
 	}
 	return CaseState{ID: c.ID, Stage: c.Stage, Entered: c.Entered, Reports: len(c.Reports), Replies: len(c.Replies),
 		Finding: c.Finding, Outcome: c.Outcome, Party: c.Party, Endorsed: c.Endorsed, Penalties: len(c.Penalties),
-		DeadlinesMissed: missed, Updated: c.Updated, DuplicateOf: -1}
+		DeadlinesMissed: missed, Updated: c.Updated, DuplicateOf: -1, Status: CaseStatusOpen, Closed: -1}
+}
+
+// caseState returns c's workflow as a value, with its closure.
+func (s *State) caseState(c *Case) CaseState {
+	cs := c.state()
+	if cl, ok := s.reg.Closures[c.ID]; ok {
+		cs.Status, cs.Closed, cs.ClosedReason = CaseStatusOutOfScope, cl.Index, cl.Reason
+	}
+	return cs
 }
 
 // effects copies what the statement just applied at idx changed.
@@ -89,7 +104,7 @@ func (s *State) effects(idx int64, kind, author string) *Effects {
 		e.Members = append(e.Members, c)
 	}
 	for _, c := range s.changedCases {
-		cs := c.state()
+		cs := s.caseState(c)
 		cs.DuplicateOf = s.DuplicateOf(c.ID)
 		e.Cases = append(e.Cases, cs)
 	}

@@ -28,6 +28,8 @@ const (
 	// EventReplyWindow is a window to reply on a case opened after the
 	// case's opening report (whose window the allegation tells).
 	EventReplyWindow = "reply_window"
+	// EventClosed is a case closed as out of scope (rules 3).
+	EventClosed = "closed"
 )
 
 // Event is something that happened as a statement was applied, as it was

@@ -84,6 +84,11 @@ func (s *State) checkFinding(f *Finding, version int) error {
 	if err := checkIDs(k, "clauses", f.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
 		return err
 	}
+	if ev, ok := s.reg.Events[f.Case]; ok {
+		if err := s.bindsBefore(k, f.Clauses, ev.Time, ev.Precision); err != nil {
+			return err
+		}
+	}
 	if f.RulebookVersion != version {
 		return field(k, "rulebook_version", "the finding applies version %d, but version %d is in force", f.RulebookVersion, version)
 	}

@@ -102,7 +102,7 @@ const fuzzReport = `{"mechanism":"fuzz","kind":"report","author":"m1","at":"2025
 	`"place":{"id":"torkham","name":"Torkham","lat":34.1,"lon":71.1,"geo_precision":1,"admin":[{"country":"PK","admin1":"KP"},{"country":"AF"}]},` +
 	`"event_type":"explosions_remote_violence","sub_event_type":"shelling_artillery_missile_attack","categories":["fire"],` +
 	`"actors":[{"id":"b-army","label":"B's army","role":"actor1"}],` +
-	`"casualties":{"killed":{"civilian":{"low":1,"best":2,"high":3}},"injured":{"combatant":{"low":0,"best":0,"high":1}}},` +
+	`"casualties":{"sides":[{"measure":"killed_civilian","country":"PK","low":1,"best":2,"high":3},{"measure":"injured_combatant","party":"b","best":0,"high":1}]},` +
 	`"weapons":["mortar"],"observation":{"method":"seen","observer":{"lat":34,"lon":71},"bearing":90,"distance":1500},` +
 	`"origin":{"territory":"b","place":"Hill 4"},"clauses":["c1"],` +
 	`"evidence":["0000000000000000000000000000000000000000000000000000000000000000"],` +
@@ -262,7 +262,7 @@ func fuzzSnapshot(s *mechanism.State) string {
 // finding being at index 7, and refer to fuzzState's commitment (3) and
 // action (4).
 var fuzzWorkflow = []struct{ who, obj string }{
-	{"b", `{` + fuzzHead + `"kind":"reply","author":"b","case":2,"position":"denies","text":"Not us.","language":"ps","actors":[{"id":"ttp","label":"TTP"}],"casualties":{"killed":{"civilian":{"low":0,"best":0,"high":1}}},"evidence":[]}`},
+	{"b", `{` + fuzzHead + `"kind":"reply","author":"b","case":2,"position":"denies","text":"Not us.","language":"ps","actors":[{"id":"ttp","label":"TTP"}],"casualties":{"sides":[{"measure":"killed_civilian","country":"AF","low":0,"best":0,"high":1}]},"evidence":[]}`},
 	{"med", `{` + fuzzHead + `"kind":"case.advance","author":"med","case":2,"to":"review","note":"Dispatching a team."}`},
 	{"med", `{` + fuzzHead + `"kind":"finding","author":"med","case":2,"outcome":"attributed","party":"b","confidence":"high","rationale":"Craters face b.","clauses":["c1"],"rulebook_version":1}`},
 	{"med", `{` + fuzzHead + `"kind":"case.advance","author":"med","case":2,"to":"reply"}`},
@@ -275,8 +275,8 @@ var fuzzWorkflow = []struct{ who, obj string }{
 	{"m1", `{` + fuzzHead + `"kind":"commitment","author":"m1","group":{"id":"ttp","label":"TTP","role":"associated"},"place":{"name":"Kurram","geo_precision":3},"deadline":"2025-03-01T00:00:00Z","text":"We will act.","clauses":["c1"]}`},
 	{"m1", `{` + fuzzHead + `"kind":"action","author":"m1","commitment":3,"group":{"id":"ttp","label":"TTP"},"place":{"name":"Kurram","geo_precision":3},"time":"2025-01-01T12:00:00Z","text":"Raid.","evidence":[]}`},
 	{"med", `{` + fuzzHead + `"kind":"action","author":"med","verifies":4,"result":"confirmed","text":"Seen."}`},
-	{"mon", `{` + fuzzHead + `"kind":"crossing.status","author":"mon","crossing":"torkham","name":"Torkham","status":"restricted","allowed":["refugees_leaving"],"since":"2025-01-01T00:00:00Z","text":"Open to refugees."}`},
-	{"mon", `{` + fuzzHead + `"kind":"crossing.status","author":"mon","crossing":"chaman","name":"Chaman","status":"closed","since":"2025-01-01T00:00:00Z"}`},
+	{"mon", `{` + fuzzHead + `"kind":"crossing.status","author":"mon","crossing":"torkham","name":"Torkham","side":"a","status":"restricted","allowed":["refugees_leaving"],"since":"2025-01-01T00:00:00Z","text":"Open to refugees."}`},
+	{"mon", `{` + fuzzHead + `"kind":"crossing.status","author":"mon","crossing":"chaman","name":"Chaman","side":"b","status":"closed","since":"2025-01-01T00:00:00Z"}`},
 	{"med", `{` + fuzzHead + `"kind":"meeting","author":"med","round":1,"place":"Doha","start":"2025-01-01T09:00:00Z","end":"2025-01-01T17:00:00Z","bodies":["a","b","med"],"agenda":[2],"outcome":"Agreed."}`},
 	{"med", `{` + fuzzHead + `"kind":"publication","author":"med","title":"Monthly report","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0,"from":"2025-01-01T00:00:00Z","to":"2025-01-31T00:00:00Z","url":"https://example.org/r.pdf"}`},
 	{"mon", `{` + fuzzHead + `"kind":"place","author":"mon","id":"badani","name":"Badani","names":{"ur":"بادانی"},"aliases":["Badanai"],"lat":30.9,"lon":66.4,"geo_precision":2,"type":"village","admin":[{"country":"PK","admin1":"Balochistan","admin2":"Chaman"}],"source":"Approximate."}`},

@@ -54,10 +54,14 @@ type Actor struct {
 }
 
 // Casualties are claimed figures: killed and injured, civilians and
-// combatants, each as a range.
+// combatants, each as a range. Under rules 3 they are in Sides, each
+// saying whose dead or injured it counts; Killed and Injured, which do
+// not, are for the rules before.
 type Casualties struct {
 	Killed  Split `json:"killed"`
 	Injured Split `json:"injured"`
+	// Sides are the figures, each of one side (rules 3).
+	Sides []SideFigure `json:"sides,omitempty"`
 }
 
 // Split is a figure for civilians and one for combatants.
@@ -76,8 +80,9 @@ type Figure struct {
 // Measures names the four figures of Casualties, in a fixed order.
 var Measures = []string{"killed_civilian", "killed_combatant", "injured_civilian", "injured_combatant"}
 
-// Figures returns the figures in the order of Measures; absent ones are nil.
-func (c *Casualties) Figures() [4]*Figure {
+// Splits returns the figures of Killed and Injured in the order of
+// Measures; absent ones are nil.
+func (c *Casualties) Splits() [4]*Figure {
 	if c == nil {
 		return [4]*Figure{}
 	}
@@ -92,10 +97,23 @@ type Observation struct {
 	Distance *float64 `json:"distance,omitempty"` // metres
 }
 
-// Point is a position in WGS 84.
+// Point is a position in WGS 84. Under rules 3 both coordinates are
+// required: a position not known is left out, never read as 0, 0.
 type Point struct {
-	Lat float64 `json:"lat"`
-	Lon float64 `json:"lon"`
+	Lat *float64 `json:"lat"`
+	Lon *float64 `json:"lon"`
+}
+
+// coords returns the point's coordinates, 0 for an absent one, as the
+// rules before 3 read them.
+func (p *Point) coords() (lat, lon float64) {
+	if p.Lat != nil {
+		lat = *p.Lat
+	}
+	if p.Lon != nil {
+		lon = *p.Lon
+	}
+	return lat, lon
 }
 
 // Origin is where the author says an attack came from.
@@ -320,7 +338,7 @@ func (c *Casualties) check(kind string) error {
 	if c == nil {
 		return nil
 	}
-	for i, f := range c.Figures() {
+	for i, f := range c.Splits() {
 		if f == nil {
 			continue
 		}
@@ -337,7 +355,7 @@ func (c *Casualties) check(kind string) error {
 	return nil
 }
 
-func (o *Observation) check(kind string) error {
+func (o *Observation) check(kind string, rules int) error {
 	if o == nil {
 		return nil
 	}
@@ -345,7 +363,11 @@ func (o *Observation) check(kind string) error {
 		return err
 	}
 	if o.Observer != nil {
-		if err := checkCoord(kind, "observation.observer", o.Observer.Lat, o.Observer.Lon); err != nil {
+		if rules >= Rules3 && (o.Observer.Lat == nil || o.Observer.Lon == nil) {
+			return field(kind, "observation.observer", "needs both lat and lon, such as {\"lat\": 34.11, \"lon\": 71.09}; leave the observer out when the position is not known")
+		}
+		lat, lon := o.Observer.coords()
+		if err := checkCoord(kind, "observation.observer", lat, lon); err != nil {
 			return err
 		}
 	}

@@ -31,6 +31,9 @@ func (s *State) applyPenalty(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	if err := s.notClosed(k, c); err != nil {
+		return err
+	}
 	if c.Endorsed < 0 || p.Finding != c.Finding {
 		return field(k, "finding", "a penalty attaches only to an endorsed finding, and %d is not the endorsed finding of case %d", p.Finding, c.ID)
 	}

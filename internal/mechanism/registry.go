@@ -1,5 +1,7 @@
 package mechanism
 
+import "time"
+
 // registries is the state that the kinds of rules 3 keep beside the cases
 // (actors and their claims, links between cases, added places and the
 // like): small next to the cases and the log, so a snapshot keeps it as
@@ -22,4 +24,27 @@ type registries struct {
 	// opened under rules 3 (at least duplicateRecent of them), oldest
 	// first, which the duplicate rule compares each new report with.
 	Reported map[string][]ReportedEvent `json:"reported"`
+	// Events are the event times of the cases opened under rules 3, by
+	// case id: a finding's clauses must bind at that time.
+	Events map[int64]*CaseEvent `json:"events"`
+	// Closures are the cases closed as out of scope, by case id.
+	Closures map[int64]*Closure `json:"closures"`
+}
+
+// CaseEvent is when the event a case is about happened, as its opening
+// report gave it.
+type CaseEvent struct {
+	Time      time.Time `json:"time"`
+	Precision string    `json:"precision"`
+}
+
+// keepEvent keeps the event time of a case opened under rules 3.
+func (s *State) keepEvent(id int64, t time.Time, precision string) {
+	if s.rules() < Rules3 {
+		return
+	}
+	if s.reg.Events == nil {
+		s.reg.Events = map[int64]*CaseEvent{}
+	}
+	s.reg.Events[id] = &CaseEvent{Time: t, Precision: precision}
 }

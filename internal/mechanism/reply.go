@@ -59,7 +59,7 @@ func (s *State) applyReply(st *statement.Statement, now time.Time) error {
 	if err := checkActorsWith(k, r.Actors, s.textCheck()); err != nil {
 		return err
 	}
-	if err := r.Casualties.check(k); err != nil {
+	if err := s.checkCasualties(k, r.Casualties); err != nil {
 		return err
 	}
 	if err := checkEvidence(k, r.Evidence); err != nil {

@@ -93,13 +93,13 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if err := checkActorsWith(k, r.Actors, s.textCheck()); err != nil {
 		return err
 	}
-	if err := r.Casualties.check(k); err != nil {
+	if err := s.checkCasualties(k, r.Casualties); err != nil {
 		return err
 	}
 	if err := checkIDs(k, "weapons", r.Weapons, nil, ""); err != nil {
 		return err
 	}
-	if err := r.Observation.check(k); err != nil {
+	if err := r.Observation.check(k, s.rules()); err != nil {
 		return err
 	}
 	if r.Origin != nil {
@@ -111,6 +111,9 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 		}
 	}
 	if err := checkIDs(k, "clauses", r.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
+		return err
+	}
+	if err := s.bindsBefore(k, r.Clauses, eventAt, r.Event.Precision); err != nil {
 		return err
 	}
 	if err := checkEvidence(k, r.Evidence); err != nil {
@@ -158,6 +161,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 		}
 	}
 	s.cases[c.ID] = c
+	s.keepEvent(c.ID, eventAt, r.Event.Precision)
 	s.tellAllegation(c, r.Summary)
 	if s.rules() >= Rules3 {
 		s.flagDuplicates(b.ID, reportedEvent(c.ID, eventAt, r))

@@ -184,6 +184,21 @@ type TimeZone struct {
 type Clause struct {
 	ID   string `json:"id"`
 	Text string `json:"text"`
+	// BindsFrom is when a clause of the agreement starts to bind (rules
+	// 3), such as the truce's start: a report or finding that cites it
+	// for an event before then is refused. Empty: it binds for every
+	// event. Categories and penalties have none.
+	BindsFrom string `json:"binds_from,omitempty"`
+}
+
+// Clause returns the clause of the agreement with id id.
+func (r *Rulebook) Clause(id string) (*Clause, bool) {
+	for i := range r.Clauses {
+		if r.Clauses[i].ID == id {
+			return &r.Clauses[i], true
+		}
+	}
+	return nil, false
 }
 
 var offsetRE = regexp.MustCompile(`^[+-](0\d|1[0-4]):(00|15|30|45)$`)
@@ -358,6 +373,15 @@ func (r *Rulebook) check() error {
 			return statement.Invalid("rulebook: clause %q must have a unique identifier and a text", c.ID)
 		}
 		clauses[c.ID] = true
+		if c.BindsFrom == "" {
+			continue
+		}
+		if r.RulesVersion() < Rules3 {
+			return statement.Invalid("rulebook: clause %q: binds_from is a field of rules 3; set \"rules\": 3 in the rulebook to use it", c.ID)
+		}
+		if _, err := statement.ParseTime(c.BindsFrom); err != nil {
+			return statement.Invalid("rulebook: clause %q: binds_from: %v", c.ID, err)
+		}
 	}
 	if err := checkList("categories", r.Categories); err != nil {
 		return err
@@ -382,6 +406,9 @@ func checkList(what string, l []Clause) error {
 	for _, c := range l {
 		if !statement.ValidID(c.ID) || seen[c.ID] || c.Text == "" || len(c.Text) > 1000 {
 			return statement.Invalid("rulebook: %s: %q must have a unique identifier and a text of at most 1000 bytes", what, c.ID)
+		}
+		if c.BindsFrom != "" {
+			return statement.Invalid("rulebook: %s: %q: binds_from is for the agreement's clauses only", what, c.ID)
 		}
 		seen[c.ID] = true
 	}

@@ -159,7 +159,7 @@ func benchReport(mech, author string, at time.Time, i int) []byte {
 		"event":      map[string]any{"time": statement.FormatTime(at.Add(-time.Duration(i%2000) * time.Minute)), "precision": "exact"},
 		"place":      map[string]any{"name": fmt.Sprintf("Border post %d", i%500), "lat": 31 + float64((i*7919)%4000)/1000, "lon": 69 + float64((i*104729)%3000)/1000, "geo_precision": 1 + i%3},
 		"event_type": e.typ, "sub_event_type": e.sub, "categories": []string{e.category},
-		"casualties": map[string]any{"killed": map[string]any{"combatant": map[string]any{"low": i % 3, "best": i % 3, "high": i%3 + 1}}},
+		"casualties": map[string]any{"sides": []any{map[string]any{"measure": "killed_combatant", "party": "pakistan", "low": i % 3, "best": i % 3, "high": i%3 + 1}}},
 		"clauses":    []string{"c1"},
 		"summary":    fmt.Sprintf("report %d: %s near a border post", i, e.category),
 		"language":   "en",

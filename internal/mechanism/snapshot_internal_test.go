@@ -40,7 +40,7 @@ var snapshotFields = map[reflect.Type]map[string]string{
 		"payload": scratch, "signed": scratch, "events": scratch, "dry": scratch,
 	},
 	// The registries are kept as their JSON: every field is exported.
-	reflect.TypeFor[registries](): {"Actors": kept, "Said": kept, "Places": kept, "Links": kept, "Reported": kept},
+	reflect.TypeFor[registries](): {"Actors": kept, "Said": kept, "Places": kept, "Links": kept, "Reported": kept, "Events": kept, "Closures": kept},
 	reflect.TypeFor[RegisteredActor](): {
 		"ID": kept, "Type": kept, "Names": kept, "Aliases": kept, "Labels": kept, "Body": kept, "Added": kept, "Amended": kept,
 	},
@@ -51,6 +51,8 @@ var snapshotFields = map[reflect.Type]map[string]string{
 	reflect.TypeFor[ReportedEvent](): {
 		"Case": kept, "Time": kept, "Precision": kept, "EventType": kept, "PlaceID": kept, "PlaceName": kept, "Lat": kept, "Lon": kept,
 	},
+	reflect.TypeFor[CaseEvent](): {"Time": kept, "Precision": kept},
+	reflect.TypeFor[Closure]():   {"Index": kept, "Reason": kept, "Stage": kept, "Body": kept},
 	reflect.TypeFor[Key](): {
 		// The name is the one it is listed under; the hash and the
 		// verifier come from VKey.

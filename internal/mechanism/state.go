@@ -397,6 +397,7 @@ var kinds = map[string]func(*State, *statement.Statement, time.Time) error{
 	KindPlace:          (*State).applyPlace,
 	KindCaseLink:       (*State).applyCaseLink,
 	KindCaseUnlink:     (*State).applyCaseUnlink,
+	KindCaseClose:      (*State).applyCaseClose,
 }
 
 // payloads make the payload into which a kind's handler decodes its
@@ -422,6 +423,7 @@ var payloads = map[string]func() any{
 	KindPlace:          func() any { return new(AddedPlace) },
 	KindCaseLink:       func() any { return new(CaseLink) },
 	KindCaseUnlink:     func() any { return new(CaseUnlink) },
+	KindCaseClose:      func() any { return new(CaseClose) },
 }
 
 // Kinds lists every statement kind, in the order docs/statements.md
@@ -434,6 +436,7 @@ var Kinds = []string{
 	KindActor, KindActorClaim,
 	KindPlace,
 	KindCaseLink, KindCaseUnlink,
+	KindCaseClose,
 }
 
 // checkRefs checks that st refers to entries of the log by their leaf

@@ -91,6 +91,16 @@ func fullReport() fields {
 	}
 }
 
+// sideCasualties are fullReport's figures as rules 3 files them, each
+// saying whose it counts.
+func sideCasualties() fields {
+	return fields{"sides": []fields{
+		with(fig(2, 3, 5), fields{"measure": "killed_civilian", "country": "PK"}),
+		with(fig(4, 6, 10), fields{"measure": "injured_civilian", "country": "PK"}),
+		with(fig(0, 1, 1), fields{"measure": "injured_combatant", "party": "pakistan"}),
+	}}
+}
+
 // stmt is a statement of kind written by the first signer and signed by
 // every signer.
 func (f *fixture) stmt(kind string, fs fields, signers ...string) []byte {
@@ -1105,8 +1115,8 @@ func TestWorkflowDefaultRulebook(t *testing.T) {
 	m := func(extra fields) fields { return with(extra, fields{"mechanism": rb.ID}) }
 	const pk, af, qa, tr, bd = "default-admin-pakistan", "default-admin-afghanistan", "default-admin-qatar", "default-admin-turkiye", "default-admin-board"
 	f.newKey("bea", "bea")
-	f.must(f.stmt(mechanism.KindMemberEnrol, m(fields{"body": "board", "key": f.k("bea").vkey, "roles": []string{}, "label": "bea"}), bd)) // 1
-	f.must(f.report(pk, m(fields{"accused": "afghanistan", "origin": fields{"territory": "afghanistan"}, "clauses": []string{"c1"}})))     // 2
+	f.must(f.stmt(mechanism.KindMemberEnrol, m(fields{"body": "board", "key": f.k("bea").vkey, "roles": []string{}, "label": "bea"}), bd))                             // 1
+	f.must(f.report(pk, m(fields{"accused": "afghanistan", "origin": fields{"territory": "afghanistan"}, "clauses": []string{"c1"}, "casualties": sideCasualties()}))) // 2
 	const c = 2
 	if got := deadlineNames(f.getCase(c).Deadlines); !slices.Equal(got, []string{"reply/open", "team_dispatch/open", "finding/open"}) {
 		t.Errorf("deadlines = %v", got)
@@ -1120,7 +1130,7 @@ func TestWorkflowDefaultRulebook(t *testing.T) {
 	f.must(f.finding(c, find, qa, tr)) // 6
 	f.must(f.advance(qa, c, "party_reply", m(nil)))
 	wantError(t, f.submit(f.advance(qa, c, "technical_committee", m(nil))), inv, "[afghanistan] may reply on case 2 until 2025-03-04T12:00:00Z")
-	f.must(f.reply(af, c, m(fields{"language": "fa-AF"})))
+	f.must(f.reply(af, c, m(fields{"language": "fa-AF", "casualties": fields{"sides": []fields{with(fig(0, 0, 1), fields{"measure": "killed_civilian", "country": "AF"})}}})))
 	f.must(f.advance(tr, c, "technical_committee", m(nil)))
 	f.must(f.advance(qa, c, "board", m(nil)))
 	wantError(t, f.submit(f.advance(bd, c, "published", m(nil))), inv, `stage "published" needs an endorsed finding on case 2`)
@@ -1402,12 +1412,12 @@ func TestDeadlineOrder(t *testing.T) {
 
 func TestCasualtiesFigures(t *testing.T) {
 	var none *mechanism.Casualties
-	if got := none.Figures(); got != [4]*mechanism.Figure{} {
+	if got := none.Splits(); got != [4]*mechanism.Figure{} {
 		t.Errorf("nil Casualties has figures %v", got)
 	}
 	a, b := &mechanism.Figure{Best: 1}, &mechanism.Figure{Best: 2}
 	c := &mechanism.Casualties{Killed: mechanism.Split{Combatant: a}, Injured: mechanism.Split{Civilian: b}}
-	if got := c.Figures(); got != [4]*mechanism.Figure{nil, a, b, nil} {
+	if got := c.Splits(); got != [4]*mechanism.Figure{nil, a, b, nil} {
 		t.Errorf("Figures = %v, want in the order of %v", got, mechanism.Measures)
 	}
 }
