@@ -185,7 +185,7 @@ func SampleReport(summary, accused string, event time.Time) map[string]any {
 		"event_type":     "battles",
 		"sub_event_type": "armed_clash",
 		"categories":     []string{"cross_border_fire"},
-		"casualties":     map[string]any{"injured": map[string]any{"combatant": map[string]any{"low": 1, "best": 1, "high": 1}}},
+		"casualties":     map[string]any{"sides": []any{map[string]any{"measure": "injured_combatant", "party": accused, "low": 1, "best": 1, "high": 1}}},
 		"clauses":        []string{"c1"},
 		"summary":        summary,
 		"language":       "en",

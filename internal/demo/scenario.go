@@ -87,6 +87,7 @@ func (m *Mechanism) Scenario(ctx context.Context) (*Story, error) {
 	s.places()
 	s.story.Claimed = s.g11()
 	s.chamanSpinBoldak()
+	s.bothSidesAndOutOfScope()
 	if s.err != nil {
 		return nil, fmt.Errorf("couldn't run the scenario: %w", s.err)
 	}
@@ -107,6 +108,8 @@ type scenario struct {
 	story *Story
 	// digest lists what was filed, for the periodic summary.
 	digest []string
+	// beforeTruce are the cases about events before the ceasefire.
+	beforeTruce []int64
 }
 
 // file signs and submits a statement of kind by author at time at, with the
@@ -299,8 +302,32 @@ func on(month time.Month, d, hour, min int) time.Time {
 
 func ts(t time.Time) string { return t.Format(time.RFC3339) }
 
-func fig(low, best, high int64) *mechanism.Figure {
-	return &mechanism.Figure{Low: low, Best: best, High: high}
+// The measures of casualty figures.
+const (
+	killedCivilian   = "killed_civilian"
+	killedCombatant  = "killed_combatant"
+	injuredCivilian  = "injured_civilian"
+	injuredCombatant = "injured_combatant"
+)
+
+// sides are casualty figures, each of one side.
+func sides(figs ...mechanism.SideFigure) *mechanism.Casualties {
+	return &mechanism.Casualties{Sides: figs}
+}
+
+// forces is a figure of a party's forces.
+func forces(measure, party string, low, best, high int64) mechanism.SideFigure {
+	return mechanism.SideFigure{Measure: measure, Party: party, Low: &low, Best: &best, High: &high}
+}
+
+// fighters is a figure of an armed group's fighters.
+func fighters(measure, actor string, low, best, high int64) mechanism.SideFigure {
+	return mechanism.SideFigure{Measure: measure, Actor: actor, Low: &low, Best: &best, High: &high}
+}
+
+// civilians is a figure of a country's civilians.
+func civilians(measure, country string, low, best, high int64) mechanism.SideFigure {
+	return mechanism.SideFigure{Measure: measure, Country: country, Low: &low, Best: &best, High: &high}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -394,7 +421,10 @@ func (s *scenario) talksAndCrossings() {
 			"Trade crossing in Kurram, reopened in May 2025 after a closure since October 2024; closed again after 11 October 2025. No reopening found in the public record.")},
 	}
 	for i, c := range closed {
-		s.crossing(c.author, on(10, 19, 14, 10+5*i), &mechanism.CrossingStatus{Crossing: c.id, Name: c.name, Status: mechanism.CrossingClosed, Since: c.since, Text: c.text})
+		// The monitors saw the Pakistani side; the day of each closure
+		// is known, not its hour.
+		s.crossing(c.author, on(10, 19, 14, 10+5*i), &mechanism.CrossingStatus{Crossing: c.id, Name: c.name, Side: "pakistan", Status: mechanism.CrossingClosed,
+			Since: c.since, SincePrecision: "day", Text: c.text})
 	}
 	commitment := s.file(mechanism.KindCommitment, liaisonAF, on(10, 19, 15, 0), &mechanism.Commitment{
 		Group:    mechanism.Actor{ID: actorTTP, Label: "groups carrying out attacks on the government of Pakistan"},
@@ -427,10 +457,11 @@ func (s *scenario) beforeTheCeasefire() {
 			{ID: actorTTP, Label: "Indian-sponsored Fitna al-Khwarij", Role: "associated"},
 			{ID: actorPakistani, Label: "Pakistan Army", Role: "actor2"},
 		},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Combatant: fig(223, 223, 223)},
-			Injured: mechanism.Split{Combatant: fig(29, 29, 29)},
-		},
+		Casualties: sides(
+			forces(killedCombatant, "pakistan", 23, 23, 23),
+			forces(killedCombatant, "afghanistan", 200, 200, 200),
+			forces(injuredCombatant, "pakistan", 29, 29, 29),
+		),
 		Weapons:     []string{"small_arms", "artillery", "armour", "drones"},
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "afghanistan", Place: "Paktika, Khost, Kunar, Nangarhar and Helmand"},
@@ -439,7 +470,8 @@ func (s *scenario) beforeTheCeasefire() {
 			"ISPR, 12 October: on the night of 11/12 October \"Afghan Taliban and Indian-sponsored Fitna al-Khwarij\" attacked Pakistani posts at Angoor Adda, "+
 				"Bajaur, Kurram, Dir, Chitral and Bahram Chah. 23 soldiers \"embraced shahadat\" and 29 were wounded; \"more than 200 Taliban and affiliated "+
 				"terrorists have been neutralised\", and \"the number of injured is much higher\"; 21 hostile positions were \"briefly captured\". The figures "+
-				"above add both sides: killed 23 + 200 (\"more than 200\"), injured 29 Pakistani soldiers only (no number was given for the others). The event "+
+				"above give each side its own: killed 23 Pakistani soldiers and 200 (\"more than 200\") on the Afghan side, the Taliban's forces and their "+
+				"affiliates counted together as the ISPR did; injured 29 Pakistani soldiers only (no number was given for the others). The event "+
 				"predates the Doha ceasefire of 19 October: filed for the record, no clause cited."),
 	})
 	spin := s.report(liaisonAF, on(10, 19, 16, 30), &mechanism.Report{
@@ -452,10 +484,10 @@ func (s *scenario) beforeTheCeasefire() {
 			{ID: actorPakistani, Label: "Pakistani aggressor soldiers", Role: "actor1"},
 			{ID: actorAfghan, Label: "Mujahideen", Role: "associated"},
 		},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(12, 15, 15)},
-			Injured: mechanism.Split{Civilian: fig(100, 100, 100)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 12, 15, 15),
+			civilians(injuredCivilian, "AF", 100, 100, 100),
+		),
 		Weapons:     []string{"mortars", "artillery", "tanks", "drones"},
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "pakistan", Place: "Chaman"},
@@ -476,10 +508,10 @@ func (s *scenario) beforeTheCeasefire() {
 		Actors: []mechanism.Actor{
 			{ID: actorPakistani, Label: "the Pakistani regime", Role: "actor1"},
 		},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(8, 10, 17)},
-			Injured: mechanism.Split{Civilian: fig(7, 7, 16)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 8, 10, 17),
+			civilians(injuredCivilian, "AF", 7, 7, 16),
+		),
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "pakistan"},
 		Summary:     "[Demo] 17 October, about 20:30 AFT: air strikes on homes in Urgun and Barmal, Paktika, during the 48-hour truce; three cricketers among the dead.",
@@ -490,26 +522,29 @@ func (s *scenario) beforeTheCeasefire() {
 				"including 2 children. Figures: low from the ACB, best from AFP/Reuters, high from Tolo. Predates the Doha ceasefire: filed for the record."),
 	})
 
+	s.beforeTruce = []int64{posts, spin, paktika}
 	s.reply(liaisonAF, on(10, 20, 8, 0), &mechanism.Reply{
 		Case: posts, Position: "partly_accepts",
 		Actors: []mechanism.Actor{{ID: actorAfghan, Label: "Mujahideen", Role: "actor1"}},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Combatant: fig(67, 67, 67)},
-			Injured: mechanism.Split{Combatant: fig(46, 46, 46)},
-		},
+		Casualties: sides(
+			forces(killedCombatant, "pakistan", 58, 58, 58),
+			forces(killedCombatant, "afghanistan", 9, 9, 9),
+			forces(injuredCombatant, "pakistan", 30, 30, 30),
+			forces(injuredCombatant, "afghanistan", 16, 16, 16),
+		),
 		Text: demoText("Shafaq News; Tolo News via India Blooms and Swarajya",
 			"Spokesman Zabihullah Mujahid, press conference of 12 October: the operations were \"retaliatory operations\" against Pakistan's violations of "+
 				"Afghan territory and airspace, and were paused at the request of Qatar and Saudi Arabia. 58 Pakistani soldiers killed and 30 wounded, 25 posts "+
-				"seized (\"20 Pakistani security outposts were destroyed\", per Tolo); 9 Afghan soldiers \"martyred\" and 16 wounded. Figures above add both "+
-				"sides: killed 58 + 9, injured 30 + 16. An outlier report quoting \"at least 20 Taliban fighters\" killed is left out."),
+				"seized (\"20 Pakistani security outposts were destroyed\", per Tolo); 9 Afghan soldiers \"martyred\" and 16 wounded. Figures above, each "+
+				"side's own: killed 58 and 9, injured 30 and 16. An outlier report quoting \"at least 20 Taliban fighters\" killed is left out."),
 	})
 	s.reply(liaisonPK, on(10, 20, 9, 0), &mechanism.Reply{
 		Case: spin, Position: "denies",
 		Actors: []mechanism.Actor{{ID: actorAfghan, Label: "Afghan Taliban", Role: "actor1"}},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Combatant: fig(15, 15, 20)},
-			Injured: mechanism.Split{Civilian: fig(4, 4, 4)},
-		},
+		Casualties: sides(
+			forces(killedCombatant, "afghanistan", 15, 15, 20),
+			civilians(injuredCivilian, "PK", 4, 4, 4),
+		),
 		Text: demoText("Dawn; TWF India; Caliber.az",
 			"ISPR, 15 October: \"Afghan Taliban resorted to cowardly attack[s] at four locations in Spin Boldak area\"; the attacks were repulsed and \"15 to 20 "+
 				"Afghan Taliban\" killed. The attack was \"orchestrated through divided villages… with no regard for the civil population\". Pakistan \"strongly "+
@@ -550,7 +585,7 @@ func (s *scenario) infiltration() int64 {
 			{ID: actorTTP, Label: "khwarij", Role: "actor1"},
 			{ID: actorPakistani, Label: "Pakistan Army", Role: "actor2"},
 		},
-		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Combatant: fig(15, 15, 20)}},
+		Casualties:  sides(fighters(killedCombatant, actorTTP, 15, 15, 20)),
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "afghanistan"},
 		Clauses:     []string{"c4"},
@@ -569,7 +604,7 @@ func (s *scenario) infiltration() int64 {
 		EventType: "battles", SubEventType: "armed_clash",
 		Categories:  []string{"militant_infiltration"},
 		Actors:      []mechanism.Actor{{ID: actorTTP, Label: "khwarij", Role: "actor1"}},
-		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Combatant: fig(10, 10, 15)}},
+		Casualties:  sides(fighters(killedCombatant, actorTTP, 10, 10, 15)),
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "afghanistan"},
 		Clauses:     []string{"c4"},
@@ -604,7 +639,7 @@ func (s *scenario) istanbul(infiltration int64) {
 	})
 	s.crossing(liaisonPK, on(11, 1, 12, 0), &mechanism.CrossingStatus{
 		Crossing: crossingTorkham, Name: "Torkham", Status: mechanism.CrossingRestricted,
-		Allowed: []string{"refugees_leaving"}, Since: "2025-11-01T00:00:00Z",
+		Allowed: []string{"refugees_leaving"}, Since: "2025-11-01T00:00:00Z", SincePrecision: "day",
 		Text: demoText("Pakistan Post Canada; Pakinomist; Dawn; WE News",
 			"Reopened on Saturday 1 November only for Afghan refugees and deportees returning to Afghanistan, after about 20 days, as the Khyber deputy "+
 				"commissioner and Pakistan's embassy in Kabul confirmed. Trade stays suspended: \"border remains closed for trade for now\" (Foreign Office "+
@@ -612,7 +647,7 @@ func (s *scenario) istanbul(infiltration int64) {
 	})
 	s.crossing(liaisonAF, on(11, 1, 12, 30), &mechanism.CrossingStatus{
 		Crossing: crossingTorkham, Name: "Torkham", Status: mechanism.CrossingRestricted,
-		Allowed: []string{"refugees_leaving"}, Since: "2025-11-01T00:00:00Z",
+		Allowed: []string{"refugees_leaving"}, Since: "2025-11-01T00:00:00Z", SincePrecision: "day",
 		Text: demoText("Pakistan Post Canada",
 			"Nangarhar's head of information, Qureshi Badloon: \"Torkham gate is now open for refugees\"."),
 	})
@@ -638,10 +673,10 @@ func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 			{ID: actorPakistani, Label: "Pakistani forces", Role: "actor1"},
 			{ID: actorAfghan, Label: "IEA forces", Role: "associated"},
 		},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(5, 5, 5)},
-			Injured: mechanism.Split{Civilian: fig(6, 6, 6)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 5, 5, 5),
+			civilians(injuredCivilian, "AF", 6, 6, 6),
+		),
 		Weapons:     []string{"small_arms", "heavy_weapons"},
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "pakistan", Place: "Chaman"},
@@ -674,10 +709,10 @@ func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 	s.reply(liaisonAF, on(11, 7, 6, 0), &mechanism.Reply{
 		Case: c, Position: "denies",
 		Actors: []mechanism.Actor{{ID: actorPakistani, Label: "Pakistani forces", Role: "actor1"}},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(5, 5, 5)},
-			Injured: mechanism.Split{Civilian: fig(6, 6, 6)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 5, 5, 5),
+			civilians(injuredCivilian, "AF", 6, 6, 6),
+		),
 		Text: demoText("Al Jazeera; AFP via India Today",
 			"Zabihullah Mujahid: \"Pakistani forces once again opened fire on Spin Boldak\"; the IEA forces \"have so far shown no reaction\". Figures: the "+
 				"hospital official quoted by AFP."),
@@ -696,10 +731,10 @@ func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 		Place:     border("Chaman – Spin Boldak frontier"),
 		EventType: "battles", SubEventType: "armed_clash",
 		Categories: []string{"cross_border_fire"},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(0, 5, 5)},
-			Injured: mechanism.Split{Civilian: fig(0, 6, 6)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 0, 5, 5),
+			civilians(injuredCivilian, "AF", 0, 6, 6),
+		),
 		Observation: &mechanism.Observation{Method: "open_source"},
 		Clauses:     []string{"c1"},
 		Summary:     "[Demo] Monitor's open-source note: a brief exchange of fire on 6 November; casualty accounts conflict.",
@@ -714,10 +749,10 @@ func (s *scenario) spinBoldak(rulebookVersion int, infiltration int64) int64 {
 		Event:     mechanism.EventTime{Time: "2025-11-06T10:00:00Z", Precision: "day"},
 		Place:     place("Spin Boldak", 31.00806, 66.39806, 2, af("Kandahar", "Spin Boldak")),
 		EventType: "explosions_remote_violence", SubEventType: "shelling_artillery_missile_attack",
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(5, 5, 5)},
-			Injured: mechanism.Split{Civilian: fig(6, 6, 6)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 5, 5, 5),
+			civilians(injuredCivilian, "AF", 6, 6, 6),
+		),
 		Observation: &mechanism.Observation{Method: "hearsay"},
 		Summary:     "[Demo] Public report via the monitors: 5 killed (4 women, 1 man) and 6 injured in Spin Boldak, per a hospital official (AFP).",
 		Text:        demoText("AFP via India Today", "A hospital official told AFP that 5 people were killed, 4 women and 1 man, and 6 injured on the Afghan side."),
@@ -791,14 +826,14 @@ func (s *scenario) lateNovember() int64 {
 		Actors: []mechanism.Actor{
 			{ID: actorTTP, Label: "foreign-backed Fitna al-Khawarij", Role: "actor1"},
 		},
-		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Combatant: fig(6, 6, 6)}},
+		Casualties:  sides(forces(killedCombatant, "pakistan", 3, 3, 3), fighters(killedCombatant, actorTTP, 3, 3, 3)),
 		Observation: &mechanism.Observation{Method: "camera"},
 		Origin:      &mechanism.Origin{Territory: "afghanistan"},
 		Clauses:     []string{"c4"},
 		Summary:     "[Demo] 24 November, 08:11 PKT: two suicide bombers and a gunman attack the Federal Constabulary headquarters in Peshawar.",
 		Text: demoText("Reuters via The Straits Times; Daily Pakistan; Al Jazeera via News.az",
 			"A first blast at the main gate at about 08:11 PKT (CCTV), a second bomber inside near the motorcycle stand, then a gunman. Police and Reuters: "+
-				"3 Federal Constabulary personnel killed and all three attackers killed; the figure above adds both. Injured: 5, 10–11 or 12 by source, "+
+				"3 Federal Constabulary personnel killed and all three attackers killed; the figures above give each side its own. Injured: 5, 10–11 or 12 by source, "+
 				"civilians and personnel not told apart, so left out of the figures. PTV said the attackers were Afghan nationals; President Zardari blamed the "+
 				"\"foreign-backed Fitna al-Khawarij\". Jamaat-ul-Ahrar, a TTP splinter, claimed it (via Al Jazeera). Coordinates are not confirmed by a cited "+
 				"source and are left out."),
@@ -812,10 +847,10 @@ func (s *scenario) lateNovember() int64 {
 		Actors: []mechanism.Actor{
 			{ID: actorPakistani, Label: "Pakistani invading forces", Role: "actor1"},
 		},
-		Casualties: &mechanism.Casualties{
-			Killed:  mechanism.Split{Civilian: fig(10, 10, 10)},
-			Injured: mechanism.Split{Civilian: fig(4, 4, 4)},
-		},
+		Casualties: sides(
+			civilians(killedCivilian, "AF", 10, 10, 10),
+			civilians(injuredCivilian, "AF", 4, 4, 4),
+		),
 		Observation: &mechanism.Observation{Method: "seen"},
 		Origin:      &mechanism.Origin{Territory: "pakistan"},
 		Clauses:     []string{"c3"},
@@ -1013,4 +1048,28 @@ func (s *scenario) places() {
 		Source: "Sector G-11 of Islamabad, where the judicial complex and the district courts are (The Nation, 1 November 2022; Pakistan Today, " +
 			"7 January 2017). Coordinates approximate, the sector's middle, not read from a source. The Urdu name is written from the Latin.",
 	})
+}
+
+// bothSidesAndOutOfScope files, after the publication, what rules 3 adds
+// to the record: each side's own status of Torkham at the same hour, which
+// differ and stand side by side, and the closing of the three cases about
+// events before the ceasefire as out of scope.
+func (s *scenario) bothSidesAndOutOfScope() {
+	s.crossing(liaisonPK, on(12, 6, 11, 0), &mechanism.CrossingStatus{
+		Crossing: crossingTorkham, Name: "Torkham", Status: mechanism.CrossingClosed, Since: "2025-12-06T05:00:00Z", SincePrecision: "exact",
+		Text: demoText("illustrative", "[Demo, illustrative] The Khyber administration: the crossing is closed to all movement from 10:00 PKT."),
+	})
+	s.crossing(liaisonAF, on(12, 6, 11, 5), &mechanism.CrossingStatus{
+		Crossing: crossingTorkham, Name: "Torkham", Status: mechanism.CrossingOpen, Since: "2025-12-06T05:00:00Z", SincePrecision: "exact",
+		Text: demoText("illustrative", "[Demo, illustrative] Nangarhar's information department: the gate is open on the Afghan side from 09:30 AFT."),
+	})
+	for i, c := range s.beforeTruce {
+		idx := s.file(mechanism.KindCaseClose, investigatorTR, on(12, 6, 12, 5*i), &mechanism.CaseClose{
+			Case: c, Reason: mechanism.CloseBeforeTruce,
+			Note: demoText("illustrative", "The event predates the Doha ceasefire of 19 October 2025: kept for the record, out of the mechanism's scope."),
+		})
+		if idx >= 0 {
+			s.note("Case %d closed as out of scope: before the truce.", c)
+		}
+	}
 }

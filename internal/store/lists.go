@@ -166,27 +166,29 @@ var lists = []*List{
 		// distinct=true lists each event once: not the cases linked as
 		// duplicates of another, which stands for them.
 		{Name: "distinct", Kind: OneOf, Allowed: []string{"true", "false"}, cond: "(duplicate_of IS NULL OR ? = 'false')"},
+		oneOf("status", "status", mechanism.CaseStatuses),
 	}, joints: []joint{{[2]string{"actor", "claim"},
 		"EXISTS (SELECT 1 FROM actor_claims a WHERE a.actor = ? AND a.position = ? AND a.case_id = cases.id)"}}},
 	{Name: "statements", from: "statements", key: "idx", columns: "*", Params: []Param{
 		ruled(eq("kind", "kind"), "a statement kind", kinds), eq("author", "author"), byBody()}},
 	{Name: "claims", from: "claims", key: "rowid", columns: "*", Params: []Param{
-		intEq("case", "case_id"), byBody(), oneOf("measure", "measure", mechanism.Measures)}},
+		intEq("case", "case_id"), byBody(), oneOf("measure", "measure", mechanism.Measures),
+		ruled(eq("party", "party"), "a party of the rulebook", parties), eq("actor", "actor"), eq("country", "country")}},
 	{Name: "findings", from: "findings", key: "idx", columns: "*", Params: []Param{
 		intEq("case", "case_id"), ruled(eq("party", "party"), "a party of the rulebook", parties), oneOf("outcome", "outcome", mechanism.Outcomes)}},
 	{Name: "penalties", from: "penalties", key: "idx", columns: "*", Params: []Param{
 		intEq("case", "case_id"), ruled(eq("party", "party"), "a party of the rulebook", parties), intEq("finding", "finding")}},
 	{Name: "actors", from: "actors", key: "rowid", columns: "*", Params: []Param{eq("actor", "actor"), byBody()}},
 	{Name: "crossings", from: "crossings", key: "idx", columns: "*", Params: []Param{
-		oneOf("status", "status", mechanism.Crossings), eq("crossing", "crossing")}},
-	{Name: "crossing_events", from: "crossing_events", key: "idx", columns: "*", Params: []Param{eq("crossing", "crossing")}},
+		oneOf("status", "status", mechanism.Crossings), eq("crossing", "crossing"), eq("side", "side")}},
+	{Name: "crossing_events", from: "crossing_events", key: "idx", columns: "*", Params: []Param{eq("crossing", "crossing"), eq("side", "side")}},
 	{Name: "commitments", from: "commitments", key: "idx",
 		columns: "*, (SELECT status FROM deadlines d WHERE d.opened = commitments.idx AND d.name = 'commitment') AS status",
 		Params:  []Param{byBody(), eq("actor", "actor")}},
 	{Name: "actions", from: "actions", key: "idx", columns: "*", Params: []Param{
 		byBody(), intEq("commitment", "commitment"), intEq("verifies", "verifies")}},
 	{Name: "deadlines", from: "deadlines", key: "rowid", columns: "*", Params: []Param{
-		oneOf("status", "status", []string{mechanism.DeadlineOpen, mechanism.DeadlineMet, mechanism.DeadlineMissed}),
+		oneOf("status", "status", []string{mechanism.DeadlineOpen, mechanism.DeadlineMet, mechanism.DeadlineMissed, mechanism.DeadlineClosed}),
 		intEq("subject", "subject"),
 		eq("name", "name"),
 		ruled(Param{Name: "body", cond: "EXISTS (SELECT 1 FROM json_each(bodies) WHERE value = ?)"}, aBody, bodies),

@@ -24,11 +24,11 @@ var ViewTables = []struct{ Name, Order string }{
 	{"case_categories", "category, case_id"},
 	{"case_bodies", "body, case_id"},
 	{"case_statements", "case_id, idx"},
-	{"claims", "idx, measure"},
+	{"claims", "idx, measure, party, actor, country"},
 	{"findings", "idx"},
 	{"penalties", "idx"},
 	{"actors", "actor, body, label"},
-	{"crossings", "crossing"},
+	{"crossings", "crossing, side"},
 	{"crossing_events", "idx"},
 	{"commitments", "idx"},
 	{"actions", "idx"},
@@ -60,7 +60,7 @@ var writes = withInserts(map[string]string{
 		ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
 		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
 	"case.update": `UPDATE cases SET stage = ?, stage_idx = ?, report_count = ?, reply_count = ?, finding = ?, outcome = ?, party = ?,
-		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ?, duplicate_of = ? WHERE id = ?`,
+		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ?, duplicate_of = ?, status = ?, closed = ?, closed_reason = ? WHERE id = ?`,
 	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
 	// A confidential finding enters the findings view when its endorsement
 	// discloses it, with the signers of its sealed statement.
@@ -138,16 +138,17 @@ var inserts = []insert{
 	{"statement", "INSERT INTO statements (idx, kind, author, body, at, signers) VALUES ", "", 6},
 	{"case", `INSERT INTO cases (id, opened_at, reporter, accused, channel, event_at, event_precision,
 		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
-		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of) VALUES `, "", 28},
+		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of,
+		status, closed, closed_reason) VALUES `, "", 31},
 	{"case.category", "INSERT INTO case_categories (category, case_id) VALUES ", "", 2},
 	{"case.body", "INSERT INTO case_bodies (body, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
 	{"case.statement", "INSERT INTO case_statements (case_id, idx) VALUES ", "", 2},
-	{"claim", "INSERT INTO claims (idx, measure, case_id, body, kind, low, best, high) VALUES ", "", 8},
+	{"claim", "INSERT INTO claims (idx, measure, party, actor, country, case_id, body, kind, low, best, high) VALUES ", "", 11},
 	{"finding", "INSERT INTO findings (idx, case_id, outcome, party, confidence, rationale, clauses, rulebook_version, signers, endorsed) VALUES ", "", 10},
 	{"penalty", "INSERT INTO penalties (idx, case_id, finding, penalty, party, text) VALUES ", "", 6},
-	{"commitment", "INSERT INTO commitments (idx, body, actor, label, place, deadline, text) VALUES ", "", 7},
-	{"action", "INSERT INTO actions (idx, body, commitment, actor, label, place, at, text, verifies, result) VALUES ", "", 10},
-	{"crossing.event", "INSERT INTO crossing_events (idx, crossing, status, allowed, since, body, text) VALUES ", "", 7},
+	{"commitment", "INSERT INTO commitments (idx, body, actor, label, place, deadline, text, deadline_precision) VALUES ", "", 8},
+	{"action", "INSERT INTO actions (idx, body, commitment, actor, label, place, at, text, verifies, result, time_precision) VALUES ", "", 11},
+	{"crossing.event", "INSERT INTO crossing_events (idx, crossing, status, allowed, since, body, text, side, since_precision) VALUES ", "", 9},
 	{"meeting", "INSERT INTO meetings (idx, round, place, start, end, bodies, agenda, outcome) VALUES ", "", 8},
 	{"publication", "INSERT INTO publications (idx, title, sha256, size, period_from, period_to, url) VALUES ", "", 7},
 	{"evidence", `INSERT INTO evidence (sha256, idx, case_id, size, media_type, name, collector, tool, source_url, captured_at,
@@ -160,9 +161,10 @@ var inserts = []insert{
 	// Upserts: rows with the same key apply in order, as SQLite runs them.
 	{"actor", "INSERT INTO actors (actor, body, label, first, last, mentions) VALUES ",
 		" ON CONFLICT (actor, body, label) DO UPDATE SET last = excluded.last, mentions = mentions + 1", 6},
-	{"crossing", "INSERT INTO crossings (crossing, name, status, allowed, since, idx, body) VALUES ",
-		` ON CONFLICT (crossing) DO UPDATE SET name = excluded.name, status = excluded.status, allowed = excluded.allowed,
-		since = excluded.since, idx = excluded.idx, body = excluded.body`, 7},
+	// Each side's status of a crossing stands beside the other's.
+	{"crossing", "INSERT INTO crossings (crossing, side, name, status, allowed, since, since_precision, idx, body) VALUES ",
+		` ON CONFLICT (crossing, side) DO UPDATE SET name = excluded.name, status = excluded.status, allowed = excluded.allowed,
+		since = excluded.since, since_precision = excluded.since_precision, idx = excluded.idx, body = excluded.body`, 9},
 	{"deadline", "INSERT INTO deadlines (opened, name, subject, stage, bodies, due, status, closed) VALUES ",
 		" ON CONFLICT (opened, name) DO UPDATE SET status = excluded.status, closed = excluded.closed", 8},
 	eventInserts[0], eventInserts[1],
@@ -289,7 +291,7 @@ type pendingCase struct {
 // insert and of case.update.
 func caseState(c mechanism.CaseState) []any {
 	return []any{c.Stage, c.Entered, c.Reports, c.Replies, nullIndex(c.Finding), c.Outcome, c.Party,
-		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated, nullIndex(c.DuplicateOf)}
+		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated, nullIndex(c.DuplicateOf), c.Status, nullIndex(c.Closed), c.ClosedReason}
 }
 
 // jsonList encodes a list as a JSON array, [] for none.
@@ -406,6 +408,7 @@ var projections = map[string]projection{
 	mechanism.KindPlace:          projectPlace,
 	mechanism.KindCaseLink:       projectCaseLink,
 	mechanism.KindCaseUnlink:     projectCaseUnlink,
+	mechanism.KindCaseClose:      projectNothing,
 }
 
 func projectNothing(*Tx, *mechanism.Effects, *statement.Statement, string) {}
@@ -487,7 +490,7 @@ func projectCommitment(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ st
 	if p.Place != nil {
 		place = p.Place.Name
 	}
-	t.add("commitment", e.Index, e.Body, p.Group.ID, p.Group.Label, place, p.Deadline, p.Text)
+	t.add("commitment", e.Index, e.Body, p.Group.ID, p.Group.Label, place, p.Deadline, p.Text, p.DeadlinePrecision)
 	t.actors(e.Index, e.Body, p.Group)
 }
 
@@ -501,14 +504,15 @@ func projectAction(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string
 	if p.Place != nil {
 		place = p.Place.Name
 	}
-	t.add("action", e.Index, e.Body, nullPtr(p.Commitment), actor, label, place, p.Time, p.Text, nullPtr(p.Verifies), p.Result)
+	t.add("action", e.Index, e.Body, nullPtr(p.Commitment), actor, label, place, p.Time, p.Text, nullPtr(p.Verifies), p.Result, p.TimePrecision)
 }
 
 func projectCrossingStatus(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
 	p := e.Payload.(*mechanism.CrossingStatus)
 	allowed := jsonList(p.Allowed)
-	t.add("crossing", p.Crossing, p.Name, p.Status, allowed, p.Since, e.Index, e.Body)
-	t.add("crossing.event", e.Index, p.Crossing, p.Status, allowed, p.Since, e.Body, p.Text)
+	// The core sets Side to a party's own when it names none.
+	t.add("crossing", p.Crossing, p.Side, p.Name, p.Status, allowed, p.Since, p.SincePrecision, e.Index, e.Body)
+	t.add("crossing.event", e.Index, p.Crossing, p.Status, allowed, p.Since, e.Body, p.Text, p.Side, p.SincePrecision)
 }
 
 func projectPlace(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
@@ -590,11 +594,19 @@ func projectCaseUnlink(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ st
 	t.updates = append(t.updates, update{"unlink", []any{e.Index, p.Text, p.Case, p.Other, p.Other, p.Case}})
 }
 
+// claims writes each figure of c as a row of its own: every side's and
+// every filer's figures stay apart, never merged.
 func (t *Tx) claims(idx, caseID int64, body, kind string, c *mechanism.Casualties) {
-	for i, f := range c.Figures() {
+	for i, f := range c.Splits() {
 		if f != nil {
-			t.add("claim", idx, mechanism.Measures[i], caseID, body, kind, f.Low, f.Best, f.High)
+			t.add("claim", idx, mechanism.Measures[i], "", "", "", caseID, body, kind, f.Low, f.Best, f.High)
 		}
+	}
+	if c == nil {
+		return
+	}
+	for _, f := range c.Sides {
+		t.add("claim", idx, f.Measure, f.Party, f.Actor, f.Country, caseID, body, kind, nullPtr(f.Low), *f.Best, nullPtr(f.High))
 	}
 }
 

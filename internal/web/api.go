@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"net/http"
@@ -215,28 +216,44 @@ func (s *Server) actorDetail(w http.ResponseWriter, r *http.Request) error {
 }
 
 // crossingDetail serves a crossing and every status reported for it.
+// crossingDetail serves a crossing: each side's latest status, side by
+// side (when the two sides say different things, both stand), and every
+// status reported for it.
 func (s *Server) crossingDetail(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	ctx, db := r.Context(), s.views
+	ctx := r.Context()
 	if len(id) > store.MaxTextParam {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "there is no crossing with so long a name"}
 	}
-	status, err := rows(ctx, db, "crossings", match("crossing", id))
+	c, err := s.crossing(ctx, id)
 	if err != nil {
 		return err
 	}
-	if len(status) == 0 {
-		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no status was ever reported for crossing " + strconv.Quote(id)}
-	}
-	c := status[0]
-	events, err := rows(ctx, db, "crossing_events", match("crossing", id))
-	if err != nil {
-		return err
-	}
-	addLocalTimes(append(events, c), s.zones())
-	c["events"] = events
 	writeJSON(w, http.StatusOK, c)
 	return nil
+}
+
+// crossing reads crossing id: its name, its sides' statuses, oldest side
+// first, and its events, newest first.
+func (s *Server) crossing(ctx context.Context, id string) (store.Row, error) {
+	db := s.views
+	sides, err := rows(ctx, db, "crossings", match("crossing", id))
+	if err != nil {
+		return nil, err
+	}
+	if len(sides) == 0 {
+		return nil, &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: "no status was ever reported for crossing " + strconv.Quote(id)}
+	}
+	events, err := rows(ctx, db, "crossing_events", match("crossing", id))
+	if err != nil {
+		return nil, err
+	}
+	// The list is newest first: the name is the latest status's; the
+	// sides read in a fixed order.
+	name := sides[0]["name"]
+	slices.SortFunc(sides, func(a, b store.Row) int { return strings.Compare(fmt.Sprint(a["side"]), fmt.Sprint(b["side"])) })
+	addLocalTimes(append(events, sides...), s.zones())
+	return store.Row{"crossing": id, "name": name, "sides": sides, "events": events}, nil
 }
 
 // match is a filter of the newest maxLimit rows where param is v.
