@@ -1037,7 +1037,7 @@ func (f *oaFixture) checkEnums() {
 		}
 	}
 	withEmpty := func(l []string) []string { return append([]string{""}, l...) }
-	deadlineStatus := []string{mechanism.DeadlineOpen, mechanism.DeadlineMet, mechanism.DeadlineMissed}
+	deadlineStatus := []string{mechanism.DeadlineOpen, mechanism.DeadlineMet, mechanism.DeadlineMissed, mechanism.DeadlineClosed}
 	bodyTypes := []string{mechanism.BodyParty, mechanism.BodyMediator, mechanism.BodyMonitor, mechanism.BodyBoard, mechanism.BodyWitness, mechanism.BodyOther}
 	decisions := []string{mechanism.KindFinding, mechanism.KindEndorsement}
 	codes := []string{string(statement.CodeMalformed), string(statement.CodeInvalid), string(statement.CodeForbidden), string(statement.CodeDuplicate),
@@ -1086,6 +1086,12 @@ func (f *oaFixture) checkEnums() {
 		{s("row.statement", "properties", "kind", "enum"), mechanism.Kinds},
 		{s("history", "properties", "kind", "enum"), mechanism.Kinds},
 		{s("error", "properties", "error", "properties", "code", "enum"), codes},
+		{s("statement.case.close", "properties", "reason", "enum"), mechanism.CloseReasons},
+		{s("row.case.columns", "properties", "status", "enum"), mechanism.CaseStatuses},
+		{s("row.case.columns", "properties", "closed_reason", "enum"), withEmpty(mechanism.CloseReasons)},
+		{s("sideFigure", "properties", "measure", "enum"), mechanism.Measures},
+		{s("statement.crossing.status", "properties", "since_precision", "enum"), mechanism.Precisions},
+		{s("row.crossing.columns", "properties", "since_precision", "enum"), withEmpty(mechanism.Precisions)},
 	} {
 		v, ok := f.lookup(tt.ptr).([]any)
 		if !ok {
@@ -1203,6 +1209,8 @@ func (f *oaFixture) checkGoTypes() {
 		{"statement.actor", mechanism.ActorEntry{}},
 		{"statement.actor.claim", mechanism.ActorClaim{}},
 		{"claimSource", mechanism.ClaimSource{}},
+		{"statement.case.close", mechanism.CaseClose{}},
+		{"sideFigure", mechanism.SideFigure{}},
 		{"eventTime", mechanism.EventTime{}},
 		{"place", mechanism.Place{}},
 		{"adminUnit", mechanism.AdminUnit{}},

@@ -191,7 +191,7 @@ func sealable(kind, secret string, now time.Time, caseID int64, registered strin
 	case mechanism.KindCommitment:
 		return map[string]any{"group": map[string]any{"id": "ttp", "label": "TTP"}, "deadline": statement.FormatTime(now.Add(30 * 24 * time.Hour)), "text": secret}
 	case mechanism.KindCrossingStatus:
-		return map[string]any{"crossing": "torkham", "name": "Torkham", "status": "closed", "since": before, "text": secret}
+		return map[string]any{"crossing": "torkham", "name": "Torkham", "side": "pakistan", "status": "closed", "since": before, "text": secret}
 	}
 	panic("no sealable fields for " + kind)
 }
