@@ -84,6 +84,7 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /api/v1/counts", s.afterViews(s.counts))
 	s.handle("GET /cases/{id}", s.afterViews(s.casePageHandler))
+	s.handle("GET /crossings/{id}", s.afterViews(s.crossingPage))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
