@@ -852,6 +852,7 @@ func (f *oaFixture) checkAnswers() {
 	f.get("/api/v1/counts", "/api/v1/counts", 200)
 	for _, c := range rows["/api/v1/crossings"] {
 		f.get("/api/v1/crossings/{id}", "/api/v1/crossings/"+url.PathEscape(c["crossing"].(string)), 200)
+		f.get("/crossings/{id}", "/crossings/"+url.PathEscape(c["crossing"].(string)), 200)
 	}
 	for _, a := range rows["/api/v1/actor_registry"] {
 		f.get("/api/v1/actors/{id}", "/api/v1/actors/"+url.PathEscape(a["id"].(string)), 200)
@@ -882,6 +883,7 @@ func (f *oaFixture) checkAnswers() {
 		{"/api/v1/counts", "/api/v1/counts?party=pakistan", 400},
 		{"/api/v1/cases", "/api/v1/cases?distinct=maybe", 400},
 		{"/api/v1/crossings/{id}", "/api/v1/crossings/nowhere", 404},
+		{"/crossings/{id}", "/crossings/nowhere", 404},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency?from=x&to=2", 400},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency", 400},
 		{"/api/v1/proofs/consistency", fmt.Sprintf("/api/v1/proofs/consistency?from=1&to=%d", size+1), 404},
