@@ -76,7 +76,7 @@ func TestWorkflow(t *testing.T) {
 		"place":{"name":"Angoor Adda","lat":32.6153,"lon":69.3331,"geo_precision":1,"admin":[{"country":"PK","admin1":"Khyber Pakhtunkhwa","admin2":"South Waziristan"},{"country":"AF","admin1":"Paktika","admin2":"Barmal"}]},
 		"event_type":"battles","sub_event_type":"armed_clash","categories":[%s],
 		"actors":[{"id":"ttp","label":"Fitna al-Khawarij","role":"actor1"}],
-		"casualties":{"killed":{"combatant":{"low":%d,"best":5,"high":6}}},
+		"casualties":{"sides":[{"measure":"killed_combatant","actor":"ttp","low":%d,"best":5,"high":6}]},
 		"observation":{"method":"seen"},"origin":{"territory":"afghanistan"},"clauses":["c1","c4"],
 		"summary":"Militants crossed from Afghan territory and attacked a border post.","language":"en"}`
 
@@ -84,6 +84,9 @@ func TestWorkflow(t *testing.T) {
 	refuse("malformed JSON", `{"kind":"report",`, pak, "not a JSON object")
 	refuse("impossible date", fmt.Sprintf(report, "2025-02-30T10:00:00Z", `"cross_border_fire"`, 4), pak, "event.time")
 	refuse("negative casualties", fmt.Sprintf(report, event, `"cross_border_fire"`, -1), pak, "cannot be negative")
+	refuse("a figure without its side", strings.Replace(fmt.Sprintf(report, event, `"cross_border_fire"`, 4),
+		`"sides":[{"measure":"killed_combatant","actor":"ttp","low":4,"best":5,"high":6}]`, `"killed":{"combatant":{"low":4,"best":5,"high":6}}`, 1),
+		pak, "casualties.killed.combatant: says civilian or combatant but not whose")
 	refuse("unknown category", fmt.Sprintf(report, event, `"sabotage"`, 4), pak, "categories", "sabotage")
 	refuse("a party accusing itself", strings.Replace(fmt.Sprintf(report, event, `"cross_border_fire"`, 4), `"accused":"afghanistan"`, `"accused":"pakistan"`, 1), pak, "cannot accuse itself")
 
@@ -119,7 +122,7 @@ func TestWorkflow(t *testing.T) {
 	reply := `{"kind":"reply","case":%d,"position":"denies","language":"en",
 		"text":"No one crossed from our territory. Our forces were not involved.",
 		"actors":[{"id":"ttp","label":"Tehrik-e-Taliban Pakistan"}],
-		"casualties":{"killed":{"combatant":{"low":0,"best":0,"high":0}}}}`
+		"casualties":{"sides":[{"measure":"killed_combatant","actor":"ttp","best":0}]}}`
 	refuse("a reply by a party that was not accused", fmt.Sprintf(reply, c), pak, "only the accused party and the bodies a finding blames may reply")
 	submit("reply", fmt.Sprintf(reply, c), afg...)
 
@@ -222,11 +225,18 @@ func TestWorkflow(t *testing.T) {
 	// and shown in both zones.
 	submit("crossing in Pakistan time", `{"kind":"crossing.status","crossing":"ghulam-khan","name":"Ghulam Khan","status":"closed",
 		"since":"2025-10-20T22:00:00+05:00","at":"2025-10-20T22:30:00+05:00"}`, pak...)
-	var crossing struct {
-		Since      string            `json:"since"`
-		SinceLocal map[string]string `json:"since_local"`
+	var crossings struct {
+		Sides []struct {
+			Side       string            `json:"side"`
+			Since      string            `json:"since"`
+			SinceLocal map[string]string `json:"since_local"`
+		} `json:"sides"`
 	}
-	getJSON(t, client, srv.URL+"/api/v1/crossings/ghulam-khan", &crossing)
+	getJSON(t, client, srv.URL+"/api/v1/crossings/ghulam-khan", &crossings)
+	if len(crossings.Sides) != 1 || crossings.Sides[0].Side != "pakistan" {
+		t.Fatalf("crossing: %+v; want Pakistan's side alone", crossings)
+	}
+	crossing := crossings.Sides[0]
 	if crossing.Since != "2025-10-20T17:00:00Z" || crossing.SinceLocal["Pakistan"] != "2025-10-20T22:00:00+05:00" ||
 		crossing.SinceLocal["Afghanistan"] != "2025-10-20T21:30:00+04:30" {
 		t.Errorf("crossing: %+v", crossing)

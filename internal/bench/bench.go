@@ -277,7 +277,7 @@ func benchReport(mech, author string, at time.Time, run string, i int) []byte {
 		"event":      map[string]any{"time": statement.FormatTime(at.Add(-time.Duration(i%2000) * time.Minute)), "precision": "exact"},
 		"place":      map[string]any{"name": fmt.Sprintf("Border post %d", i%500), "lat": lat, "lon": lon, "geo_precision": 1 + i%3},
 		"event_type": e.typ, "sub_event_type": e.sub, "categories": []string{e.category},
-		"casualties": map[string]any{"killed": map[string]any{"combatant": map[string]any{"low": i % 3, "best": i % 3, "high": i%3 + 1}}},
+		"casualties": map[string]any{"sides": []any{map[string]any{"measure": "killed_combatant", "party": "pakistan", "low": i % 3, "best": i % 3, "high": i%3 + 1}}},
 		"clauses":    []string{"c1"},
 		"summary":    fmt.Sprintf("bench report %s-%d: %s near a border post", run, i, e.category),
 		"language":   "en",
