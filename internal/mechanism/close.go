@@ -28,10 +28,18 @@ type CaseClose struct {
 
 // Reasons for closing a case as out of scope.
 const (
-	CloseBeforeTruce     = "before_truce"
-	CloseOutsideArea     = "outside_area"
-	CloseNotAViolation   = "not_a_violation"
-	DeadlineClosed       = "closed"
+	CloseBeforeTruce   = "before_truce"
+	CloseOutsideArea   = "outside_area"
+	CloseNotAViolation = "not_a_violation"
+)
+
+// DeadlineClosed is the status of a deadline whose case was closed as out
+// of scope while it was open and not yet due: it ended, neither met nor
+// missed.
+const DeadlineClosed = "closed"
+
+// Case statuses (CaseState.Status).
+const (
 	CaseStatusOpen       = "open"
 	CaseStatusOutOfScope = "out_of_scope"
 )

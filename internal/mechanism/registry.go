@@ -1,6 +1,9 @@
 package mechanism
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // registries is the state that the kinds of rules 3 keep beside the cases
 // (actors and their claims, links between cases, added places and the
@@ -24,8 +27,10 @@ type registries struct {
 	// opened under rules 3 (at least duplicateRecent of them), oldest
 	// first, which the duplicate rule compares each new report with.
 	Reported map[string][]ReportedEvent `json:"reported"`
-	// Events are the event times of the cases opened under rules 3, by
-	// case id: a finding's clauses must bind at that time.
+	// Events are the event times of the cases opened under rules 3 while
+	// a clause of the rulebook had binds_from, by case id: a finding's
+	// clauses must bind at that time. Kept only then, so that the
+	// registries stay small where no clause has a date.
 	Events map[int64]*CaseEvent `json:"events"`
 	// Closures are the cases closed as out of scope, by case id.
 	Closures map[int64]*Closure `json:"closures"`
@@ -38,9 +43,10 @@ type CaseEvent struct {
 	Precision string    `json:"precision"`
 }
 
-// keepEvent keeps the event time of a case opened under rules 3.
+// keepEvent keeps the event time of a case opened under rules 3, if a
+// clause of the rulebook binds from a date.
 func (s *State) keepEvent(id int64, t time.Time, precision string) {
-	if s.rules() < Rules3 {
+	if s.rules() < Rules3 || !slices.ContainsFunc(s.Rulebook.Clauses, func(c Clause) bool { return c.BindsFrom != "" }) {
 		return
 	}
 	if s.reg.Events == nil {
