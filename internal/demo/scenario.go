@@ -983,7 +983,7 @@ func (s *scenario) g11() int64 {
 		Actors: []mechanism.Actor{
 			{ID: actorTTP, Label: "Fitna al-Khawarij", Role: "actor1"},
 		},
-		Casualties:  &mechanism.Casualties{Killed: mechanism.Split{Civilian: fig(12, 12, 12)}},
+		Casualties:  sides(civilians(killedCivilian, "PK", 12, 12, 12)),
 		Observation: &mechanism.Observation{Method: "camera"},
 		Origin:      &mechanism.Origin{Territory: "afghanistan"},
 		Clauses:     []string{"c4"},

@@ -46,10 +46,19 @@ func (f *fixture) g11Report() []byte {
 		"place":      fields{"name": "District court, G-11, Islamabad", "lat": 33.68, "lon": 72.99, "geo_precision": 1},
 		"event_type": "explosions_remote_violence", "sub_event_type": "suicide_bomb",
 		"actors":     []fields{{"id": "jamaat-ul-ahrar", "label": "Fitna al-Khawarij", "role": "actor1"}},
-		"casualties": fields{"killed": fields{"civilian": fig(12, 12, 12)}},
+		"casualties": f.g11Figures(),
 		"summary":    "Suicide bombing at the G-11 district court in Islamabad; 12 killed. The attackers operate from Afghan soil.",
 		"language":   "en",
 	}, "alice")
+}
+
+// g11Figures are the allegation's 12 civilians killed, with their country
+// under rules 3, which wants every figure's side.
+func (f *fixture) g11Figures() fields {
+	if f.rules3() {
+		return fields{"sides": []fields{with(fig(12, 12, 12), fields{"measure": "killed_civilian", "country": "PK"})}}
+	}
+	return fields{"killed": fields{"civilian": fig(12, 12, 12)}}
 }
 
 // actorMsg registers an actor, by author.

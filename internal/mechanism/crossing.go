@@ -46,7 +46,9 @@ func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error 
 	switch {
 	case b.Type == BodyParty && c.Side != "" && c.Side != b.ID:
 		return statement.Forbidden("crossing.status: side: a party states the status of its own side of a crossing only; %q may not state %q's: leave side out, or give %q", b.ID, c.Side, b.ID)
-	case b.Type == BodyParty:
+	case b.Type == BodyParty && s.rules() >= Rules3:
+		// Under earlier rules a status has no side, and the crossing's
+		// latest status is anyone's: their logs read as they did.
 		c.Side = b.ID
 	case s.rules() >= Rules3 && c.Side == "":
 		return field(k, "side", "is required of a monitor: the party whose side of the crossing it saw, such as %q", s.anyParty())

@@ -11,10 +11,10 @@ import (
 
 // The model's holes, closed under rules 3: each test attacks one rule.
 
-// setUpRules3 is setUpWorkflow under rules 3, the rulebook changed by
+// setUpWorkflowRules3 is setUpWorkflow under rules 3, the rulebook changed by
 // change: the rulebook (0), alice in party-a (1), bob in party-b (2), bea
 // in the board (3) and mo in the monitors (4).
-func setUpRules3(t *testing.T, change func(*mechanism.Rulebook)) *fixture {
+func setUpWorkflowRules3(t *testing.T, change func(*mechanism.Rulebook)) *fixture {
 	f := newFixture(t)
 	msgs := workflowSetup(f)
 	rb := f.rulebook()
@@ -60,7 +60,7 @@ func (f *fixture) report3(extra fields) []byte {
 // it counts; figures that do not, and figures read as 0 by omission, are
 // refused.
 func TestFiguresSayWhose(t *testing.T) {
-	f := setUpRules3(t, nil)
+	f := setUpWorkflowRules3(t, nil)
 	side := func(s ...fields) fields { return fields{"casualties": fields{"sides": s}} }
 	for _, tc := range []struct {
 		name  string
@@ -131,7 +131,7 @@ func TestRules3FieldsRefusedBefore(t *testing.T) {
 // own side only; a monitor names the side it saw; both sides' statuses
 // stand.
 func TestCrossingSides(t *testing.T) {
-	f := setUpRules3(t, nil)
+	f := setUpWorkflowRules3(t, nil)
 	f.deny(f.crossing("alice", fields{"side": "party-b"}), forb,
 		`crossing.status: side: a party states the status of its own side of a crossing only; "party-a" may not state "party-b"'s`)
 	f.deny(f.crossing("mo", nil), inv, `crossing.status: side: is required of a monitor`, `such as "party-a"`)
@@ -156,7 +156,7 @@ func TestCrossingSides(t *testing.T) {
 // no further stage or decision.
 func TestCaseClose(t *testing.T) {
 	// In investigation, party-a owns the stage beside the mediators.
-	f := setUpRules3(t, func(rb *mechanism.Rulebook) {
+	f := setUpWorkflowRules3(t, func(rb *mechanism.Rulebook) {
 		rb.Stages[2].By = []string{mechanism.BodyMediator, "party-a"}
 	})
 	f.must(f.report3(nil)) // 5
@@ -212,7 +212,7 @@ func TestCaseClose(t *testing.T) {
 // TestCloseAfterDue: a deadline already past due when the case is closed
 // was missed, not closed.
 func TestCloseAfterDue(t *testing.T) {
-	f := setUpRules3(t, nil)
+	f := setUpWorkflowRules3(t, nil)
 	f.must(f.report3(nil)) // 5: reply due in 72h, team_dispatch in 48h
 	f.must(f.stmt(mechanism.KindCaseClose, fields{"case": caseID, "reason": "not_a_violation", "note": "A drill.", "at": after(60 * time.Hour)}, "admin-m1"))
 	got := map[string]string{}
@@ -228,7 +228,7 @@ func TestCloseAfterDue(t *testing.T) {
 // which it binds is refused, in a report and in a finding.
 func TestClauseBindsFrom(t *testing.T) {
 	const truce = "2025-03-01T00:00:00Z"
-	f := setUpRules3(t, func(rb *mechanism.Rulebook) { rb.Clauses[0].BindsFrom = truce })
+	f := setUpWorkflowRules3(t, func(rb *mechanism.Rulebook) { rb.Clauses[0].BindsFrom = truce })
 	before := fields{"time": "2025-02-28T23:00:00Z", "precision": "exact"}
 	f.deny(f.report3(fields{"event": before}), inv,
 		`report: clauses: clause "no-shelling" binds from 2025-03-01T00:00:00Z, and the event (2025-02-28T23:00:00Z, known to the minute) is before it`)
@@ -266,7 +266,7 @@ func (f *fixture) toStageRules3(c int64, stage string) {
 // TestAbsentIsNotZero: under rules 3 an observer's position with a
 // coordinate missing is refused rather than read as 0.
 func TestAbsentIsNotZero(t *testing.T) {
-	f := setUpRules3(t, nil)
+	f := setUpWorkflowRules3(t, nil)
 	for _, obs := range []fields{{"lat": 34.0}, {"lon": 71.0}, {}} {
 		f.deny(f.report3(fields{"observation": observation(fields{"observer": obs})}), inv,
 			`report: observation.observer: needs both lat and lon`)
@@ -278,7 +278,7 @@ func TestAbsentIsNotZero(t *testing.T) {
 // TestPrecisions: the precision fields of rules 3 take one of the
 // precisions.
 func TestPrecisions(t *testing.T) {
-	f := setUpRules3(t, nil)
+	f := setUpWorkflowRules3(t, nil)
 	f.deny(f.commitment("alice", fields{"deadline_precision": "soon"}), inv, `commitment: deadline_precision: "soon" is not one of [exact day week month]`)
 	f.deny(f.action("alice", fields{"time_precision": "hour"}), inv, `action: time_precision: "hour" is not one of`)
 	f.must(f.commitment("alice", fields{"deadline_precision": "month"})) // 5

@@ -111,7 +111,16 @@ func (f *fixture) stmt(kind string, fs fields, signers ...string) []byte {
 // report is a full report by author, on the channel of its body.
 func (f *fixture) report(author string, extra fields) []byte {
 	f.t.Helper()
-	return f.stmt(mechanism.KindReport, with(fullReport(), fields{"channel": f.channel(author)}, extra), author)
+	base := with(fullReport(), fields{"channel": f.channel(author)})
+	if f.rules3() {
+		base["casualties"] = sides3() // rules 3 wants every figure's side
+	}
+	return f.stmt(mechanism.KindReport, with(base, extra), author)
+}
+
+// rules3 reports whether the fixture's mechanism follows rules 3 or later.
+func (f *fixture) rules3() bool {
+	return f.st.Rulebook != nil && f.st.Rulebook.RulesVersion() >= mechanism.Rules3
 }
 
 // reply is party-b's answer with counter-figures.
@@ -120,9 +129,17 @@ func (f *fixture) reply(author string, c int64, extra fields) []byte {
 	return f.stmt(mechanism.KindReply, with(fields{
 		"case": c, "position": "denies", "text": "Our forces did not fire that day.", "language": "ps",
 		"actors":     []fields{{"id": "ttp", "label": "TTP", "role": "actor1"}},
-		"casualties": fields{"killed": fields{"civilian": fig(0, 0, 1)}},
+		"casualties": f.replyFigures(),
 		"evidence":   []string{sha("log book")},
 	}, extra), author)
+}
+
+// replyFigures are a reply's counter-figures, with their side under rules 3.
+func (f *fixture) replyFigures() fields {
+	if f.rules3() {
+		return fields{"sides": []fields{with(fig(0, 0, 1), fields{"measure": "killed_civilian", "country": "PK"})}}
+	}
+	return fields{"killed": fields{"civilian": fig(0, 0, 1)}}
 }
 
 func (f *fixture) advance(author string, c int64, to string, extra fields) []byte {

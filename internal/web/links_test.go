@@ -123,7 +123,7 @@ func chamanReport(event string) map[string]any {
 		"event":      map[string]any{"time": event, "precision": "exact"},
 		"place":      map[string]any{"name": "Badani area, Chaman", "lat": 30.92, "lon": 66.45, "geo_precision": 2},
 		"event_type": "explosions_remote_violence", "sub_event_type": "shelling_artillery_missile_attack",
-		"casualties": map[string]any{"injured": map[string]any{"civilian": map[string]any{"low": 2, "best": 3, "high": 4}}},
+		"casualties": map[string]any{"sides": []any{map[string]any{"measure": "injured_civilian", "country": "PK", "low": 2, "best": 3, "high": 4}}},
 		"summary":    "Afghan mortars fired into the Badani area near Chaman from about 22:00 Pakistan time.",
 		"language":   "en",
 	}
@@ -136,7 +136,7 @@ func spinBoldakReport() map[string]any {
 		"event":      map[string]any{"time": "2025-12-05T18:00:00Z", "precision": "exact"},
 		"place":      map[string]any{"name": "Spin Boldak", "lat": 31.005, "lon": 66.398, "geo_precision": 2},
 		"event_type": "battles", "sub_event_type": "armed_clash",
-		"casualties": map[string]any{"killed": map[string]any{"civilian": map[string]any{"low": 1, "best": 1, "high": 2}}},
+		"casualties": map[string]any{"sides": []any{map[string]any{"measure": "killed_civilian", "country": "AF", "low": 1, "best": 1, "high": 2}}},
 		"summary":    "Pakistani forces attacked Spin Boldak from about 22:30 Afghanistan time.",
 		"language":   "ps",
 	}

@@ -69,8 +69,8 @@ func TestTorkhamBothSides(t *testing.T) {
 		got := map[string]string{}
 		for _, r := range rows {
 			got[r.Side] = r.Status
-			if r.Since != "2025-12-01T05:00:00Z" || r.SincePrecision != "exact" {
-				t.Errorf("%s: %s side since %s (%s); want 2025-12-01T05:00:00Z, exact", where, r.Side, r.Since, r.SincePrecision)
+			if r.Since != "2025-12-06T05:00:00Z" || r.SincePrecision != "exact" {
+				t.Errorf("%s: %s side since %s (%s); want 2025-12-06T05:00:00Z, exact", where, r.Side, r.Since, r.SincePrecision)
 			}
 		}
 		if len(rows) != 2 || got["pakistan"] != want["pakistan"] || got["afghanistan"] != want["afghanistan"] {
@@ -212,5 +212,3 @@ func TestOutOfScopeAndSides(t *testing.T) {
 		t.Errorf("a figure with only best: %s; want low and high null", body)
 	}
 }
-
-func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
