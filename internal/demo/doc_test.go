@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
 
@@ -23,23 +21,11 @@ import (
 // more, or a page that is not told, fails here.
 func TestDemoDoc(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	first := m.Log.Checkpoint().N
-	story, err := m.Scenario(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, story, first := mustScenario(t)
 	size := m.Log.Checkpoint().N
 	state := &mechanism.State{}
 	kindAt := map[int64]string{}
-	err = m.Log.Entries(ctx, 0, size, func(idx int64, data []byte) error {
+	err := m.Log.Entries(ctx, 0, size, func(idx int64, data []byte) error {
 		st, err := state.Open(data)
 		if err == nil {
 			_, err = state.Apply(st)

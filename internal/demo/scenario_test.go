@@ -13,10 +13,11 @@ import (
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
 
-// TestScenario runs the scenario and checks, by replaying the log into a
-// fresh state, that every statement was accepted in order of time and that
-// its cases end where the story says.
-func TestScenario(t *testing.T) {
+// mustScenario creates a demo mechanism with its members and runs its
+// scenario. It returns the mechanism, the story and the index the
+// scenario starts at.
+func mustScenario(t *testing.T) (*demo.Mechanism, *demo.Story, int64) {
+	t.Helper()
 	ctx := context.Background()
 	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
 	if err != nil {
@@ -26,11 +27,20 @@ func TestScenario(t *testing.T) {
 	if err := m.Members(ctx); err != nil {
 		t.Fatal(err)
 	}
-	before := m.Log.Checkpoint().N
+	first := m.Log.Checkpoint().N
 	story, err := m.Scenario(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, story, first
+}
+
+// TestScenario runs the scenario and checks, by replaying the log into a
+// fresh state, that every statement was accepted in order of time and that
+// its cases end where the story says.
+func TestScenario(t *testing.T) {
+	ctx := context.Background()
+	m, story, before := mustScenario(t)
 	size := m.Log.Checkpoint().N
 	if got := size - before; got != int64(story.Statements) {
 		t.Fatalf("the log grew by %d statements; the story says %d were filed", got, story.Statements)
@@ -45,7 +55,7 @@ func TestScenario(t *testing.T) {
 	kinds := map[string]int{}
 	var publication *mechanism.Publication
 	last := demo.Start.Add(2 * time.Hour)
-	err = m.Log.Entries(ctx, 0, size, func(idx int64, data []byte) error {
+	err := m.Log.Entries(ctx, 0, size, func(idx int64, data []byte) error {
 		st, err := state.Open(data)
 		if err != nil {
 			t.Fatalf("entry %d does not open: %v", idx, err)

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -13,12 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
-	"github.com/sulh-project/sulh/internal/web"
 )
 
 // g11Server is a demo mechanism with its members and the G-11 sequence of
@@ -27,15 +21,7 @@ import (
 func g11Server(t *testing.T) (*httptest.Server, int64) {
 	t.Helper()
 	ctx := context.Background()
-	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m, _, reg := mustDemo(t, false)
 	at := time.Date(2025, 11, 12, 9, 0, 0, 0, time.UTC)
 	file := func(kind, author string, v any) int64 {
 		t.Helper()
@@ -88,9 +74,7 @@ func g11Server(t *testing.T) (*httptest.Server, int64) {
 	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
-	t.Cleanup(srv.Close)
-	return srv, c
+	return mustServe(t, m, reg), c
 }
 
 // TestG11Views: through the API, the G-11 case shows each actor's claims

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"github.com/sulh-project/sulh/internal/mechanism"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
 
 	"github.com/sulh-project/sulh/internal/store"
 )

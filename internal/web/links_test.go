@@ -8,15 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
@@ -36,18 +33,8 @@ type linkFixture struct {
 
 func newLinkFixture(t *testing.T) *linkFixture {
 	t.Helper()
-	ctx := context.Background()
-	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
-	t.Cleanup(srv.Close)
+	m, _, reg := mustDemo(t, false)
+	srv := mustServe(t, m, reg)
 	return &linkFixture{t: t, m: m, srv: srv, at: time.Date(2025, 12, 6, 4, 0, 0, 0, time.UTC)}
 }
 

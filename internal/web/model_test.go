@@ -4,41 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/web"
 )
 
 // newDemoServer serves a fresh demo: its members and its scenario.
 func newDemoServer(t *testing.T) (*demo.Mechanism, *demo.Story, *httptest.Server) {
 	t.Helper()
-	ctx := context.Background()
-	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	story, err := m.Scenario(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
-	t.Cleanup(srv.Close)
-	return m, story, srv
+	m, story, reg := mustDemo(t, true)
+	return m, story, mustServe(t, m, reg)
 }
 
 // getJSON gets path and decodes its JSON answer into v, wanting status.

@@ -35,7 +35,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -73,23 +72,7 @@ type oaFixture struct {
 func newOAFixture(t *testing.T) *oaFixture {
 	t.Helper()
 	ctx := context.Background()
-	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	story, err := m.Scenario(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Tests read the views directly too: they hold the whole scenario.
-	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
-		t.Fatal(err)
-	}
+	m, story, reg := mustDemo(t, true)
 	s := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)
 	store, err := blob.Open(filepath.Join(t.TempDir(), "evidence"))
 	if err != nil {

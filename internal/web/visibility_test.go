@@ -8,21 +8,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/web"
 )
 
 // TestVisibilityMatrix files a sealed statement of every sealable kind
@@ -32,16 +26,8 @@ import (
 // public answer ever holds one.
 func TestVisibilityMatrix(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
-	t.Cleanup(srv.Close)
+	m, _, reg := mustDemo(t, false)
+	srv := mustServe(t, m, reg)
 	now := time.Now().UTC().Truncate(time.Second)
 
 	// roles: a member of each body, by body.
