@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
-
 	"github.com/sulh-project/sulh/internal/store"
 )
 
