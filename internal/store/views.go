@@ -69,8 +69,10 @@ var writes = withInserts(map[string]string{
 	"verified": "UPDATE evidence SET verified = ?, verified_idx = ? WHERE sha256 = ?",
 	"revoke":   "UPDATE tokens SET revoked = ? WHERE sha256 = ?",
 	"disclose": "UPDATE sealed SET disclosed = ?, disclosure = ? WHERE idx = ?",
-	// An unlink marks the link between two cases that it removes.
-	"unlink": `UPDATE links SET unlinked = ?, unlink_text = ? WHERE unlinked IS NULL
+	// An unlink marks the link between two cases that it removes: the one
+	// that stood before it, and never a link filed after it that the same
+	// batch inserts before its updates run.
+	"unlink": `UPDATE links SET unlinked = ?, unlink_text = ? WHERE unlinked IS NULL AND idx < ?
 		AND (case_id = ? AND other = ? OR case_id = ? AND other = ?)`,
 
 	// The events' writes that read other views' rows (events.go).
@@ -591,7 +593,7 @@ func projectCaseLink(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ stri
 
 func projectCaseUnlink(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
 	p := e.Payload.(*mechanism.CaseUnlink)
-	t.updates = append(t.updates, update{"unlink", []any{e.Index, p.Text, p.Case, p.Other, p.Other, p.Case}})
+	t.updates = append(t.updates, update{"unlink", []any{e.Index, p.Text, e.Index, p.Case, p.Other, p.Other, p.Case}})
 }
 
 // claims writes each figure of c as a row of its own: every side's and

@@ -399,3 +399,53 @@ func (f *linkFixture) inbox(member string, v any) {
 	req.Header.Set("Authorization", "Bearer "+secret)
 	f.do(req, v)
 }
+
+// TestDemoLinksStand: in the demo, the monitors link the night of 5
+// December as related, unlink it and link it again as counter-claims, all
+// in one batch of the follower. Every link the views say stands is in
+// both cases' linked lists, and every link they say was removed was
+// removed by an unlink filed after it: an unlink never takes a later link
+// with it.
+func TestDemoLinksStand(t *testing.T) {
+	_, _, srv := newDemoServer(t)
+	var links struct {
+		Items []struct {
+			Idx      int64  `json:"idx"`
+			Case     int64  `json:"case_id"`
+			Other    int64  `json:"other"`
+			Relation string `json:"relation"`
+			Unlinked *int64 `json:"unlinked"`
+		} `json:"items"`
+	}
+	getJSON(t, srv.URL+"/api/v1/links?limit=500", 200, &links)
+	standing := 0
+	for _, l := range links.Items {
+		if l.Unlinked != nil {
+			if *l.Unlinked <= l.Idx {
+				t.Errorf("link %d (%d–%d, %s) was removed by the unlink at %d, filed before it", l.Idx, l.Case, l.Other, l.Relation, *l.Unlinked)
+			}
+			continue
+		}
+		standing++
+		for _, c := range []int64{l.Case, l.Other} {
+			var detail struct {
+				Linked []struct {
+					Link     int64  `json:"link"`
+					Relation string `json:"relation"`
+				} `json:"linked"`
+			}
+			getJSON(t, srv.URL+"/api/v1/cases/"+itoa(c), 200, &detail)
+			if !slices.ContainsFunc(detail.Linked, func(x struct {
+				Link     int64  `json:"link"`
+				Relation string `json:"relation"`
+			}) bool {
+				return x.Link == l.Idx && x.Relation == l.Relation
+			}) {
+				t.Errorf("link %d (%s) stands, and case %d does not list it: %+v", l.Idx, l.Relation, c, detail.Linked)
+			}
+		}
+	}
+	if standing < 2 {
+		t.Errorf("%d links stand in the demo; want the counter-claims and the duplicate", standing)
+	}
+}
