@@ -157,9 +157,17 @@ func (k *Keyring) Verifier(name string, hash uint32) (note.Verifier, error) {
 // then checks that each key is still active.
 func (s *State) Keys() *Keyring {
 	if s.ring == nil {
+		// Copies of the keys, not the state's own: the state ends and
+		// rotates keys while other goroutines read the ring.
 		m := make(map[string][]*Key, len(s.keys))
 		for n, ks := range s.keys {
-			m[n] = slices.Clone(ks)
+			cs := make([]Key, len(ks))
+			l := make([]*Key, len(ks))
+			for i, key := range ks {
+				cs[i] = *key
+				l[i] = &cs[i]
+			}
+			m[n] = l
 		}
 		s.ring = &Keyring{byName: m}
 	}
