@@ -1,0 +1,89 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// TestProjectionInAnyBatches: the views of a log do not depend on how the
+// follower batches its transactions. The demo's log, which links,
+// unlinks and links again, closes cases and files every kind, is written
+// into fresh views one statement a transaction, seven at a time, and all
+// at once; the three digests are one.
+func TestProjectionInAnyBatches(t *testing.T) {
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Scenario(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var entries [][]byte
+	err = m.Log.Entries(ctx, 0, m.Log.Checkpoint().N, func(_ int64, data []byte) error {
+		entries = append(entries, data)
+		return nil
+	})
+	m.Log.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	digest := func(batch int) [32]byte {
+		t.Helper()
+		db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "sulh.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var state mechanism.State
+		var tx ledger.ViewTx
+		for i, e := range entries {
+			st, err := state.Open(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eff, err := state.Apply(st)
+			if err != nil {
+				t.Fatalf("entry %d: %v", i, err)
+			}
+			if tx == nil {
+				if tx, err = db.BeginViews(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Project(eff, st); err != nil {
+				t.Fatal(err)
+			}
+			if (i+1)%batch == 0 || i == len(entries)-1 {
+				if err := tx.SetViewsCursor(int64(i + 1)); err != nil {
+					t.Fatal(err)
+				}
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				tx = nil
+			}
+		}
+		size, d, err := db.Digest(ctx)
+		if err != nil || size != int64(len(entries)) {
+			t.Fatalf("digest of %d entries: %v", size, err)
+		}
+		return d
+	}
+	want := digest(len(entries))
+	for _, batch := range []int{1, 7} {
+		if got := digest(batch); got != want {
+			t.Errorf("the views written %d statements a transaction have the digest %x; all at once, %x", batch, got, want)
+		}
+	}
+}
