@@ -20,6 +20,11 @@ type Meeting struct {
 	Bodies  []string `json:"bodies,omitempty"`
 	Agenda  []int64  `json:"agenda,omitempty"` // case ids
 	Outcome string   `json:"outcome"`
+	// StartPrecision and EndPrecision are how well Start and End are
+	// known (rules 3): each one of Precisions; empty when the statement
+	// does not say.
+	StartPrecision string `json:"start_precision,omitempty"`
+	EndPrecision   string `json:"end_precision,omitempty"`
 }
 
 func (s *State) applyMeeting(st *statement.Statement, _ time.Time) error {
@@ -47,6 +52,12 @@ func (s *State) applyMeeting(st *statement.Statement, _ time.Time) error {
 	}
 	if end.Before(start) {
 		return field(k, "end", "is before start")
+	}
+	if err := s.checkPrecision(k, "start_precision", m.StartPrecision); err != nil {
+		return err
+	}
+	if err := s.checkPrecision(k, "end_precision", m.EndPrecision); err != nil {
+		return err
 	}
 	if err := checkIDs(k, "bodies", m.Bodies, func(id string) bool { _, ok := s.Rulebook.Body(id); return ok }, "a body of this mechanism"); err != nil {
 		return err

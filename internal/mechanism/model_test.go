@@ -118,6 +118,7 @@ func TestRules3FieldsRefusedBefore(t *testing.T) {
 	f.deny(f.crossing("alice", fields{"since_precision": "day"}), inv, "crossing.status: since_precision: is a field of rules 3")
 	f.deny(f.commitment("alice", fields{"deadline_precision": "month"}), inv, "commitment: deadline_precision: is a field of rules 3")
 	f.deny(f.action("alice", fields{"time_precision": "day"}), inv, "action: time_precision: is a field of rules 3")
+	f.deny(f.meeting("admin-m1", fields{"start_precision": "day"}), inv, "meeting: start_precision: is a field of rules 3")
 	f.deny(f.stmt(mechanism.KindCaseClose, fields{"case": caseID, "reason": "before_truce", "note": "old"}, "admin-m1"), inv, "case.close is a statement of rules 3", amend)
 	rb := f.amended()
 	rb.Clauses[0].BindsFrom = "2025-01-01T00:00:00Z"
@@ -283,6 +284,8 @@ func TestPrecisions(t *testing.T) {
 	f.deny(f.action("alice", fields{"time_precision": "hour"}), inv, `action: time_precision: "hour" is not one of`)
 	f.must(f.commitment("alice", fields{"deadline_precision": "month"})) // 5
 	f.must(f.action("alice", fields{"time_precision": "day"}))           // 6
+	f.deny(f.meeting("admin-m1", fields{"end_precision": "hour"}), inv, `meeting: end_precision: "hour" is not one of`)
+	f.must(f.meeting("admin-m1", fields{"start_precision": "day", "end_precision": "day"})) // 7
 	f.deny(f.verification("mo", 6, fields{"time_precision": "day"}), inv, "action: verifies: a verification carries only")
 	if p := f.st.Payload(); p != nil {
 		t.Errorf("payload %v after a refusal", p)

@@ -151,7 +151,7 @@ var inserts = []insert{
 	{"commitment", "INSERT INTO commitments (idx, body, actor, label, place, deadline, text, deadline_precision) VALUES ", "", 8},
 	{"action", "INSERT INTO actions (idx, body, commitment, actor, label, place, at, text, verifies, result, time_precision) VALUES ", "", 11},
 	{"crossing.event", "INSERT INTO crossing_events (idx, crossing, status, allowed, since, body, text, side, since_precision) VALUES ", "", 9},
-	{"meeting", "INSERT INTO meetings (idx, round, place, start, end, bodies, agenda, outcome) VALUES ", "", 8},
+	{"meeting", "INSERT INTO meetings (idx, round, place, start, end, bodies, agenda, outcome, start_precision, end_precision) VALUES ", "", 10},
 	{"publication", "INSERT INTO publications (idx, title, sha256, size, period_from, period_to, url) VALUES ", "", 7},
 	{"evidence", `INSERT INTO evidence (sha256, idx, case_id, size, media_type, name, collector, tool, source_url, captured_at,
 		place_name, lat, lon, body, verified, verified_idx) VALUES `, "", 16},
@@ -529,7 +529,7 @@ func projectPlace(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string)
 
 func projectMeeting(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
 	p := e.Payload.(*mechanism.Meeting)
-	t.add("meeting", e.Index, p.Round, p.Place, p.Start, p.End, jsonList(p.Bodies), jsonList(p.Agenda), p.Outcome)
+	t.add("meeting", e.Index, p.Round, p.Place, p.Start, p.End, jsonList(p.Bodies), jsonList(p.Agenda), p.Outcome, p.StartPrecision, p.EndPrecision)
 }
 
 func projectPublication(t *Tx, e *mechanism.Effects, _ *statement.Statement, _ string) {
