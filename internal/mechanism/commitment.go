@@ -35,28 +35,19 @@ func (s *State) applyCommitment(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Group.checkWith(k, "group", s.textCheck()); err != nil {
-		return err
-	}
+	p := problems{kind: k}
+	p.add(c.Group.checkWith(k, "group", s.textCheck()))
 	if c.Place != nil {
-		if err := c.Place.checkWith(k, s.textCheck()); err != nil {
-			return err
-		}
+		p.add(c.Place.checkWith(k, s.textCheck()))
 	}
 	due, err := checkTime(k, "deadline", c.Deadline, time.Time{})
-	if err != nil {
-		return err
+	if p.add(err) && !due.After(now) {
+		p.add(field(k, "deadline", "must be after the log's time, %s", statement.FormatTime(now)))
 	}
-	if !due.After(now) {
-		return field(k, "deadline", "must be after the log's time, %s", statement.FormatTime(now))
-	}
-	if err := s.checkPrecision(k, "deadline_precision", c.DeadlinePrecision); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "text", c.Text, maxText, true); err != nil {
-		return err
-	}
-	if err := checkIDs(k, "clauses", c.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
+	p.add(s.checkPrecision(k, "deadline_precision", c.DeadlinePrecision))
+	p.add(s.checkText(k, "text", c.Text, maxText, true))
+	p.add(checkIDs(k, "clauses", c.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"))
+	if err := p.err(); err != nil {
 		return err
 	}
 	if s.dry {

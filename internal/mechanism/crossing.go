@@ -57,28 +57,20 @@ func (s *State) applyCrossingStatus(st *statement.Statement, _ time.Time) error 
 			return err
 		}
 	}
+	p := problems{kind: k}
 	if !statement.ValidID(c.Crossing) {
-		return field(k, "crossing", "%q is not an identifier such as \"torkham\"", c.Crossing)
+		p.add(field(k, "crossing", "%q is not an identifier such as \"torkham\"", c.Crossing))
 	}
-	if err := s.checkText(k, "name", c.Name, maxName, true); err != nil {
-		return err
+	p.add(s.checkText(k, "name", c.Name, maxName, true))
+	statusOK := p.add(checkEnum(k, "status", c.Status, Crossings))
+	p.add(checkIDs(k, "allowed", c.Allowed, nil, ""))
+	if statusOK && (c.Status == CrossingRestricted) != (len(c.Allowed) > 0) {
+		p.add(field(k, "allowed", "lists who may cross exactly when the status is %q", CrossingRestricted))
 	}
-	if err := checkEnum(k, "status", c.Status, Crossings); err != nil {
-		return err
-	}
-	if err := checkIDs(k, "allowed", c.Allowed, nil, ""); err != nil {
-		return err
-	}
-	if (c.Status == CrossingRestricted) != (len(c.Allowed) > 0) {
-		return field(k, "allowed", "lists who may cross exactly when the status is %q", CrossingRestricted)
-	}
-	if _, err := checkTime(k, "since", c.Since, st.Time); err != nil {
-		return err
-	}
-	if err := s.checkPrecision(k, "since_precision", c.SincePrecision); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "text", c.Text, maxText, false); err != nil {
+	p.add(errOf(checkTime(k, "since", c.Since, st.Time)))
+	p.add(s.checkPrecision(k, "since_precision", c.SincePrecision))
+	p.add(s.checkText(k, "text", c.Text, maxText, false))
+	if err := p.err(); err != nil {
 		return err
 	}
 	s.payload = c

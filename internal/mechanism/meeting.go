@@ -36,44 +36,35 @@ func (s *State) applyMeeting(st *statement.Statement, _ time.Time) error {
 	if _, err := s.bodyOfType(st, BodyMediator); err != nil {
 		return err
 	}
+	p := problems{kind: k}
 	if m.Round < 1 || m.Round > 10000 {
-		return field(k, "round", "must be from 1 to 10000")
+		p.add(field(k, "round", "must be from 1 to 10000"))
 	}
-	if err := s.checkText(k, "place", m.Place, maxName, true); err != nil {
-		return err
-	}
+	p.add(s.checkText(k, "place", m.Place, maxName, true))
 	start, err := checkTime(k, "start", m.Start, time.Time{})
-	if err != nil {
-		return err
-	}
+	startOK := p.add(err)
 	end, err := checkTime(k, "end", m.End, time.Time{})
-	if err != nil {
-		return err
+	if p.add(err) && startOK && end.Before(start) {
+		p.add(field(k, "end", "is before start"))
 	}
-	if end.Before(start) {
-		return field(k, "end", "is before start")
-	}
-	if err := s.checkPrecision(k, "start_precision", m.StartPrecision); err != nil {
-		return err
-	}
-	if err := s.checkPrecision(k, "end_precision", m.EndPrecision); err != nil {
-		return err
-	}
-	if err := checkIDs(k, "bodies", m.Bodies, func(id string) bool { _, ok := s.Rulebook.Body(id); return ok }, "a body of this mechanism"); err != nil {
-		return err
-	}
-	if len(m.Agenda) > 256 {
-		return field(k, "agenda", "at most 256 cases")
-	}
+	p.add(s.checkPrecision(k, "start_precision", m.StartPrecision))
+	p.add(s.checkPrecision(k, "end_precision", m.EndPrecision))
+	p.add(checkIDs(k, "bodies", m.Bodies, func(id string) bool { _, ok := s.Rulebook.Body(id); return ok }, "a body of this mechanism"))
 	var agenda []*Case
-	for i, id := range m.Agenda {
-		c, ok := s.cases[id]
-		if !ok || slices.Contains(m.Agenda[:i], id) {
-			return field(k, "agenda", "%d is not a case, or is listed twice", id)
+	if len(m.Agenda) > 256 {
+		p.add(field(k, "agenda", "at most 256 cases"))
+	} else {
+		for i, id := range m.Agenda {
+			c, ok := s.cases[id]
+			if !ok || slices.Contains(m.Agenda[:i], id) {
+				p.add(field(k, "agenda", "%d is not a case, or is listed twice", id))
+				break
+			}
+			agenda = append(agenda, c)
 		}
-		agenda = append(agenda, c)
 	}
-	if err := s.checkText(k, "outcome", m.Outcome, maxText, true); err != nil {
+	p.add(s.checkText(k, "outcome", m.Outcome, maxText, true))
+	if err := p.err(); err != nil {
 		return err
 	}
 	for _, c := range agenda {

@@ -1,9 +1,12 @@
 package mechanism
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -142,6 +145,52 @@ var (
 	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	countryRE  = regexp.MustCompile(`^[A-Z]{2}$`)
 )
+
+// problems gathers the field problems of one statement, so that its
+// refusal names them all at once rather than the first alone. Only what a
+// refusal says depends on it: a statement with any problem is refused, as
+// it would be at the first.
+type problems struct {
+	kind string
+	errs []error
+}
+
+// add keeps err, if it is not nil, and reports whether it was nil.
+func (p *problems) add(err error) bool {
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	return err == nil
+}
+
+// err is the refusal for every problem kept: nil for none, the one for
+// one, and for several a sentence that lists them in the order found.
+// A problem other than an invalid field (a forbidden signer, say) is
+// refused alone, as it would have been on its own.
+func (p *problems) err() error {
+	if len(p.errs) <= 1 {
+		if len(p.errs) == 1 {
+			return p.errs[0]
+		}
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problems: ", p.kind, len(p.errs))
+	for i, err := range p.errs {
+		var e *statement.Error
+		if !errors.As(err, &e) || e.Code != statement.CodeInvalid {
+			return err
+		}
+		if i > 0 {
+			b.WriteString(". ")
+		}
+		b.WriteString(strings.TrimPrefix(e.Reason, p.kind+": "))
+	}
+	return statement.Invalid("%s", b.String())
+}
+
+// errOf is the error of a check that also returns a value.
+func errOf[T any](_ T, err error) error { return err }
 
 // field reports a problem with a field of a kind of statement.
 func field(kind, name, format string, args ...any) error {

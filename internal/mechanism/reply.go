@@ -47,22 +47,14 @@ func (s *State) applyReply(st *statement.Statement, now time.Time) error {
 	if s.rules() >= Rules2 && !slices.Contains(c.Answerable, b.ID) {
 		return statement.Forbidden("reply: only the accused party and the bodies a finding blames may reply on case %d; %q is neither", c.ID, b.ID)
 	}
-	if err := s.checkPositions(r); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "text", r.Text, maxText, true); err != nil {
-		return err
-	}
-	if err := checkLanguage(k, r.Language); err != nil {
-		return err
-	}
-	if err := checkActorsWith(k, r.Actors, s.textCheck()); err != nil {
-		return err
-	}
-	if err := s.checkCasualties(k, r.Casualties); err != nil {
-		return err
-	}
-	if err := checkEvidence(k, r.Evidence); err != nil {
+	p := problems{kind: k}
+	p.add(s.checkPositions(r))
+	p.add(s.checkText(k, "text", r.Text, maxText, true))
+	p.add(checkLanguage(k, r.Language))
+	p.add(checkActorsWith(k, r.Actors, s.textCheck()))
+	p.add(s.checkCasualties(k, r.Casualties))
+	p.add(checkEvidence(k, r.Evidence))
+	if err := p.err(); err != nil {
 		return err
 	}
 	if s.dry {

@@ -58,74 +58,42 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	case want != "party" && want != "mediator" && b.Type != BodyMonitor && b.Type != BodyMediator:
 		return statement.Forbidden("report: channel %q is for monitors and mediators; %q is a %s", want, b.ID, b.Type)
 	}
+	// Every field's problems at once, before the case is looked at.
+	p := problems{kind: k}
 	// Who told a monitor is part of the record; for the mechanism's own
 	// members, the author is the source.
-	if err := s.checkText(k, "source", r.Source, maxName, r.Channel != "party" && r.Channel != "mediator" && r.Channel != "monitor"); err != nil {
-		return err
+	p.add(s.checkText(k, "source", r.Source, maxName, r.Channel != "party" && r.Channel != "mediator" && r.Channel != "monitor"))
+	if r.Accused != "" && p.add(s.party(k, "accused", r.Accused)) && r.Accused == b.ID {
+		p.add(field(k, "accused", "a party cannot accuse itself"))
 	}
-	if r.Accused != "" {
-		if err := s.party(k, "accused", r.Accused); err != nil {
-			return err
-		}
-		if r.Accused == b.ID {
-			return field(k, "accused", "a party cannot accuse itself")
-		}
-	}
-	if err := checkEnum(k, "event.precision", r.Event.Precision, Precisions); err != nil {
-		return err
-	}
+	precisionOK := p.add(checkEnum(k, "event.precision", r.Event.Precision, Precisions))
 	eventAt, err := checkTime(k, "event.time", r.Event.Time, st.Time)
-	if err != nil {
-		return err
-	}
-	if err := r.Place.checkWith(k, s.textCheck()); err != nil {
-		return err
-	}
+	timeOK := p.add(err)
+	p.add(r.Place.checkWith(k, s.textCheck()))
 	switch t, sub := eventType(r.EventType, r.SubEventType); {
 	case !t:
-		return field(k, "event_type", "%q is not one of ACLED's event types", r.EventType)
+		p.add(field(k, "event_type", "%q is not one of ACLED's event types", r.EventType))
 	case !sub:
-		return field(k, "sub_event_type", "%q is not a sub-event type of %q", r.SubEventType, r.EventType)
+		p.add(field(k, "sub_event_type", "%q is not a sub-event type of %q", r.SubEventType, r.EventType))
 	}
-	if err := checkIDs(k, "categories", r.Categories, func(id string) bool { return hasID(s.Rulebook.Categories, id) }, "one of the rulebook's categories"); err != nil {
-		return err
-	}
-	if err := checkActorsWith(k, r.Actors, s.textCheck()); err != nil {
-		return err
-	}
-	if err := s.checkCasualties(k, r.Casualties); err != nil {
-		return err
-	}
-	if err := checkIDs(k, "weapons", r.Weapons, nil, ""); err != nil {
-		return err
-	}
-	if err := r.Observation.check(k, s.rules()); err != nil {
-		return err
-	}
+	p.add(checkIDs(k, "categories", r.Categories, func(id string) bool { return hasID(s.Rulebook.Categories, id) }, "one of the rulebook's categories"))
+	p.add(checkActorsWith(k, r.Actors, s.textCheck()))
+	p.add(s.checkCasualties(k, r.Casualties))
+	p.add(checkIDs(k, "weapons", r.Weapons, nil, ""))
+	p.add(r.Observation.check(k, s.rules()))
 	if r.Origin != nil {
-		if err := s.party(k, "origin.territory", r.Origin.Territory); err != nil {
-			return err
-		}
-		if err := s.checkText(k, "origin.place", r.Origin.Place, maxName, false); err != nil {
-			return err
-		}
+		p.add(s.party(k, "origin.territory", r.Origin.Territory))
+		p.add(s.checkText(k, "origin.place", r.Origin.Place, maxName, false))
 	}
-	if err := checkIDs(k, "clauses", r.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
-		return err
+	clausesOK := p.add(checkIDs(k, "clauses", r.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"))
+	if clausesOK && timeOK && precisionOK {
+		p.add(s.bindsBefore(k, r.Clauses, eventAt, r.Event.Precision))
 	}
-	if err := s.bindsBefore(k, r.Clauses, eventAt, r.Event.Precision); err != nil {
-		return err
-	}
-	if err := checkEvidence(k, r.Evidence); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "summary", r.Summary, maxSummary, true); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "text", r.Text, maxText, false); err != nil {
-		return err
-	}
-	if err := checkLanguage(k, r.Language); err != nil {
+	p.add(checkEvidence(k, r.Evidence))
+	p.add(s.checkText(k, "summary", r.Summary, maxSummary, true))
+	p.add(s.checkText(k, "text", r.Text, maxText, false))
+	p.add(checkLanguage(k, r.Language))
+	if err := p.err(); err != nil {
 		return err
 	}
 	if r.Case != nil {

@@ -101,7 +101,8 @@ func TestTextLimitsOfShared(t *testing.T) {
 		want  []string
 	}{
 		{mechanism.Rules3, nil},
-		{mechanism.Rules2, []string{"report: place.name: must be at most 200 bytes"}},
+		// Both texts, in one refusal.
+		{mechanism.Rules2, []string{"report: 2 problems: place.name: must be at most 200 bytes", ". actors.label: must be at most 200 bytes"}},
 	} {
 		f := setUpRules(t, tc.rules)
 		obj := f.obj(mechanism.KindReport, "alice", fields{
