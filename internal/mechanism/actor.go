@@ -98,46 +98,13 @@ func (s *State) applyActor(st *statement.Statement, _ time.Time) error {
 	if amend && old.Body != b.ID {
 		return statement.Forbidden("actor: %q was added by %s, and only members of %s may amend it; file what %s says about it as a report or an actor.claim instead", a.ID, old.Body, old.Body, b.ID)
 	}
-	if err := checkEnum(k, "type", a.Type, ActorTypes); err != nil {
-		return err
-	}
-	if len(a.Names) == 0 {
-		return field(k, "names", "is required: the actor's name by language tag, such as {\"en\": \"Jamaat-ul-Ahrar\", \"ur\": \"جماعت الاحرار\"}")
-	}
-	if len(a.Names) > maxList {
-		return field(k, "names", "at most %d names", maxList)
-	}
-	for _, lang := range slices.Sorted(maps.Keys(a.Names)) {
-		if !languageRE.MatchString(lang) {
-			return field(k, "names", "%q is not a language tag such as \"en\", \"ur\", \"ps\" or \"fa-AF\"", lang)
-		}
-		if err := checkText(k, "names."+lang, a.Names[lang], maxName, true); err != nil {
-			return err
-		}
-	}
-	if len(a.Aliases) > maxList {
-		return field(k, "aliases", "at most %d items", maxList)
-	}
-	for i, al := range a.Aliases {
-		if err := checkText(k, "aliases", al, maxName, true); err != nil {
-			return err
-		}
-		if slices.Contains(a.Aliases[:i], al) {
-			return field(k, "aliases", "%q is listed twice", al)
-		}
-	}
-	if len(a.Labels) > maxList {
-		return field(k, "labels", "at most %d labels", maxList)
-	}
-	for _, party := range slices.Sorted(maps.Keys(a.Labels)) {
-		if err := s.party(k, "labels", party); err != nil {
-			return err
-		}
-		if err := checkText(k, "labels."+party, a.Labels[party], maxName, true); err != nil {
-			return err
-		}
-	}
-	if err := checkText(k, "note", a.Note, maxText, false); err != nil {
+	pr := problems{kind: k}
+	pr.add(checkEnum(k, "type", a.Type, ActorTypes))
+	pr.add(a.checkNames())
+	pr.add(a.checkAliases())
+	pr.add(s.checkActorLabels(a))
+	pr.add(checkText(k, "note", a.Note, maxText, false))
+	if err := pr.err(); err != nil {
 		return err
 	}
 	if s.dry {
@@ -153,5 +120,59 @@ func (s *State) applyActor(st *statement.Statement, _ time.Time) error {
 	}
 	s.reg.Actors[a.ID] = r
 	s.payload = a
+	return nil
+}
+
+// checkNames checks an actor's names by language.
+func (a *ActorEntry) checkNames() error {
+	const k = KindActor
+	if len(a.Names) == 0 {
+		return field(k, "names", "is required: the actor's name by language tag, such as {\"en\": \"Jamaat-ul-Ahrar\", \"ur\": \"جماعت الاحرار\"}")
+	}
+	if len(a.Names) > maxList {
+		return field(k, "names", "at most %d names", maxList)
+	}
+	for _, lang := range slices.Sorted(maps.Keys(a.Names)) {
+		if !languageRE.MatchString(lang) {
+			return field(k, "names", "%q is not a language tag such as \"en\", \"ur\", \"ps\" or \"fa-AF\"", lang)
+		}
+		if err := checkText(k, "names."+lang, a.Names[lang], maxName, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkAliases checks the other names an actor goes by.
+func (a *ActorEntry) checkAliases() error {
+	const k = KindActor
+	if len(a.Aliases) > maxList {
+		return field(k, "aliases", "at most %d items", maxList)
+	}
+	for i, al := range a.Aliases {
+		if err := checkText(k, "aliases", al, maxName, true); err != nil {
+			return err
+		}
+		if slices.Contains(a.Aliases[:i], al) {
+			return field(k, "aliases", "%q is listed twice", al)
+		}
+	}
+	return nil
+}
+
+// checkActorLabels checks each party's label for an actor.
+func (s *State) checkActorLabels(a *ActorEntry) error {
+	const k = KindActor
+	if len(a.Labels) > maxList {
+		return field(k, "labels", "at most %d labels", maxList)
+	}
+	for _, party := range slices.Sorted(maps.Keys(a.Labels)) {
+		if err := s.party(k, "labels", party); err != nil {
+			return err
+		}
+		if err := checkText(k, "labels."+party, a.Labels[party], maxName, true); err != nil {
+			return err
+		}
+	}
 	return nil
 }

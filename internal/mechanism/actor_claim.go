@@ -103,41 +103,28 @@ func (s *State) applyActorClaim(st *statement.Statement, _ time.Time) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := s.reg.Actors[a.Actor]; !ok {
-		return field(k, "actor", "%q is not in the registry of actors; add it with an actor statement first (registered: %s)", a.Actor, s.actorIDs())
+	pr := problems{kind: k}
+	_, known := s.reg.Actors[a.Actor]
+	if !known {
+		pr.add(field(k, "actor", "%q is not in the registry of actors; add it with an actor statement first (registered: %s)", a.Actor, s.actorIDs()))
 	}
-	if err := checkEnum(k, "position", a.Position, ClaimPositions); err != nil {
-		return err
+	if pr.add(checkEnum(k, "position", a.Position, ClaimPositions)) && known &&
+		a.Position == ClaimRetracted && !slices.ContainsFunc(s.reg.Said[c.ID], func(x ActorSaid) bool { return x.Actor == a.Actor && x.Position == ClaimClaimed }) {
+		pr.add(field(k, "position", "%q has no claim on case %d to retract; record its claim first, with position \"claimed\"", a.Actor, c.ID))
 	}
-	if a.Position == ClaimRetracted && !slices.ContainsFunc(s.reg.Said[c.ID], func(x ActorSaid) bool { return x.Actor == a.Actor && x.Position == ClaimClaimed }) {
-		return field(k, "position", "%q has no claim on case %d to retract; record its claim first, with position \"claimed\"", a.Actor, c.ID)
-	}
-	if err := checkText(k, "speaker", a.Speaker, maxName, false); err != nil {
-		return err
-	}
+	pr.add(checkText(k, "speaker", a.Speaker, maxName, false))
 	src := &a.Source
-	if err := checkEnum(k, "source.medium", src.Medium, ClaimMedia); err != nil {
-		return err
-	}
-	if err := checkText(k, "source.via", src.Via, maxName, false); err != nil {
-		return err
-	}
-	if err := checkURL(k, "source.url", src.URL); err != nil {
-		return err
-	}
-	if err := checkEnum(k, "source.time.precision", src.Time.Precision, Precisions); err != nil {
-		return err
-	}
-	if _, err := checkTime(k, "source.time.time", src.Time.Time, st.Time); err != nil {
-		return err
-	}
+	pr.add(checkEnum(k, "source.medium", src.Medium, ClaimMedia))
+	pr.add(checkText(k, "source.via", src.Via, maxName, false))
+	pr.add(checkURL(k, "source.url", src.URL))
+	pr.add(checkEnum(k, "source.time.precision", src.Time.Precision, Precisions))
+	pr.add(errOf(checkTime(k, "source.time.time", src.Time.Time, st.Time)))
 	if !languageRE.MatchString(src.Language) {
-		return field(k, "source.language", "%q is not a language tag such as \"en\", \"ur\", \"ps\" or \"fa-AF\"", src.Language)
+		pr.add(field(k, "source.language", "%q is not a language tag such as \"en\", \"ur\", \"ps\" or \"fa-AF\"", src.Language))
 	}
-	if err := checkText(k, "source.words", src.Words, maxText, true); err != nil {
-		return err
-	}
-	if err := checkText(k, "source.translation", src.Translation, maxText, false); err != nil {
+	pr.add(checkText(k, "source.words", src.Words, maxText, true))
+	pr.add(checkText(k, "source.translation", src.Translation, maxText, false))
+	if err := pr.err(); err != nil {
 		return err
 	}
 	if s.dry {

@@ -248,7 +248,7 @@ func TestActorClaimRefusals(t *testing.T) {
 		{"retracted before a claim", "admin-mon", fields{"position": mechanism.ClaimRetracted}, statement.CodeInvalid,
 			`actor.claim: position: "jamaat-ul-ahrar" has no claim on case ` + fmt.Sprint(c) + ` to retract`},
 		{"long speaker", "admin-mon", fields{"speaker": strings.Repeat("s", 201)}, statement.CodeInvalid, "actor.claim: speaker: must be at most 200"},
-		{"no source", "admin-mon", fields{"source": nil}, statement.CodeInvalid, "actor.claim: source.medium"},
+		{"no source", "admin-mon", fields{"source": nil}, statement.CodeInvalid, "actor.claim: 5 problems: source.medium: \"\" is not one of"},
 		{"unknown medium", "admin-mon", src(fields{"medium": "pigeon"}), statement.CodeInvalid, `actor.claim: source.medium: "pigeon" is not one of`},
 		{"javascript link", "admin-mon", src(fields{"url": "javascript:alert(1)"}), statement.CodeInvalid, "actor.claim: source.url: must be an http or https address"},
 		{"link with no host", "admin-mon", src(fields{"url": "https:///x"}), statement.CodeInvalid, "source.url"},

@@ -95,38 +95,28 @@ func (s *State) applyEvidence(st *statement.Statement, _ time.Time) error {
 		s.payload = e
 		return nil
 	}
+	pr := problems{kind: k}
 	if e.Size < 1 {
-		return field(k, "size", "must be the file's size in bytes, 1 or more")
+		pr.add(field(k, "size", "must be the file's size in bytes, 1 or more"))
 	}
-	if err := s.checkText(k, "media_type", e.MediaType, 100, true); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "name", e.Name, 255, false); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "collector", e.Collector, maxName, true); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "tool", e.Tool, maxName, false); err != nil {
-		return err
-	}
+	pr.add(s.checkText(k, "media_type", e.MediaType, 100, true))
+	pr.add(s.checkText(k, "name", e.Name, 255, false))
+	pr.add(s.checkText(k, "collector", e.Collector, maxName, true))
+	pr.add(s.checkText(k, "tool", e.Tool, maxName, false))
 	if e.SourceURL != "" {
 		if u, err := url.Parse(e.SourceURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(e.SourceURL) > 2000 {
-			return field(k, "source_url", "must be an http or https address")
+			pr.add(field(k, "source_url", "must be an http or https address"))
 		}
 	}
 	if e.Captured != nil {
-		if err := checkEnum(k, "captured.precision", e.Captured.Precision, Precisions); err != nil {
-			return err
-		}
-		if _, err := checkTime(k, "captured.time", e.Captured.Time, st.Time); err != nil {
-			return err
-		}
+		pr.add(checkEnum(k, "captured.precision", e.Captured.Precision, Precisions))
+		pr.add(errOf(checkTime(k, "captured.time", e.Captured.Time, st.Time)))
 	}
 	if e.Place != nil {
-		if err := e.Place.checkWith(k, s.textCheck()); err != nil {
-			return err
-		}
+		pr.add(e.Place.checkWith(k, s.textCheck()))
+	}
+	if err := pr.err(); err != nil {
+		return err
 	}
 	caseID := int64(-1)
 	if e.Case != nil {

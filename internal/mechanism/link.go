@@ -142,10 +142,10 @@ func (s *State) applyCaseLink(st *statement.Statement, _ time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := checkEnum(k, "relation", l.Relation, Relations); err != nil {
-		return err
-	}
-	if err := checkText(k, "text", l.Text, maxText, true); err != nil {
+	pr := problems{kind: k}
+	pr.add(checkEnum(k, "relation", l.Relation, Relations))
+	pr.add(checkText(k, "text", l.Text, maxText, true))
+	if err := pr.err(); err != nil {
 		return err
 	}
 	if old, ok := s.linkBetween(l.Case, l.Other); ok {

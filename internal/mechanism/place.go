@@ -121,9 +121,25 @@ func (s *State) checkPlaceID(id string) error {
 // check checks an added place's fields, all but its id.
 func (p *AddedPlace) check() error {
 	const k = KindPlace
-	if err := checkText(k, "name", p.Name, maxName, true); err != nil {
-		return err
+	pr := problems{kind: k}
+	pr.add(checkText(k, "name", p.Name, maxName, true))
+	pr.add(p.checkNames())
+	pr.add(p.checkAliases())
+	pr.add(p.checkCoords())
+	if p.GeoPrecision < 1 || p.GeoPrecision > 3 {
+		pr.add(field(k, "geo_precision", "must be 1 (the place itself), 2 (near it) or 3 (only its district or province)"))
 	}
+	typeOK := pr.add(checkEnum(k, "type", p.Type, PlaceTypes))
+	if pr.add(p.checkAdmin()) && typeOK && (p.Type == PlaceCrossing) != (len(p.Admin) == 2) {
+		pr.add(field(k, "admin", "a crossing has a unit on each side, and only a crossing has two"))
+	}
+	pr.add(checkText(k, "source", p.Source, maxSummary, true))
+	return pr.err()
+}
+
+// checkNames checks the place's names by language.
+func (p *AddedPlace) checkNames() error {
+	const k = KindPlace
 	if len(p.Names) > maxPlaceNames {
 		return field(k, "names", "at most %d languages", maxPlaceNames)
 	}
@@ -135,6 +151,12 @@ func (p *AddedPlace) check() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// checkAliases checks the place's other spellings.
+func (p *AddedPlace) checkAliases() error {
+	const k = KindPlace
 	if len(p.Aliases) > maxList {
 		return field(k, "aliases", "at most %d items", maxList)
 	}
@@ -146,6 +168,13 @@ func (p *AddedPlace) check() error {
 			return field(k, "aliases", "%q is given twice; give each spelling once, such as [\"Badani area\"]", a)
 		}
 	}
+	return nil
+}
+
+// checkCoords checks the place's coordinates: both given, in range, and
+// not 0, 0.
+func (p *AddedPlace) checkCoords() error {
+	const k = KindPlace
 	if p.Lat == nil || p.Lon == nil {
 		return field(k, "lat", "lat and lon are required, in degrees WGS 84, such as \"lat\": 30.9, \"lon\": 66.4")
 	}
@@ -155,12 +184,12 @@ func (p *AddedPlace) check() error {
 	if *p.Lat == 0 && *p.Lon == 0 {
 		return field(k, "lat", "0, 0 is in the Gulf of Guinea: give the place's coordinates, such as \"lat\": 30.9, \"lon\": 66.4")
 	}
-	if p.GeoPrecision < 1 || p.GeoPrecision > 3 {
-		return field(k, "geo_precision", "must be 1 (the place itself), 2 (near it) or 3 (only its district or province)")
-	}
-	if err := checkEnum(k, "type", p.Type, PlaceTypes); err != nil {
-		return err
-	}
+	return nil
+}
+
+// checkAdmin checks the units the place lies in, one per country side.
+func (p *AddedPlace) checkAdmin() error {
+	const k = KindPlace
 	if len(p.Admin) == 0 || len(p.Admin) > maxPlaceAdmin {
 		return field(k, "admin", "gives the province and district on each side: 1 unit, or 2 for a crossing, such as [{\"country\": \"PK\", \"admin1\": \"Balochistan\", \"admin2\": \"Chaman\"}]")
 	}
@@ -180,10 +209,7 @@ func (p *AddedPlace) check() error {
 			}
 		}
 	}
-	if (p.Type == PlaceCrossing) != (len(p.Admin) == 2) {
-		return field(k, "admin", "a crossing has a unit on each side, and only a crossing has two")
-	}
-	return checkText(k, "source", p.Source, maxSummary, true)
+	return nil
 }
 
 // AddedPlace returns the index of the statement that added the place with

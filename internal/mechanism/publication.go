@@ -30,33 +30,27 @@ func (s *State) applyPublication(st *statement.Statement, _ time.Time) error {
 	if _, err := s.bodyOfType(st, BodyMediator); err != nil {
 		return err
 	}
-	if err := s.checkText(k, "title", p.Title, maxName, true); err != nil {
-		return err
-	}
+	pr := problems{kind: k}
+	pr.add(s.checkText(k, "title", p.Title, maxName, true))
 	if !sha256RE.MatchString(p.SHA256) {
-		return field(k, "sha256", "must be a SHA-256 in lower-case hex")
+		pr.add(field(k, "sha256", "must be a SHA-256 in lower-case hex"))
 	}
 	if p.Size < 0 {
-		return field(k, "size", "cannot be negative")
+		pr.add(field(k, "size", "cannot be negative"))
 	}
 	from, err := checkTime(k, "from", p.From, time.Time{})
-	if err != nil {
-		return err
-	}
+	fromOK := pr.add(err)
 	to, err := checkTime(k, "to", p.To, time.Time{})
-	if err != nil {
-		return err
+	if pr.add(err) && fromOK && to.Before(from) {
+		pr.add(field(k, "to", "is before from"))
 	}
-	if to.Before(from) {
-		return field(k, "to", "is before from")
-	}
-	if err := s.checkText(k, "url", p.URL, 2000, false); err != nil {
-		return err
-	}
-	if p.URL != "" {
+	if pr.add(s.checkText(k, "url", p.URL, 2000, false)) && p.URL != "" {
 		if u, err := url.Parse(p.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return field(k, "url", "must be an http or https address")
+			pr.add(field(k, "url", "must be an http or https address"))
 		}
+	}
+	if err := pr.err(); err != nil {
+		return err
 	}
 	s.payload = p
 	return nil

@@ -26,3 +26,17 @@ func TestReportProblemsAtOnce(t *testing.T) {
 	f.refuse(f.report("alice", fields{"language": "Urdu"}), statement.CodeInvalid, `report: language: "Urdu" is not a language tag`)
 	f.refuse(f.report("alice", with(bad, fields{"channel": "mediator"})), statement.CodeForbidden, `report: channel "mediator" is for members of a mediator body`)
 }
+
+// TestProblemsAtOnce: the other kinds whose fields' problems are gathered
+// list them all too, and a check that rests on another field is left out
+// when that field is itself wrong (an unknown status says nothing of
+// whom it allows).
+func TestProblemsAtOnce(t *testing.T) {
+	f := setUpCase(t)
+	f.refuse(f.meeting("admin-m1", fields{"round": 0, "outcome": ""}), statement.CodeInvalid,
+		"meeting: 2 problems: round: must be from 1 to 10000. outcome: is required")
+	f.refuse(f.crossing("alice", fields{"status": "half_open", "allowed": []string{"refugees_leaving"}, "since": "yesterday"}), statement.CodeInvalid,
+		`crossing.status: 2 problems: status: "half_open" is not one of`, ". since: ")
+	f.refuse(f.reply("bob", caseID, fields{"text": "", "language": "Pashto"}), statement.CodeInvalid,
+		"reply: 2 problems: text: is required", `. language: "Pashto" is not a language tag`)
+}

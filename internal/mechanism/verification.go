@@ -46,32 +46,27 @@ func (s *State) applyVerification(st *statement.Statement, _ time.Time) error {
 	if _, err := s.bodyOfType(st, BodyMonitor, BodyMediator); err != nil {
 		return err
 	}
+	pr := problems{kind: k}
 	item, ok := s.evidence[v.Evidence]
 	if !ok {
-		return field(k, "evidence", "%q is not a registered evidence item", v.Evidence)
+		pr.add(field(k, "evidence", "%q is not a registered evidence item", v.Evidence))
 	}
-	if err := s.checkText(k, "analyst", v.Analyst, maxName, true); err != nil {
-		return err
-	}
-	if _, err := checkTime(k, "date", v.Date, st.Time); err != nil {
-		return err
-	}
+	pr.add(s.checkText(k, "analyst", v.Analyst, maxName, true))
+	pr.add(errOf(checkTime(k, "date", v.Date, st.Time)))
+	checksOK := true
 	for _, c := range []struct {
 		name string
 		c    Check
 	}{{"source", v.Source}, {"technical", v.Technical}, {"content", v.Content}} {
-		if err := checkEnum(k, c.name+".result", c.c.Result, CheckResults); err != nil {
-			return err
-		}
-		if err := s.checkText(k, c.name+".notes", c.c.Notes, maxText, false); err != nil {
-			return err
-		}
+		checksOK = pr.add(checkEnum(k, c.name+".result", c.c.Result, CheckResults)) && checksOK
+		pr.add(s.checkText(k, c.name+".notes", c.c.Notes, maxText, false))
 	}
-	if err := checkEnum(k, "result", v.Result, VerificationResults); err != nil {
+	if pr.add(checkEnum(k, "result", v.Result, VerificationResults)) && checksOK &&
+		v.Result == "verified" && (v.Source.Result != "passed" || v.Technical.Result != "passed" || v.Content.Result != "passed") {
+		pr.add(field(k, "result", "an item is verified only when its source, technical and content checks all passed"))
+	}
+	if err := pr.err(); err != nil {
 		return err
-	}
-	if v.Result == "verified" && (v.Source.Result != "passed" || v.Technical.Result != "passed" || v.Content.Result != "passed") {
-		return field(k, "result", "an item is verified only when its source, technical and content checks all passed")
 	}
 	if c, ok := s.cases[item.Case]; ok && !s.dry {
 		s.touch(c)
