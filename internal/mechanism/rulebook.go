@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -262,8 +263,8 @@ func (r *Rulebook) check() error {
 	if r.Version < 1 {
 		return statement.Invalid("rulebook: version must be 1 or more")
 	}
-	if r.Title == "" || len(r.Title) > 200 {
-		return statement.Invalid("rulebook: title must be 1 to 200 bytes")
+	if r.Title == "" || r.textLen(r.Title) > 200 {
+		return statement.Invalid("rulebook: title must be 1 to 200 %s", r.textUnit())
 	}
 	if r.LogOrigin == "" || len(r.LogOrigin) > 200 || !statement.ValidKeyName(r.LogOrigin) {
 		return statement.Invalid("rulebook: log_origin %q must be a schema-less URL with no spaces or '+'", r.LogOrigin)
@@ -383,10 +384,10 @@ func (r *Rulebook) check() error {
 			return statement.Invalid("rulebook: clause %q: binds_from: %v", c.ID, err)
 		}
 	}
-	if err := checkList("categories", r.Categories); err != nil {
+	if err := r.checkList("categories", r.Categories); err != nil {
 		return err
 	}
-	if err := checkList("penalties", r.Penalties); err != nil {
+	if err := r.checkList("penalties", r.Penalties); err != nil {
 		return err
 	}
 	if len(r.Confidence) == 0 {
@@ -400,12 +401,29 @@ func (r *Rulebook) check() error {
 	return r.checkStages(ids)
 }
 
+// textLen is the length of a text of the rulebook as its rules count it:
+// in characters under rules 3, in bytes before, as those releases did.
+func (r *Rulebook) textLen(s string) int {
+	if r.RulesVersion() >= Rules3 {
+		return utf8.RuneCountInString(s)
+	}
+	return len(s)
+}
+
+// textUnit names what textLen counts.
+func (r *Rulebook) textUnit() string {
+	if r.RulesVersion() >= Rules3 {
+		return "characters"
+	}
+	return "bytes"
+}
+
 // checkList checks a list of identified texts.
-func checkList(what string, l []Clause) error {
+func (r *Rulebook) checkList(what string, l []Clause) error {
 	seen := map[string]bool{}
 	for _, c := range l {
-		if !statement.ValidID(c.ID) || seen[c.ID] || c.Text == "" || len(c.Text) > 1000 {
-			return statement.Invalid("rulebook: %s: %q must have a unique identifier and a text of at most 1000 bytes", what, c.ID)
+		if !statement.ValidID(c.ID) || seen[c.ID] || c.Text == "" || r.textLen(c.Text) > 1000 {
+			return statement.Invalid("rulebook: %s: %q must have a unique identifier and a text of at most 1000 %s", what, c.ID, r.textUnit())
 		}
 		if c.BindsFrom != "" {
 			return statement.Invalid("rulebook: %s: %q: binds_from is for the agreement's clauses only", what, c.ID)

@@ -141,3 +141,30 @@ func TestKeyNotCurrent(t *testing.T) {
 	f.newKey("zed", "zed")
 	f.refuse(f.sign(f.obj(mechanism.KindReport, "zed", fields{"summary": "x"}), "zed"), statement.CodeForbidden, `signature by unknown key "zed"`)
 }
+
+// TestRulebookTextsInCharacters: a rulebook's title and its categories'
+// texts count characters under rules 3, bytes before: a title of 200 Urdu
+// characters makes a mechanism of rules 3 and is refused under rules 2.
+func TestRulebookTextsInCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		rules int
+		want  string
+	}{
+		{mechanism.Rules3, ""},
+		{mechanism.Rules2, "rulebook: title must be 1 to 200 bytes"},
+	} {
+		f := newFixture(t)
+		rb := f.rulebook()
+		rb.Rules, rb.Title = tc.rules, urdu(200)
+		if tc.want == "" {
+			f.must(f.rulebookMsg(rb))
+			continue
+		}
+		f.refuse(f.rulebookMsg(rb), statement.CodeInvalid, tc.want)
+	}
+	f := newFixture(t)
+	rb := f.rulebook()
+	rb.Rules = mechanism.Rules3
+	rb.Title = urdu(201)
+	f.refuse(f.rulebookMsg(rb), statement.CodeInvalid, "rulebook: title must be 1 to 200 characters")
+}
