@@ -36,57 +36,51 @@ func (s *State) applyAction(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := s.checkText(k, "text", a.Text, maxText, true); err != nil {
-		return err
-	}
-	if err := checkEvidence(k, a.Evidence); err != nil {
-		return err
-	}
+	pr := problems{kind: k}
+	pr.add(s.checkText(k, "text", a.Text, maxText, true))
+	pr.add(checkEvidence(k, a.Evidence))
 	if b.Type != BodyParty {
 		// A check of a party's action.
 		if a.Verifies == nil {
+			// Not a verification at all: its other fields say nothing.
 			return field(k, "verifies", "mediators and monitors file actions only to verify a party's action")
 		}
 		if _, ok := s.actions[*a.Verifies]; !ok {
-			return field(k, "verifies", "there is no party action at index %d", *a.Verifies)
+			pr.add(field(k, "verifies", "there is no party action at index %d", *a.Verifies))
 		}
 		if a.Commitment != nil || a.Group != nil || a.Place != nil || a.Time != "" || a.TimePrecision != "" {
-			return field(k, "verifies", "a verification carries only verifies, result, text and evidence")
+			pr.add(field(k, "verifies", "a verification carries only verifies, result, text and evidence"))
 		}
-		if err := checkEnum(k, "result", a.Result, ActionResults); err != nil {
+		pr.add(checkEnum(k, "result", a.Result, ActionResults))
+		if err := pr.err(); err != nil {
 			return err
 		}
 		s.payload = a
 		return nil
 	}
 	if a.Verifies != nil || a.Result != "" {
-		return field(k, "verifies", "a party reports its own actions; verification is for mediators and monitors")
+		pr.add(field(k, "verifies", "a party reports its own actions; verification is for mediators and monitors"))
 	}
 	var cm *commitment
 	if a.Commitment != nil {
 		var ok bool
 		if cm, ok = s.commitments[*a.Commitment]; !ok {
-			return field(k, "commitment", "there is no commitment at index %d", *a.Commitment)
-		}
-		if cm.party != b.ID {
-			return field(k, "commitment", "the commitment at %d is %q's, not %q's", *a.Commitment, cm.party, b.ID)
+			pr.add(field(k, "commitment", "there is no commitment at index %d", *a.Commitment))
+		} else if cm.party != b.ID {
+			pr.add(field(k, "commitment", "the commitment at %d is %q's, not %q's", *a.Commitment, cm.party, b.ID))
 		}
 	}
 	if a.Group == nil {
-		return field(k, "group", "is required")
-	}
-	if err := a.Group.checkWith(k, "group", s.textCheck()); err != nil {
-		return err
+		pr.add(field(k, "group", "is required"))
+	} else {
+		pr.add(a.Group.checkWith(k, "group", s.textCheck()))
 	}
 	if a.Place != nil {
-		if err := a.Place.checkWith(k, s.textCheck()); err != nil {
-			return err
-		}
+		pr.add(a.Place.checkWith(k, s.textCheck()))
 	}
-	if _, err := checkTime(k, "time", a.Time, st.Time); err != nil {
-		return err
-	}
-	if err := s.checkPrecision(k, "time_precision", a.TimePrecision); err != nil {
+	pr.add(errOf(checkTime(k, "time", a.Time, st.Time)))
+	pr.add(s.checkPrecision(k, "time_precision", a.TimePrecision))
+	if err := pr.err(); err != nil {
 		return err
 	}
 	if s.dry {

@@ -103,10 +103,10 @@ func (s *State) applyCaseClose(st *statement.Statement, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := checkEnum(k, "reason", x.Reason, CloseReasons); err != nil {
-		return err
-	}
-	if err := checkText(k, "note", x.Note, maxText, true); err != nil {
+	pr := problems{kind: k}
+	pr.add(checkEnum(k, "reason", x.Reason, CloseReasons))
+	pr.add(checkText(k, "note", x.Note, maxText, true))
+	if err := pr.err(); err != nil {
 		return err
 	}
 	if err := s.notClosed(k, c); err != nil {

@@ -65,34 +65,27 @@ func (s *State) applyFinding(st *statement.Statement, now time.Time) error {
 // version when the finding was filed.
 func (s *State) checkFinding(f *Finding, version int) error {
 	const k = KindFinding
-	if err := checkEnum(k, "outcome", f.Outcome, Outcomes); err != nil {
-		return err
-	}
-	if f.Outcome == OutcomeNotAttributable {
-		if f.Party != "" {
-			return field(k, "party", "a violation that is not attributable names no party")
+	pr := problems{kind: k}
+	if pr.add(checkEnum(k, "outcome", f.Outcome, Outcomes)) {
+		if f.Outcome == OutcomeNotAttributable {
+			if f.Party != "" {
+				pr.add(field(k, "party", "a violation that is not attributable names no party"))
+			}
+		} else {
+			pr.add(s.party(k, "party", f.Party))
 		}
-	} else if err := s.party(k, "party", f.Party); err != nil {
-		return err
 	}
-	if err := checkEnum(k, "confidence", f.Confidence, s.Rulebook.Confidence); err != nil {
-		return err
-	}
-	if err := s.checkText(k, "rationale", f.Rationale, maxText, true); err != nil {
-		return err
-	}
-	if err := checkIDs(k, "clauses", f.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses"); err != nil {
-		return err
-	}
-	if ev, ok := s.reg.Events[f.Case]; ok {
-		if err := s.bindsBefore(k, f.Clauses, ev.Time, ev.Precision); err != nil {
-			return err
+	pr.add(checkEnum(k, "confidence", f.Confidence, s.Rulebook.Confidence))
+	pr.add(s.checkText(k, "rationale", f.Rationale, maxText, true))
+	if pr.add(checkIDs(k, "clauses", f.Clauses, func(id string) bool { return hasID(s.Rulebook.Clauses, id) }, "one of the rulebook's clauses")) {
+		if ev, ok := s.reg.Events[f.Case]; ok {
+			pr.add(s.bindsBefore(k, f.Clauses, ev.Time, ev.Precision))
 		}
 	}
 	if f.RulebookVersion != version {
-		return field(k, "rulebook_version", "the finding applies version %d, but version %d is in force", f.RulebookVersion, version)
+		pr.add(field(k, "rulebook_version", "the finding applies version %d, but version %d is in force", f.RulebookVersion, version))
 	}
-	return nil
+	return pr.err()
 }
 
 // setFinding makes the statement being applied c's latest finding, which

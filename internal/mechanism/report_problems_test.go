@@ -39,4 +39,6 @@ func TestProblemsAtOnce(t *testing.T) {
 		`crossing.status: 2 problems: status: "half_open" is not one of`, ". since: ")
 	f.refuse(f.reply("bob", caseID, fields{"text": "", "language": "Pashto"}), statement.CodeInvalid,
 		"reply: 2 problems: text: is required", `. language: "Pashto" is not a language tag`)
+	f.refuse(f.action("alice", fields{"text": "", "time": "soon", "commitment": 999}), statement.CodeInvalid,
+		"action: 3 problems: text: is required", ". commitment: there is no commitment at index 999", ". time: ")
 }
