@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/places", s.afterViews(s.places))
 	s.handle("GET /api/v1/actors/{id}", s.afterViews(s.actorDetail))
 	s.handle("GET /api/v1/openapi.json", s.openapi)
+	s.handle("GET /export/log.jsonl", s.exportLog)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /api/v1/counts", s.afterViews(s.counts))
 	s.handle("GET /cases/{id}", s.afterViews(s.casePageHandler))
