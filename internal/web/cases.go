@@ -273,8 +273,9 @@ func (s *Server) casePageHandler(w http.ResponseWriter, r *http.Request) error {
 	return pages.ExecuteTemplate(w, "case.html", p)
 }
 
-// figures says each claim of a case's row on measure: whose, and its best
-// figure with its range.
+// figures says each claim of a case's row on measure: who claims it, of
+// whom (a party's forces, an armed group's or a country's civilians, under
+// rules 3), and its best figure with its range where the claim gives one.
 func figures(r store.Row, measure string) string {
 	claims, _ := r["claims"].([]store.Row)
 	var out string
@@ -287,7 +288,17 @@ func figures(r store.Row, measure string) string {
 			out += "; "
 		}
 		out += stringOf(c["body"]) + " (" + stringOf(c["kind"]) + " " + strconv.FormatInt(c["idx"].(int64), 10) + "): " +
-			strconv.FormatInt(c["best"].(int64), 10) + " (" + strconv.FormatInt(c["low"].(int64), 10) + "–" + strconv.FormatInt(c["high"].(int64), 10) + ")"
+			strconv.FormatInt(c["best"].(int64), 10)
+		if low, ok := c["low"].(int64); ok {
+			if high, ok := c["high"].(int64); ok {
+				out += " (" + strconv.FormatInt(low, 10) + "–" + strconv.FormatInt(high, 10) + ")"
+			}
+		}
+		for _, whose := range []string{"party", "actor", "country"} {
+			if w := stringOf(c[whose]); w != "" {
+				out += ", of " + w
+			}
+		}
 	}
 	return out
 }

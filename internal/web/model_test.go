@@ -191,4 +191,9 @@ func TestOutOfScopeAndSides(t *testing.T) {
 	if want := `"low":null`; !strings.Contains(body, want) || !strings.Contains(body, `"high":null`) || !strings.Contains(body, `"best":1`) {
 		t.Errorf("a figure with only best: %s; want low and high null", body)
 	}
+	// The case's page shows it, whose it is, and no range.
+	resp, page := get(t, srv.URL+"/cases/"+itoa(rc.Index))
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "): 1, of pakistan") {
+		t.Errorf("the page of case %d: %d; want the figure of pakistan's forces, 1, with no range:\n%s", rc.Index, resp.StatusCode, page)
+	}
 }
