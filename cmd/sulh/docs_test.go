@@ -119,7 +119,7 @@ func TestREADMECommands(t *testing.T) {
 	// The digest before and after the rebuild is one.
 	digests := regexp.MustCompile(`state digest: ([0-9a-f]{64})`).FindAllStringSubmatch(all, -1)
 	if len(digests) < 2 {
-		t.Errorf("README.md's digest and rebuild printed %d digests:\n%s", len(digests), all)
+		t.Fatalf("README.md's digest and rebuild printed %d digests:\n%s", len(digests), all)
 	}
 	for _, d := range digests[1:] {
 		if d[1] != digests[0][1] {

@@ -66,7 +66,7 @@ func TestDemoDoc(t *testing.T) {
 	for i := first; i < size; i++ {
 		byKind[kindAt[i]]++
 	}
-	line := page[strings.Index(page, "by kind:"):]
+	line := page[strings.Index(page, "by kind:"):] // number found it above
 	line = line[:strings.Index(line, "\n")]
 	said := map[string]int{}
 	for _, m := range regexp.MustCompile("`([a-z.]+)` (\\d+)").FindAllStringSubmatch(line, -1) {
@@ -124,7 +124,11 @@ func TestDemoDoc(t *testing.T) {
 	}
 
 	// Where things end: every case, in its stage.
-	section := page[strings.Index(page, "## Where things end"):]
+	i := strings.Index(page, "## Where things end")
+	if i < 0 {
+		t.Fatal("docs/demo.md has no section ## Where things end")
+	}
+	section := page[i:]
 	listed := map[int64]bool{}
 	for l := range strings.SplitSeq(section, "\n") {
 		cells := strings.Split(l, "|")
