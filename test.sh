@@ -22,6 +22,16 @@ if ! staticcheck -version 2>/dev/null | grep -q "(${STATICCHECK_VERSION#v})"; th
 	go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
 fi
 
+# Browser tests drive Debian's Chromium; Noto fonts draw every script of
+# the interface (Urdu, Pashto, Dari, Arabic) in their screenshots.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'NotoNaskhArabic'; then
+	step "installing Chromium and Noto fonts from Debian's packages"
+	if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+	$SUDO apt-get install -y -q chromium fonts-noto-core >/dev/null ||
+		{ $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium fonts-noto-core >/dev/null; }
+fi
+export SULH_SCREENSHOTS=${SULH_SCREENSHOTS:-$PWD/build/screenshots}
+
 step "go vet"
 go vet ./...
 
@@ -65,4 +75,4 @@ if [ "$FUZZTIME" != "0" ]; then
 	rm -f /tmp/sulh-fuzz.$$
 fi
 
-step "all tests passed"
+step "all tests passed; the browser tests' screenshots are in $SULH_SCREENSHOTS"

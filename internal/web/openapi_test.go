@@ -846,9 +846,10 @@ func (f *oaFixture) checkAnswers() {
 	f.get("/api/v1/openapi.json", "/api/v1/openapi.json", 200)
 
 	// The log, the page, health and metrics.
-	for _, path := range []string{"/", "/log/checkpoint", "/log/key", "/healthz", "/metrics"} {
+	for _, path := range []string{"/", "/explore", "/log/checkpoint", "/log/key", "/healthz", "/metrics"} {
 		f.get(path, path, 200)
 	}
+	f.get("/static/{path}", "/static/app.css", 200)
 	for _, tile := range oaTiles(size) {
 		f.get("/log/tile/{path}", "/log/tile/"+tile, 200)
 	}
@@ -871,6 +872,7 @@ func (f *oaFixture) checkAnswers() {
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency", 400},
 		{"/api/v1/proofs/consistency", fmt.Sprintf("/api/v1/proofs/consistency?from=1&to=%d", size+1), 404},
 		{"/log/tile/{path}", "/log/tile/x", 404},
+		{"/static/{path}", "/static/nope.css", 404},
 		{"/log/tile/{path}", "/log/tile/0/x999/000", 404},
 		{"/api/v1/cases", "/api/v1/cases?bbox=1,2,3", 400},
 		{"/api/v1/cases", "/api/v1/cases?stage=a&stage=b", 400},

@@ -4,9 +4,9 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
-	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
@@ -19,35 +19,25 @@ var pages = template.Must(template.ParseFS(templates, "templates/*.html"))
 const recentEntries = 25
 
 type indexEntry struct {
-	Index            int64
-	Kind, Author, At string
-	Local            []string
+	Index        int64
+	Kind, Author string
+	Time         time.Time
+	Known        bool // the entry parsed as a statement
 }
 
-type zone struct {
-	Name string
-	loc  *time.Location
-}
-
-func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
-	rb := s.log.Rulebook()
+// explore is the log's page: where it is, how to check it, and its latest
+// statements.
+func (s *Server) explore(w http.ResponseWriter, r *http.Request) error {
 	cp := s.log.Checkpoint()
-	if rb == nil || cp == nil {
+	if s.log.Rulebook() == nil || cp == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the log is empty"}
-	}
-	var zones []zone
-	for _, loc := range rb.Locations() {
-		zones = append(zones, zone{loc.String(), loc})
 	}
 	var entries []indexEntry
 	from := max(cp.N-recentEntries, 0)
 	err := s.log.Entries(r.Context(), from, cp.N, func(idx int64, data []byte) error {
 		e := indexEntry{Index: idx, Kind: "?", Author: "?"}
 		if st, err := statement.Parse(data); err == nil {
-			e.Kind, e.Author, e.At = st.Kind, st.Author, st.Time.Format("2006-01-02 15:04")
-			for _, z := range zones {
-				e.Local = append(e.Local, st.Time.In(z.loc).Format("2006-01-02 15:04"))
-			}
+			e.Kind, e.Author, e.Time, e.Known = st.Kind, st.Author, st.Time, true
 		}
 		entries = append(entries, e)
 		return nil
@@ -55,24 +45,17 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for i, j := 0, len(entries)-1; i < j; i, j = i+1, j-1 {
-		entries[i], entries[j] = entries[j], entries[i]
-	}
+	slices.Reverse(entries)
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	data := struct {
-		Rulebook    *mechanism.Rulebook
 		Origin, Key string
 		Size        int64
 		Root        string
 		BaseURL     string
-		Zones       []zone
 		Entries     []indexEntry
-	}{rb, s.log.Origin(), s.log.VerifierKey(), cp.N, cp.Hash.String(), scheme + "://" + r.Host, zones, entries}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	return pages.ExecuteTemplate(w, "index.html", data)
+	}{s.log.Origin(), s.log.VerifierKey(), cp.N, cp.Hash.String(), scheme + "://" + r.Host, entries}
+	return s.render(w, r, "explore.html", "explore.title", "explore", data)
 }

@@ -54,7 +54,9 @@ func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Regist
 
 // routes is the server's route table, in one place.
 func (s *Server) routes() {
-	s.handle("GET /{$}", s.index)
+	s.handle("GET /{$}", s.explore)
+	s.handle("GET /explore", s.explore)
+	s.handle("GET /static/{path...}", s.static)
 	s.handle("GET /log/checkpoint", s.checkpoint)
 	s.handle("GET /log/key", s.logKey)
 	s.handle("GET /log/tile/{path...}", s.tile)

@@ -218,7 +218,7 @@ func TestIndexEscapes(t *testing.T) {
 	if _, err := m.Log.Submit(ctx, signReport(t, m, "<script>evil", 1)); err != nil {
 		t.Fatal(err)
 	}
-	_, body := get(t, srv.URL+"/")
+	_, body := get(t, srv.URL+"/explore")
 	if strings.Contains(string(body), "<script>evil") {
 		t.Fatal("index page shows a key name unescaped")
 	}
