@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -92,7 +94,7 @@ func TestBrowserSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.Split(strings.TrimSpace(string(keyFile)), "+")[4])
+	raw, err := base64.StdEncoding.DecodeString(strings.SplitN(strings.TrimSpace(string(keyFile)), "+", 5)[4])
 	if err != nil || len(raw) != 33 {
 		t.Fatalf("demo key file: %v", err)
 	}
@@ -148,6 +150,31 @@ func TestBrowserSigning(t *testing.T) {
 		t.Fatalf("the stored statement: %+v, %v", st, err)
 	}
 
+	// A key whose base64 holds '+', the separator of the key's fields.
+	var plusKey, plusVKey string
+	for i := byte(0); plusKey == ""; i++ {
+		seed := bytes.Repeat([]byte{i}, 32)
+		enc := base64.StdEncoding.EncodeToString(append([]byte{1}, seed...))
+		if !strings.Contains(enc, "+") {
+			continue
+		}
+		pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+		vk, err := note.NewEd25519VerifierKey("plus-key", pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := note.NewVerifier(vk)
+		plusKey = fmt.Sprintf("PRIVATE+KEY+plus-key+%08x+%s", v.KeyHash(), enc)
+		plusVKey = vk
+	}
+	js = `(async () => {
+	  const s = await import('` + web.AssetURL("js/sign.js") + `');
+	  return (await s.importKeyText(` + jsString(plusKey) + `)).vkey;
+	})()`
+	if vk := browserRun(t, b, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise)); vk != plusVKey {
+		t.Errorf("a key with '+' in its base64 imports as %q, want %q", vk, plusVKey)
+	}
+
 	// A key made in the browser: not extractable, its verifier key read by
 	// Go; a note signed with it and co-signed by a second verifies under
 	// both.
@@ -175,7 +202,7 @@ func TestBrowserSigning(t *testing.T) {
 	if made.Exportable {
 		t.Error("a key kept in the browser can be exported")
 	}
-	if strings.Join(made.Names, ",") != "browser-mediator-1,browser-mediator-2,pakistan-liaison-1" {
+	if strings.Join(made.Names, ",") != "browser-mediator-1,browser-mediator-2,pakistan-liaison-1,plus-key" {
 		t.Errorf("the browser holds %v", made.Names)
 	}
 	var verifiers []note.Verifier
@@ -200,7 +227,7 @@ func TestBrowserSigning(t *testing.T) {
 	secrets := secretForms(importedSeed)
 	secrets = append(secrets, keyFile, bytes.TrimSpace(keyFile))
 	for _, bk := range made.Backups {
-		raw, _ := base64.StdEncoding.DecodeString(strings.Split(bk, "+")[4])
+		raw, _ := base64.StdEncoding.DecodeString(strings.SplitN(bk, "+", 5)[4])
 		secrets = append(secrets, secretForms(raw[1:])...)
 		secrets = append(secrets, []byte(bk))
 	}

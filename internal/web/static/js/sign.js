@@ -121,9 +121,11 @@ async function backupText(name, seed) {
 // file made by `sulh key new` (the demo's keys under sulh-demo/keys/). It
 // checks the text's hash against the key it holds.
 export async function importKeyText(text) {
+  // The key's base64 may itself hold '+': only the first four split.
   const parts = text.trim().split('+');
-  if (parts.length !== 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw new Error('this is not a signed-note private key (PRIVATE+KEY+name+hash+key)');
-  const [, , name, hash, key] = parts;
+  if (parts.length < 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw new Error('this is not a signed-note private key (PRIVATE+KEY+name+hash+key)');
+  const [, , name, hash] = parts;
+  const key = parts.slice(4).join('+');
   if (!validKeyName(name)) throw new Error('the key name is not valid');
   let raw;
   try { raw = unb64(key); } catch { throw new Error('the key is not base64'); }
