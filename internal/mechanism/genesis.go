@@ -148,6 +148,11 @@ func (s *State) applyRulebook(st *statement.Statement, _ time.Time) error {
 			return statement.Invalid("an amendment cannot remove body %q", b.ID)
 		}
 	}
+	// An amendment is a whole rulebook: one written from a template that
+	// has no witnesses would drop them without anyone meaning to.
+	if old.Witnesses != nil && rb.Witnesses == nil {
+		return statement.Invalid("an amendment cannot drop the witnesses; list them again (it may add, remove or change them)")
+	}
 	for _, st := range old.Stages {
 		if rb.Stage(st.ID) < 0 {
 			return statement.Invalid("an amendment cannot remove stage %q; cases may be in it", st.ID)

@@ -61,6 +61,9 @@ type Rulebook struct {
 	// gazetteer rank the places in it first and say how far each place is
 	// from its line.
 	Area *Area `json:"area,omitempty"`
+	// Witnesses cosign the log's checkpoints, and say how many
+	// cosignatures a client requires (rules 3).
+	Witnesses *Witnesses `json:"witnesses,omitempty"`
 }
 
 // Area is the region a mechanism watches: every point within WithinKm of a
@@ -257,6 +260,14 @@ func (r *Rulebook) check() error {
 			return statement.Invalid("rulebook: area needs rules 3: set \"rules\": 3 too")
 		}
 		if err := r.Area.check(); err != nil {
+			return err
+		}
+	}
+	if r.Witnesses != nil {
+		if r.RulesVersion() < Rules3 {
+			return statement.Invalid("rulebook: witnesses needs rules 3: set \"rules\": 3 too")
+		}
+		if err := r.Witnesses.check(r.LogOrigin); err != nil {
 			return err
 		}
 	}
