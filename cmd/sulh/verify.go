@@ -26,6 +26,10 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	key := fs.String("key", "", "the log's verifier key, or a file that holds it (required)")
 	stateFile := fs.String("state", "", "file that keeps the last verified checkpoint; the log must have grown from it")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the verification to this file")
+	var witnesses listFlag
+	fs.Var(&witnesses, "witness", "a witness's cosignature verifier key (NAME+HASH+BASE64), or a file that holds it; repeat for each. Without it, the witnesses and quorum of the rulebook in the log are required")
+	quorum := fs.Int("witness-quorum", 0, "how many of the --witness keys must have cosigned the checkpoint (default: all of them)")
+	noWitnesses := fs.Bool("no-witnesses", false, "require no cosignatures, whatever the rulebook says")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +45,32 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{fmt.Sprintf("--key: not a verifier key: %v", err)}
 	}
 	opts := ledger.VerifyOptions{}
+	switch {
+	case *noWitnesses && (len(witnesses) > 0 || *quorum != 0):
+		return usageError{"--no-witnesses goes with neither --witness nor --witness-quorum"}
+	case *noWitnesses:
+	case len(witnesses) > 0:
+		keys := make([]string, len(witnesses))
+		for i, w := range witnesses {
+			keys[i] = w
+			if b, err := os.ReadFile(w); err == nil {
+				keys[i] = strings.TrimSpace(string(b))
+			}
+		}
+		q := *quorum
+		if q == 0 {
+			q = len(keys)
+		}
+		p, err := ledger.NewWitnessPolicy(q, keys)
+		if err != nil {
+			return usageError{fmt.Sprintf("--witness: %v", err)}
+		}
+		opts.Witnesses = p
+	case *quorum != 0:
+		return usageError{"--witness-quorum needs --witness keys; without them the rulebook's quorum is required"}
+	default:
+		opts.RulebookWitnesses = true
+	}
 	if *stateFile != "" {
 		prev, err := readState(*stateFile, v)
 		if err != nil {
@@ -80,6 +110,14 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	fmt.Fprintf(stdout, "OK: %d entries verified; root %s\n", cp.N, cp.Hash)
+	switch {
+	case cp.Witnesses != nil:
+		fmt.Fprintf(stdout, "OK: the checkpoint is cosigned by %s, of the %s required\n", strings.Join(cp.Cosigned, ", "), cp.Witnesses)
+	case *noWitnesses:
+		fmt.Fprintf(stdout, "NOTE: no cosignatures were required (--no-witnesses)\n")
+	default:
+		fmt.Fprintf(stdout, "NOTE: the rulebook lists no witnesses, so no cosignatures were required\n")
+	}
 	if opts.Previous != nil {
 		fmt.Fprintf(stdout, "OK: the log grew from %d to %d entries without changing them\n", opts.Previous.N, cp.N)
 	}

@@ -36,6 +36,10 @@ type Receipt struct {
 type Checkpoint struct {
 	tlog.Tree
 	Signed []byte // the signed note, as served at /log/checkpoint
+	// Witnesses is the requirement Verify checked the checkpoint against,
+	// or nil; Cosigned lists the witnesses whose cosignatures it found.
+	Witnesses *WitnessPolicy
+	Cosigned  []string
 }
 
 // Log is a mechanism's log. One goroutine, started by Open, sequences all

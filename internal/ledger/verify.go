@@ -24,6 +24,13 @@ type VerifyOptions struct {
 	// Progress, if set, is called after each entry bundle with the number of
 	// entries checked and the total.
 	Progress func(done, total int64)
+	// Witnesses, if set, is the cosignature requirement the checkpoint
+	// must meet; it is checked before anything else is fetched.
+	Witnesses *WitnessPolicy
+	// RulebookWitnesses requires the checkpoint to meet the witnesses and
+	// quorum of the rulebook in force at its size, if it lists any,
+	// checked once the log is replayed.
+	RulebookWitnesses bool
 }
 
 // VerifyError says which entry or tree hash failed verification.
@@ -62,6 +69,12 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 	c, _, err := torchwood.VerifyCheckpoint(signed, policy)
 	if err != nil {
 		return nil, fmt.Errorf("the checkpoint does not verify with the log key: %w", err)
+	}
+	var cosigned []string
+	if opts.Witnesses != nil {
+		if _, cosigned, err = opts.Witnesses.CheckCheckpoint(signed, key); err != nil {
+			return nil, &VerifyError{Index: -1, Err: err}
+		}
 	}
 	if prev := opts.Previous; prev != nil && c.N < prev.N {
 		return nil, &VerifyError{Index: -1, Err: fmt.Errorf("the log shrank: it had %d entries, now its checkpoint says %d", prev.N, c.N)}
@@ -132,7 +145,20 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 	if v.tree.root() != c.Hash {
 		return nil, &VerifyError{Index: -1, Err: errors.New("the entries do not hash to the checkpoint's root hash")}
 	}
-	return &Checkpoint{Tree: c.Tree, Signed: signed}, nil
+	checked := opts.Witnesses
+	if opts.RulebookWitnesses {
+		p, err := RulebookWitnessPolicy(state.Rulebook)
+		if err != nil {
+			return nil, &VerifyError{Index: -1, Err: err}
+		}
+		if p != nil {
+			if _, cosigned, err = p.CheckCheckpoint(signed, key); err != nil {
+				return nil, &VerifyError{Index: -1, Err: fmt.Errorf("%w, as the rulebook in force requires", err)}
+			}
+			checked = p
+		}
+	}
+	return &Checkpoint{Tree: c.Tree, Signed: signed, Witnesses: checked, Cosigned: cosigned}, nil
 }
 
 // bundle is one entry bundle on its way through Verify: fetched, split and
