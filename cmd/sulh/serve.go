@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sulh-project/sulh/internal/blob"
+	"github.com/sulh-project/sulh/internal/cosign"
 	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
@@ -174,6 +176,8 @@ type evidenceOptions struct {
 	// demoReceiver subscribes a receiver served at /demo/webhook when no
 	// webhook is given.
 	demoReceiver bool
+	// witnesses are ID=URL: where each witness of the rulebook is reached.
+	witnesses listFlag
 }
 
 func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
@@ -185,7 +189,25 @@ func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
 	o.smtp = fs.String("smtp", "", "SMTP server (host:port) to send notices through by e-mail; STARTTLS when offered")
 	o.smtpFrom = fs.String("smtp-from", "sulh@localhost", "sender address of notice e-mails")
 	fs.Var(&o.mailTo, "mail-to", "BODY=ADDRESS: e-mail the events that concern a body (* for every event) to an address; repeat")
+	fs.Var(&o.witnesses, "witness", "ID=URL: where the rulebook's witness ID (a litewitness) takes checkpoints to cosign, such as un-kabul=https://witness.example.org; repeat for each")
 	return o
+}
+
+// witnessURLs parses the --witness values.
+func (o *evidenceOptions) witnessURLs() (map[string]string, error) {
+	m := map[string]string{}
+	for _, v := range o.witnesses {
+		id, u, ok := strings.Cut(v, "=")
+		pu, err := url.Parse(u)
+		if !ok || !statement.ValidID(id) || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return nil, usageError{fmt.Sprintf("--witness %q: want ID=URL, an id of the rulebook's witnesses and an http or https URL, such as un-kabul=https://witness.example.org", v)}
+		}
+		if _, dup := m[id]; dup {
+			return nil, usageError{fmt.Sprintf("--witness: witness %q is given twice", id)}
+		}
+		m[id] = u
+	}
+	return m, nil
 }
 
 // mailTo parses the --mail-to values.
@@ -253,10 +275,31 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 	if len(mailTo) > 0 && *ev.smtp == "" {
 		return usageError{"--mail-to needs --smtp"}
 	}
+	var notifier *notify.Notifier
 	if len(subscribers) > 0 || len(mailTo) > 0 {
-		go notify.New(l.Log, l.DB, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg,
-			SMTP: notify.SMTP{Addr: *ev.smtp, From: *ev.smtpFrom}, MailTo: mailTo}).Run(ctx)
+		notifier = notify.New(l.Log, l.DB, notify.Options{Subscribers: subscribers, Logger: logger, Registerer: reg,
+			SMTP: notify.SMTP{Addr: *ev.smtp, From: *ev.smtpFrom}, MailTo: mailTo})
+		go notifier.Run(ctx)
 	}
+	witnessURLs, err := ev.witnessURLs()
+	if err != nil {
+		return err
+	}
+	// The witnesses cosign in the background; they are stopped before
+	// the log is closed.
+	cosignCtx, stopCosign := context.WithCancel(ctx)
+	cosigner := cosign.New(l.Log, cosign.Options{URLs: witnessURLs, Logger: logger, Registerer: reg,
+		OnRefusal: func(ctx context.Context, r *cosign.Refusal) { reportRefusal(ctx, l, notifier, logger, r) }})
+	api.ServeCosigned(cosigner.Checkpoint)
+	cosigned := make(chan struct{})
+	go func() {
+		defer close(cosigned)
+		cosigner.Run(cosignCtx)
+	}()
+	defer func() {
+		stopCosign()
+		<-cosigned
+	}()
 	// The timeouts bound ordinary requests. Evidence uploads and downloads
 	// push their connection's deadlines ahead as bytes move, so that a
 	// file of any size goes through a slow link, and a transfer that stalls
@@ -300,4 +343,29 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 		return fmt.Errorf("the stored log does not verify: %w", unsound)
 	}
 	return nil
+}
+
+// reportRefusal records a witness's refusal of a checkpoint, which the
+// mediators' inboxes then show, and tells it to the notices' subscribers
+// and the mediators' mail addresses.
+func reportRefusal(ctx context.Context, l *datadir.Node, notifier *notify.Notifier, logger *slog.Logger, r *cosign.Refusal) {
+	rec := store.WitnessRefusal{Witness: r.Witness, Size: r.Size, Hash: r.Hash.String(), Known: r.Known, Reason: r.Reason,
+		At: statement.FormatTime(time.Now())}
+	if err := l.DB.AddWitnessRefusal(ctx, rec); err != nil {
+		logger.Error("couldn't record a witness's refusal", "err", err)
+	}
+	rb := l.Rulebook()
+	if notifier == nil || rb == nil {
+		return
+	}
+	var mediators []string
+	for _, b := range rb.Bodies {
+		if b.Type == mechanism.BodyMediator {
+			mediators = append(mediators, b.ID)
+		}
+	}
+	e := store.Event{Kind: store.EventWitnessRefusal, Index: r.Size - 1, Bodies: mediators, At: rec.At, Text: rec.Text()}
+	if err := notifier.Tell(ctx, e); err != nil {
+		logger.Error("couldn't queue the notice of a witness's refusal", "err", err)
+	}
 }

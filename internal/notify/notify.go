@@ -84,6 +84,9 @@ type Store interface {
 	Queue(ctx context.Context, ds []store.Delivery, cursor int64) error
 	// QueueNear adds deliveries of deadlines nearing and marks them told.
 	QueueNear(ctx context.Context, ds []store.Delivery, near []store.Event) error
+	// QueueNotices adds deliveries of notices the server tells rather
+	// than the log (Tell).
+	QueueNotices(ctx context.Context, ds []store.Delivery) error
 	DueDeliveries(ctx context.Context, now string, limit int) ([]store.Delivery, error)
 	UpdateDelivery(ctx context.Context, d store.Delivery) error
 }
@@ -184,6 +187,22 @@ func (n *Notifier) Queue(ctx context.Context) error {
 		return err
 	}
 	return db.QueueNear(ctx, ds, near)
+}
+
+// Tell queues a notice of e, an event that the server saw rather than
+// the log told, such as a witness's refusal of a checkpoint, for every
+// subscriber and the mail addresses of the bodies it concerns; Run sends
+// it with the others.
+func (n *Notifier) Tell(ctx context.Context, e store.Event) error {
+	rb := n.log.Rulebook()
+	if rb == nil {
+		return nil
+	}
+	ds, err := n.deliveries([]store.Event{e}, rb.ID)
+	if err != nil {
+		return err
+	}
+	return n.db.QueueNotices(ctx, ds)
 }
 
 // NearWithin is how long before a deadline its nearing is notified.

@@ -217,7 +217,8 @@ const (
 // are open or missed, cases that reached rb's last stage, and the
 // findings, endorsements, penalties and reply windows that concern it, as
 // the core told them (the events view), each with its window to reply as
-// it stands.
+// it stands; and, for a mediator body, witnesses' refusals of the log's
+// checkpoints (indexed by the refused checkpoint's last entry).
 func (db *DB) Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, limit int) ([]Notice, error) {
 	rows, err := db.r.QueryContext(ctx, `
 		SELECT ?4, c.id, c.id, c.opened_at, c.reporter || ': ' || c.summary, '', '' FROM cases c WHERE c.accused = ?1
@@ -253,6 +254,11 @@ func (db *DB) Inbox(ctx context.Context, body string, rb *mechanism.Rulebook, li
 		return nil, err
 	}
 	out = append(out, ds...)
+	ws, err := db.witnessNotices(ctx, body, rb, limit)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ws...)
 	slices.SortStableFunc(out, func(a, b Notice) int {
 		return cmp.Or(cmp.Compare(b.Index, a.Index), cmp.Compare(a.Kind, b.Kind))
 	})
