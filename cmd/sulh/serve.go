@@ -47,6 +47,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	ev.data, ev.demoReceiver = *data, true
+	if _, err := ev.witnessURLs(); err != nil {
+		return err
+	}
 	logger := newLogger(stderr)
 	reg := newRegistry()
 	opts := ledger.Options{Logger: logger, Registerer: reg, SnapshotEvery: *ev.snapshotEvery}
@@ -137,6 +140,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *data == "" {
 		return usageError{"--data is required"}
+	}
+	if _, err := ev.witnessURLs(); err != nil {
+		return err
 	}
 	logger := newLogger(stderr)
 	reg := newRegistry()

@@ -442,3 +442,35 @@ func metric(t *testing.T, client *http.Client, base, series string) float64 {
 	}
 	return 0
 }
+
+// TestWitnessFlags: verify-log's and serve's witness flags refuse what
+// makes no sense, before reaching any server.
+func TestWitnessFlags(t *testing.T) {
+	w := newWitness(t, "w1.example/witness")
+	_, logKey, err := note.GenerateKey(rand.Reader, "sulh.local/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"verify-log", "--url", "http://127.0.0.1:1/log", "--key", logKey}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--no-witnesses", "--witness", w.vkey}, "--no-witnesses goes with neither --witness nor --witness-quorum"},
+		{[]string{"--witness-quorum", "1"}, "--witness-quorum needs --witness keys"},
+		{[]string{"--witness", w.vkey, "--witness-quorum", "2"}, "must be from 1 to 1"},
+		{[]string{"--witness", logKey}, "not a c2sp.org/tlog-cosignature verifier key"},
+		{[]string{"--witness", w.vkey, "--witness", w.vkey}, "two witness keys are named"},
+	} {
+		r := runSulh(t, runOpts{}, append(base, tc.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("verify-log %v: want exit 2 and %q, got:\n%s", tc.args, tc.want, r)
+		}
+	}
+	for _, v := range []string{"w1", "w1=", "=http://x", "W 1=http://127.0.0.1:1", "w1=ftp://127.0.0.1", "w1=127.0.0.1:7380"} {
+		r := runSulh(t, runOpts{}, "serve", "--data", t.TempDir(), "--witness", v)
+		if r.code == 0 || !strings.Contains(r.stderr, "want ID=URL") {
+			t.Errorf("serve --witness %q: want a refusal that says ID=URL, got:\n%s", v, r)
+		}
+	}
+}

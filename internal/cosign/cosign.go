@@ -223,6 +223,9 @@ func (c *Cosigner) Round(ctx context.Context, now time.Time) {
 			c.lines[a.w.ID] = a.line
 			st.backoff, st.retryAt = 0, time.Time{}
 			c.size.WithLabelValues(a.w.ID).Set(float64(cp.N))
+			// Serve it as soon as the quorum is there, without waiting
+			// for a slow witness.
+			c.publish(cp, rb.Witnesses)
 			continue
 		case ctx.Err() != nil:
 			return
@@ -370,7 +373,7 @@ func AddCheckpointBody(old int64, proof tlog.TreeProof, signed []byte) []byte {
 // decimal and a newline.
 func ParseSize(b []byte) (int64, error) {
 	s, ok := strings.CutSuffix(string(b), "\n")
-	if !ok || s == "" || (len(s) > 1 && s[0] == '0') || len(s) > 19 {
+	if !ok || s == "" || (len(s) > 1 && s[0] == '0') || len(s) > 19 || strings.Trim(s, "0123456789") != "" {
 		return 0, fmt.Errorf("%q is not a tree size and a newline", firstLine(b))
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
