@@ -228,7 +228,8 @@ func (c *Cosigner) Round(ctx context.Context, now time.Time) {
 			c.publish(cp, rb.Witnesses)
 			continue
 		case ctx.Err() != nil:
-			return
+			// Shutting down: every push returns at once; wait for them.
+			continue
 		case errors.As(a.err, &refusal):
 			c.refusals.WithLabelValues(a.w.ID).Inc()
 			c.opts.Logger.Error("a witness refused the log's checkpoint as inconsistent with one it cosigned: the log's key may have signed another history",
