@@ -43,7 +43,8 @@ var (
 func witnessBins(t *testing.T) string {
 	t.Helper()
 	witnessBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sulh-litewitness-")
+		// Beside the sulh binary, in the folder TestMain removes.
+		dir, err := os.MkdirTemp(filepath.Dir(sulhBin), "litewitness-")
 		if err != nil {
 			witnessBinErr = err
 			return
