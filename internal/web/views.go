@@ -42,4 +42,10 @@ type Views interface {
 	AddedPlaces(ctx context.Context, after int64) ([]store.AddedPlace, error)
 	// Counts returns each body's cases, each event once.
 	Counts(ctx context.Context) ([]store.Counts, error)
+	// PublishedFindings returns a page of the findings of the cases in
+	// rb's stage of publication, newest first, before the index before
+	// (0: from the newest).
+	PublishedFindings(ctx context.Context, rb *mechanism.Rulebook, before int64, limit int) (store.Page, error)
+	// StatementCases returns the cases a statement belongs to.
+	StatementCases(ctx context.Context, idx int64) ([]int64, error)
 }

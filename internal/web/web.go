@@ -90,6 +90,8 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/counts", s.afterViews(s.counts))
 	s.handle("GET /cases/{id}", s.afterViews(s.casePageHandler))
 	s.handle("GET /crossings/{id}", s.afterViews(s.crossingPage))
+	s.handle("GET /explore/{index}", s.afterViews(s.exploreStatement))
+	s.handle("GET /published", s.afterViews(s.published))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
