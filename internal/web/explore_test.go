@@ -1,17 +1,27 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
 
@@ -212,4 +222,174 @@ func storeFilter(pairs ...string) store.Filter {
 		f.Match = append(f.Match, store.Match{Param: pairs[i], Value: pairs[i+1]})
 	}
 	return f
+}
+
+// evil is text that a page that does not escape would run or break on.
+const evil = `<script>alert(1)</script> "><img src=x onerror=alert(1)>`
+
+// publishCase files a report and takes its case through every stage to
+// publication with a finding whose rationale is rationale; it returns the
+// case and the finding's index. With sealed, the finding is filed sealed
+// (the rulebook must keep findings confidential) and the board's
+// endorsement discloses it; stop, if not empty, is the stage to stop
+// before.
+func publishCase(t *testing.T, m *demo.Mechanism, summary, rationale string, sealed bool, stop string) (int64, int64) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
+	submit := func(kind, author string, fields map[string]any, cosigners ...string) int64 {
+		t.Helper()
+		r, err := m.Submit(ctx, kind, author, now, fields, cosigners...)
+		if err != nil {
+			t.Fatalf("%s by %s: %v", kind, author, err)
+		}
+		return r.Index
+	}
+	c := submit(mechanism.KindReport, "pakistan-liaison-1", map[string]any{"channel": "party", "accused": "afghanistan",
+		"event": map[string]any{"time": statement.FormatTime(now.Add(-time.Hour)), "precision": "exact"},
+		"place": map[string]any{"name": "Angoor Adda", "geo_precision": 2}, "event_type": "battles", "sub_event_type": "armed_clash",
+		"summary": summary, "language": "en"})
+	advance := func(to, by string) bool {
+		if to == stop {
+			return false
+		}
+		submit(mechanism.KindCaseAdvance, by, map[string]any{"case": c, "to": to})
+		return true
+	}
+	for _, to := range []string{"preliminary", "investigation", "draft"} {
+		advance(to, "qatar-investigator-1")
+	}
+	body, _ := json.Marshal(map[string]any{"mechanism": m.Log.Rulebook().ID, "kind": mechanism.KindFinding, "author": "qatar-investigator-1",
+		"at": statement.FormatTime(now), "refs": []any{}, "case": c, "outcome": "attributed", "party": "afghanistan", "confidence": "moderate",
+		"rationale": rationale, "rulebook_version": m.Log.Rulebook().Version})
+	salt := bytes.Repeat([]byte{5}, 32)
+	var finding int64
+	if sealed {
+		msg, err := m.Sign(mechanism.KindSealed, "qatar-investigator-1", now, map[string]any{"sealed_kind": mechanism.KindFinding, "case": c,
+			"visibility": []string{"turkiye", "board", "pakistan", "afghanistan"}, "digest": mechanism.SealDigest(salt, body)}, "turkiye-investigator-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := m.Log.SubmitSealed(ctx, msg, salt, body)
+		if err != nil {
+			t.Fatalf("the sealed finding: %v", err)
+		}
+		finding = r.Index
+	} else {
+		finding = submit(mechanism.KindFinding, "qatar-investigator-1", map[string]any{"case": c, "outcome": "attributed", "party": "afghanistan",
+			"confidence": "moderate", "rationale": rationale, "rulebook_version": m.Log.Rulebook().Version}, "turkiye-investigator-1")
+	}
+	if !advance("party_reply", "qatar-investigator-1") {
+		return c, finding
+	}
+	// The accused party replies; a sealed finding's blame is not known
+	// until it is disclosed, so each party may reply, and each does.
+	repliers := []string{"afghanistan-liaison-1"}
+	if sealed {
+		repliers = append(repliers, "pakistan-liaison-1")
+	}
+	for _, p := range repliers {
+		submit(mechanism.KindReply, p, map[string]any{"case": c, "position": "no_comment", "text": "Noted, " + p + ".", "language": "en"})
+	}
+	if !advance("technical_committee", "qatar-investigator-1") || !advance("board", "qatar-investigator-1") {
+		return c, finding
+	}
+	endorse := map[string]any{"case": c, "finding": finding}
+	if sealed {
+		endorse["salt"], endorse["body"] = hex.EncodeToString(salt), json.RawMessage(body)
+	}
+	submit(mechanism.KindEndorsement, "board-qatar-1", endorse, "board-turkiye-1")
+	advance("published", "board-qatar-1")
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+	return c, finding
+}
+
+// TestPublishedConfidential: a finding filed sealed stays off the
+// published record and out of the explorer's pages while it is sealed,
+// even once its case reached the board; the endorsement that discloses it
+// and the case's publication put it there.
+func TestPublishedConfidential(t *testing.T) {
+	ctx := context.Background()
+	var rb map[string]any
+	if err := json.Unmarshal(mechanism.DefaultRulebook, &rb); err != nil {
+		t.Fatal(err)
+	}
+	rb["confidential_findings"] = true
+	template, _ := json.Marshal(rb)
+	reg := prometheus.NewRegistry()
+	m, err := demo.Create(ctx, t.TempDir(), template, demo.Start, ledger.Options{Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := mustServe(t, m, reg)
+	const secret = "CONFIDENTIAL: the crater faces Afghan positions."
+	c, finding := publishCase(t, m, "Fire on a border post.", secret, true, "technical_committee")
+	check := func(when string) {
+		t.Helper()
+		for _, path := range []string{"/published", "/explore", fmt.Sprintf("/explore/%d", finding), fmt.Sprintf("/explore/%d", c)} {
+			status, body := getPage(t, srv.URL+path)
+			if status != http.StatusOK || strings.Contains(body, "CONFIDENTIAL") {
+				t.Errorf("%s: GET %s: %d, shows the sealed finding: %v", when, path, status, strings.Contains(body, "CONFIDENTIAL"))
+			}
+		}
+		if _, body := getPage(t, srv.URL+"/published"); strings.Contains(body, fmt.Sprintf(`href="/explore/%d"`, finding)) {
+			t.Errorf("%s: the published record links to the sealed finding", when)
+		}
+	}
+	check("sealed, in party reply")
+	if _, body := getPage(t, fmt.Sprintf("%s/explore/%d", srv.URL, finding)); !strings.Contains(body, "This statement is sealed") {
+		t.Errorf("the sealed finding's page does not say it is sealed")
+	}
+
+	// Another case, published: its sealed finding is disclosed by the
+	// endorsement, and only then on the record.
+	c2, finding2 := publishCase(t, m, "Shelling near Chaman.", "Disclosed: the shells came from the west.", true, "")
+	_, body := getPage(t, srv.URL+"/published")
+	if !strings.Contains(body, fmt.Sprintf(`href="/cases/%d"`, c2)) || !strings.Contains(body, fmt.Sprintf(`href="/explore/%d"`, finding2)) ||
+		!strings.Contains(body, "Disclosed: the shells came from the west.") {
+		t.Errorf("the disclosed, published finding is not on the record")
+	}
+	check("beside a published one")
+}
+
+// TestExploreEscapes files a case whose summary and finding's rationale
+// are script and markup, publishes it, and holds the explorer, the
+// statements' pages and the published record to show them as text, in
+// the page's source and in Chromium's DOM.
+func TestExploreEscapes(t *testing.T) {
+	m, _, reg := mustDemo(t, false)
+	srv := mustServe(t, m, reg)
+	c, finding := publishCase(t, m, evil, evil, false, "")
+	paths := []string{"/published", "/explore", fmt.Sprintf("/explore/%d", c), fmt.Sprintf("/explore/%d", finding)}
+	for _, path := range paths {
+		status, body := getPage(t, srv.URL+path)
+		if status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, status)
+		}
+		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") || strings.Contains(body, `"><img`) {
+			t.Errorf("GET %s shows the text as markup", path)
+		}
+	}
+	_, body := getPage(t, srv.URL+"/published")
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Errorf("the published record does not show the rationale as text")
+	}
+	b := mustBrowser(t)
+	for _, path := range paths {
+		b.do(t, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible("main"))
+		injected := browserRun(t, b, chromedp.Evaluate[int](`document.querySelectorAll('main img, main script').length`))
+		if injected != 0 {
+			t.Errorf("%s: the text became %d elements", path, injected)
+		}
+	}
+	b.do(t, chromedp.Navigate(srv.URL+"/published"), chromedp.WaitVisible("blockquote.content"))
+	if got := browserRun(t, b, chromedp.Text("blockquote.content")); got != evil {
+		t.Errorf("the rationale reads %q, want it as written", got)
+	}
 }
