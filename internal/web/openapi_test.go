@@ -849,6 +849,13 @@ func (f *oaFixture) checkAnswers() {
 	for _, path := range []string{"/", "/explore", "/log/checkpoint", "/log/key", "/healthz", "/metrics"} {
 		f.get(path, path, 200)
 	}
+	for _, path := range []string{"/published"} {
+		f.get(path, path, 200)
+	}
+	f.get("/explore", fmt.Sprintf("/explore?before=%d", size/2), 200)
+	for _, i := range []int64{0, size / 2, size - 1} {
+		f.get("/explore/{index}", fmt.Sprintf("/explore/%d", i), 200)
+	}
 	f.get("/static/{path}", "/static/app.css", 200)
 	for _, tile := range oaTiles(size) {
 		f.get("/log/tile/{path}", "/log/tile/"+tile, 200)
@@ -864,6 +871,10 @@ func (f *oaFixture) checkAnswers() {
 		{"/api/v1/cases/{id}", "/api/v1/cases/999999", 404},
 		{"/api/v1/cases/{id}", "/api/v1/cases/x", 404},
 		{"/cases/{id}", "/cases/999999", 404},
+		{"/explore/{index}", fmt.Sprintf("/explore/%d", size), 404},
+		{"/explore/{index}", "/explore/x", 404},
+		{"/explore", "/explore?before=0", 400},
+		{"/published", "/published?before=x", 400},
 		{"/api/v1/counts", "/api/v1/counts?party=pakistan", 400},
 		{"/api/v1/cases", "/api/v1/cases?distinct=maybe", 400},
 		{"/api/v1/crossings/{id}", "/api/v1/crossings/nowhere", 404},
