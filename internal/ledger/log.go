@@ -423,6 +423,11 @@ func (l *Log) Origin() string { return l.origin }
 // Checkpoint returns the latest checkpoint, or nil for an empty log.
 func (l *Log) Checkpoint() *Checkpoint { return l.checkpoint.Load() }
 
+// Keys returns every key the log's members have held, as of the latest
+// appended statement: a revocation or a rotation holds here from the
+// moment it is appended, before its checkpoint is published.
+func (l *Log) Keys() *mechanism.Keyring { return l.ring.Load() }
+
 // Rulebook returns the rulebook in force, or nil for an empty log.
 func (l *Log) Rulebook() *mechanism.Rulebook { return l.rulebook.Load() }
 

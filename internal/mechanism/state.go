@@ -152,6 +152,19 @@ func (k *Keyring) Verifier(name string, hash uint32) (note.Verifier, error) {
 	return nil, &note.UnknownVerifierError{Name: name, KeyHash: hash}
 }
 
+// Current returns the active key of the member named name: none once the
+// member is revoked, and only the newest once its key is rotated.
+func (k *Keyring) Current(name string) (Key, bool) {
+	if k != nil {
+		for _, key := range k.byName[name] {
+			if key.Active {
+				return *key, true
+			}
+		}
+	}
+	return Key{}, false
+}
+
 // Keys returns a snapshot of every key known so far, safe for concurrent
 // use. Statements can be verified against it outside the sequencer; Apply
 // then checks that each key is still active.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 )
@@ -413,4 +414,43 @@ func (db *DB) AddedPlaces(ctx context.Context, after int64) ([]AddedPlace, error
 		return nil, fmt.Errorf("couldn't read the added places: %w", err)
 	}
 	return out, nil
+}
+
+// Member is a member as the views hold it.
+type Member struct {
+	Name  string   `json:"name"`
+	Body  string   `json:"body"`
+	Roles []string `json:"roles"`
+	Label string   `json:"label"`
+	// Key is the member's current verifier key, or its last one once
+	// revoked.
+	Key    string `json:"key"`
+	Active bool   `json:"active"`
+	// Enrolled is the log index that enrolled the member (0 for the
+	// rulebook); Revoked the one that revoked it, if any.
+	Enrolled int64  `json:"enrolled"`
+	Revoked  *int64 `json:"revoked,omitempty"`
+}
+
+// Member returns the member named name, or ErrNotFound.
+func (db *DB) Member(ctx context.Context, name string) (Member, error) {
+	var m Member
+	var roles string
+	var revoked sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT name, body, roles, label, key, active, enrolled, revoked FROM members WHERE name = ?`, name).
+		Scan(&m.Name, &m.Body, &roles, &m.Label, &m.Key, &m.Active, &m.Enrolled, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Member{}, ErrNotFound
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("couldn't read member %q: %w", name, err)
+	}
+	m.Roles = []string{}
+	if roles != "" {
+		m.Roles = strings.Split(roles, ",")
+	}
+	if revoked.Valid {
+		m.Revoked = &revoked.Int64
+	}
+	return m, nil
 }

@@ -51,6 +51,8 @@ type Page struct {
 	Path      string           // the request's path, for the language menu
 	Langs     []LanguageChoice // the language menu
 	Data      any
+	// SignedIn is the reader's session, if any.
+	SignedIn *signedIn
 }
 
 // LanguageChoice is an entry of the language menu.
@@ -83,7 +85,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title, nav
 		return &Error{Status: http.StatusInternalServerError, Code: statement.CodeInternal, Msg: "internal error"}
 	}
 	l := s.locale(w, r)
-	p := &Page{L: l, Title: l.T(title), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data}
+	p := &Page{L: l, Title: l.T(title), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data, SignedIn: s.signedIn(r)}
 	for _, x := range Languages {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {

@@ -153,14 +153,19 @@ type caller struct {
 }
 
 // authenticate returns the member whose API token the request carries as
-// "Authorization: Bearer <secret>"; when there is none that is valid, it
-// asks for one in the answer's WWW-Authenticate header.
+// "Authorization: Bearer <secret>", or, without one, whose session cookie
+// it carries (with the session's CSRF token, if it changes state: see
+// checkCSRF); when there is none that is valid, it asks for one in the
+// answer's WWW-Authenticate header.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	unauthorized := func(msg string) error {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Msg: msg}
 	}
 	h := r.Header.Get("Authorization")
+	if _, err := r.Cookie(SessionCookie); h == "" && err == nil {
+		return s.sessionCaller(w, r)
+	}
 	if h == "" {
 		return nil, unauthorized("this needs a member's API token: Authorization: Bearer <secret> (sulh token new makes one)")
 	}

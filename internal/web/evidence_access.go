@@ -96,7 +96,7 @@ func (s *Server) evidenceAccess(w http.ResponseWriter, r *http.Request, hash str
 		return reg.Name, nil
 	}
 	reader := ""
-	if r.Header.Get("Authorization") != "" {
+	if _, err := r.Cookie(SessionCookie); r.Header.Get("Authorization") != "" || err == nil {
 		// A refused token is answered as an unknown file too: the
 		// answer must not depend on whether the hash is sealed.
 		if who, err := s.authenticate(headerSink{w, http.Header{}}, r); err == nil {

@@ -26,6 +26,9 @@ type Views interface {
 	// TokenMember returns the active member an API token is bound to,
 	// given the SHA-256 of its secret, or store.ErrNotFound.
 	TokenMember(ctx context.Context, sha string, now string) (member, body string, err error)
+	// Member returns a member as the views hold it, or
+	// store.ErrNotFound.
+	Member(ctx context.Context, name string) (store.Member, error)
 	// FirstRegistration returns the statement that first registered an
 	// evidence file, or store.ErrNotFound.
 	FirstRegistration(ctx context.Context, sha string) (*store.Registration, error)

@@ -40,12 +40,13 @@ type Server struct {
 	placeIdx placeIndex // the gazetteer with the log's places
 
 	cosigned func() []byte // the checkpoint /log/checkpoint serves; nil: the log's latest
+	auth *auth // sessions, sign-in challenges and limits
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
 // registered in reg, and the server's own, are served at /metrics.
 func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Registry) *Server {
-	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux()}
+	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), auth: newAuth()}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
 	}, []string{"route", "code"})
@@ -92,6 +93,13 @@ func (s *Server) routes() {
 	s.handle("GET /crossings/{id}", s.afterViews(s.crossingPage))
 	s.handle("GET /explore/{index}", s.afterViews(s.exploreStatement))
 	s.handle("GET /published", s.afterViews(s.published))
+	s.handle("GET /signin", s.signinPage)
+	s.handle("POST /auth/challenge", s.newChallenge)
+	s.handle("POST /auth/signin", s.signin)
+	s.handle("POST /auth/signout", s.signout)
+	s.handle("GET /api/v1/members/{name}", s.afterViews(s.memberDetail))
+	s.handle("GET /keys", s.keysPage)
+	s.handle("GET /inbox", s.afterViews(s.inboxPage))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
