@@ -428,6 +428,7 @@ func (s *Server) sessionCaller(w http.ResponseWriter, r *http.Request) (*caller,
 	sess, _, ok := s.session(r)
 	if !ok {
 		clearSessionCookie(w, r)
+		w.Header().Set("WWW-Authenticate", "Bearer")
 		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
 			Msg: "the session is unknown or has ended (it expires, and ends when the member or its key is revoked or rotated); sign in again at /signin"}
 	}

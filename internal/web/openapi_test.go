@@ -857,6 +857,7 @@ func (f *oaFixture) checkAnswers() {
 		f.get("/explore/{index}", fmt.Sprintf("/explore/%d", i), 200)
 	}
 	f.get("/static/{path}", "/static/app.css", 200)
+	f.checkSignin()
 	for _, tile := range oaTiles(size) {
 		f.get("/log/tile/{path}", "/log/tile/"+tile, 200)
 	}
@@ -1436,4 +1437,39 @@ func (f *oaFixture) checkAPIDocs() {
 			f.t.Errorf("docs/api.md gives a JSON example for %s, which does not answer JSON", route)
 		}
 	}
+}
+
+// checkSignin requests the sign-in routes and the identity pages: a
+// challenge, a sign-in with it by a demo member's key, refusals, sign-out,
+// a member, and the pages (the inbox, signed out, sends its reader to sign
+// in, which the client follows).
+func (f *oaFixture) checkSignin() {
+	t := f.t
+	for _, path := range []string{"/signin", "/keys", "/inbox"} {
+		f.get(path, path, 200)
+	}
+	status, b := f.do("POST", "/auth/challenge", "/auth/challenge", nil)
+	var ch web.ChallengeResponse
+	if err := json.Unmarshal(b, &ch); status != 201 || err != nil {
+		t.Fatalf("POST /auth/challenge: %d %s", status, b)
+	}
+	signed, err := note.Sign(&note.Note{Text: web.SigninPurpose + "\n" + f.srv.URL + "\n" + ch.Challenge + "\n" + statement.FormatTime(time.Now()) + "\n"},
+		f.m.Keys.Signer("pakistan-liaison-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		body   []byte
+		status int
+	}{{signed, 200}, {signed, 401}, {[]byte("hello"), 400}, {bytes.Repeat([]byte("a"), 5000), 413}} {
+		if status, b := f.do("POST", "/auth/signin", "/auth/signin", tt.body); status != tt.status {
+			t.Errorf("POST /auth/signin: %d, want %d: %s", status, tt.status, b)
+		}
+	}
+	if status, b := f.do("POST", "/auth/signout", "/auth/signout", nil); status != 204 {
+		t.Errorf("POST /auth/signout: %d %s", status, b)
+	}
+	f.get("/api/v1/members/{name}", "/api/v1/members/pakistan-liaison-1", 200)
+	f.get("/api/v1/members/{name}", "/api/v1/members/pakistan-admin", 200)
+	f.get("/api/v1/members/{name}", "/api/v1/members/nobody", 404)
 }
