@@ -1,0 +1,252 @@
+package web_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sulh-project/sulh/internal/web"
+)
+
+// demoSeed is the Ed25519 seed of a key file made by sulh key new.
+func demoSeed(t *testing.T, text string) []byte {
+	t.Helper()
+	parts := strings.SplitN(strings.TrimSpace(text), "+", 5)
+	if len(parts) != 5 {
+		t.Fatalf("not a private key: %q", text)
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 33 {
+		t.Fatalf("private key: %v", err)
+	}
+	return raw[1:]
+}
+
+// importOnPage imports a key text on the keys page by pasting it, and waits
+// until the page lists it with its standing in the log.
+func importOnPage(t *testing.T, b *browser, name, text string) {
+	t.Helper()
+	b.do(t, chromedp.SetValue(`#import-text`, strings.TrimSpace(text)), chromedp.Click(`#import-form button[type=submit]`),
+		chromedp.WaitReady(`tr[data-key="`+name+`"][data-standing]`))
+}
+
+// signInOnPage signs in on the sign-in page with the key named name, held
+// in the browser, and returns what the layout then shows: member, body and
+// roles.
+func signInOnPage(t *testing.T, b *browser, base, name string) (member, body, roles string) {
+	t.Helper()
+	b.do(t, chromedp.Navigate(base+"/signin?next=/keys"), chromedp.WaitReady(`#signin-key option[value="`+name+`"]`),
+		chromedp.SetValue(`#signin-key`, name), chromedp.Click(`#signin-go`), chromedp.WaitVisible(`.who-member`))
+	member = browserRun(t, b, chromedp.Text(`.who-member`))
+	body = browserRun(t, b, chromedp.Text(`.who-body`))
+	roles = browserRun(t, b, chromedp.Evaluate[string](`(document.querySelector('.who-roles') || {textContent: ''}).textContent`))
+	return
+}
+
+func signOutOnPage(t *testing.T, b *browser) {
+	t.Helper()
+	clickJS(t, b, `form.signout button`)
+	b.do(t, chromedp.WaitVisible(`header nav.account a[href="/signin"]`))
+}
+
+// clickJS clicks the element sel once it is there, from the page's own
+// script: a page that a script just filled, or just loaded, may have
+// replaced the node that chromedp found.
+func clickJS(t *testing.T, b *browser, sel string) {
+	t.Helper()
+	js := `new Promise((resolve, reject) => {
+	  const t0 = Date.now();
+	  const go = () => {
+	    const e = document.readyState === 'complete' && document.querySelector(` + jsString(sel) + `);
+	    if (e) { e.click(); resolve(true); }
+	    else if (Date.now() - t0 > 30000) reject(new Error('no ' + ` + jsString(sel) + `));
+	    else setTimeout(go, 50);
+	  };
+	  go();
+	})`
+	browserRun(t, b, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+}
+
+// TestBrowserSignin signs in, in Chromium, as each demo role with its key
+// file imported on the keys page, and sees its name, body and roles; an
+// administrator enrols a key made in another browser profile, whose
+// holder then signs in, reads its inbox, and is signed out by its
+// revocation. The pages are in Urdu, right to left, reachable by keyboard
+// and under the weight budget; the server never receives any of the
+// private keys.
+func TestBrowserSignin(t *testing.T) {
+	m, _, reg := mustDemo(t, true)
+	rec := &requestRecorder{}
+	srv := httptest.NewServer(rec.wrap(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)))
+	t.Cleanup(srv.Close)
+	var secrets [][]byte
+	keyText := func(name string) string {
+		data, err := os.ReadFile(filepath.Join(m.Keys.Dir, name+".key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, secretForms(demoSeed(t, string(data)))...)
+		return string(data)
+	}
+
+	b := mustBrowser(t)
+	b.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitVisible(`#import-form`))
+	// The administrator's key from its file, the others pasted.
+	admin := m.Keys.Admins["pakistan"]
+	keyText(admin)
+	b.do(t, chromedp.SetUploadFiles(`#import-file`, []string{filepath.Join(m.Keys.Dir, admin+".key")}),
+		chromedp.Click(`#import-form button[type=submit]`), chromedp.WaitReady(`tr[data-key="`+admin+`"][data-standing="enrolled"]`))
+	roles := []struct{ name, body, roles string }{
+		{"pakistan-liaison-1", "pakistan", "reporter"},
+		{"afghanistan-liaison-1", "afghanistan", "reporter"},
+		{"qatar-investigator-1", "qatar", "investigator"},
+		{"turkiye-investigator-1", "turkiye", "investigator"},
+		{"monitors-field-1", "monitors", "observer"},
+		{admin, "pakistan", "admin"},
+	}
+	for _, r := range roles[:5] {
+		importOnPage(t, b, r.name, keyText(r.name))
+	}
+	for _, r := range roles {
+		if st := browserRun(t, b, chromedp.Evaluate[string](`document.querySelector('tr[data-key="`+r.name+`"]').dataset.standing`)); st != "enrolled" {
+			t.Errorf("the keys page says %s is %q", r.name, st)
+		}
+	}
+	for _, r := range roles {
+		member, body, got := signInOnPage(t, b, srv.URL, r.name)
+		if member != r.name || body != r.body || got != r.roles {
+			t.Errorf("signed in as %s: the page shows %q, %q, %q", r.name, member, body, got)
+		}
+		if loc := browserRun(t, b, chromedp.Location()); loc != srv.URL+"/keys" {
+			t.Errorf("after sign-in, at %s, not the return address", loc)
+		}
+		signOutOnPage(t, b)
+	}
+
+	// A key made in another browser profile, enrolled by the
+	// administrator in this one.
+	other := mustBrowser(t)
+	other.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.SendKeys(`#make-name`, "pakistan-liaison-9"),
+		chromedp.Click(`#make-form button[type=submit]`), chromedp.WaitVisible(`#made-backup`),
+		chromedp.WaitReady(`tr[data-key="pakistan-liaison-9"][data-standing="unknown"]`))
+	vkey := browserRun(t, other, chromedp.Value(`#made-vkey`))
+	backup := browserRun(t, other, chromedp.Value(`#made-backup`))
+	if !strings.HasPrefix(backup, "PRIVATE+KEY+pakistan-liaison-9+") || !strings.HasPrefix(vkey, "pakistan-liaison-9+") {
+		t.Fatalf("made key: %q, backup %q", vkey, backup)
+	}
+	secrets = append(secrets, secretForms(demoSeed(t, backup))...)
+	if w := browserRun(t, other, chromedp.Text(`#made .warning`)); !strings.Contains(w, "can sign as you") || !strings.Contains(w, "never again") {
+		t.Errorf("the backup's warning: %q", w)
+	}
+	// Hidden once kept: the page never shows it again.
+	other.do(t, chromedp.Click(`#made-hide`))
+	if v := browserRun(t, other, chromedp.Value(`#made-backup`)); v != "" {
+		t.Error("the backup text is still on the page after hiding it")
+	}
+
+	signInOnPage(t, b, srv.URL, admin)
+	b.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitVisible(`#enrol-form`),
+		chromedp.SendKeys(`#enrol-key`, vkey), chromedp.SendKeys(`#enrol-roles`, "reporter"),
+		chromedp.SendKeys(`#enrol-label`, "Liaison officer of Pakistan, Chaman"),
+		chromedp.Click(`#enrol-form button[type=submit]`), chromedp.WaitVisible(`#pending-json`))
+	var shown map[string]any
+	if err := json.Unmarshal([]byte(browserRun(t, b, chromedp.Text(`#pending-json`))), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown["kind"] != "member.enrol" || shown["body"] != "pakistan" || shown["key"] != vkey || shown["author"] != admin {
+		t.Errorf("the statement shown before signing: %v", shown)
+	}
+	b.do(t, chromedp.Click(`#pending-sign`), chromedp.WaitReady(`#result:not(:empty)`))
+	if res := browserRun(t, b, chromedp.Text(`#result`)); !strings.Contains(res, "Signed and filed") {
+		t.Fatalf("enrolment: %q", res)
+	}
+	// The stored statement is the one shown: its JSON, compact.
+	var filed map[string]any
+	idx := m.Log.Checkpoint().N - 1
+	if err := m.Log.Entries(t.Context(), idx, idx+1, func(_ int64, data []byte) error {
+		_, j, _ := strings.Cut(string(data), "\n")
+		j, _, _ = strings.Cut(j, "\n")
+		return json.Unmarshal([]byte(j), &filed)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := json.Marshal(filed); string(a) != mustJSON(t, shown) {
+		t.Errorf("the log holds %s; the page showed %s", a, mustJSON(t, shown))
+	}
+
+	// The new member signs in and reads its inbox, in Urdu.
+	member, body, got := signInOnPage(t, other, srv.URL, "pakistan-liaison-9")
+	if member != "pakistan-liaison-9" || body != "pakistan" || got != "reporter" {
+		t.Errorf("the enrolled key signed in as %q %q %q", member, body, got)
+	}
+	for _, path := range []string{"/inbox", "/keys", "/signin"} {
+		other.do(t, chromedp.Navigate(srv.URL+path+"?lang=ur"), chromedp.WaitVisible(`main h1`))
+		if dir := browserRun(t, other, chromedp.Evaluate[string](`document.documentElement.dir + ' ' + getComputedStyle(document.querySelector('main')).direction`)); dir != "rtl rtl" {
+			t.Errorf("%s in Urdu: dir %q", path, dir)
+		}
+		if missed := other.keyboardReach(t); len(missed) > 0 {
+			t.Errorf("%s: not reachable by keyboard: %v", path, missed)
+		}
+		weight := browserRun(t, other, chromedp.Evaluate[int](`performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((n, e) => n + (e.transferSize || e.encodedBodySize || 0), 0)`))
+		if weight <= 0 || weight > 200<<10 {
+			t.Errorf("%s weighs %d bytes", path, weight)
+		}
+	}
+	other.do(t, chromedp.Navigate(srv.URL+"/inbox?lang=en"), chromedp.WaitVisible(`#inbox-items`))
+	other.screenshot(t, "inbox-new-member", "")
+
+	// A party with allegations and deadlines: its inbox, and at phone
+	// width.
+	signOutOnPage(t, b)
+	signInOnPage(t, b, srv.URL, "afghanistan-liaison-1")
+	b.do(t, chromedp.Navigate(srv.URL+"/inbox"), chromedp.WaitVisible(`#inbox-items`))
+	if n := browserRun(t, b, chromedp.Evaluate[int](`document.querySelectorAll('#inbox-items tbody tr').length`)); n == 0 {
+		t.Error("the Afghan liaison's inbox is empty")
+	}
+	b.screenshot(t, "inbox", "inbox")
+	b.do(t, chromedp.EmulateViewport(375, 800))
+	b.screenshot(t, "inbox-phone", "")
+	if w := browserRun(t, b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 375 {
+		t.Errorf("the inbox is %d px wide on a 375 px screen", w)
+	}
+	b.do(t, chromedp.EmulateViewport(1280, 900))
+
+	// The administrator revokes the new member; its session ends.
+	signOutOnPage(t, b)
+	signInOnPage(t, b, srv.URL, admin)
+	b.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitVisible(`#revoke-form`),
+		chromedp.SendKeys(`#revoke-member`, "pakistan-liaison-9"), chromedp.SendKeys(`#revoke-reason`, "moved to another post"),
+		chromedp.Click(`#revoke-form button[type=submit]`), chromedp.WaitVisible(`#pending-json`),
+		chromedp.Click(`#pending-sign`), chromedp.WaitReady(`#result:not(:empty)`))
+	if res := browserRun(t, b, chromedp.Text(`#result`)); !strings.Contains(res, "Signed and filed") {
+		t.Fatalf("revocation: %q", res)
+	}
+	other.do(t, chromedp.Navigate(srv.URL+"/inbox"), chromedp.WaitVisible(`#signin-form`))
+	if loc := browserRun(t, other, chromedp.Location()); !strings.HasPrefix(loc, srv.URL+"/signin?next=") {
+		t.Errorf("after revocation, the inbox led to %s", loc)
+	}
+	other.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitReady(`tr[data-key="pakistan-liaison-9"][data-standing="revoked"]`))
+
+	if req, found := rec.containsAny(secrets...); found {
+		t.Fatalf("the server received a private key:\n%s", req)
+	}
+	if len(rec.all) < 50 {
+		t.Fatalf("the recorder saw only %d requests", len(rec.all))
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
