@@ -126,11 +126,6 @@ export async function importKeyText(text) {
   if (parts.length < 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw new Error('this is not a signed-note private key (PRIVATE+KEY+name+hash+key)');
   const [, , name, hash] = parts;
   const key = parts.slice(4).join('+');
-  // The key's base64 may itself hold '+': it is all after the fourth.
-  const all = text.trim().split('+');
-  const parts = [...all.slice(0, 4), all.slice(4).join('+')];
-  if (all.length < 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw new Error('this is not a signed-note private key (PRIVATE+KEY+name+hash+key)');
-  const [, , name, hash, key] = parts;
   if (!validKeyName(name)) throw new Error('the key name is not valid');
   let raw;
   try { raw = unb64(key); } catch { throw new Error('the key is not base64'); }
