@@ -100,6 +100,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/members/{name}", s.afterViews(s.memberDetail))
 	s.handle("GET /keys", s.keysPage)
 	s.handle("GET /inbox", s.afterViews(s.inboxPage))
+	s.handle("GET /file", s.formsIndex)
+	s.handle("GET /file/cosign", s.cosignPage)
+	s.handle("GET /file/{kind}", s.formPageHandler)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
