@@ -858,6 +858,13 @@ func (f *oaFixture) checkAnswers() {
 	}
 	f.get("/static/{path}", "/static/app.css", 200)
 	f.checkSignin()
+	// The forms: the index, each kind's form and the co-signature's.
+	f.get("/file", "/file", 200)
+	f.get("/file/cosign", "/file/cosign", 200)
+	for _, kind := range []string{"report", "reply", "verification", "case.advance", "finding", "endorsement", "crossing.status", "commitment", "action"} {
+		f.get("/file/{kind}", "/file/"+kind, 200)
+	}
+	f.get("/file/{kind}", "/file/reply?case=15", 200)
 	for _, tile := range oaTiles(size) {
 		f.get("/log/tile/{path}", "/log/tile/"+tile, 200)
 	}
@@ -880,6 +887,7 @@ func (f *oaFixture) checkAnswers() {
 		{"/api/v1/cases", "/api/v1/cases?distinct=maybe", 400},
 		{"/api/v1/crossings/{id}", "/api/v1/crossings/nowhere", 404},
 		{"/crossings/{id}", "/crossings/nowhere", 404},
+		{"/file/{kind}", "/file/rulebook", 404},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency?from=x&to=2", 400},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency", 400},
 		{"/api/v1/proofs/consistency", fmt.Sprintf("/api/v1/proofs/consistency?from=1&to=%d", size+1), 404},
