@@ -122,8 +122,6 @@ async function backupText(name, seed) {
 // checks the text's hash against the key it holds.
 export async function importKeyText(text) {
   // The key's base64 may itself hold '+': only the first four split.
-  // The key's base64 may hold '+' itself: it is everything after the
-  // fourth '+'.
   const parts = text.trim().split('+');
   if (parts.length < 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') throw new Error('this is not a signed-note private key (PRIVATE+KEY+name+hash+key)');
   const [, , name, hash] = parts;
