@@ -80,12 +80,19 @@ func (s *Server) locale(w http.ResponseWriter, r *http.Request) *Locale {
 // reader's language; title is the catalogue id of the page's title, nav
 // the navigation item it belongs to.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title, nav string, data any) error {
+	return s.renderTitled(w, r, name, func(l *Locale) string { return l.T(title) }, nav, data)
+}
+
+// renderTitled is render for a page whose title title makes in the
+// reader's language, such as one that names its subject.
+func (s *Server) renderTitled(w http.ResponseWriter, r *http.Request, name string, title func(*Locale) string, nav string, data any) error {
 	t, ok := appPages[name]
 	if !ok {
 		return &Error{Status: http.StatusInternalServerError, Code: statement.CodeInternal, Msg: "internal error"}
 	}
 	l := s.locale(w, r)
 	p := &Page{L: l, Title: l.T(title), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data, SignedIn: s.signedIn(r)}
+	p := &Page{L: l, Title: title(l), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data}
 	for _, x := range Languages {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {

@@ -12,9 +12,10 @@ import (
 
 // crossingStatus is one status of a crossing as the page shows it.
 type crossingStatus struct {
-	Index                                   int64
-	Side, Status, Allowed, Since, Precision string
-	Body, Text                              string
+	Index                 int64
+	Side, Status, Allowed string
+	Since                 when
+	Body, Text            string
 }
 
 // crossingPage shows a crossing: each side's latest status side by side,
@@ -28,24 +29,22 @@ func (s *Server) crossingPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	l := s.locale(w, r)
 	data := struct {
 		ID, Name      string
 		Sides, Events []crossingStatus
 	}{ID: id, Name: fmt.Sprint(c["name"])}
 	for _, row := range c["sides"].([]store.Row) {
-		data.Sides = append(data.Sides, statusOf(row))
+		data.Sides = append(data.Sides, statusOf(l, row))
 	}
 	for _, row := range c["events"].([]store.Row) {
-		data.Events = append(data.Events, statusOf(row))
+		data.Events = append(data.Events, statusOf(l, row))
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	return pages.ExecuteTemplate(w, "crossing.html", data)
+	return s.renderTitled(w, r, "crossing.html", func(l *Locale) string { return l.T("cases.crossing_title", "Name", data.Name) }, "map", data)
 }
 
 // statusOf reads a row of the crossings or crossing_events view.
-func statusOf(row store.Row) crossingStatus {
+func statusOf(l *Locale, row store.Row) crossingStatus {
 	str := func(k string) string { v, _ := row[k].(string); return v }
 	idx, _ := row["idx"].(int64)
 	var allowed []string
@@ -53,5 +52,5 @@ func statusOf(row store.Row) crossingStatus {
 		json.Unmarshal(raw, &allowed) // the view writes it as a JSON list
 	}
 	return crossingStatus{Index: idx, Side: str("side"), Status: str("status"), Allowed: strings.Join(allowed, ", "),
-		Since: str("since"), Precision: str("since_precision"), Body: str("body"), Text: str("text")}
+		Since: whenOf(l, row["since"], str("since_precision")), Body: str("body"), Text: str("text")}
 }

@@ -203,8 +203,8 @@ func TestChamanSpinBoldak(t *testing.T) {
 
 		page := f.get(fmt.Sprintf("/cases/%d", tc.id), nil)
 		for _, s := range []string{"Badani area, Chaman", "Spin Boldak", "counter_claim",
-			"2025-12-05 17:00 UTC", "2025-12-05 22:00", "2025-12-05 21:30",
-			"2025-12-05 18:00 UTC", "2025-12-05 23:00", "2025-12-05 22:30",
+			"5 December 2025, 17:00", "5 December 2025, 22:00", "5 December 2025, 21:30",
+			"5 December 2025, 18:00", "5 December 2025, 23:00", "5 December 2025, 22:30",
 			"pakistan (report " + fmt.Sprint(pk) + "): 3 (2–4)", "afghanistan (report " + fmt.Sprint(af) + "): 1 (1–2)", "received"} {
 			if !strings.Contains(page, s) {
 				t.Errorf("the page of case %d does not show %q", tc.id, s)
@@ -220,10 +220,10 @@ func TestChamanSpinBoldak(t *testing.T) {
 func TestEventPrecisionShown(t *testing.T) {
 	f := newLinkFixture(t)
 	ids := map[string]int64{}
-	for _, tc := range []struct{ precision, time, shown string }{
-		{"day", "2025-12-05T00:00:00Z", "2025-12-05"},
-		{"week", "2025-12-01T00:00:00Z", "week of 2025-12-01"},
-		{"month", "2025-11-01T00:00:00Z", "2025-11"},
+	for _, tc := range []struct{ precision, time, shown, page, date string }{
+		{"day", "2025-12-05T00:00:00Z", "2025-12-05", "5 December 2025", "5 December 2025"},
+		{"week", "2025-12-01T00:00:00Z", "week of 2025-12-01", "week of 1 December 2025", "1 December 2025"},
+		{"month", "2025-11-01T00:00:00Z", "2025-11", "November 2025", "1 November 2025"},
 	} {
 		r := spinBoldakReport()
 		r["event"] = map[string]any{"time": tc.time, "precision": tc.precision}
@@ -241,12 +241,12 @@ func TestEventPrecisionShown(t *testing.T) {
 			t.Errorf("%s: the case list shows %v, %v", tc.precision, list.Items[0]["event_at_shown"], list.Items[0]["event_at_local"])
 		}
 		page := f.get(fmt.Sprintf("/cases/%d", id), nil)
-		if !strings.Contains(page, "<td>"+tc.shown+"</td>") || !strings.Contains(page, "hour not reported") {
-			t.Errorf("%s: the page does not show %q without an hour", tc.precision, tc.shown)
+		if !strings.Contains(page, "<td>"+tc.page+"</td>") || !strings.Contains(page, "hour not reported") {
+			t.Errorf("%s: the page does not show %q without an hour", tc.precision, tc.page)
 		}
 		for _, hour := range []string{"05:00", "04:30", "00:00"} {
-			if strings.Contains(page, tc.time[:10]+" "+hour) {
-				t.Errorf("%s: the page shows %s %s, an hour nobody reported", tc.precision, tc.time[:10], hour)
+			if strings.Contains(page, tc.date+", "+hour) {
+				t.Errorf("%s: the page shows %s, %s, an hour nobody reported", tc.precision, tc.date, hour)
 			}
 		}
 	}
@@ -277,9 +277,17 @@ func TestEventPrecisionShown(t *testing.T) {
 		t.Errorf("the monitor's report in the history: %+v", h)
 	}
 	page := f.get(fmt.Sprintf("/cases/%d", day), nil)
-	i, j, k := strings.Index(page, fmt.Sprintf(">%d</a>", monitor)), strings.Index(page, fmt.Sprintf(">%d</a></td><td>report", day)), strings.Index(page, fmt.Sprintf(">%d</a>", reply))
+	i, j, k := strings.Index(page, fmt.Sprintf(`id="s-%d"`, monitor)), strings.Index(page, fmt.Sprintf(`id="s-%d"`, day)), strings.Index(page, fmt.Sprintf(`id="s-%d"`, reply))
 	if i < 0 || j < 0 || k < 0 || i >= j || j >= k {
-		t.Errorf("the page's history is not in the order of events, with log indexes: %d %d %d", i, j, k)
+		t.Errorf("the page's history is not in the order of events: %d %d %d", i, j, k)
+	}
+	for _, idx := range []int64{monitor, day, reply} {
+		if !strings.Contains(page, fmt.Sprintf(`<a href="/explore/%d">%d</a>`, idx, idx)) {
+			t.Errorf("the page's history does not give statement %d's log index with a link to its proof", idx)
+		}
+	}
+	if j := strings.Index(page, fmt.Sprintf(`id="s-%d"`, day)); j < 0 || !strings.Contains(page[j:j+200], "<code>report</code>") {
+		t.Errorf("the page's history does not say that statement %d is a report", day)
 	}
 }
 

@@ -86,7 +86,7 @@ func TestTorkhamBothSides(t *testing.T) {
 		if i < 0 {
 			t.Fatalf("the page has no %s side:\n%s", side, html)
 		}
-		if end := strings.Index(html[i:], "</section>"); end < 0 || !strings.Contains(html[i:i+end], `class="status">`+want[side]) {
+		if end := strings.Index(html[i:], "</section>"); end < 0 || !strings.Contains(html[i:i+end], `data-status="`+want[side]+`"`) {
 			t.Errorf("the page's %s side does not say %s", side, want[side])
 		}
 	}

@@ -103,6 +103,7 @@ func (s *Server) routes() {
 	s.handle("GET /file", s.formsIndex)
 	s.handle("GET /file/cosign", s.cosignPage)
 	s.handle("GET /file/{kind}", s.formPageHandler)
+	s.handle("GET /cases", s.afterViews(s.casesPage))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
