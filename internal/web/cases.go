@@ -152,4 +152,3 @@ func (s *Server) counts(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"items": c})
 	return nil
 }
-
