@@ -15,6 +15,10 @@ type InboxResponse struct {
 	Member string        `json:"member"`
 	Body   string        `json:"body"`
 	Items  []InboxNotice `json:"items"`
+	// Tips are the latest tips from the public, newest first: only in a
+	// monitor's inbox, until one of them files a tip as a report of
+	// channel "public".
+	Tips []InboxTip `json:"tips,omitempty"`
 }
 
 // InboxNotice is a notice, with the server's view of a deadline.
@@ -62,6 +66,9 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) error {
 			in.DueSoon = !in.Overdue && due.Sub(now) < 24*time.Hour
 		}
 		resp.Items = append(resp.Items, in)
+	}
+	if resp.Tips, err = s.tipsFor(r.Context(), who.body, limit); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil

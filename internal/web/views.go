@@ -51,4 +51,10 @@ type Views interface {
 	PublishedFindings(ctx context.Context, rb *mechanism.Rulebook, before int64, limit int) (store.Page, error)
 	// StatementCases returns the cases a statement belongs to.
 	StatementCases(ctx context.Context, idx int64) ([]int64, error)
+	// AddTip keeps a tip from the public, apart from the log, and Tips
+	// (newest first, ids below before if positive) and Tip read tips back:
+	// for the monitors alone (see mayReadTips).
+	AddTip(ctx context.Context, t store.Tip) (int64, error)
+	Tips(ctx context.Context, before int64, limit int) ([]store.Tip, error)
+	Tip(ctx context.Context, id int64) (store.Tip, error)
 }

@@ -41,12 +41,14 @@ type Server struct {
 
 	cosigned func() []byte // the checkpoint /log/checkpoint serves; nil: the log's latest
 	auth *auth // sessions, sign-in challenges and limits
+	tipIntake *tipIntake // the public tip form's rate and origin checks
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
 // registered in reg, and the server's own, are served at /metrics.
 func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Registry) *Server {
 	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), auth: newAuth()}
+	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), tipIntake: newTipIntake()}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
 	}, []string{"route", "code"})
@@ -104,6 +106,9 @@ func (s *Server) routes() {
 	s.handle("GET /file/cosign", s.cosignPage)
 	s.handle("GET /file/{kind}", s.formPageHandler)
 	s.handle("GET /cases", s.afterViews(s.casesPage))
+	s.handle("GET /tip", s.tipFormPage)
+	s.handle("POST /tip", s.submitTip)
+	s.handle("GET /api/v1/tips/{id}/files/{sha256}", s.afterViews(s.tipFile))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }
