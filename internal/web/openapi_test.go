@@ -491,6 +491,12 @@ func (f *oaFixture) fileMembership() {
 	f.get("/api/v1/inbox", "/api/v1/inbox?limit=0", 400)
 	f.auth = ""
 	f.get("/api/v1/inbox", "/api/v1/inbox", 401)
+	// A tip's photo: for the monitors' token only; no tip 1 here.
+	tipPhoto := "/api/v1/tips/1/files/" + strings.Repeat("a", 64)
+	f.get("/api/v1/tips/{id}/files/{sha256}", tipPhoto, 401)
+	f.auth = secret
+	f.get("/api/v1/tips/{id}/files/{sha256}", tipPhoto, 404)
+	f.auth = ""
 	f.auth = secret
 	f.auth = ""
 	disclosure := f.envelope(mechanism.KindDisclosure, "monitors-field-1")
@@ -855,6 +861,16 @@ func (f *oaFixture) checkAnswers() {
 	f.get("/explore", fmt.Sprintf("/explore?before=%d", size/2), 200)
 	for _, i := range []int64{0, size / 2, size - 1} {
 		f.get("/explore/{index}", fmt.Sprintf("/explore/%d", i), 200)
+	// The list of cases and the tip form.
+	for _, target := range []string{"/cases", "/cases?party=pakistan&stage=&from=2025-10-19&to=2025-12-31&distinct=true&limit=25&lang=ur",
+		"/cases?actor=jamaat-ul-ahrar&claim=claimed", "/cases?bbox=66,30,72,36&before=70", "/tip", "/tip?sent=1"} {
+		path, _, _ := strings.Cut(target, "?")
+		f.get(path, target, 200)
+	}
+	f.get("/cases", "/cases?stage=nowhere", 400)
+	f.get("/cases", "/cases?party=a&party=b", 400)
+	if status, b := f.do("POST", "/tip", "/tip", []byte("text=not a form")); status != http.StatusBadRequest {
+		t.Errorf("POST /tip with no form: %d %s", status, b)
 	}
 	f.get("/static/{path}", "/static/app.css", 200)
 	f.checkSignin()
