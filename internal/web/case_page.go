@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -100,15 +101,19 @@ type timelineEntry struct {
 	Index              int64
 	Kind, Author, Body string
 	Text, Language     string
+	More               string // the statement's text beside its summary
 	Event, Filed       when
 }
 
 // actorSaid is what one actor said about a case.
 type actorSaid struct {
 	Actor, Type string
-	Names       []string
+	Names       []actorName
 	Claims      []actorClaim
 }
+
+// actorName is an actor's name in one language.
+type actorName struct{ Lang, Name string }
 
 type actorClaim struct {
 	Index                                  int64
@@ -220,8 +225,12 @@ func (s *Server) casePageHandler(w http.ResponseWriter, r *http.Request) error {
 			if json.Unmarshal(raw, &f) == nil {
 				for _, k := range []string{"summary", "text", "words", "rationale", "reason", "note"} {
 					if v, ok := f[k].(string); ok && v != "" {
-						e.Text = v
-						break
+						if e.Text == "" {
+							e.Text = v
+						} else {
+							e.More = v
+							break
+						}
 					}
 				}
 				e.Language, _ = f["language"].(string)
@@ -237,7 +246,12 @@ func (s *Server) casePageHandler(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range actors {
 		as := actorSaid{Actor: stringOf(a["actor"]), Type: stringOf(a["type"])}
 		if raw, ok := a["names"].(json.RawMessage); ok {
-			json.Unmarshal(raw, &as.Names) // the view writes a JSON list
+			var names map[string]string // the registry's: a name by language
+			if json.Unmarshal(raw, &names) == nil {
+				for _, lang := range slices.Sorted(maps.Keys(names)) {
+					as.Names = append(as.Names, actorName{Lang: lang, Name: names[lang]})
+				}
+			}
 		}
 		claims, _ := a["claims"].([]store.Row)
 		for _, cl := range claims {

@@ -148,8 +148,8 @@ func (f *tipFixture) postTip(contentType string, body []byte, headers ...string)
 	return resp
 }
 
-// testPNG is a small PNG photo, different for each seed.
-func testPNG(t testing.TB, seed uint8) []byte {
+// tipPNG is a small PNG photo, different for each seed.
+func tipPNG(t testing.TB, seed uint8) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	for x := range 40 {
 		for y := range 30 {
@@ -173,7 +173,7 @@ func testPNG(t testing.TB, seed uint8) []byte {
 func TestTipToReport(t *testing.T) {
 	f := newTipFixture(t, false)
 	size := f.m.Log.Checkpoint().N
-	photo := testPNG(t, 7)
+	photo := tipPNG(t, 7)
 	sum := sha256.Sum256(photo)
 	hash := hex.EncodeToString(sum[:])
 	text := `Mortar fire near the Badani bazaar <script>alert(1)</script>`
@@ -269,9 +269,9 @@ func TestTipToReport(t *testing.T) {
 func TestTipRefusals(t *testing.T) {
 	f := newTipFixture(t, false)
 	f.s.SetTipRate(100, time.Millisecond)
-	photo := testPNG(t, 1)
+	photo := tipPNG(t, 1)
 	ok := [][2]string{{"text", "Shots at the crossing."}}
-	big := tipFile{"big.png", append(testPNG(t, 2), bytes.Repeat([]byte{0}, 11<<20)...)}
+	big := tipFile{"big.png", append(tipPNG(t, 2), bytes.Repeat([]byte{0}, 11<<20)...)}
 	for _, tc := range []struct {
 		name    string
 		fields  [][2]string

@@ -91,23 +91,3 @@ func showTime(t time.Time, precision string) string {
 	}
 	return t.Format("2006-01-02 15:04") + " UTC"
 }
-
-// shownTime is a time as a page shows it: as precisely as it is known,
-// and, where its hour is known, in each zone of the rulebook.
-type shownTime struct {
-	Shown string
-	// Local is the time in each zone, in the rulebook's order; none when
-	// its hour is not known.
-	Local []string
-}
-
-// showIn is t, known at precision, as a page shows it in zones.
-func showIn(t time.Time, precision string, zones []*time.Location) shownTime {
-	s := shownTime{Shown: showTime(t, precision)}
-	if precision == "exact" || precision == "" {
-		for _, z := range zones {
-			s.Local = append(s.Local, t.In(z).Format("2006-01-02 15:04"))
-		}
-	}
-	return s
-}
