@@ -91,8 +91,7 @@ func (s *Server) renderTitled(w http.ResponseWriter, r *http.Request, name strin
 		return &Error{Status: http.StatusInternalServerError, Code: statement.CodeInternal, Msg: "internal error"}
 	}
 	l := s.locale(w, r)
-	p := &Page{L: l, Title: l.T(title), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data, SignedIn: s.signedIn(r)}
-	p := &Page{L: l, Title: title(l), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data}
+	p := &Page{L: l, Title: title(l), Nav: nav, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data, SignedIn: s.signedIn(r)}
 	for _, x := range Languages {
 		q := url.Values{}
 		for k, v := range r.URL.Query() {

@@ -861,6 +861,7 @@ func (f *oaFixture) checkAnswers() {
 	f.get("/explore", fmt.Sprintf("/explore?before=%d", size/2), 200)
 	for _, i := range []int64{0, size / 2, size - 1} {
 		f.get("/explore/{index}", fmt.Sprintf("/explore/%d", i), 200)
+	}
 	// The list of cases and the tip form.
 	for _, target := range []string{"/cases", "/cases?party=pakistan&stage=&from=2025-10-19&to=2025-12-31&distinct=true&limit=25&lang=ur",
 		"/cases?actor=jamaat-ul-ahrar&claim=claimed", "/cases?bbox=66,30,72,36&before=70", "/tip", "/tip?sent=1"} {

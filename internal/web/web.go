@@ -39,16 +39,15 @@ type Server struct {
 
 	placeIdx placeIndex // the gazetteer with the log's places
 
-	cosigned func() []byte // the checkpoint /log/checkpoint serves; nil: the log's latest
-	auth *auth // sessions, sign-in challenges and limits
-	tipIntake *tipIntake // the public tip form's rate and origin checks
+	cosigned  func() []byte // the checkpoint /log/checkpoint serves; nil: the log's latest
+	auth      *auth         // sessions, sign-in challenges and limits
+	tipIntake *tipIntake    // the public tip form's rate and origin checks
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
 // registered in reg, and the server's own, are served at /metrics.
 func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Registry) *Server {
-	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), auth: newAuth()}
-	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), tipIntake: newTipIntake()}
+	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), auth: newAuth(), tipIntake: newTipIntake()}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
 	}, []string{"route", "code"})
