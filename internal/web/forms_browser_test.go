@@ -600,10 +600,10 @@ func TestBrowserFormsPage(t *testing.T) {
 }
 
 // TestBrowserFormsUpload uploads an evidence file with forms.js's upload
-// code, which reports progress and answers the file's hash; the member's
-// session does not exist yet, so the test gives the upload an API token's
-// Authorization header, as an API client would. The form itself, without
-// a session, says clearly that the upload needs one.
+// code, which reports progress and answers the file's hash, here with an
+// API token's Authorization header, as an API client would. The form
+// itself, without a session, says clearly that the upload needs one; with
+// one, TestBrowserReportWithPhoto files a report with a photo.
 func TestBrowserFormsUpload(t *testing.T) {
 	e := mustEvidenceServer(t, 8<<20, nil)
 	f := &formsRun{t: t, b: mustBrowser(t), m: e.m, url: e.url}
