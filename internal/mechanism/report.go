@@ -52,6 +52,12 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if err := checkEnum(k, "channel", r.Channel, Channels); err != nil {
 		return err
 	}
+	if r.Channel == ChannelOpenSource && s.rules() < Rules4 {
+		// Earlier rules refused the channel as unknown: the logs they
+		// kept replay the same.
+		return field(k, "channel", "%q came with rules %d, and this mechanism follows rules %d; the founders amend the rulebook to \"rules\": %d first",
+			r.Channel, Rules4, s.rules(), Rules4)
+	}
 	switch want := r.Channel; {
 	case want == "party" && b.Type != BodyParty, want == "mediator" && b.Type != BodyMediator:
 		return statement.Forbidden("report: channel %q is for members of a %s body; %q is a %s", want, want, b.ID, b.Type)
@@ -157,4 +163,10 @@ func (s *State) bodiesMatching(list []string) []string {
 }
 
 // Channels are the ways a report reaches the mechanism.
-var Channels = []string{"party", "mediator", "monitor", "public", "ngo", "un"}
+var Channels = []string{"party", "mediator", "monitor", "public", "ngo", "un", ChannelOpenSource}
+
+// ChannelOpenSource is the channel of an event a monitor or a mediator
+// brings in from published data, such as an ACLED export (rules 4); its
+// source names the data set and the event's id there.
+const ChannelOpenSource = "open_source"
+

@@ -27,8 +27,12 @@ const (
 	// links between cases, places added to the gazetteer; text limits in
 	// characters rather than bytes.
 	Rules3 = 3
+	// Rules4 adds the report channel "open_source": an event a monitor or
+	// a mediator brings in from published data, such as an ACLED export
+	// (sulh import acled). Earlier rules refused the channel as unknown.
+	Rules4 = 4
 	// RulesCurrent is the version new rulebooks follow.
-	RulesCurrent = Rules3
+	RulesCurrent = Rules4
 )
 
 // RulesVersion returns the version of the statement rules the rulebook

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -240,7 +241,7 @@ func TestRulesNeverLowered(t *testing.T) {
 	rb.Rules = mechanism.Rules1
 	wantError(t, f.submit(f.rulebookMsg(rb)), statement.CodeInvalid, "cannot go back from rules 2 to rules 1")
 	rb.Rules = mechanism.RulesCurrent + 1
-	wantError(t, f.submit(f.rulebookMsg(rb)), statement.CodeInvalid, "rules must be from 1 to 3")
+	wantError(t, f.submit(f.rulebookMsg(rb)), statement.CodeInvalid, fmt.Sprintf("rules must be from 1 to %d", mechanism.RulesCurrent))
 }
 
 // TestReplayLogOfNovember2026 replays the log that the November 2026
