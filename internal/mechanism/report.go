@@ -169,4 +169,3 @@ var Channels = []string{"party", "mediator", "monitor", "public", "ngo", "un", C
 // brings in from published data, such as an ACLED export (rules 4); its
 // source names the data set and the event's id there.
 const ChannelOpenSource = "open_source"
-

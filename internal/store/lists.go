@@ -390,9 +390,13 @@ func (db *DB) List(ctx context.Context, name string, f Filter) (Page, error) {
 const cursor = "_cursor"
 
 // query is the SQL of a filter on l and its arguments.
-func (l *List) query(f Filter) (string, []any, error) {
+func (l *List) query(f Filter) (string, []any, error) { return l.queryWith(f, "") }
+
+// queryWith is query, with extra columns (", expr AS name", …) on each
+// row.
+func (l *List) queryWith(f Filter, extra string) (string, []any, error) {
 	key := l.from + "." + l.key
-	q := "SELECT " + l.columns + ", " + key + " AS " + cursor + " FROM " + l.from
+	q := "SELECT " + l.columns + extra + ", " + key + " AS " + cursor + " FROM " + l.from
 	var where []string
 	var args []any
 	driven := false
@@ -411,7 +415,7 @@ func (l *List) query(f Filter) (string, []any, error) {
 			// rows match. CROSS JOIN keeps it outermost.
 			driven = true
 			key = "d.case_id"
-			q = "SELECT " + l.from + ".*, " + key + " AS " + cursor + " FROM " + table + " AS d CROSS JOIN " + l.from + " ON " + l.from + "." + l.key + " = d.case_id"
+			q = "SELECT " + l.from + ".*" + extra + ", " + key + " AS " + cursor + " FROM " + table + " AS d CROSS JOIN " + l.from + " ON " + l.from + "." + l.key + " = d.case_id"
 			where, args = append(where, "d."+column+" = ?"), append(args, v)
 			continue
 		}

@@ -13,6 +13,9 @@ type Views interface {
 	// List returns a page of a list (see store.Lists); a filter the list
 	// does not take is a *store.FilterError.
 	List(ctx context.Context, list string, f store.Filter) (store.Page, error)
+	// Each calls fn with each row of a list that f selects, one at a
+	// time, as List reads them (store.DB.Each), for the exports.
+	Each(ctx context.Context, list string, f store.Filter, fn func(store.Row) error) error
 	// Case, Statement and Sealed return one row, or store.ErrNotFound.
 	Case(ctx context.Context, id int64) (store.Row, error)
 	Statement(ctx context.Context, idx int64) (store.Row, error)
