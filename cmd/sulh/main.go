@@ -38,6 +38,8 @@ var commands = map[string]command{
 	"notices":    {"show the webhook delivery log", runNotices},
 	"token":      {"make an API token for a member, or revoke one", runToken},
 	"bench":      {"measure the ledger's throughput and latency", runBench},
+	"export":     {"download the public cases as CSV, GeoJSON or ACLED's columns, or the log", runExport},
+	"import":     {"file an ACLED export's events as open-source reports", runImport},
 }
 
 // usageError is a mistake in how a command was called; it exits with 2.

@@ -327,16 +327,26 @@ func (s *sender) once(ctx context.Context, method, path, contentType, token stri
 	return a, nil
 }
 
-// refusal turns an error answer into an error that says why.
+// refusal turns an error answer into an error that says why, a
+// *refusedError.
 func (a answer) refusal() error {
 	var e struct {
 		Error struct{ Code, Message string } `json:"error"`
 	}
 	if json.Unmarshal(a.body, &e) == nil && e.Error.Code != "" {
-		return fmt.Errorf("refused (%s): %s", e.Error.Code, e.Error.Message)
+		return &refusedError{status: a.status, msg: fmt.Sprintf("refused (%s): %s", e.Error.Code, e.Error.Message)}
 	}
-	return fmt.Errorf("refused: %s: %s", a.line, strings.TrimSpace(string(a.body)))
+	return &refusedError{status: a.status, msg: fmt.Sprintf("refused: %s: %s", a.line, strings.TrimSpace(string(a.body)))}
 }
+
+// refusedError is a server's answer that refuses a request, with its
+// status: the server was reached, and said no.
+type refusedError struct {
+	status int
+	msg    string
+}
+
+func (e *refusedError) Error() string { return e.msg }
 
 // duplicateAt finds the index in the message of a duplicate refusal from a
 // server that does not give it as a field.

@@ -297,6 +297,12 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 					sw.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 				}
 				writeJSON(sw, e.Status, map[string]any{"error": body})
+			} else {
+				// The answer had begun (a streamed export): it is broken
+				// off, so that the client sees it cut short rather than a
+				// shorter file that looks whole.
+				s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+				panic(http.ErrAbortHandler)
 			}
 		}
 		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
