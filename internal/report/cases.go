@@ -130,25 +130,17 @@ func figureColumn(k sideKey) column {
 	}}
 }
 
-// casesQuery walks the cases f selects twice: once for the figures' sides,
-// which make the columns, and again to write them, up to the newest case of
-// the first walk, so that both walks read the same cases.
+// casesQuery reads the figures' sides of the cases f selects, which make
+// the columns, then walks the cases, up to the newest there was then, so
+// that the columns are those of the cases written.
 func (e *Exporter) casesQuery(ctx context.Context, f store.Filter, head func([]column) error, row func([]column, *caseRec) error) error {
-	sides := map[sideKey]bool{}
-	var newest int64
-	err := e.Source.Each(ctx, "cases", f, func(r store.Row) error {
-		c, err := e.record(r)
-		if err != nil {
-			return err
-		}
-		newest = max(newest, c.id())
-		for _, cl := range c.claims {
-			sides[sideKey{cl.Body, cl.Measure, cl.whose()}] = true
-		}
-		return nil
-	})
+	found, newest, err := e.Source.ClaimSides(ctx, f)
 	if err != nil {
 		return err
+	}
+	sides := map[sideKey]bool{}
+	for _, s := range found {
+		sides[sideKey{s.Body, s.Measure, claim{Party: s.Party, Actor: s.Actor, Country: s.Country}.whose()}] = true
 	}
 	keys := slices.SortedFunc(func(yield func(sideKey) bool) {
 		for k := range sides {
@@ -168,7 +160,7 @@ func (e *Exporter) casesQuery(ctx context.Context, f store.Filter, head func([]c
 	if err := head(cols); err != nil {
 		return err
 	}
-	if newest == 0 && len(sides) == 0 {
+	if newest == 0 {
 		return nil
 	}
 	if f.Before == 0 || f.Before > newest+1 {

@@ -22,6 +22,10 @@ type Source interface {
 	// Each calls fn with each row of a list that f selects, newest
 	// first, one at a time (store.DB.Each).
 	Each(ctx context.Context, list string, f store.Filter, fn func(store.Row) error) error
+	// ClaimSides returns every claimant, measure and side of the claims
+	// on the cases f selects, and the newest of those cases' ids
+	// (store.DB.ClaimSides).
+	ClaimSides(ctx context.Context, f store.Filter) ([]store.ClaimSide, int64, error)
 }
 
 var _ Source = (*store.DB)(nil)

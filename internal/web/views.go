@@ -16,6 +16,9 @@ type Views interface {
 	// Each calls fn with each row of a list that f selects, one at a
 	// time, as List reads them (store.DB.Each), for the exports.
 	Each(ctx context.Context, list string, f store.Filter, fn func(store.Row) error) error
+	// ClaimSides returns the claimants, measures and sides of the claims
+	// on the cases a filter selects (store.DB.ClaimSides).
+	ClaimSides(ctx context.Context, f store.Filter) ([]store.ClaimSide, int64, error)
 	// Case, Statement and Sealed return one row, or store.ErrNotFound.
 	Case(ctx context.Context, id int64) (store.Row, error)
 	Statement(ctx context.Context, idx int64) (store.Row, error)
