@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -235,6 +234,3 @@ func (e *Exporter) Atom(ctx context.Context, w io.Writer, st Statements) error {
 	_, err = io.WriteString(w, "\n")
 	return err
 }
-
-// ErrNoRulebook is returned when the log holds no rulebook yet.
-var ErrNoRulebook = errors.New("the log holds no rulebook yet")
