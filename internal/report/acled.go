@@ -109,7 +109,9 @@ func timePrecision(p string) int {
 	return 1
 }
 
-// fatalities returns, by ACLED's rule, the reported fatalities of a case:
+// fatalities returns, by ACLED's rule (its knowledge base on fatalities,
+// 2024: when reports differ, the most conservative estimate, the dispute
+// noted in notes), the reported fatalities of a case:
 // each claimant's total of killed (civilians and combatants of every
 // side, from its latest statement, each figure's lowest), and the lowest
 // of those totals when claimants disagree. It also says the totals, by
