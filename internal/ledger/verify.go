@@ -31,6 +31,22 @@ type VerifyOptions struct {
 	// quorum of the rulebook in force at its size, if it lists any,
 	// checked once the log is replayed.
 	RulebookWitnesses bool
+	// From, if set, is the state to verify from, which Verify advances:
+	// an empty state verifies the whole log, as a nil From does; the
+	// state after the log's first From.Size entries, verified earlier
+	// against Previous (which must then be the checkpoint of that size),
+	// verifies only the entries after them. Its leaf hashes must give
+	// Previous's root, and those entries are neither fetched nor checked
+	// again, except those that share an entry bundle with the new ones,
+	// which must be the same; the new checkpoint's root, recomputed from
+	// them and the new entries, proves that the log only grew.
+	From *mechanism.State
+	// Applied, if set, is called for each entry after it is applied, in
+	// log order, with what applying it did: how a replay of the log
+	// follows the verification. The tiles over an entry may be compared
+	// only after it, so what Applied builds stands only if Verify
+	// succeeds. An error stops Verify.
+	Applied func(e *mechanism.Effects, st *statement.Statement) error
 }
 
 // VerifyError says which entry or tree hash failed verification.
@@ -79,14 +95,27 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 	if prev := opts.Previous; prev != nil && c.N < prev.N {
 		return nil, &VerifyError{Index: -1, Err: fmt.Errorf("the log shrank: it had %d entries, now its checkpoint says %d", prev.N, c.N)}
 	}
+	state := opts.From
+	if state == nil {
+		state = &mechanism.State{}
+	}
+	v := &verifier{ctx: ctx, r: r, levels: map[int][]tlog.Hash{}}
+	from := state.Size
+	if from > 0 {
+		if err := v.resume(state, opts.Previous); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	ahead := fetchAhead(ctx, r, c.N)
+	v.ctx = ctx
+	ahead := fetchAhead(ctx, r, from, c.N)
 	defer func() {
 		cancel()
 		ahead.wait()
 	}()
-	v := &verifier{ctx: ctx, r: r, levels: map[int][]tlog.Hash{}}
-	var state mechanism.State
+	if from > 0 {
+		ahead.applied(state.Keys())
+	}
 	for b := range ahead.bundles {
 		select {
 		case <-b.ready:
@@ -98,7 +127,14 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 		if b.err != nil {
 			return nil, b.err
 		}
-		for i, entry := range b.entries {
+		for i := range b.skip {
+			// Verified before: the entry must be the same.
+			if h, _ := state.LeafHash(b.start + int64(i)); h != b.leaves[i] {
+				return nil, &VerifyError{Index: b.start + int64(i), Err: fmt.Errorf("the log was rewritten: this entry is not the one verified earlier")}
+			}
+		}
+		for i := b.skip; i < len(b.entries); i++ {
+			entry := b.entries[i]
 			st := b.opened[i]
 			var err error
 			if st == nil {
@@ -107,16 +143,22 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 				// its turn.
 				st, err = state.Open(entry)
 			}
+			var e *mechanism.Effects
 			if err == nil {
-				_, err = state.Apply(st)
+				e, err = state.Apply(st)
 			}
 			if err != nil {
 				return nil, &VerifyError{Index: b.start + int64(i), Err: fmt.Errorf("not a valid statement: %w", err)}
 			}
+			if opts.Applied != nil {
+				if err := opts.Applied(e, st); err != nil {
+					return nil, err
+				}
+			}
 		}
 		ahead.applied(state.Keys())
 		v.ahead = b
-		for i := range b.entries {
+		for i := b.skip; i < len(b.entries); i++ {
 			if err := v.tree.append(b.leaves[i], v.stored); err != nil {
 				return nil, err
 			}
@@ -166,6 +208,7 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 type bundle struct {
 	tile  tlog.Tile // the entry bundle (L = -1)
 	start int64     // the index of its first entry
+	skip  int       // its first entries, verified before (see VerifyOptions.From)
 	// ready is closed when the worker is done with the bundle.
 	ready chan struct{}
 	// err says why the bundle could not be fetched or split; the other
@@ -200,9 +243,10 @@ type pipeline struct {
 }
 
 // fetchAhead starts the workers that fetch and open the bundles of a log of
-// size n: more workers than cores, as each also waits for its fetches, and
-// at most twice as many bundles waiting to be applied as there are workers.
-func fetchAhead(ctx context.Context, r torchwood.TileReader, n int64) *pipeline {
+// size n from entry from on: more workers than cores, as each also waits
+// for its fetches, and at most twice as many bundles waiting to be applied
+// as there are workers.
+func fetchAhead(ctx context.Context, r torchwood.TileReader, from, n int64) *pipeline {
 	workers := runtime.GOMAXPROCS(0) + 2
 	a := &pipeline{ctx: ctx, r: r, bundles: make(chan *bundle, 2*workers), work: make(chan *bundle, 2*workers), first: make(chan struct{})}
 	a.wg.Add(1)
@@ -210,9 +254,12 @@ func fetchAhead(ctx context.Context, r torchwood.TileReader, n int64) *pipeline 
 		defer a.wg.Done()
 		defer close(a.bundles)
 		defer close(a.work)
-		for start := int64(0); start < n; start += torchwood.TileWidth {
+		for start := from / torchwood.TileWidth * torchwood.TileWidth; start < n; start += torchwood.TileWidth {
 			w := min(n-start, torchwood.TileWidth)
 			b := &bundle{tile: tlog.Tile{H: torchwood.TileHeight, L: -1, N: start / torchwood.TileWidth, W: int(w)}, start: start, ready: make(chan struct{})}
+			if start < from {
+				b.skip = int(from - start)
+			}
 			// The bundles in order, a bounded channel, hold back the
 			// workers when the one applying them falls behind.
 			select {
@@ -289,11 +336,11 @@ func (a *pipeline) open(b *bundle) {
 	if keys == nil {
 		return
 	}
-	for i, entry := range entries {
+	for i := b.skip; i < len(entries); i++ {
 		if a.ctx.Err() != nil {
 			return
 		}
-		if st, err := keys.Open(entry); err == nil {
+		if st, err := keys.Open(entries[i]); err == nil {
 			b.opened[i] = st
 		}
 	}
@@ -315,6 +362,41 @@ type verifier struct {
 	tree   frontier
 	levels map[int][]tlog.Hash // recomputed hashes of the current tile at each tile level
 	ahead  *bundle             // the bundle being hashed, with its level-0 tile
+}
+
+// resume sets the recomputed tree to that of the entries state has
+// applied, from their leaf hashes, with the hashes of the partial tiles at
+// its right edge, which are compared once the tiles are complete or at the
+// end; the tree must be prev.
+func (v *verifier) resume(state *mechanism.State, prev *tlog.Tree) error {
+	if prev == nil || prev.N != state.Size {
+		return errors.New("couldn't resume the verification: the state to verify from needs the checkpoint of its size, verified with it")
+	}
+	keep := func(id int64, h tlog.Hash) error {
+		level, _ := tlog.SplitStoredHashIndex(id)
+		if level%torchwood.TileHeight != 0 {
+			return nil
+		}
+		l := level / torchwood.TileHeight
+		v.levels[l] = append(v.levels[l], h)
+		if len(v.levels[l]) == torchwood.TileWidth {
+			v.levels[l] = v.levels[l][:0] // compared by the run that completed it
+		}
+		return nil
+	}
+	for i := range state.Size {
+		h, ok := state.LeafHash(i)
+		if !ok {
+			return fmt.Errorf("couldn't resume the verification: the state lacks the leaf hash of entry %d", i)
+		}
+		if err := v.tree.append(h, keep); err != nil {
+			return err
+		}
+	}
+	if v.tree.root() != prev.Hash {
+		return errors.New("couldn't resume the verification: the state to verify from does not give the root hash of the checkpoint verified with it")
+	}
+	return nil
 }
 
 func (v *verifier) fetch(t tlog.Tile) ([]byte, error) {
