@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"submit":     {"sign a statement and submit it to a server", runSubmit},
 	"verify-log": {"fetch a log and check every hash and signature", runVerifyLog},
 	"rebuild":    {"replay the log into fresh views and print the state digest", runRebuild},
+	"audit":      {"verify a server's log, replay it, and compare the server's figures with it", runAudit},
 	"digest":     {"print the state digest of a mechanism's views", runDigest},
 	"scan":       {"re-hash every stored evidence file and report any mismatch", runScan},
 	"disclose":   {"publish a sealed statement's body and salt, to be checked against the log", runDisclose},

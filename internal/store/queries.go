@@ -144,6 +144,55 @@ func (db *DB) Counts(ctx context.Context) ([]Counts, error) {
 	return out, nil
 }
 
+// CaseCounts are the cases, each event once (not those linked as
+// duplicates of another), by category, status and stage: what the case
+// list shows, counted, for each value of its filters category, status
+// and stage with distinct=true.
+type CaseCounts struct {
+	ByCategory map[string]int64 `json:"by_category"`
+	ByStatus   map[string]int64 `json:"by_status"`
+	ByStage    map[string]int64 `json:"by_stage"`
+}
+
+// CaseCounts counts the cases, each event once, by category, status and
+// stage.
+func (db *DB) CaseCounts(ctx context.Context) (CaseCounts, error) {
+	c := CaseCounts{ByCategory: map[string]int64{}, ByStatus: map[string]int64{}, ByStage: map[string]int64{}}
+	for _, q := range []struct {
+		into map[string]int64
+		sql  string
+	}{
+		{c.ByCategory, `SELECT k.category, COUNT(*) FROM case_categories k JOIN cases c ON c.id = k.case_id WHERE c.duplicate_of IS NULL GROUP BY k.category`},
+		{c.ByStatus, `SELECT status, COUNT(*) FROM cases WHERE duplicate_of IS NULL GROUP BY status`},
+		{c.ByStage, `SELECT stage, COUNT(*) FROM cases WHERE duplicate_of IS NULL GROUP BY stage`},
+	} {
+		if err := db.tally(ctx, q.sql, q.into); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (db *DB) tally(ctx context.Context, q string, into map[string]int64) error {
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("couldn't count the cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return fmt.Errorf("couldn't count the cases: %w", err)
+		}
+		into[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("couldn't count the cases: %w", err)
+	}
+	return nil
+}
+
 // Count returns the number of rows in the named view.
 func (db *DB) Count(ctx context.Context, view string) (int64, error) {
 	l, ok := ListNamed(view)

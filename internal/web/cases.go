@@ -149,6 +149,10 @@ func (s *Server) counts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": c})
+	cc, err := s.views.CaseCounts(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": c, "by_category": cc.ByCategory, "by_status": cc.ByStatus, "by_stage": cc.ByStage})
 	return nil
 }

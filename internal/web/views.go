@@ -63,4 +63,7 @@ type Views interface {
 	AddTip(ctx context.Context, t store.Tip) (int64, error)
 	Tips(ctx context.Context, before int64, limit int) ([]store.Tip, error)
 	Tip(ctx context.Context, id int64) (store.Tip, error)
+	// CaseCounts returns the cases, each event once, by category, status
+	// and stage.
+	CaseCounts(ctx context.Context) (store.CaseCounts, error)
 }
