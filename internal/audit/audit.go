@@ -141,17 +141,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	client := &Client{base: base, http: hc}
 	var cp *ledger.Checkpoint
+	var grown *grownError
 	for round := 1; ; round++ {
 		n, err := ws.replay(ctx, fetcher, opts.Key, prev, opts.Progress)
 		if err != nil {
 			return nil, err
+		}
+		if grown != nil && ws.cp.N < grown.at {
+			// The views follow the log: they never hold more than its
+			// latest checkpoint.
+			return nil, fmt.Errorf("the server's views hold %d entries, but its signed log %d: its figures are not those of the log it publishes", grown.at, ws.cp.N)
 		}
 		res.Replayed += n
 		cp = ws.cp
 		prev = &cp.Tree
 		client.size = cp.N
 		res.Compared, res.Differences, err = compare(ctx, client, ws.db, comparisons)
-		var grown *grownError
 		if errors.As(err, &grown) && round < maxRounds {
 			continue // verify and replay what came in meanwhile
 		}

@@ -207,7 +207,7 @@ func compareFigures(name string, server, log map[string]int64) ([]Difference, in
 	slices.Sort(keys)
 	for _, k := range keys {
 		if server[k] != log[k] {
-			diffs = append(diffs, Difference{name, k, strconv.FormatInt(server[k], 10), strconv.FormatInt(log[k], 10)})
+			diffs = append(diffs, Difference{name, shown(k), strconv.FormatInt(server[k], 10), strconv.FormatInt(log[k], 10)})
 		}
 	}
 	return diffs, len(keys)
@@ -226,6 +226,7 @@ type row map[string]any
 // column of the views is.
 func compareList(name, list, key string, label func(row) string) func(ctx context.Context, c *Client, local *store.DB) ([]Difference, int, error) {
 	return func(ctx context.Context, c *Client, local *store.DB) ([]Difference, int, error) {
+		var served int64
 		server := &pager{key: key, fetch: func(before int64) ([]row, int64, error) {
 			q := url.Values{"limit": {strconv.Itoa(listPage)}}
 			if before != 0 {
@@ -237,6 +238,11 @@ func compareList(name, list, key string, label func(row) string) func(ctx contex
 			}
 			if err := c.Get(ctx, "/api/v1/"+list, q, &page); err != nil {
 				return nil, 0, err
+			}
+			// Each row is a statement's: a server that lists more rows
+			// than the log has entries will not be paged through forever.
+			if served += int64(len(page.Items)); served > c.size {
+				return nil, 0, fmt.Errorf("GET /api/v1/%s lists more rows than the log's %d entries", list, c.size)
 			}
 			var next int64
 			if page.Next != "" {
@@ -304,10 +310,26 @@ func labelled(format string, columns ...string) func(row) string {
 	return func(r row) string {
 		args := make([]any, len(columns))
 		for i, c := range columns {
-			args[i] = r[c]
+			args[i] = shown(fmt.Sprint(r[c]))
 		}
 		return fmt.Sprintf(format, args...)
 	}
+}
+
+// shown is a name or value from the server as a difference shows it:
+// as it is if it is a plain word, quoted otherwise, so that what a server
+// sends cannot pass for the audit's own words or reach a terminal as
+// control characters.
+func shown(s string) string {
+	if s == "" || len(s) > 100 {
+		return strconv.Quote(s)
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' || r == ' ') {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // pager reads a list a page at a time, newest first.
