@@ -126,4 +126,8 @@ func TestREADMECommands(t *testing.T) {
 			t.Errorf("the digests differ after sulh rebuild: %v", digests)
 		}
 	}
+	// sulh audit finds the server's figures to be those of its log.
+	if !strings.Contains(all, "OK: the server's figures match the log's at log size ") {
+		t.Errorf("README.md's sulh audit did not say that the figures match:\n%s", all)
+	}
 }
