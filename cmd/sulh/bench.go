@@ -16,7 +16,7 @@ import (
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--cpuprofile FILE] [--json] | sulh bench follow --data DIR [--rate R --duration D | --burst N] [--json] | sulh bench verify [--n N] [--json]"}
+		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--cpuprofile FILE] [--json] | sulh bench follow --data DIR [--rate R --duration D | --burst N] [--json] | sulh bench verify [--n N] [--json] | sulh bench audit --data DIR [--verify N] [--verify-log] [--cpuprofile FILE] [--json]"}
 	}
 	switch args[0] {
 	case "ledger":
@@ -182,8 +182,52 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "Ed25519 verification: %.0f/s on one core, %.0f/s on all %d cores\n", r.OneCorePerSec, r.AllCoresPerSec, r.CPUs)
 		return nil
+	case "audit":
+		fs := newFlags("bench audit", stderr)
+		data := fs.String("data", "", "data folder of a mechanism, such as one sulh bench ledger filled (required); no server may be using it")
+		verify := fs.Int("verify", 50000, "signatures per core to verify before the run, for the rate beside which to read it; 0 for none")
+		verifyLog := fs.Bool("verify-log", false, "also time a verification of the log alone, as sulh verify-log makes it, before the audit")
+		asJSON := fs.Bool("json", false, "print one JSON object")
+		profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *data == "" {
+			return usageError{"--data is required"}
+		}
+		opts := bench.AuditOptions{Dir: *data, Verify: *verify, VerifyLog: *verifyLog}
+		var finish func()
+		opts.Progress, finish = auditProgress(stderr)
+		stopProfile, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
+		stopGC := collectLess(ctx)
+		r, err := bench.Audit(ctx, opts)
+		stopGC()
+		finish()
+		if perr := stopProfile(); err == nil {
+			err = perr
+		}
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(r)
+		}
+		if r.Verify != nil {
+			fmt.Fprintf(stdout, "Ed25519 verification before the run: %.0f/s on one core, %.0f/s on all %d cores\n", r.Verify.OneCorePerSec, r.Verify.AllCoresPerSec, r.Verify.CPUs)
+		}
+		if r.VerifyLogSeconds > 0 {
+			fmt.Fprintf(stdout, "verify-log alone: %d entries in %.2f s, %.0f entries/s\n", r.N, r.VerifyLogSeconds, r.VerifyLogPerSecond)
+		}
+		fmt.Fprintf(stdout, "audit: %d entries verified and replayed, %d figures compared, in %.2f s: %.0f entries/s, CPU %.1f s (%d CPUs)\n", r.N, r.Figures, r.Seconds, r.PerSecond, r.CPUSeconds, r.CPUs)
+		if r.Verify != nil {
+			fmt.Fprintf(stdout, "audit rate over the all-core verification rate: %.3f\n", r.Ratio)
+		}
+		return nil
 	default:
-		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases, rebuild, follow or verify", args[0])}
+		return usageError{fmt.Sprintf("unknown bench %q; use ledger, cases, rebuild, follow, verify or audit", args[0])}
 	}
 }
 
