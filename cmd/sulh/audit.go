@@ -84,20 +84,19 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // auditProgress returns a progress callback: a bar when stderr is a
-// terminal, and otherwise a line every 10 seconds, so that a log of a
-// long audit shows it moving.
+// terminal, and otherwise a line every 10 seconds from the first entry
+// bundle on, so that the log of a long audit shows it moving.
 func auditProgress(stderr io.Writer) (func(done, total int64), func()) {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return progressBar(stderr, "verifying and replaying entries")
 	}
-	var last time.Time
-	start := time.Now()
+	var start, last time.Time
 	return func(done, total int64) {
-		if time.Since(last) < 10*time.Second && done < total {
-			return
+		if start.IsZero() {
+			start, last = time.Now(), time.Now()
 		}
-		if last.IsZero() && done == total {
-			return // done at once: nothing to show
+		if time.Since(last) < 10*time.Second {
+			return
 		}
 		last = time.Now()
 		fmt.Fprintf(stderr, "audit: %d of %d entries verified and replayed (%.0f s)\n", done, total, time.Since(start).Seconds())

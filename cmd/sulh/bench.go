@@ -222,8 +222,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "verify-log alone: %d entries in %.2f s, %.0f entries/s\n", r.N, r.VerifyLogSeconds, r.VerifyLogPerSecond)
 		}
 		fmt.Fprintf(stdout, "audit: %d entries verified and replayed, %d figures compared, in %.2f s: %.0f entries/s, CPU %.1f s (%d CPUs)\n", r.N, r.Figures, r.Seconds, r.PerSecond, r.CPUSeconds, r.CPUs)
-		if r.Verify != nil {
-			fmt.Fprintf(stdout, "audit rate over the all-core verification rate: %.3f\n", r.Ratio)
+		if r.VerifyAfter != nil {
+			fmt.Fprintf(stdout, "Ed25519 verification after the run: %.0f/s on one core, %.0f/s on all %d cores\n", r.VerifyAfter.OneCorePerSec, r.VerifyAfter.AllCoresPerSec, r.VerifyAfter.CPUs)
+			fmt.Fprintf(stdout, "audit rate over the all-core verification rate (mean of before and after): %.3f\n", r.Ratio)
+		}
+		if r.CPURatio > 0 {
+			fmt.Fprintf(stdout, "CPU: %.1f µs per entry audited (the server's included), %.1f µs per Ed25519 verification: ratio %.3f\n", r.EntryCPUus, r.SignatureCPUus, r.CPURatio)
 		}
 		return nil
 	default:

@@ -155,7 +155,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Replayed += n
 		cp = ws.cp
 		prev = &cp.Tree
-		client.size = cp.N
+		client.at(cp.N)
 		res.Compared, res.Differences, err = compare(ctx, client, ws.db, comparisons)
 		if errors.As(err, &grown) && round < maxRounds {
 			continue // verify and replay what came in meanwhile

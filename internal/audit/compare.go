@@ -37,9 +37,7 @@ type Comparison struct {
 func Default() []Comparison {
 	return []Comparison{
 		{"cases by party", compareCasesByParty},
-		{"cases by category", compareTally("cases by category", "by_category", func(c store.CaseCounts) map[string]int64 { return c.ByCategory })},
-		{"cases by status", compareTally("cases by status", "by_status", func(c store.CaseCounts) map[string]int64 { return c.ByStatus })},
-		{"cases by stage", compareTally("cases by stage", "by_stage", func(c store.CaseCounts) map[string]int64 { return c.ByStage })},
+		{"cases by category, status and stage", compareCaseCounts},
 		{"findings", compareList("findings", "findings", "idx", labelled("finding %v", "idx"))},
 		{"penalties", compareList("penalties", "penalties", "idx", labelled("penalty %v", "idx"))},
 		{"commitments", compareList("commitments", "commitments", "idx", labelled("commitment %v", "idx"))},
@@ -53,6 +51,14 @@ type Client struct {
 	base string
 	http *http.Client
 	size int64
+	// answers keeps each answer read at size, by URL: comparisons that
+	// read the same figures (GET /api/v1/counts) ask the server once.
+	answers map[string][]byte
+}
+
+// at makes the client ask for the figures at log size n.
+func (c *Client) at(n int64) {
+	c.size, c.answers = n, map[string][]byte{}
 }
 
 // Size is the log size whose figures the client asks for.
@@ -83,6 +89,9 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, v any) erro
 	}
 	q.Set("at_least", strconv.FormatInt(c.size-1, 10))
 	u := c.base + path + "?" + q.Encode()
+	if body, ok := c.answers[u]; ok {
+		return decode(u, body, v)
+	}
 	for attempt := 1; ; attempt++ {
 		retry, err := c.get(ctx, u, v)
 		if retry == 0 || attempt == 10 {
@@ -138,12 +147,21 @@ func (c *Client) get(ctx context.Context, u string, v any) (retry time.Duration,
 	case at < c.size:
 		return 0, fmt.Errorf("%s: the server answered from views of %d entries when asked for at least %d", u, at, c.size)
 	}
+	if c.answers != nil {
+		c.answers[u] = body
+	}
+	return 0, decode(u, body, v)
+}
+
+// decode decodes the JSON answer body from u into v, numbers as
+// json.Number.
+func decode(u string, body []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	if err := d.Decode(v); err != nil {
-		return 0, fmt.Errorf("%s: not the JSON expected: %w", u, err)
+		return fmt.Errorf("%s: not the JSON expected: %w", u, err)
 	}
-	return 0, nil
+	return nil
 }
 
 // compareCasesByParty compares GET /api/v1/counts's counts of each body's
@@ -172,26 +190,38 @@ func compareCasesByParty(ctx context.Context, c *Client, local *store.DB) ([]Dif
 	return d, n, nil
 }
 
-// compareTally compares one of GET /api/v1/counts's tallies of cases.
-func compareTally(name, field string, of func(store.CaseCounts) map[string]int64) func(ctx context.Context, c *Client, local *store.DB) ([]Difference, int, error) {
-	return func(ctx context.Context, c *Client, local *store.DB) ([]Difference, int, error) {
-		var got map[string]json.RawMessage
-		if err := c.Get(ctx, "/api/v1/counts", nil, &got); err != nil {
-			return nil, 0, err
-		}
-		var tally map[string]int64
-		if raw, ok := got[field]; !ok {
-			return nil, 0, fmt.Errorf("GET /api/v1/counts has no %s", field)
-		} else if err := json.Unmarshal(raw, &tally); err != nil {
-			return nil, 0, fmt.Errorf("GET /api/v1/counts: %s: %w", field, err)
-		}
-		want, err := local.CaseCounts(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		d, n := compareFigures(name, tally, of(want))
-		return d, n, nil
+// compareCaseCounts compares GET /api/v1/counts's tallies of cases by
+// category, status and stage.
+func compareCaseCounts(ctx context.Context, c *Client, local *store.DB) ([]Difference, int, error) {
+	var got map[string]json.RawMessage
+	if err := c.Get(ctx, "/api/v1/counts", nil, &got); err != nil {
+		return nil, 0, err
 	}
+	want, err := local.CaseCounts(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var diffs []Difference
+	compared := 0
+	for _, t := range []struct {
+		name, field string
+		want        map[string]int64
+	}{
+		{"cases by category", "by_category", want.ByCategory},
+		{"cases by status", "by_status", want.ByStatus},
+		{"cases by stage", "by_stage", want.ByStage},
+	} {
+		var tally map[string]int64
+		if raw, ok := got[t.field]; !ok {
+			return nil, 0, fmt.Errorf("GET /api/v1/counts has no %s", t.field)
+		} else if err := json.Unmarshal(raw, &tally); err != nil {
+			return nil, 0, fmt.Errorf("GET /api/v1/counts: %s: %w", t.field, err)
+		}
+		d, n := compareFigures(t.name, tally, t.want)
+		diffs = append(diffs, d...)
+		compared += n
+	}
+	return diffs, compared, nil
 }
 
 // compareFigures compares named figures; one that a side lacks is 0

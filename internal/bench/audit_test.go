@@ -30,7 +30,11 @@ func TestAudit(t *testing.T) {
 	if r.N != led.LogSize || last != r.N || r.Differences != 0 || r.Figures < 1 {
 		t.Errorf("audited %d entries (progress to %d), %d figures, %d differences; want the log's %d, some figures and no difference", r.N, last, r.Figures, r.Differences, led.LogSize)
 	}
-	if r.PerSecond <= 0 || r.VerifyLogPerSecond <= 0 || r.Verify == nil || r.Ratio != r.PerSecond/r.Verify.AllCoresPerSec {
-		t.Errorf("rates: audit %.0f/s, verify-log %.0f/s, ratio %.3f, verification %+v", r.PerSecond, r.VerifyLogPerSecond, r.Ratio, r.Verify)
+	if r.PerSecond <= 0 || r.VerifyLogPerSecond <= 0 || r.Verify == nil || r.VerifyAfter == nil ||
+		r.Ratio != r.PerSecond/((r.Verify.AllCoresPerSec+r.VerifyAfter.AllCoresPerSec)/2) {
+		t.Errorf("rates: audit %.0f/s, verify-log %.0f/s, ratio %.3f, verification %+v and %+v", r.PerSecond, r.VerifyLogPerSecond, r.Ratio, r.Verify, r.VerifyAfter)
+	}
+	if r.CPUSeconds > 0 && (r.SignatureCPUus <= 0 || r.EntryCPUus <= r.SignatureCPUus || r.CPURatio != r.SignatureCPUus/r.EntryCPUus) {
+		t.Errorf("CPU: %.1f µs an entry, %.1f µs a signature, ratio %.3f; an entry costs more than its signature", r.EntryCPUus, r.SignatureCPUus, r.CPURatio)
 	}
 }
