@@ -57,6 +57,8 @@ type CaseState struct {
 	Status       string
 	Closed       int64
 	ClosedReason string
+	// Standing is where the case stands on the record (Standing).
+	Standing string
 }
 
 // state returns c's workflow as a value.
@@ -78,6 +80,7 @@ func (s *State) caseState(c *Case) CaseState {
 	if cl, ok := s.reg.Closures[c.ID]; ok {
 		cs.Status, cs.Closed, cs.ClosedReason = CaseStatusOutOfScope, cl.Index, cl.Reason
 	}
+	cs.Standing = s.Rulebook.Standing(cs.Status, cs.Stage, cs.Outcome)
 	return cs
 }
 
@@ -131,4 +134,39 @@ func (r *Rulebook) Published() string {
 		return ""
 	}
 	return r.Stages[len(r.Stages)-1].ID
+}
+
+// Standings of a case on the record (Rulebook.Standing).
+const (
+	StandingPending  = "pending"
+	StandingVerified = "verified"
+	StandingCleared  = "cleared"
+	StandingClosed   = "closed"
+)
+
+// Standings are where a case may stand on the record.
+var Standings = []string{StandingPending, StandingVerified, StandingCleared, StandingClosed}
+
+// Standing says where a case stands on the record, given its status, its
+// stage and the outcome of its latest finding: closed once it is closed as
+// out of scope; verified once it reaches the stage in which findings are
+// published (Published) with a finding that a violation happened, whether
+// attributed to a party or not attributable to any; cleared once it
+// reaches that stage with a finding that clears; pending until then,
+// whatever findings it has.
+func (r *Rulebook) Standing(status, stage, outcome string) string {
+	switch {
+	case status == CaseStatusOutOfScope:
+		return StandingClosed
+	case stage == "" || stage != r.Published():
+		return StandingPending
+	case outcome == OutcomeAttributed || outcome == OutcomeNotAttributable:
+		return StandingVerified
+	case outcome == OutcomeCleared:
+		return StandingCleared
+	default:
+		// A case published with no finding it may show, such as one
+		// still confidential: nothing is verified yet.
+		return StandingPending
+	}
 }

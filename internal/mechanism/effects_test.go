@@ -118,3 +118,33 @@ func TestPredecoded(t *testing.T) {
 		f.log = append(f.log, msg)
 	}
 }
+
+// TestStanding: a case is verified only in the stage that publishes
+// findings, with a finding that a violation happened; cleared there with
+// one that clears; closed once closed as out of scope, whatever its stage;
+// pending otherwise, however far it went.
+func TestStanding(t *testing.T) {
+	rb := newFixture(t).rulebook()
+	pub := rb.Published()
+	for _, tc := range []struct {
+		status, stage, outcome, want string
+	}{
+		{mechanism.CaseStatusOpen, pub, mechanism.OutcomeAttributed, mechanism.StandingVerified},
+		{mechanism.CaseStatusOpen, pub, mechanism.OutcomeNotAttributable, mechanism.StandingVerified},
+		{mechanism.CaseStatusOpen, pub, mechanism.OutcomeCleared, mechanism.StandingCleared},
+		{mechanism.CaseStatusOpen, pub, "", mechanism.StandingPending},
+		{mechanism.CaseStatusOpen, rb.Stages[0].ID, mechanism.OutcomeAttributed, mechanism.StandingPending},
+		{mechanism.CaseStatusOpen, rb.Stages[len(rb.Stages)-2].ID, mechanism.OutcomeAttributed, mechanism.StandingPending},
+		{mechanism.CaseStatusOutOfScope, rb.Stages[0].ID, "", mechanism.StandingClosed},
+		{mechanism.CaseStatusOutOfScope, pub, mechanism.OutcomeAttributed, mechanism.StandingClosed},
+		{mechanism.CaseStatusOpen, "", "", mechanism.StandingPending},
+	} {
+		if got := rb.Standing(tc.status, tc.stage, tc.outcome); got != tc.want {
+			t.Errorf("Standing(%q, %q, %q) = %q, want %q", tc.status, tc.stage, tc.outcome, got, tc.want)
+		}
+	}
+	var empty mechanism.Rulebook
+	if got := empty.Standing(mechanism.CaseStatusOpen, "", mechanism.OutcomeAttributed); got != mechanism.StandingPending {
+		t.Errorf("a rulebook without stages: %q, want pending", got)
+	}
+}

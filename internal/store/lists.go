@@ -167,6 +167,9 @@ var lists = []*List{
 		// duplicates of another, which stands for them.
 		{Name: "distinct", Kind: OneOf, Allowed: []string{"true", "false"}, cond: "(duplicate_of IS NULL OR ? = 'false')"},
 		oneOf("status", "status", mechanism.CaseStatuses),
+		// Where the case stands on the record, as the core decided
+		// (mechanism.Rulebook.Standing).
+		oneOf("standing", "standing", mechanism.Standings),
 	}, joints: []joint{{[2]string{"actor", "claim"},
 		"EXISTS (SELECT 1 FROM actor_claims a WHERE a.actor = ? AND a.position = ? AND a.case_id = cases.id)"}}},
 	{Name: "statements", from: "statements", key: "idx", columns: "*", Params: []Param{

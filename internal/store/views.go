@@ -60,7 +60,7 @@ var writes = withInserts(map[string]string{
 		ON CONFLICT (name) DO UPDATE SET body = excluded.body, roles = excluded.roles, label = excluded.label,
 		key = excluded.key, active = excluded.active, enrolled = excluded.enrolled, revoked = excluded.revoked`,
 	"case.update": `UPDATE cases SET stage = ?, stage_idx = ?, report_count = ?, reply_count = ?, finding = ?, outcome = ?, party = ?,
-		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ?, duplicate_of = ?, status = ?, closed = ?, closed_reason = ? WHERE id = ?`,
+		endorsed = ?, penalty_count = ?, deadlines_missed = ?, updated = ?, duplicate_of = ?, status = ?, closed = ?, closed_reason = ?, standing = ? WHERE id = ?`,
 	"endorse": "UPDATE findings SET endorsed = ? WHERE idx = ?",
 	// A confidential finding enters the findings view when its endorsement
 	// discloses it, with the signers of its sealed statement.
@@ -141,7 +141,7 @@ var inserts = []insert{
 	{"case", `INSERT INTO cases (id, opened_at, reporter, accused, channel, event_at, event_precision,
 		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
 		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of,
-		status, closed, closed_reason) VALUES `, "", 31},
+		status, closed, closed_reason, standing) VALUES `, "", 32},
 	{"case.category", "INSERT INTO case_categories (category, case_id) VALUES ", "", 2},
 	{"case.body", "INSERT INTO case_bodies (body, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
 	{"case.statement", "INSERT INTO case_statements (case_id, idx) VALUES ", "", 2},
@@ -293,7 +293,7 @@ type pendingCase struct {
 // insert and of case.update.
 func caseState(c mechanism.CaseState) []any {
 	return []any{c.Stage, c.Entered, c.Reports, c.Replies, nullIndex(c.Finding), c.Outcome, c.Party,
-		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated, nullIndex(c.DuplicateOf), c.Status, nullIndex(c.Closed), c.ClosedReason}
+		nullIndex(c.Endorsed), c.Penalties, c.DeadlinesMissed, c.Updated, nullIndex(c.DuplicateOf), c.Status, nullIndex(c.Closed), c.ClosedReason, c.Standing}
 }
 
 // jsonList encodes a list as a JSON array, [] for none.

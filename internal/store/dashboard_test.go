@@ -1,0 +1,176 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// TestDashboard holds the dashboard's figures, on the demo's views, to
+// figures counted here from every row of the cases and deadlines lists:
+// each event once, by event time, in the period and the one before it;
+// the standings as the core wrote them; the overdue deadlines as
+// mechanism.Overdue says.
+func TestDashboard(t *testing.T) {
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Log.Close()
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	story, err := m.Scenario(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+	db := m.Log.DB
+	at, err := db.LogTime(ctx)
+	if err != nil || !at.Equal(story.End) {
+		t.Fatalf("LogTime = %v, %v; the scenario's last statement is at %v", at, err, story.End)
+	}
+	const day = 24 * time.Hour
+	for _, span := range []time.Duration{day, 7 * day, 30 * day} {
+		to := at.Add(time.Second)
+		q := store.DashboardQuery{This: store.Period{From: to.Add(-span), To: to}, Last: store.Period{From: to.Add(-2 * span), To: to.Add(-span)},
+			Weeks: 12, At: at, Upcoming: 5}
+		d, err := db.Dashboard(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := db.List(ctx, "cases", store.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reporters, categories, standings := map[string][2]int64{}, map[string][2]int64{}, map[string][2]int64{}
+		total := map[string]int64{}
+		weekly := int64(0)
+		for _, r := range all.Rows {
+			if r["duplicate_of"] != nil {
+				continue
+			}
+			total[r["standing"].(string)]++
+			ev, err := statement.ParseTime(r["event_at"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ev.Before(to) || ev.Before(to.Add(-12*7*day)) {
+				continue
+			}
+			weekly++
+			var p int
+			switch {
+			case !ev.Before(q.This.From):
+				p = 0
+			case !ev.Before(q.Last.From):
+				p = 1
+			default:
+				continue
+			}
+			add := func(m map[string][2]int64, k string) { c := m[k]; c[p]++; m[k] = c }
+			add(reporters, r["reporter"].(string))
+			add(standings, r["standing"].(string))
+			var cats []string
+			json.Unmarshal(r["categories"].(json.RawMessage), &cats)
+			for _, c := range cats {
+				add(categories, c)
+			}
+		}
+		for name, tc := range map[string]struct {
+			got  []store.Figure
+			want map[string][2]int64
+		}{"reporter": {d.ByReporter, reporters}, "category": {d.ByCategory, categories}, "standing": {d.ByStanding, standings}} {
+			if len(tc.got) != len(tc.want) {
+				t.Errorf("%v: by %s: %+v, want %v", span, name, tc.got, tc.want)
+			}
+			for _, f := range tc.got {
+				if w := tc.want[f.Key]; f.This != w[0] || f.Last != w[1] {
+					t.Errorf("%v: by %s, %s: %d and %d, want %d and %d", span, name, f.Key, f.This, f.Last, w[0], w[1])
+				}
+			}
+		}
+		if len(d.Standing) != len(total) {
+			t.Errorf("standings on the record: %v, want %v", d.Standing, total)
+		}
+		for k, n := range total {
+			if d.Standing[k] != n {
+				t.Errorf("standing %s: %d on the record, want %d", k, d.Standing[k], n)
+			}
+		}
+		var sum int64
+		for _, w := range d.Weekly {
+			sum += w.Count
+		}
+		if sum != weekly {
+			t.Errorf("%v: the weeks count %d events, the cases in those weeks are %d", span, sum, weekly)
+		}
+		if span == 7*day && (len(reporters) == 0 || reporters["pakistan"][0]+reporters["afghanistan"][0] == 0) {
+			t.Errorf("the demo's last week has no report by either party: %v", reporters)
+		}
+		// Overdue: every open deadline whose time passed, no other.
+		dls, err := db.List(ctx, "deadlines", store.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		overdue := 0
+		for _, r := range dls.Rows {
+			due, _ := statement.ParseTime(r["due"].(string))
+			if mechanism.Overdue(r["status"].(string), due, at) {
+				overdue++
+			}
+		}
+		if len(d.Overdue) != overdue {
+			t.Errorf("overdue: %d deadlines, want %d", len(d.Overdue), overdue)
+		}
+		for _, u := range d.Upcoming {
+			if !u.Due.After(at) || u.Status != mechanism.DeadlineOpen {
+				t.Errorf("an upcoming deadline that is not: %+v", u)
+			}
+		}
+	}
+	// The case taken to the last stage is verified, and counts for its
+	// categories.
+	c, err := db.Case(ctx, story.Published)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c["standing"] != mechanism.StandingVerified {
+		t.Fatalf("the published case %d stands %v", story.Published, c["standing"])
+	}
+	if p, _ := db.Case(ctx, story.Pending); p["standing"] != mechanism.StandingPending {
+		t.Errorf("the case in investigation stands %v", p["standing"])
+	}
+	d, err := db.Dashboard(ctx, store.DashboardQuery{This: store.Period{From: at.Add(-7 * day), To: at}, Last: store.Period{From: at.Add(-14 * day), To: at.Add(-7 * day)}, At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cats []string
+	json.Unmarshal(c["categories"].(json.RawMessage), &cats)
+	for _, cat := range cats {
+		found := false
+		for _, l := range d.LastVerified {
+			found = found || l.Category == cat && !l.EventAt.IsZero()
+		}
+		if !found {
+			t.Errorf("category %s: no verified case, yet case %d is verified: %+v", cat, story.Published, d.LastVerified)
+		}
+	}
+	if len(d.Crossings) == 0 || d.Last == nil {
+		t.Errorf("the demo's crossings %d and last meeting %v", len(d.Crossings), d.Last)
+	}
+	// Periods that do not follow each other are refused.
+	if _, err := db.Dashboard(ctx, store.DashboardQuery{This: store.Period{From: at, To: at.Add(day)}, Last: store.Period{From: at.Add(-2 * day), To: at.Add(-day)}}); err == nil {
+		t.Error("a gap between the periods is not refused")
+	}
+}
