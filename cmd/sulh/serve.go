@@ -184,6 +184,8 @@ type evidenceOptions struct {
 	demoReceiver bool
 	// witnesses are ID=URL: where each witness of the rulebook is reached.
 	witnesses listFlag
+	// tiles is the map's online tile layer (web.Server.UseTiles), or "".
+	tiles *string
 }
 
 func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
@@ -196,6 +198,7 @@ func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
 	o.smtpFrom = fs.String("smtp-from", "sulh@localhost", "sender address of notice e-mails")
 	fs.Var(&o.mailTo, "mail-to", "BODY=ADDRESS: e-mail the events that concern a body (* for every event) to an address; repeat")
 	fs.Var(&o.witnesses, "witness", "ID=URL: where the rulebook's witness ID (a litewitness) takes checkpoints to cosign, such as un-kabul=https://witness.example.org; repeat for each")
+	o.tiles = fs.String("tiles", "", "an online tile layer for the map, as an https URL template such as https://tile.example.org/{z}/{x}/{y}.png (default none: the map uses its offline basemap and requests nothing from elsewhere)")
 	return o
 }
 
@@ -261,6 +264,11 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 	}
 	api := web.New(l.Log, l.DB, logger, reg)
 	api.KeepEvidence(store, ev.maxUpload.n)
+	if *ev.tiles != "" {
+		if err := api.UseTiles(*ev.tiles); err != nil {
+			return usageError{err.Error()}
+		}
+	}
 	if *ev.scanEvery > 0 {
 		go scanEvery(ctx, store, *ev.scanEvery, logger, reg)
 	}

@@ -109,7 +109,7 @@ func (s *Server) renderTitled(w http.ResponseWriter, r *http.Request, name strin
 	h.Set("Content-Language", l.Code)
 	h.Set("Vary", "Cookie, Accept-Language")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", s.csp())
 	h.Set("Referrer-Policy", "same-origin")
 	if strings.EqualFold(r.Header.Get("HX-Request"), "true") {
 		h.Add("Vary", "HX-Request")

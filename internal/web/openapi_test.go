@@ -866,7 +866,7 @@ func (f *oaFixture) checkAnswers() {
 	f.get("/api/v1/openapi.json", "/api/v1/openapi.json", 200)
 
 	// The log, the page, health and metrics.
-	for _, path := range []string{"/", "/explore", "/log/checkpoint", "/log/key", "/healthz", "/metrics"} {
+	for _, path := range []string{"/", "/map", "/explore", "/log/checkpoint", "/log/key", "/healthz", "/metrics"} {
 		f.get(path, path, 200)
 	}
 	for _, path := range []string{"/published"} {

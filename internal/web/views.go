@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/store"
@@ -66,4 +67,9 @@ type Views interface {
 	// CaseCounts returns the cases, each event once, by category, status
 	// and stage.
 	CaseCounts(ctx context.Context) (store.CaseCounts, error)
+	// Dashboard returns the dashboard's figures.
+	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
+	// LogTime returns the log's time as the views hold it, or the zero
+	// time for empty views.
+	LogTime(ctx context.Context) (time.Time, error)
 }

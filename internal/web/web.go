@@ -42,6 +42,9 @@ type Server struct {
 	cosigned  func() []byte // the checkpoint /log/checkpoint serves; nil: the log's latest
 	auth      *auth         // sessions, sign-in challenges and limits
 	tipIntake *tipIntake    // the public tip form's rate and origin checks
+	// tiles is the map's online tile layer (UseTiles), and tilesOrigin
+	// its server, from which pages may load images; empty for none.
+	tiles, tilesOrigin string
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
@@ -58,7 +61,7 @@ func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Regist
 
 // routes is the server's route table, in one place.
 func (s *Server) routes() {
-	s.handle("GET /{$}", s.explore)
+	s.handle("GET /{$}", s.afterViews(s.dashboard))
 	s.handle("GET /explore", s.explore)
 	s.handle("GET /static/{path...}", s.static)
 	s.handle("GET /log/checkpoint", s.checkpoint)
@@ -112,6 +115,7 @@ func (s *Server) routes() {
 	s.handle("GET /tip", s.tipFormPage)
 	s.handle("POST /tip", s.submitTip)
 	s.handle("GET /api/v1/tips/{id}/files/{sha256}", s.afterViews(s.tipFile))
+	s.handle("GET /map", s.afterViews(s.mapPage))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
 }

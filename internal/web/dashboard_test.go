@@ -1,0 +1,129 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+)
+
+// dashGet fetches u and returns its status and body.
+func dashGet(t *testing.T, u string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// apiCount counts the cases GET /api/v1/cases lists for q, every page.
+func apiCount(t *testing.T, base string, q url.Values) int {
+	t.Helper()
+	q.Set("limit", "500")
+	n := 0
+	for {
+		code, body := dashGet(t, base+"/api/v1/cases?"+q.Encode())
+		if code != 200 {
+			t.Fatalf("GET /api/v1/cases?%s: %d %s", q.Encode(), code, body)
+		}
+		var page struct {
+			Items []map[string]any `json:"items"`
+			Next  *int64           `json:"next"`
+		}
+		if err := json.Unmarshal([]byte(body), &page); err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Items)
+		if page.Next == nil {
+			return n
+		}
+		q.Set("before", strconv.FormatInt(*page.Next, 10))
+	}
+}
+
+var (
+	windowRe = regexp.MustCompile(`id="window" data-from="([^"]+)" data-to="([^"]+)" data-last-from="([^"]+)"`)
+	partyRe  = regexp.MustCompile(`<tr data-body="([a-z0-9_-]+)"><th scope="row" dir="auto">[^<]*</th><td class="this" data-n="(\d+)">.*?<td class="last" data-n="(\d+)">`)
+	allRe    = regexp.MustCompile(`<tr data-standing="([a-z]+)">.*?<td class="all" data-n="(\d+)">`)
+)
+
+// TestDashboardFigures: the front page's figures for the demo, in each
+// period, are those the API gives for the same filter: each party's
+// reports of the period and the one before, and the cases by standing on
+// the whole record; none is empty for the demo's last week.
+func TestDashboardFigures(t *testing.T) {
+	m, _, reg := mustDemo(t, true)
+	srv := mustServe(t, m, reg)
+	for _, period := range []string{"day", "week", "month"} {
+		code, page := dashGet(t, srv.URL+"/?lang=en&period="+period)
+		if code != 200 {
+			t.Fatalf("GET /?period=%s: %d\n%s", period, code, page)
+		}
+		w := windowRe.FindStringSubmatch(page)
+		if w == nil {
+			t.Fatalf("period %s: the page does not say its period", period)
+		}
+		parties := partyRe.FindAllStringSubmatch(page, -1)
+		if len(parties) < 2 {
+			t.Fatalf("period %s: %d rows of reports by party", period, len(parties))
+		}
+		total := 0
+		for _, p := range parties {
+			this, _ := strconv.Atoi(p[2])
+			last, _ := strconv.Atoi(p[3])
+			total += this
+			if want := apiCount(t, srv.URL, url.Values{"reporter": {p[1]}, "from": {w[1]}, "to": {w[2]}, "distinct": {"true"}}); this != want {
+				t.Errorf("period %s: %s reported %d this period on the page, %d in the API", period, p[1], this, want)
+			}
+			if want := apiCount(t, srv.URL, url.Values{"reporter": {p[1]}, "from": {w[3]}, "to": {w[1]}, "distinct": {"true"}}); last != want {
+				t.Errorf("period %s: %s reported %d the period before on the page, %d in the API", period, p[1], last, want)
+			}
+		}
+		if period == "week" && total == 0 {
+			t.Errorf("the demo's last week shows no report")
+		}
+		for _, s := range allRe.FindAllStringSubmatch(page, -1) {
+			n, _ := strconv.Atoi(s[2])
+			if want := apiCount(t, srv.URL, url.Values{"standing": {s[1]}, "distinct": {"true"}}); n != want {
+				t.Errorf("%s cases on the record: %d on the page, %d in the API", s[1], n, want)
+			}
+		}
+		if !strings.Contains(page, `data-standing="verified"`) || !strings.Contains(page, `data-days=`) {
+			t.Errorf("period %s: no verified case, or no days since one", period)
+		}
+	}
+	// Names of the parties come from the rulebook.
+	_, page := dashGet(t, srv.URL+"/?lang=en")
+	for _, b := range m.Log.Rulebook().Bodies {
+		if b.Type == mechanism.BodyParty && !strings.Contains(page, ">"+b.Name+"<") {
+			t.Errorf("the page does not name the party %q", b.Name)
+		}
+	}
+	for _, bad := range []string{"period=year", "at=yesterday", "at=2025-12-01&at=2025-12-02", "period=day&period=week"} {
+		if code, _ := dashGet(t, srv.URL+"/?"+bad); code != 400 {
+			t.Errorf("GET /?%s: %d, want 400", bad, code)
+		}
+	}
+	if code, page := dashGet(t, srv.URL+"/?at=2025-10-26&lang=en"); code != 200 || !strings.Contains(page, "26 October 2025") {
+		t.Errorf("GET /?at=2025-10-26: %d, or the page does not end its period on that day", code)
+	}
+}
