@@ -116,8 +116,9 @@ type crossingRow struct {
 }
 
 type crossingSide struct {
-	Side, SideName, Status, Since string
-	Allowed                       []string
+	Side, SideName, Status string
+	Since                  time.Time
+	Allowed                []string
 }
 
 // deadlineRow is a deadline as the page lists it.
@@ -270,7 +271,8 @@ func crossingRows(l []store.CrossingSide, bodyName func(string) string) []crossi
 			out = append(out, crossingRow{ID: c.Crossing, Name: c.Name})
 		}
 		row := &out[len(out)-1]
-		row.Sides = append(row.Sides, crossingSide{Side: c.Side, SideName: bodyName(c.Side), Status: c.Status, Since: c.Since, Allowed: c.Allowed})
+		since, _ := statement.ParseTime(c.Since)
+		row.Sides = append(row.Sides, crossingSide{Side: c.Side, SideName: bodyName(c.Side), Status: c.Status, Since: since, Allowed: c.Allowed})
 	}
 	return out
 }

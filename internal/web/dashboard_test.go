@@ -1,16 +1,25 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/web"
 )
 
 // dashGet fetches u and returns its status and body.
@@ -71,8 +80,22 @@ var (
 // reports of the period and the one before, and the cases by standing on
 // the whole record; none is empty for the demo's last week.
 func TestDashboardFigures(t *testing.T) {
-	m, _, reg := mustDemo(t, true)
+	m, story, reg := mustDemo(t, true)
 	srv := mustServe(t, m, reg)
+	// The README says where the demo's period ends: its log's time.
+	end := fmt.Sprintf("%d %s %d", story.End.Day(), story.End.Month(), story.End.Year())
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"the week to " + end, "(the demo's: " + end + ")"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not say %q: the demo's log ends on %s", want, end)
+		}
+	}
+	if _, page := dashGet(t, srv.URL+"/?lang=en"); !strings.Contains(page, "to "+end+", compared") {
+		t.Errorf("the dashboard's week does not end on %s", end)
+	}
 	for _, period := range []string{"day", "week", "month"} {
 		code, page := dashGet(t, srv.URL+"/?lang=en&period="+period)
 		if code != 200 {
@@ -125,5 +148,73 @@ func TestDashboardFigures(t *testing.T) {
 	}
 	if code, page := dashGet(t, srv.URL+"/?at=2025-10-26&lang=en"); code != 200 || !strings.Contains(page, "26 October 2025") {
 		t.Errorf("GET /?at=2025-10-26: %d, or the page does not end its period on that day", code)
+	}
+}
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// TestDashboardAndMapEscape: a report whose every text holds script and
+// HTML shows on the dashboard and the map as text; the map answers htmx
+// with its list alone, and refuses what it does not take.
+func TestDashboardAndMapEscape(t *testing.T) {
+	m, story, reg := mustDemo(t, true)
+	srv := mustServe(t, m, reg)
+	const evil = `<script>alert(1)</script>"><img src=x onerror=alert(1)>`
+	r := demo.SampleReport(evil, "afghanistan", story.End.Add(-time.Hour))
+	r["place"] = map[string]any{"name": evil, "lat": 34.1, "lon": 71.1, "geo_precision": 1}
+	if _, err := m.Submit(context.Background(), mechanism.KindReport, "pakistan-liaison-1", story.End.Add(time.Minute), r); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"/?lang=en", "/map?lang=en", "/map?lang=en&period=week"} {
+		code, page := dashGet(t, srv.URL+u)
+		if code != 200 || strings.Contains(page, "<script>alert") || strings.Contains(page, "<img src=x") {
+			t.Errorf("GET %s: %d, or the report's text is not escaped", u, code)
+		}
+		if u != "/?lang=en" && !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("GET %s does not show the report's text as text", u)
+		}
+	}
+	code, part := dashGet(t, srv.URL+"/map?lang=en&status=pending", "HX-Request", "true")
+	if code != 200 || !strings.HasPrefix(part, `<section id="incidents"`) || strings.Contains(part, "<html") || !strings.Contains(part, "standing=pending") {
+		t.Errorf("the map's list for htmx: %d\n%.300s", code, part)
+	}
+	for _, bad := range []string{"status=lost", "period=year", "party=nobody", "zz=1", "type=a&type=b", "category=nothing"} {
+		if code, _ := dashGet(t, srv.URL+"/map?"+bad); code != 400 {
+			t.Errorf("GET /map?%s: %d, want 400", bad, code)
+		}
+	}
+}
+
+// TestTilesCSP: without tiles, the pages' policy lets images come from
+// this server only; with them, from the tile server too and no other; a
+// template that is not an https URL with {z}, {x} and {y} is refused.
+func TestTilesCSP(t *testing.T) {
+	m, _, reg := mustDemo(t, false)
+	s := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	csp := func() (string, string) {
+		resp, err := http.Get(srv.URL + "/map")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.Header.Get("Content-Security-Policy"), string(b)
+	}
+	if p, page := csp(); !strings.Contains(p, "img-src 'self' data: blob:;") || strings.Contains(page, "data-tiles") {
+		t.Errorf("without tiles: %q, data-tiles in the page: %v", p, strings.Contains(page, "data-tiles"))
+	}
+	for _, bad := range []string{"http://tile.example.org/{z}/{x}/{y}.png", "https://tile.example.org/{z}/{x}.png", "https://tile.example.org/{z}/{x}/{y}.png'; script-src *",
+		"https://{s}.tile.example.org/{z}/{x}/{y}.png", "javascript:alert(1)//{z}{x}{y}", "https://user@tile.example.org/{z}/{x}/{y}.png"} {
+		if err := s.UseTiles(bad); err == nil {
+			t.Errorf("UseTiles(%q) is accepted", bad)
+		}
+	}
+	if err := s.UseTiles("https://tile.example.org/{z}/{x}/{y}.png"); err != nil {
+		t.Fatal(err)
+	}
+	if p, page := csp(); !strings.Contains(p, "img-src 'self' data: blob: https://tile.example.org;") || !strings.Contains(page, `data-tiles="https://tile.example.org/{z}/{x}/{y}.png"`) {
+		t.Errorf("with tiles: %q", p)
 	}
 }

@@ -9,7 +9,7 @@
   'use strict';
   var el = document.getElementById('map');
   if (!el || !window.L) { return; }
-  var map = L.map(el, { keyboard: true, zoomSnap: 0.25, worldCopyJump: false });
+  var map = L.map(el, { keyboard: true, zoomSnap: 0.25, minZoom: 2, maxZoom: 14 });
   map.fitBounds(JSON.parse(el.dataset.bounds));
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution('Natural Earth');
