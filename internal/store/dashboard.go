@@ -263,7 +263,7 @@ func (d *Dashboard) deadlines(ctx context.Context, tx *sql.Tx, q DashboardQuery)
 	}
 	// The index on (status, due) narrows the open deadlines to those due
 	// by At; mechanism.Overdue decides.
-	open, err := read("status = ? AND due <= ? ORDER BY due, opened", mechanism.DeadlineOpen, at)
+	open, err := read("status = ? AND due <= ? ORDER BY due", mechanism.DeadlineOpen, at)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func (d *Dashboard) deadlines(ctx context.Context, tx *sql.Tx, q DashboardQuery)
 		}
 	}
 	if q.Upcoming > 0 {
-		d.Upcoming, err = read("status = ? AND due > ? ORDER BY due, opened LIMIT ?", mechanism.DeadlineOpen, at, q.Upcoming)
+		d.Upcoming, err = read("status = ? AND due > ? ORDER BY due LIMIT ?", mechanism.DeadlineOpen, at, q.Upcoming)
 	}
 	return err
 }

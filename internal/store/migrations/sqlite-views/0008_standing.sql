@@ -1,15 +1,20 @@
 -- Where each case stands on the record (mechanism.Rulebook.Standing:
 -- pending, verified, cleared or closed), as the core gives it, for the
--- dashboard's figures and the map's colours; and the statements by time,
--- for the log's time (the latest statement's). The core decides each
--- case's standing, so every view is emptied and the cursor set back to
--- the log's start: the follower writes them all again from the log.
+-- dashboard's figures and the map's colours; the statements by time, for
+-- the log's time (the latest statement's); and the categories by case.
+-- The core decides each case's standing, so every view is emptied and the
+-- cursor set back to the log's start: the follower writes them all again
+-- from the log.
 
 ALTER TABLE cases ADD COLUMN standing TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX cases_standing ON cases (standing, event_at);
 
 CREATE INDEX statements_at ON statements (at);
+
+-- A case's categories by case: the dashboard counts each category's
+-- cases of a period from the cases of the period.
+CREATE INDEX case_categories_case ON case_categories (case_id);
 
 DELETE FROM members;
 DELETE FROM statements;
