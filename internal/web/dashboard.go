@@ -83,9 +83,9 @@ func (s *Server) window(ctx context.Context, q url.Values, def string) (window, 
 	return window{Name: name, At: at, FromLog: fromLog, This: store.Period{From: to.Add(-span), To: to}, Last: store.Period{From: to.Add(-2 * span), To: to.Add(-span)}}, nil
 }
 
-// figureRow is a row of a table of figures: what is counted and its
+// periodRow is a row of a table of figures: what is counted and its
 // counts in both periods.
-type figureRow struct {
+type periodRow struct {
 	ID, Name   string
 	This, Last int64
 	Trend      string // "up", "down" or "same"
@@ -133,12 +133,12 @@ type deadlineRow struct {
 type dashboardData struct {
 	Window              window
 	Periods             []string
-	Parties, Categories []figureRow
+	Parties, Categories []periodRow
 	Standing            []standingRow
 	Since               []sinceRow
 	Overdue, Upcoming   []deadlineRow
 	OverdueReplies      int
-	Missed              []figureRow
+	Missed              []periodRow
 	Chart               *weekChart
 	Map                 *smallMap
 	Crossings           []crossingRow
@@ -196,12 +196,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, id := range reporters {
 		f := rep[id]
-		data.Parties = append(data.Parties, figureRow{ID: id, Name: bodyName(id), This: f.This, Last: f.Last, Trend: trend(f.This, f.Last)})
+		data.Parties = append(data.Parties, periodRow{ID: id, Name: bodyName(id), This: f.This, Last: f.Last, Trend: trend(f.This, f.Last)})
 	}
 	cat := byKey(d.ByCategory)
 	for _, c := range rb.Categories {
 		f := cat[c.ID]
-		data.Categories = append(data.Categories, figureRow{ID: c.ID, Name: c.Text, This: f.This, Last: f.Last, Trend: trend(f.This, f.Last)})
+		data.Categories = append(data.Categories, periodRow{ID: c.ID, Name: c.Text, This: f.This, Last: f.Last, Trend: trend(f.This, f.Last)})
 	}
 	st := byKey(d.ByStanding)
 	for _, id := range mechanism.Standings {
@@ -230,7 +230,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		data.Upcoming = append(data.Upcoming, deadlineRow{Case: dl.Subject, Name: dl.Name, Bodies: names(dl.Bodies, bodyName), Due: dl.Due})
 	}
 	for _, f := range d.Missed {
-		data.Missed = append(data.Missed, figureRow{ID: f.Key, Name: f.Key, This: f.This, Last: f.Last, Trend: trend(f.This, f.Last)})
+		data.Missed = append(data.Missed, periodRow{ID: f.Key, Name: f.Key, This: f.This, Last: f.Last, Trend: trend(f.This, f.Last)})
 	}
 	data.Crossings = crossingRows(d.Crossings, bodyName)
 	data.Next, data.Last = d.Next, d.Last

@@ -51,9 +51,9 @@ func verifyInBrowser(t *testing.T, b *browser, url, key, witnesses string) verif
 	    Checks: [...r.querySelectorAll('li')].map(li => li.dataset.check)}; })()`))
 }
 
-// pageWeight is what the page and everything it loaded weigh, as
+// pageWeightJS is what the page and everything it loaded weigh, as
 // transferred (or, for what came from the cache, as encoded).
-const pageWeight = `(() => { const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+const pageWeightJS = `(() => { const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
   return all.reduce((n, e) => n + Math.max(e.transferSize, e.encodedBodySize), 0); })()`
 
 // TestBrowserExplorer opens the log explorer, pages back with htmx,
@@ -71,7 +71,7 @@ func TestBrowserExplorer(t *testing.T) {
 	finding := c["finding"].(int64)
 
 	b.do(t, chromedp.Navigate(srv.URL+"/explore"), chromedp.WaitVisible("#entries"))
-	if w := browserRun(t, b, chromedp.Evaluate[int](pageWeight)); w > 200_000 || w == 0 {
+	if w := browserRun(t, b, chromedp.Evaluate[int](pageWeightJS)); w > 200_000 || w == 0 {
 		t.Errorf("the explorer weighs %d bytes; the budget is 200,000", w)
 	}
 	if missed := b.keyboardReach(t); len(missed) > 0 {
@@ -94,7 +94,7 @@ func TestBrowserExplorer(t *testing.T) {
 
 	page := fmt.Sprintf("%s/explore/%d", srv.URL, finding)
 	b.do(t, chromedp.Navigate(page), chromedp.WaitVisible("#verify-button"))
-	if w := browserRun(t, b, chromedp.Evaluate[int](pageWeight)); w > 200_000 {
+	if w := browserRun(t, b, chromedp.Evaluate[int](pageWeightJS)); w > 200_000 {
 		t.Errorf("a statement's page weighs %d bytes; the budget is 200,000", w)
 	}
 	r := verifyInBrowser(t, b, page, "", "")
@@ -144,7 +144,7 @@ func TestBrowserPublished(t *testing.T) {
 	}
 	finding := c["finding"].(int64)
 	b.do(t, chromedp.Navigate(srv.URL+"/published"), chromedp.WaitVisible("article.finding"))
-	if w := browserRun(t, b, chromedp.Evaluate[int](pageWeight)); w > 200_000 || w == 0 {
+	if w := browserRun(t, b, chromedp.Evaluate[int](pageWeightJS)); w > 200_000 || w == 0 {
 		t.Errorf("the published record weighs %d bytes; the budget is 200,000", w)
 	}
 	if missed := b.keyboardReach(t); len(missed) > 0 {

@@ -311,14 +311,15 @@ func (s *Server) mapPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	var sides []store.CrossingSide
 	for _, row := range crossings.Rows {
-		cs := statusOf(row)
+		cs := statusOf(s.locale(w, r), row)
+		since, _ := row["since"].(string)
 		c, _ := row["crossing"].(string)
 		name, _ := row["name"].(string)
 		var allowed []string
 		if cs.Allowed != "" {
 			allowed = strings.Split(cs.Allowed, ", ")
 		}
-		sides = append(sides, store.CrossingSide{Crossing: c, Side: cs.Side, Name: name, Status: cs.Status, Allowed: allowed, Since: cs.Since, Index: cs.Index})
+		sides = append(sides, store.CrossingSide{Crossing: c, Side: cs.Side, Name: name, Status: cs.Status, Allowed: allowed, Since: since, Index: cs.Index})
 	}
 	slices.SortStableFunc(sides, func(a, b store.CrossingSide) int {
 		return strings.Compare(a.Crossing+"\x00"+a.Side, b.Crossing+"\x00"+b.Side)
