@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 
 	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sulh-project/sulh/internal/ledger"
 )
@@ -72,7 +70,7 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		opts.RulebookWitnesses = true
 	}
 	if *stateFile != "" {
-		prev, err := readState(*stateFile, v)
+		prev, err := ledger.ReadState(*stateFile, v)
 		if err != nil {
 			return err
 		}
@@ -122,24 +120,6 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "OK: the log grew from %d to %d entries without changing them\n", opts.Previous.N, cp.N)
 	}
 	return nil
-}
-
-// readState reads the checkpoint saved by an earlier run, or nil if the file
-// does not exist yet.
-func readState(path string, v note.Verifier) (*tlog.Tree, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("couldn't read state: %w", err)
-	}
-	policy := torchwood.ThresholdPolicy(2, torchwood.OriginPolicy(v.Name()), torchwood.SingleVerifierPolicy(v))
-	c, _, err := torchwood.VerifyCheckpoint(b, policy)
-	if err != nil {
-		return nil, fmt.Errorf("the state file %s does not hold a checkpoint of this log: %w", path, err)
-	}
-	return &c.Tree, nil
 }
 
 // gcFloor is the heap verify-log may grow to before it collects garbage

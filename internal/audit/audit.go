@@ -125,7 +125,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{Previous: -1}
 	var prev *tlog.Tree
 	if opts.StateFile != "" {
-		if prev, err = readCheckpoint(opts.StateFile, opts.Key); err != nil {
+		if prev, err = ledger.ReadState(opts.StateFile, opts.Key); err != nil {
 			return nil, err
 		}
 		if prev != nil {
@@ -191,24 +191,6 @@ func compare(ctx context.Context, c *Client, local *store.DB, comparisons []Comp
 		diffs = append(diffs, d...)
 	}
 	return counts, diffs, nil
-}
-
-// readCheckpoint reads the checkpoint an earlier audit or verify-log
-// saved, or nil if the file does not exist yet.
-func readCheckpoint(path string, v note.Verifier) (*tlog.Tree, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("couldn't read state: %w", err)
-	}
-	policy := torchwood.ThresholdPolicy(2, torchwood.OriginPolicy(v.Name()), torchwood.SingleVerifierPolicy(v))
-	c, _, err := torchwood.VerifyCheckpoint(b, policy)
-	if err != nil {
-		return nil, fmt.Errorf("the state file %s does not hold a checkpoint of this log: %w", path, err)
-	}
-	return &c.Tree, nil
 }
 
 // work is where an audit builds its views: a temporary folder, or the

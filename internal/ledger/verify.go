@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -449,4 +450,23 @@ func (v *verifier) compare(l int, hs []tlog.Hash, done int64) error {
 		return &VerifyError{Index: idx, Err: fmt.Errorf("the log's tile %s has a different hash for the subtree of entries %d to %d", torchwood.TilePath(t), idx, idx+(1<<(uint(l)*torchwood.TileHeight))-1)}
 	}
 	return nil
+}
+
+// ReadState reads the checkpoint of the log of key v that an earlier
+// verification saved in path (verify-log's and audit's --state), or nil if
+// the file does not exist yet.
+func ReadState(path string, v note.Verifier) (*tlog.Tree, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read state: %w", err)
+	}
+	policy := torchwood.ThresholdPolicy(2, torchwood.OriginPolicy(v.Name()), torchwood.SingleVerifierPolicy(v))
+	c, _, err := torchwood.VerifyCheckpoint(b, policy)
+	if err != nil {
+		return nil, fmt.Errorf("the state file %s does not hold a checkpoint of this log: %w", path, err)
+	}
+	return &c.Tree, nil
 }
