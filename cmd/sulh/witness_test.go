@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -279,6 +280,12 @@ func TestWitnesses(t *testing.T) {
 		})
 	}
 	cosignedAt(honest, 1)
+	// A statement's page offers the browser's verifier the rulebook's
+	// witnesses and quorum.
+	page := html.UnescapeString(string(get(t, client, honest.URL+"/explore/0")))
+	if !strings.Contains(page, w1.vkey) || !strings.Contains(page, w2.vkey) || !strings.Contains(page, `id="witness-quorum" name="witness-quorum" type="number" min="0" max="64" value="2"`) {
+		t.Errorf("the statement's page does not offer the rulebook's witnesses and quorum to its verifier")
+	}
 
 	// The log grows by amendments of the founders; each new size is
 	// cosigned.

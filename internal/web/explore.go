@@ -168,6 +168,11 @@ type statementPage struct {
 	LeafHash     string
 	Proof        []string
 	TileEntries  string // the entry bundle that holds the statement
+	// WitnessKeys and WitnessQuorum are the rulebook's witnesses'
+	// cosignature keys and how many a reader requires: the verifier's
+	// defaults, which the reader may change.
+	WitnessKeys   string
+	WitnessQuorum int
 }
 
 // exploreStatement is the page of one statement: its text exactly as
@@ -217,6 +222,13 @@ func (s *Server) exploreStatement(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p.TileEntries = "/log/" + tilePath(-1, i/256, cp.N)
+	if rb := s.log.Rulebook(); rb != nil && rb.Witnesses != nil {
+		var keys []string
+		for _, w := range rb.Witnesses.List {
+			keys = append(keys, w.Key)
+		}
+		p.WitnessKeys, p.WitnessQuorum = strings.Join(keys, "\n"), rb.Witnesses.Quorum
+	}
 	return s.render(w, r, "statement.html", "explore.statement_title", "explore", p)
 }
 

@@ -36,9 +36,12 @@ type verifyResult struct {
 
 // verifyInBrowser opens url (a statement's page), gives the key and the
 // witness keys, presses Verify and returns what the page says.
-func verifyInBrowser(t *testing.T, b *browser, url, key, witnesses string) verifyResult {
+func verifyInBrowser(t *testing.T, b *browser, url, key, witnesses string, quorum ...string) verifyResult {
 	t.Helper()
 	b.do(t, chromedp.Navigate(url), chromedp.WaitVisible("#verify-button"))
+	for _, q := range quorum {
+		b.do(t, chromedp.SetValue("#witness-quorum", q))
+	}
 	if key != "" {
 		b.do(t, chromedp.SetValue("#trusted-key", key))
 	}
@@ -307,6 +310,7 @@ func TestBrowserVerifyAttacks(t *testing.T) {
 		name         string
 		tamper       func(path string, body []byte) []byte
 		key, witness string
+		quorum       string // the witnesses required, if the test sets it
 		result       string
 		reason       string
 		checks       string // the checks that must be among the steps
@@ -355,6 +359,21 @@ func TestBrowserVerifyAttacks(t *testing.T) {
 				}
 				return body
 			}},
+		{name: "a quorum of one met", witness: witness.Verifier().String(), quorum: "1", result: "verified", checks: "cosig-ok",
+			tamper: func(path string, body []byte) []byte {
+				if path == "/log/checkpoint" {
+					return cosigned(wsig)
+				}
+				return body
+			}},
+		{name: "a quorum of one, no cosignature", witness: witness.Verifier().String(), quorum: "1", result: "failed", reason: "cosig-quorum"},
+		{name: "a quorum of one, a cosignature by a key not required", quorum: "1", result: "failed", reason: "cosig-quorum", checks: "cosig-unknown",
+			tamper: func(path string, body []byte) []byte {
+				if path == "/log/checkpoint" {
+					return cosigned(wsig)
+				}
+				return body
+			}},
 		{name: "a forged cosignature", witness: witness.Verifier().String(), result: "failed", reason: "cosig-bad",
 			tamper: func(path string, body []byte) []byte {
 				if path == "/log/checkpoint" {
@@ -367,7 +386,11 @@ func TestBrowserVerifyAttacks(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			l.set(tt.tamper)
-			r := verifyInBrowser(t, b, page, tt.key, tt.witness)
+			var quorum []string
+			if tt.quorum != "" {
+				quorum = []string{tt.quorum}
+			}
+			r := verifyInBrowser(t, b, page, tt.key, tt.witness, quorum...)
 			checks := " " + strings.Join(r.Checks, " ") + " "
 			if r.Result != tt.result || r.Reason != tt.reason {
 				t.Errorf("got %s (%s), want %s (%s): %+v", r.Result, r.Reason, tt.result, tt.reason, r)

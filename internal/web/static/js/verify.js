@@ -316,7 +316,7 @@
   // id, args). It returns normally when every check passed and throws a
   // VerifyError at the first that failed.
   async function verify(opts) {
-    const { base, index, vkey, witnessKeys = [], shown, step = () => {} } = opts;
+    const { base, index, vkey, witnessKeys = [], quorum = 0, shown, step = () => {} } = opts;
     if (!window.crypto || !crypto.subtle) throw new VerifyError('no-crypto', { error: 'no crypto.subtle' });
     const key = await parseKey(vkey);
     if (key.type !== 0x01) throw new VerifyError('key-bad', { key: vkey });
@@ -357,7 +357,8 @@
     if (root === null || !equal(root, cp.root)) throw new VerifyError('proof-bad', { index, size: cp.size });
     step(true, 'proof-ok', { index, size: cp.size, hashes: proof.length });
 
-    // The cosignatures whose keys are known.
+    // The cosignatures whose keys are known, and at least quorum of them.
+    let cosigned = 0;
     for (const s of note.sigs) {
       if (s.name === key.name && s.id === key.id) continue;
       const w = witnesses.find((k) => k.name === s.name && k.id === s.id);
@@ -367,7 +368,9 @@
       }
       if (!(await verifyCosignature(w, s.sig, note.text))) throw new VerifyError('cosig-bad', { name: s.name, key: w.text });
       step(true, 'cosig-ok', { name: s.name });
+      cosigned++;
     }
+    if (cosigned < quorum) throw new VerifyError('cosig-quorum', { have: cosigned, need: quorum });
     return { size: cp.size, root: cp.root, leaf, proof };
   }
 
@@ -423,6 +426,7 @@
           index: Number(section.dataset.index),
           vkey,
           witnessKeys,
+          quorum: Number(document.getElementById('witness-quorum').value) || 0,
           shown: document.getElementById('entry-text').textContent,
           step: add,
         });
