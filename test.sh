@@ -24,7 +24,7 @@ fi
 
 # Browser tests drive Debian's Chromium; Noto fonts draw every script of
 # the interface (Urdu, Pashto, Dari, Arabic) in their screenshots.
-if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'NotoNaskhArabic'; then
+if ! command -v chromium >/dev/null || [ -z "$(fc-list 'Noto Naskh Arabic' 2>/dev/null)" ]; then
 	step "installing Chromium and Noto fonts from Debian's packages"
 	if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 	$SUDO apt-get install -y -q chromium fonts-noto-core >/dev/null ||
