@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -138,22 +141,20 @@ func (db *DB) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 		}
 		return out, nil
 	}
-	// The periods' events: the index on event time finds them.
-	if d.ByReporter, err = figures("the reports by body", `SELECT reporter, SUM(event_at >= ?2), SUM(event_at < ?2) FROM cases
-		WHERE event_at >= ?1 AND event_at < ?3 AND duplicate_of IS NULL GROUP BY reporter ORDER BY reporter`, from, mid, to); err != nil {
+	// The periods' events, from the counts the views keep by hour
+	// (case_counts) and, for the hours a period starts or ends within,
+	// from the cases themselves.
+	this, last := newTally(), newTally()
+	if err := this.count(ctx, tx, q.This.From, q.This.To); err != nil {
 		return nil, err
 	}
-	if d.ByCategory, err = figures("the reports by category", `SELECT k.category, SUM(c.event_at >= ?2), SUM(c.event_at < ?2)
-		FROM cases c JOIN case_categories k ON k.case_id = c.id
-		WHERE c.event_at >= ?1 AND c.event_at < ?3 AND c.duplicate_of IS NULL GROUP BY k.category ORDER BY k.category`, from, mid, to); err != nil {
+	if err := last.count(ctx, tx, q.Last.From, q.Last.To); err != nil {
 		return nil, err
 	}
-	if d.ByStanding, err = figures("the cases by standing", `SELECT standing, SUM(event_at >= ?2), SUM(event_at < ?2) FROM cases
-		WHERE event_at >= ?1 AND event_at < ?3 AND duplicate_of IS NULL GROUP BY standing ORDER BY standing`, from, mid, to); err != nil {
-		return nil, err
-	}
-	all, err := figures("every case by standing", `SELECT standing, COUNT(*), 0 FROM cases
-		WHERE duplicate_of IS NULL GROUP BY standing`)
+	d.ByReporter = figuresOf(this.reporter, last.reporter)
+	d.ByCategory = figuresOf(this.category, last.category)
+	d.ByStanding = figuresOf(this.standing, last.standing)
+	all, err := figures("every case by standing", `SELECT standing, n, 0 FROM standing_counts WHERE n > 0`)
 	if err != nil {
 		return nil, err
 	}
@@ -216,23 +217,113 @@ func (d *Dashboard) weekly(ctx context.Context, tx *sql.Tx, q DashboardQuery) er
 	}
 	const week = 7 * 24 * time.Hour
 	start := q.This.To.Add(-time.Duration(q.Weeks) * week)
-	rows, err := tx.QueryContext(ctx, `SELECT reporter, CAST((unixepoch(event_at) - ?1) / 604800 AS INTEGER) AS w, COUNT(*) FROM cases
-		WHERE event_at >= ?2 AND event_at < ?3 AND duplicate_of IS NULL GROUP BY reporter, w ORDER BY reporter, w`,
-		start.Unix(), statement.FormatTime(start), statement.FormatTime(q.This.To))
+	for w := range q.Weeks {
+		t := newTally()
+		if err := t.count(ctx, tx, start.Add(time.Duration(w)*week), start.Add(time.Duration(w+1)*week)); err != nil {
+			return err
+		}
+		for _, body := range slices.Sorted(maps.Keys(t.reporter)) {
+			d.Weekly = append(d.Weekly, WeekCount{Body: body, Week: w, Count: t.reporter[body]})
+		}
+	}
+	slices.SortStableFunc(d.Weekly, func(a, b WeekCount) int { return strings.Compare(a.Body, b.Body) })
+	return nil
+}
+
+// tally is how many cases of a span of event time each body reported,
+// how many there are of each category and of each standing.
+type tally struct{ reporter, category, standing map[string]int64 }
+
+func newTally() tally {
+	return tally{map[string]int64{}, map[string]int64{}, map[string]int64{}}
+}
+
+// hourKey is the hour of t as case_counts holds it: the first 13
+// characters of statement.FormatTime's text. As a bound on event_at's
+// text it parts the events of that hour from those before.
+func hourKey(t time.Time) string { return t.UTC().Format("2006-01-02T15") }
+
+// count adds the cases of [from, to) that stand for themselves: the
+// whole hours within it from case_counts, the rest from the cases.
+func (t tally) count(ctx context.Context, tx *sql.Tx, from, to time.Time) error {
+	if !from.Before(to) {
+		return nil
+	}
+	first, end := from.Truncate(time.Hour), to.Truncate(time.Hour)
+	if !first.Equal(from) {
+		first = first.Add(time.Hour)
+	}
+	if !first.Before(end) {
+		return t.cases(ctx, tx, statement.FormatTime(from), statement.FormatTime(to))
+	}
+	if err := t.add(ctx, tx, `SELECT reporter, category, standing, SUM(n) FROM case_counts WHERE hour >= ? AND hour < ?
+		GROUP BY reporter, category, standing`, hourKey(first), hourKey(end)); err != nil {
+		return err
+	}
+	if !first.Equal(from) {
+		if err := t.cases(ctx, tx, statement.FormatTime(from), hourKey(first)); err != nil {
+			return err
+		}
+	}
+	if !end.Equal(to) {
+		return t.cases(ctx, tx, hourKey(end), statement.FormatTime(to))
+	}
+	return nil
+}
+
+// cases adds the cases whose event_at is within [from, to) as text.
+func (t tally) cases(ctx context.Context, tx *sql.Tx, from, to string) error {
+	return t.add(ctx, tx, `SELECT reporter, '', standing, COUNT(*) FROM cases
+		WHERE event_at >= ?1 AND event_at < ?2 AND duplicate_of IS NULL GROUP BY reporter, standing
+		UNION ALL SELECT c.reporter, k.category, c.standing, COUNT(*) FROM cases c JOIN case_categories k ON k.case_id = c.id
+		WHERE c.event_at >= ?1 AND c.event_at < ?2 AND c.duplicate_of IS NULL GROUP BY c.reporter, k.category, c.standing`, from, to)
+}
+
+// add adds rows of (reporter, category, standing, count), category ”
+// counting the cases themselves.
+func (t tally) add(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("couldn't count the reports by week: %w", err)
+		return fmt.Errorf("couldn't count the cases: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var w WeekCount
-		if err := rows.Scan(&w.Body, &w.Week, &w.Count); err != nil {
-			return fmt.Errorf("couldn't count the reports by week: %w", err)
+		var reporter, category, standing string
+		var n int64
+		if err := rows.Scan(&reporter, &category, &standing, &n); err != nil {
+			return fmt.Errorf("couldn't count the cases: %w", err)
 		}
-		if w.Week >= 0 && w.Week < q.Weeks {
-			d.Weekly = append(d.Weekly, w)
+		if category != "" {
+			t.category[category] += n
+			continue
 		}
+		t.reporter[reporter] += n
+		t.standing[standing] += n
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("couldn't count the cases: %w", err)
+	}
+	return nil
+}
+
+// figuresOf pairs the counts of two periods, by key.
+func figuresOf(this, last map[string]int64) []Figure {
+	out := []Figure{}
+	for _, k := range slices.Sorted(maps.Keys(mergeKeys(this, last))) {
+		out = append(out, Figure{Key: k, This: this[k], Last: last[k]})
+	}
+	return out
+}
+
+func mergeKeys(a, b map[string]int64) map[string]bool {
+	m := make(map[string]bool, len(a)+len(b))
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
 }
 
 // deadlines reads the open deadlines: those overdue by q.At, and the

@@ -47,6 +47,8 @@ var ViewTables = []struct{ Name, Order string }{
 	{"replies", "idx"},
 	{"places", "id"},
 	{"links", "idx"},
+	{"case_counts", "hour, reporter, category, standing"},
+	{"standing_counts", "standing"},
 }
 
 // writes are the statements a Tx runs, prepared once on the writer
