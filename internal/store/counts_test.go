@@ -139,6 +139,24 @@ func TestCaseCounts(t *testing.T) {
 		t.Fatalf("case %d after the link: %s", again, s)
 	}
 	check("the second filing linked as a duplicate")
+	// The dashboard's small map shows the period's latest events, each
+	// once: the first filing, not the duplicate; and no more than asked.
+	period := store.Period{From: at.Add(-24 * time.Hour), To: at}
+	rows, err := m.Log.DB.PeriodCases(ctx, period, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 || rows[0]["id"] != first {
+		t.Fatalf("the period's latest cases: %v, want case %d first and not case %d", rows, first, again)
+	}
+	for i, r := range rows {
+		if r["id"] == again || r["duplicate_of"] != nil || i > 0 && r["event_at"].(string) > rows[i-1]["event_at"].(string) {
+			t.Errorf("the period's cases, latest first, no duplicate: %d: %v", i, r)
+		}
+	}
+	if one, err := m.Log.DB.PeriodCases(ctx, period, 1); err != nil || len(one) != 1 {
+		t.Errorf("PeriodCases with a limit of 1: %d rows, %v", len(one), err)
+	}
 	file(mechanism.KindCaseUnlink, "monitors-field-1", map[string]any{"case": again, "other": first,
 		"text": "Two events after all."})
 	if s := standing(again); s != "pending <nil>" {

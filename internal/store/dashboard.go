@@ -427,3 +427,22 @@ func (db *DB) LogTime(ctx context.Context) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// PeriodCases returns the latest cases, by event time, of the period p
+// that stand for themselves (no duplicate of another), at most limit:
+// the dashboard's small map. The index on event time is walked from the
+// period's end and stops at the limit, however many cases the period
+// holds.
+func (db *DB) PeriodCases(ctx context.Context, p Period, limit int) ([]Row, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT * FROM cases WHERE event_at >= ? AND event_at < ? AND +duplicate_of IS NULL
+		ORDER BY event_at DESC, id DESC LIMIT ?`, statement.FormatTime(p.From), statement.FormatTime(p.To), limit)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list the cases of the period: %w", err)
+	}
+	defer rows.Close()
+	out, err := scanRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list the cases of the period: %w", err)
+	}
+	return out, nil
+}

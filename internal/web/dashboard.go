@@ -235,21 +235,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	data.Crossings = crossingRows(d.Crossings, bodyName)
 	data.Next, data.Last = d.Next, d.Last
 	data.Chart = newWeekChart(d.Weekly, parties, bodyName, win.This.To)
-	// The small map: the period's incidents and the crossings.
-	mq := url.Values{"from": {statement.FormatTime(win.This.From)}, "to": {statement.FormatTime(win.This.To)}}
+	// The small map: the period's latest incidents and the crossings.
 	data.MapQuery = "period=" + win.Name
 	if r.URL.Query().Has("at") {
 		data.MapQuery += "&at=" + url.QueryEscape(r.URL.Query().Get("at"))
 	}
-	f := store.Filter{Limit: maxLimit}
-	for k, v := range mq {
-		f.Where(k, v[0])
-	}
-	f.Where("distinct", "true")
-	page, err := s.views.List(r.Context(), "cases", f)
+	rows, err := s.views.PeriodCases(r.Context(), win.This, maxLimit)
 	if err != nil {
 		return err
 	}
+	page := store.Page{Rows: rows}
 	s.resolvePlaces(r.Context(), page.Rows)
 	data.Map = s.newSmallMap(r.Context(), rb, mapPoints(page.Rows), d.Crossings)
 	return s.render(w, r, "dashboard.html", "dash.title", "dashboard", data)

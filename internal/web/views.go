@@ -69,6 +69,9 @@ type Views interface {
 	CaseCounts(ctx context.Context) (store.CaseCounts, error)
 	// Dashboard returns the dashboard's figures.
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
+	// PeriodCases returns the latest cases of a period by event time,
+	// each event once, at most limit.
+	PeriodCases(ctx context.Context, p store.Period, limit int) ([]store.Row, error)
 	// LogTime returns the log's time as the views hold it, or the zero
 	// time for empty views.
 	LogTime(ctx context.Context) (time.Time, error)
