@@ -19,7 +19,7 @@ import (
 // caseCounts reads the dashboard's counts as the views keep them
 // (case_counts and standing_counts), and as they are by definition,
 // counted here from every case and its categories: each case that is not
-// a duplicate, by hour of event time, reporter, category ('' for the case
+// a duplicate, by hour of event time, reporter, category (” for the case
 // itself) and standing.
 func caseCounts(t *testing.T, dir string) (kept, want string) {
 	t.Helper()
