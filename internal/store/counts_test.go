@@ -149,10 +149,17 @@ func TestCaseCounts(t *testing.T) {
 	if len(rows) == 0 || rows[0]["id"] != first {
 		t.Fatalf("the period's latest cases: %v, want case %d first and not case %d", rows, first, again)
 	}
+	prev := ""
 	for i, r := range rows {
-		if r["id"] == again || r["duplicate_of"] != nil || i > 0 && r["event_at"].(string) > rows[i-1]["event_at"].(string) {
-			t.Errorf("the period's cases, latest first, no duplicate: %d: %v", i, r)
+		c, err := m.Log.DB.Case(ctx, r["id"].(int64))
+		if err != nil {
+			t.Fatal(err)
 		}
+		ev := c["event_at"].(string)
+		if r["id"] == again || c["duplicate_of"] != nil || r["standing"] != c["standing"] || i > 0 && ev > prev {
+			t.Errorf("the period's cases, latest first, no duplicate: %d: %v (case %v)", i, r, c)
+		}
+		prev = ev
 	}
 	if one, err := m.Log.DB.PeriodCases(ctx, period, 1); err != nil || len(one) != 1 {
 		t.Errorf("PeriodCases with a limit of 1: %d rows, %v", len(one), err)

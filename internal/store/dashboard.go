@@ -430,11 +430,12 @@ func (db *DB) LogTime(ctx context.Context) (time.Time, error) {
 
 // PeriodCases returns the latest cases, by event time, of the period p
 // that stand for themselves (no duplicate of another), at most limit:
-// the dashboard's small map. The index on event time is walked from the
-// period's end and stops at the limit, however many cases the period
-// holds.
+// the dashboard's small map, which needs of each its id, place_id, lat,
+// lon and standing, the columns of the rows. The index on event time is
+// walked from the period's end and stops at the limit, however many cases
+// the period holds.
 func (db *DB) PeriodCases(ctx context.Context, p Period, limit int) ([]Row, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT * FROM cases WHERE event_at >= ? AND event_at < ? AND +duplicate_of IS NULL
+	rows, err := db.r.QueryContext(ctx, `SELECT id, place_id, lat, lon, standing FROM cases WHERE event_at >= ? AND event_at < ? AND +duplicate_of IS NULL
 		ORDER BY event_at DESC, id DESC LIMIT ?`, statement.FormatTime(p.From), statement.FormatTime(p.To), limit)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't list the cases of the period: %w", err)

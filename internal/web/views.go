@@ -70,7 +70,8 @@ type Views interface {
 	// Dashboard returns the dashboard's figures.
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
 	// PeriodCases returns the latest cases of a period by event time,
-	// each event once, at most limit.
+	// each event once, at most limit: their id, place_id, lat, lon and
+	// standing.
 	PeriodCases(ctx context.Context, p store.Period, limit int) ([]store.Row, error)
 	// LogTime returns the log's time as the views hold it, or the zero
 	// time for empty views.
