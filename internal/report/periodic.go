@@ -1,0 +1,215 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// The periodic reports' kinds.
+const (
+	Daily   = "daily"
+	Weekly  = "weekly"
+	Monthly = "monthly"
+)
+
+// CutOff is the time of day at which a daily report's period ends, in the
+// rulebook's first time zone (UTC when it names none). The rulebook has
+// no field for it yet, so it is the default, 19:30 (Pakistan time
+// in the default rulebook).
+const CutOff = 19*time.Hour + 30*time.Minute
+
+// zone is the rulebook's first time zone, or UTC.
+func zone(rb *mechanism.Rulebook) *time.Location {
+	if locs := rb.Locations(); len(locs) > 0 {
+		return locs[0]
+	}
+	return time.UTC
+}
+
+// cutOff is the cut-off of day d (its date only counts) in loc.
+func cutOff(d time.Time, loc *time.Location) time.Time {
+	y, m, day := d.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, loc).Add(CutOff)
+}
+
+// Periods returns the period of a report of kind ending on the date
+// (YYYY-MM-DD, a day of the rulebook's first time zone) and the one
+// before it, each [From, To):
+//   - daily: from the cut-off of the day before to the cut-off of date;
+//   - weekly: the seven days to the cut-off of date;
+//   - monthly: from the cut-off of the last day of the month before
+//     date's month to the cut-off of the last day of date's month.
+//
+// The period before is as long (for a monthly report, the month before)
+// and ends where this one starts.
+func Periods(rb *mechanism.Rulebook, kind, date string) (this, last store.Period, err error) {
+	loc := zone(rb)
+	d, err := time.ParseInLocation("2006-01-02", date, loc)
+	if err != nil {
+		return this, last, fmt.Errorf("couldn't read the date %q: it must be YYYY-MM-DD", date)
+	}
+	switch kind {
+	case Daily:
+		this = store.Period{From: cutOff(d.AddDate(0, 0, -1), loc), To: cutOff(d, loc)}
+		last = store.Period{From: cutOff(d.AddDate(0, 0, -2), loc), To: this.From}
+	case Weekly:
+		this = store.Period{From: cutOff(d.AddDate(0, 0, -7), loc), To: cutOff(d, loc)}
+		last = store.Period{From: cutOff(d.AddDate(0, 0, -14), loc), To: this.From}
+	case Monthly:
+		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, loc)
+		this = store.Period{From: cutOff(first.AddDate(0, 0, -1), loc), To: cutOff(first.AddDate(0, 1, -1), loc)}
+		last = store.Period{From: cutOff(first.AddDate(0, -1, -1), loc), To: this.From}
+	default:
+		return this, last, fmt.Errorf("couldn't make a %q report: the kinds are daily, weekly and monthly", kind)
+	}
+	return this, last, nil
+}
+
+// Views is what a periodic report reads: store.DB is one.
+type Views interface {
+	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
+	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
+	ViewsCursor(ctx context.Context) (int64, error)
+}
+
+var _ Views = (*store.DB)(nil)
+
+// Change is a count in a period beside the one before it.
+type Change struct {
+	Key, Name  string
+	This, Last int64
+}
+
+// Delta is This - Last, signed: "+2", "-1", "0".
+func (c Change) Delta() string {
+	d := c.This - c.Last
+	if d > 0 {
+		return fmt.Sprintf("+%d", d)
+	}
+	return fmt.Sprint(d)
+}
+
+// Periodic is a periodic report's content: every list sorted, nothing
+// read from the clock, so that the same views (the same log size) and
+// period make the same report.
+type Periodic struct {
+	Mechanism, Title, Kind string
+	Date, Zone             string
+	From, To, LastFrom     time.Time
+	// LogSize is the number of log entries the views held when the
+	// report was made: every figure is of the statements [0, LogSize).
+	LogSize    int64
+	ByParty    []Change // complaints received, by party accused
+	ByCategory []Change
+	Complaints []store.PartyComplaints
+	Findings   []store.PeriodFinding
+	// Crossings are each side's latest status as of LogSize.
+	Crossings []store.CrossingSide
+	names     map[string]string
+}
+
+// tries is how often Make reads the views again when they moved while it
+// read them.
+const tries = 5
+
+// Make reads the report of kind for date from the views. The views follow
+// the log and cannot be read as of an earlier size: the report is made at
+// the size they hold, which it states (LogSize); if the views moved while
+// it read them, it reads them again.
+func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date string) (*Periodic, error) {
+	this, last, err := Periods(rb, kind, date)
+	if err != nil {
+		return nil, err
+	}
+	for range tries {
+		before, err := v.ViewsCursor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d, err := v.Dashboard(ctx, store.DashboardQuery{This: this, Last: last, At: this.To})
+		if err != nil {
+			return nil, err
+		}
+		f, err := v.PeriodFigures(ctx, rb, this, last)
+		if err != nil {
+			return nil, err
+		}
+		after, err := v.ViewsCursor(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if after != before {
+			continue
+		}
+		p := &Periodic{
+			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(),
+			From: this.From, To: this.To, LastFrom: last.From, LogSize: after,
+			Complaints: f.Complaints, Findings: f.Findings, Crossings: d.Crossings,
+			names: map[string]string{},
+		}
+		p.Title = fmt.Sprintf("%s: %s report to %s", rb.Title, kind, date)
+		for _, b := range rb.Bodies {
+			p.names[b.ID] = b.Name
+		}
+		for _, c := range f.Complaints {
+			p.ByParty = append(p.ByParty, Change{Key: c.Party, Name: p.Name(c.Party), This: c.Received, Last: c.Last})
+		}
+		for _, c := range d.ByCategory {
+			p.ByCategory = append(p.ByCategory, Change{Key: c.Key, Name: c.Key, This: c.This, Last: c.Last})
+		}
+		slices.SortFunc(p.ByCategory, func(a, b Change) int { return strings.Compare(a.Key, b.Key) })
+		return p, nil
+	}
+	return nil, fmt.Errorf("couldn't make the report: the views moved each of %d times it read them", tries)
+}
+
+// Name is a body's name in the rulebook, or its id.
+func (p *Periodic) Name(id string) string {
+	if n, ok := p.names[id]; ok && n != "" {
+		return n
+	}
+	return id
+}
+
+//go:embed templates/periodic.html
+var periodicHTML string
+
+var periodicTmpl = template.Must(template.New("periodic").Funcs(template.FuncMap{
+	"time": func(t time.Time) string { return statement.FormatTime(t) },
+}).Parse(periodicHTML))
+
+// HTML renders the report as one self-contained HTML page (its style
+// inline, no script), every value escaped.
+func (p *Periodic) HTML() ([]byte, error) {
+	var b bytes.Buffer
+	if err := periodicTmpl.Execute(&b, p); err != nil {
+		return nil, fmt.Errorf("couldn't render the report: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Publication returns the fields of the publication statement that
+// records the rendered report b, made at url (empty for none).
+func (p *Periodic) Publication(b []byte, url string) *mechanism.Publication {
+	sum := sha256.Sum256(b)
+	return &mechanism.Publication{
+		Title:  p.Title,
+		SHA256: hex.EncodeToString(sum[:]),
+		Size:   int64(len(b)),
+		From:   statement.FormatTime(p.From),
+		To:     statement.FormatTime(p.To),
+		URL:    url,
+	}
+}

@@ -1,0 +1,240 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/report"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// mustDemo is the demo with its scenario, the views holding all of it.
+func mustDemo(t *testing.T) *demo.Mechanism {
+	t.Helper()
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Scenario(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// count counts the rows of the cases list that the filters select, as
+// GET /api/v1/cases lists them.
+func count(t *testing.T, db *store.DB, kv ...string) int64 {
+	t.Helper()
+	var f store.Filter
+	for i := 0; i < len(kv); i += 2 {
+		f.Where(kv[i], kv[i+1])
+	}
+	var n int64
+	if err := db.Each(context.Background(), "cases", f, func(store.Row) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestPeriods(t *testing.T) {
+	rb := &mechanism.Rulebook{TimeZones: []mechanism.TimeZone{{Name: "Pakistan", Offset: "+05:00"}}}
+	pk := time.FixedZone("Pakistan", 5*3600)
+	for _, c := range []struct {
+		kind, date         string
+		lastFrom, from, to time.Time
+	}{
+		{report.Daily, "2025-11-12", time.Date(2025, 11, 10, 19, 30, 0, 0, pk), time.Date(2025, 11, 11, 19, 30, 0, 0, pk), time.Date(2025, 11, 12, 19, 30, 0, 0, pk)},
+		{report.Weekly, "2025-11-12", time.Date(2025, 10, 29, 19, 30, 0, 0, pk), time.Date(2025, 11, 5, 19, 30, 0, 0, pk), time.Date(2025, 11, 12, 19, 30, 0, 0, pk)},
+		{report.Monthly, "2025-11-12", time.Date(2025, 9, 30, 19, 30, 0, 0, pk), time.Date(2025, 10, 31, 19, 30, 0, 0, pk), time.Date(2025, 11, 30, 19, 30, 0, 0, pk)},
+		{report.Monthly, "2025-03-01", time.Date(2025, 1, 31, 19, 30, 0, 0, pk), time.Date(2025, 2, 28, 19, 30, 0, 0, pk), time.Date(2025, 3, 31, 19, 30, 0, 0, pk)},
+	} {
+		this, last, err := report.Periods(rb, c.kind, c.date)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !this.From.Equal(c.from) || !this.To.Equal(c.to) || !last.From.Equal(c.lastFrom) || !last.To.Equal(c.from) {
+			t.Errorf("%s %s: got %v and %v, want [%v, %v) after [%v, %v)", c.kind, c.date, this, last, c.from, c.to, c.lastFrom, c.from)
+		}
+	}
+	for _, c := range [][2]string{{"hourly", "2025-11-12"}, {report.Daily, "12/11/2025"}, {report.Daily, ""}, {report.Weekly, "2025-11-12T00:00:00Z"}} {
+		if _, _, err := report.Periods(rb, c[0], c[1]); err == nil {
+			t.Errorf("%q %q: no error", c[0], c[1])
+		}
+	}
+}
+
+func TestPeriodicDemo(t *testing.T) {
+	ctx := context.Background()
+	m := mustDemo(t)
+	db, rb := m.Log.DB, m.Log.Rulebook()
+	p, err := report.Make(ctx, db, rb, report.Monthly, "2025-11-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.LogSize != m.Log.Checkpoint().N {
+		t.Errorf("log size %d, the log holds %d", p.LogSize, m.Log.Checkpoint().N)
+	}
+	from, to, lastFrom := statement.FormatTime(p.From), statement.FormatTime(p.To), statement.FormatTime(p.LastFrom)
+	if len(p.Complaints) == 0 {
+		t.Fatal("no complaints in November in the demo")
+	}
+	var received int64
+	for i, c := range p.Complaints {
+		in := []string{"accused", c.Party, "from", from, "to", to, "distinct", "true"}
+		if want := count(t, db, in...); c.Received != want {
+			t.Errorf("%s: received %d, the case list has %d", c.Party, c.Received, want)
+		}
+		if want := count(t, db, "accused", c.Party, "from", lastFrom, "to", from, "distinct", "true"); c.Last != want {
+			t.Errorf("%s: before %d, the case list has %d", c.Party, c.Last, want)
+		}
+		for s, got := range map[string]int64{mechanism.StandingVerified: c.Verified, mechanism.StandingCleared: c.Cleared,
+			mechanism.StandingPending: c.Pending, mechanism.StandingClosed: c.Closed} {
+			if want := count(t, db, append(in, "standing", s)...); got != want {
+				t.Errorf("%s: %s %d, the case list has %d", c.Party, s, got, want)
+			}
+		}
+		if c.Verified+c.Cleared+c.Pending+c.Closed != c.Received {
+			t.Errorf("%s: the standings add up to %d of %d", c.Party, c.Verified+c.Cleared+c.Pending+c.Closed, c.Received)
+		}
+		if p.ByParty[i].Key != c.Party || p.ByParty[i].This != c.Received || p.ByParty[i].Last != c.Last {
+			t.Errorf("by party %d: %+v, complaints %+v", i, p.ByParty[i], c)
+		}
+		received += c.Received
+	}
+	var accusing int64
+	for _, party := range rb.Bodies {
+		if party.Type == mechanism.BodyParty {
+			accusing += count(t, db, "accused", party.ID, "from", from, "to", to, "distinct", "true")
+		}
+	}
+	if received != accusing {
+		t.Errorf("received %d in all, the case list has %d accusing a party", received, accusing)
+	}
+	for _, c := range p.ByCategory {
+		if want := count(t, db, "category", c.Key, "from", from, "to", to, "distinct", "true"); c.This != want {
+			t.Errorf("category %s: %d, the case list has %d", c.Key, c.This, want)
+		}
+	}
+	page, err := db.PublishedFindings(ctx, rb, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[int64]bool{}
+	for _, r := range page.Rows {
+		idx, _ := r["idx"].(int64)
+		published[idx] = true
+	}
+	for _, f := range p.Findings {
+		if !published[f.Index] || f.Published < from || f.Published >= to {
+			t.Errorf("finding %d (published %s) is not a finding published in [%s, %s)", f.Index, f.Published, from, to)
+		}
+	}
+
+	a, err := p.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := report.Make(ctx, db, rb, report.Monthly, "2025-11-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := again.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("the same log size and period made two different reports")
+	}
+	if want := "log size " + strconv.FormatInt(p.LogSize, 10); !bytes.Contains(a, []byte(want)) {
+		t.Errorf("the report does not say %q", want)
+	}
+	t.Logf("monthly report of November: %d bytes, log size %d, %d parties, %d findings", len(a), p.LogSize, len(p.Complaints), len(p.Findings))
+
+	// Publishing: a mediator files the report's hash, and the log holds
+	// the hash of the bytes made.
+	pub := p.Publication(a, "https://sulh.example.org/reports/monthly/2025-11-15.html")
+	at, err := db.LogTime(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]any{"title": pub.Title, "sha256": pub.SHA256, "size": pub.Size, "from": pub.From, "to": pub.To, "url": pub.URL}
+	msg, err := m.Sign(mechanism.KindPublication, "qatar-investigator-1", at.Add(time.Minute), fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := m.Log.Submit(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+	var row store.Row
+	var pf store.Filter
+	pf.Limit = 1
+	if err := db.Each(ctx, "publications", pf, func(r store.Row) error { row = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(a)
+	if idx, _ := row["idx"].(int64); idx != rc.Index || row["sha256"] != hex.EncodeToString(sum[:]) || row["size"] != int64(len(a)) {
+		t.Errorf("the log's publication %v does not record the report (index %d, sha256 %x, %d bytes)", row, rc.Index, sum, len(a))
+	}
+	// The log grew: the report made now states the new size, and so
+	// differs from the one published.
+	later, err := report.Make(ctx, db, rb, report.Monthly, "2025-11-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later.LogSize != p.LogSize+1 {
+		t.Errorf("after the publication the report is made at %d, want %d", later.LogSize, p.LogSize+1)
+	}
+
+	// A party that is not a mediator cannot publish.
+	msg, err = m.Sign(mechanism.KindPublication, m.Keys.Admins["pakistan"], at.Add(2*time.Minute), fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Log.Submit(ctx, msg); err == nil {
+		t.Error("a party's administrator published a report")
+	}
+}
+
+func TestPeriodicEscapes(t *testing.T) {
+	p := &report.Periodic{Mechanism: "<b>m</b>", Title: `<script>alert("t")</script>`, Kind: report.Daily, Date: "2025-11-12",
+		Findings: []store.PeriodFinding{{Index: 7, Case: 3, Outcome: "attributed", Party: `"><img src=x onerror=alert(1)>`,
+			Summary: "<script>alert(1)</script> & co"}},
+		Crossings: []store.CrossingSide{{Crossing: "torkham", Name: "<i>Torkham</i>", Side: "pakistan", Status: "open"}}}
+	b, err := p.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, bad := range []string{"<script>", "<img", "<i>Torkham", "<b>m"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("the report holds %q unescaped", bad)
+		}
+	}
+	for _, good := range []string{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; co", "&lt;i&gt;Torkham&lt;/i&gt;"} {
+		if !strings.Contains(s, good) {
+			t.Errorf("the report lacks %q", good)
+		}
+	}
+}
