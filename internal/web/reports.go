@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/sulh-project/sulh/internal/report"
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// periodicReport serves a periodic report, /reports/daily/2025-11-12.html:
+// made from the views at the log size they hold, which it states (and
+// the header X-Log-Size repeats), so the same log size gives the same
+// bytes, whose SHA-256 a publication statement records.
+func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
+	if q := r.URL.Query(); len(q) > 1 || (len(q) == 1 && !q.Has("at_least")) {
+		return badRequest("a report takes no parameters but at_least")
+	}
+	period := r.PathValue("period")
+	date, ok := strings.CutSuffix(r.PathValue("file"), ".html")
+	if !ok || (period != report.Daily && period != report.Weekly && period != report.Monthly) {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
+			Msg: "no such report: the reports are /reports/{daily,weekly,monthly}/YYYY-MM-DD.html"}
+	}
+	rb := s.log.Rulebook()
+	if rb == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the log is empty"}
+	}
+	if _, _, err := report.Periods(rb, period, date); err != nil {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
+	}
+	p, err := report.Make(r.Context(), s.views, rb, period, date)
+	if err != nil {
+		return err
+	}
+	b, err := p.HTML()
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	h.Set("X-Log-Size", strconv.FormatInt(p.LogSize, 10))
+	_, err = w.Write(b)
+	return err
+}
