@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"bench":      {"measure the ledger's throughput and latency", runBench},
 	"export":     {"download the public cases as CSV, GeoJSON or ACLED's columns, or the log", runExport},
 	"import":     {"file an ACLED export's events as open-source reports", runImport},
+	"report":     {"fetch a daily, weekly or monthly report and the fields of its publication", runReport},
 }
 
 // usageError is a mistake in how a command was called; it exits with 2.

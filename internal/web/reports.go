@@ -43,6 +43,8 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
 	h.Set("X-Log-Size", strconv.FormatInt(p.LogSize, 10))
+	h.Set("X-Period-From", statement.FormatTime(p.From))
+	h.Set("X-Period-To", statement.FormatTime(p.To))
 	_, err = w.Write(b)
 	return err
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReportPublish fetches the demo's monthly report with sulh report,
+// which writes the bytes the server serves and prints the fields of their
+// publication; a mediator submits those with sulh submit, and the log's
+// publication records the SHA-256 and size of the file written.
+func TestReportPublish(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "demo")
+	srv := startServer(t, nil, "demo", "--data", data)
+	out := filepath.Join(dir, "monthly.html")
+	fields := mustSulh(t, "report", "monthly", "--url", srv.URL, "--at", "2025-11-15", "-o", out)
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := httpGet(t, srv.URL+"/reports/monthly/2025-11-15.html"); !bytes.Equal(got, want) {
+		t.Fatalf("sulh report wrote %d bytes; the server serves %d, not the same", len(got), len(want))
+	}
+	sum := sha256.Sum256(got)
+	var pub struct {
+		Kind, Title, SHA256, From, To, URL string
+		Size                               int64
+	}
+	if err := json.Unmarshal([]byte(fields), &pub); err != nil {
+		t.Fatalf("sulh report printed %q: %v", fields, err)
+	}
+	if pub.Kind != "publication" || pub.SHA256 != hex.EncodeToString(sum[:]) || pub.Size != int64(len(got)) ||
+		pub.From != "2025-10-31T14:30:00Z" || pub.To != "2025-11-30T14:30:00Z" || !strings.HasSuffix(pub.URL, "/reports/monthly/2025-11-15.html") {
+		t.Errorf("sulh report printed %s for %d bytes of sha256 %x", fields, len(got), sum)
+	}
+	rcpt := runSulh(t, runOpts{stdin: fields}, "submit", "--key", filepath.Join(data, "keys", "qatar-investigator-1.key"), "--server", srv.URL, "-")
+	if rcpt.code != 0 {
+		t.Fatalf("a mediator's publication was refused:\n%s", rcpt)
+	}
+	var list struct {
+		Items []struct {
+			SHA256 string `json:"sha256"`
+			Size   int64  `json:"size"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(httpGet(t, srv.URL+"/api/v1/publications"), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) == 0 || list.Items[0].SHA256 != pub.SHA256 || list.Items[0].Size != pub.Size {
+		t.Errorf("the log's newest publication is %+v, not the report's %s, %d bytes", list.Items, pub.SHA256, pub.Size)
+	}
+
+	// Wrong calls: an unknown period, a date that is not one, a party's
+	// key publishing.
+	if r := runSulh(t, runOpts{}, "report", "hourly", "--url", srv.URL, "--at", "2025-11-15"); r.code != 2 {
+		t.Errorf("an unknown period: %s", r)
+	}
+	if r := runSulh(t, runOpts{}, "report", "daily", "--url", srv.URL, "--at", "15/11/2025"); r.code != 2 {
+		t.Errorf("a date not YYYY-MM-DD: %s", r)
+	}
+	r := runSulh(t, runOpts{stdin: fields}, "submit", "--key", filepath.Join(data, "keys", "pakistan-liaison-1.key"), "--server", srv.URL, "-")
+	wantFailure(t, "a party's publication", r, "mediator")
+}
