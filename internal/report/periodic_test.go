@@ -238,3 +238,24 @@ func TestPeriodicEscapes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPeriods: any period and date is refused or gives two periods that
+// follow each other, the later ending at a cut-off, never a panic.
+func FuzzPeriods(f *testing.F) {
+	rb := &mechanism.Rulebook{TimeZones: []mechanism.TimeZone{{Name: "Pakistan", Offset: "+05:00"}}}
+	for _, s := range [][2]string{{"daily", "2025-11-12"}, {"weekly", "2025-02-29"}, {"monthly", "0000-01-01"}, {"monthly", "9999-12-31"}, {"hourly", "x"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, kind, date string) {
+		this, last, err := report.Periods(rb, kind, date)
+		if err != nil {
+			return
+		}
+		if !last.From.Before(last.To) || !last.To.Equal(this.From) || !this.From.Before(this.To) {
+			t.Fatalf("%q %q: %v after %v", kind, date, this, last)
+		}
+		if h, m, _ := this.To.Clock(); h != 19 || m != 30 {
+			t.Fatalf("%q %q: the period ends at %v, not the cut-off", kind, date, this.To)
+		}
+	})
+}
