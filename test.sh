@@ -30,6 +30,14 @@ if ! command -v chromium >/dev/null || [ -z "$(fc-list 'Noto Naskh Arabic' 2>/de
 	$SUDO apt-get install -y -q chromium fonts-noto-core >/dev/null ||
 		{ $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium fonts-noto-core >/dev/null; }
 fi
+# The periodic reports' PDFs are read back with poppler's pdftotext and
+# rendered with pdftoppm.
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
+	step "installing poppler-utils from Debian's packages"
+	if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+	$SUDO apt-get install -y -q poppler-utils >/dev/null ||
+		{ $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q poppler-utils >/dev/null; }
+fi
 export SULH_SCREENSHOTS=${SULH_SCREENSHOTS:-$PWD/build/screenshots}
 
 step "go vet"

@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -258,4 +261,60 @@ func FuzzPeriods(f *testing.F) {
 			t.Fatalf("%q %q: the period ends at %v, not the cut-off", kind, date, this.To)
 		}
 	})
+}
+
+// TestPeriodicPDF renders the demo's monthly report as PDF twice (the
+// same bytes), reads its text back with pdftotext (it states the log
+// size) and renders its first page to PNG with pdftoppm.
+func TestPeriodicPDF(t *testing.T) {
+	for _, tool := range []string{"pdftotext", "pdftoppm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing (poppler-utils; test.sh installs it): %v", tool, err)
+		}
+	}
+	ctx := context.Background()
+	m := mustDemo(t)
+	p, err := report.Make(ctx, m.Log.DB, m.Log.Rulebook(), report.Monthly, "2025-11-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := p.PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same report made two different PDFs")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "report.pdf")
+	if err := os.WriteFile(file, a, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	txt, err := exec.Command("pdftotext", "-layout", file, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, txt)
+	}
+	if want := "log size " + strconv.FormatInt(p.LogSize, 10); !strings.Contains(string(txt), want) {
+		t.Errorf("the PDF's text does not say %q:\n%s", want, txt)
+	}
+	for _, c := range p.Complaints {
+		if !strings.Contains(string(txt), p.Name(c.Party)) {
+			t.Errorf("the PDF's text does not name %s", p.Name(c.Party))
+		}
+	}
+	if out, err := exec.Command("pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", file, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "page-1.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("pdftoppm made %d bytes, not a page", len(png))
+	}
+	t.Logf("monthly PDF: %d bytes, first page as PNG %d bytes", len(a), len(png))
 }

@@ -854,6 +854,7 @@ func (f *oaFixture) checkAnswers() {
 	}
 	f.get("/api/v1/counts", "/api/v1/counts", 200)
 	f.get("/reports/{period}/{file}", "/reports/monthly/2025-11-15.html", 200)
+	f.get("/reports/{period}/{file}", "/reports/monthly/2025-11-15.pdf", 200)
 	for _, c := range rows["/api/v1/crossings"] {
 		f.get("/api/v1/crossings/{id}", "/api/v1/crossings/"+url.PathEscape(c["crossing"].(string)), 200)
 		f.get("/crossings/{id}", "/crossings/"+url.PathEscape(c["crossing"].(string)), 200)
@@ -921,7 +922,7 @@ func (f *oaFixture) checkAnswers() {
 		{"/crossings/{id}", "/crossings/nowhere", 404},
 		{"/reports/{period}/{file}", "/reports/hourly/2025-11-15.html", 404},
 		{"/reports/{period}/{file}", "/reports/daily/2025-13-45.html", 404},
-		{"/reports/{period}/{file}", "/reports/daily/2025-11-15.pdf", 404},
+		{"/reports/{period}/{file}", "/reports/daily/2025-11-15.txt", 404},
 		{"/reports/{period}/{file}", "/reports/daily/2025-11-15.html?x=1", 400},
 		{"/file/{kind}", "/file/rulebook", 404},
 		{"/api/v1/proofs/consistency", "/api/v1/proofs/consistency?from=x&to=2", 400},

@@ -9,7 +9,8 @@ import (
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// periodicReport serves a periodic report, /reports/daily/2025-11-12.html:
+// periodicReport serves a periodic report, /reports/daily/2025-11-12.html
+// (or .pdf):
 // made from the views at the log size they hold, which it states (and
 // the header X-Log-Size repeats), so the same log size gives the same
 // bytes, whose SHA-256 a publication statement records.
@@ -19,9 +20,14 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	period := r.PathValue("period")
 	date, ok := strings.CutSuffix(r.PathValue("file"), ".html")
+	pdf := false
+	if !ok {
+		date, ok = strings.CutSuffix(r.PathValue("file"), ".pdf")
+		pdf = ok
+	}
 	if !ok || (period != report.Daily && period != report.Weekly && period != report.Monthly) {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
-			Msg: "no such report: the reports are /reports/{daily,weekly,monthly}/YYYY-MM-DD.html"}
+			Msg: "no such report: the reports are /reports/{daily,weekly,monthly}/YYYY-MM-DD.html (or .pdf)"}
 	}
 	rb := s.log.Rulebook()
 	if rb == nil {
@@ -34,14 +40,20 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := p.HTML()
+	render, ctype := p.HTML, "text/html; charset=utf-8"
+	if pdf {
+		render, ctype = p.PDF, "application/pdf"
+	}
+	b, err := render()
 	if err != nil {
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Type", ctype)
 	h.Set("Cache-Control", "no-cache")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	if !pdf {
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	}
 	h.Set("X-Log-Size", strconv.FormatInt(p.LogSize, 10))
 	h.Set("X-Period-From", statement.FormatTime(p.From))
 	h.Set("X-Period-To", statement.FormatTime(p.To))

@@ -44,6 +44,11 @@ func TestPeriodicReportPublished(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("the same log size served two different reports")
 	}
+	pa, ph := get("/reports/monthly/2025-11-15.pdf")
+	pb, _ := get("/reports/monthly/2025-11-15.pdf")
+	if !bytes.Equal(pa, pb) || !bytes.HasPrefix(pa, []byte("%PDF-")) || ph.Get("Content-Type") != "application/pdf" || ph.Get("X-Log-Size") != h.Get("X-Log-Size") {
+		t.Errorf("the PDF served twice: %d and %d bytes, %q, log size %q", len(pa), len(pb), ph.Get("Content-Type"), ph.Get("X-Log-Size"))
+	}
 	size := m.Log.Checkpoint().N
 	if h.Get("X-Log-Size") != strconv.FormatInt(size, 10) || !bytes.Contains(a, []byte("log size "+strconv.FormatInt(size, 10))) {
 		t.Errorf("the report does not state the log size %d (header %q)", size, h.Get("X-Log-Size"))
