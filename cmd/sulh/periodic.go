@@ -27,11 +27,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	server := fs.String("url", "", "base URL of the sulh server, such as http://127.0.0.1:8080 (required)")
 	at := fs.String("at", "", "the date the period ends, YYYY-MM-DD in the rulebook's first time zone (required)")
 	out := fs.String("o", "", "write the report to this file (written whole or not at all) instead of standard output")
-	const usage = "usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [-o FILE]"
+	asPDF := fs.Bool("pdf", false, "fetch the report as PDF rather than HTML")
+	const usage = "usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [-o FILE] [--pdf]"
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [-o FILE]")
+		fmt.Fprintln(stderr, "Usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [-o FILE] [--pdf]")
 		fmt.Fprintln(stderr, "\nFetches a periodic report, byte for byte as the server serves it at")
-		fmt.Fprintln(stderr, "/reports/PERIOD/DATE.html, made at the server's log size, which the report states.")
+		fmt.Fprintln(stderr, "/reports/PERIOD/DATE.html (or .pdf), made at the server's log size, which the report states.")
 		fmt.Fprintln(stderr, "With -o, prints the fields of the publication statement that records it (title,")
 		fmt.Fprintln(stderr, "sha256, size, from, to, url), to be signed by a mediator with sulh submit.")
 		fs.PrintDefaults()
@@ -46,7 +47,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := time.Parse("2006-01-02", *at); err != nil {
 		return usageError{fmt.Sprintf("--at %q is not a date YYYY-MM-DD; %s", *at, usage)}
 	}
-	u := strings.TrimSuffix(*server, "/") + "/reports/" + pos[0] + "/" + url.PathEscape(*at) + ".html"
+	ext := ".html"
+	if *asPDF {
+		ext = ".pdf"
+	}
+	u := strings.TrimSuffix(*server, "/") + "/reports/" + pos[0] + "/" + url.PathEscape(*at) + ext
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
 		return fmt.Errorf("couldn't fetch %s: %w", u, err)
@@ -69,7 +74,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("couldn't fetch %s: the report is larger than %d bytes", u, maxReport)
 	}
 	size, err := strconv.ParseInt(resp.Header.Get("X-Log-Size"), 10, 64)
-	if err != nil || !strings.Contains(string(b), "log size "+strconv.FormatInt(size, 10)) {
+	// The HTML states the size in its text; a PDF's text is compressed.
+	if err != nil || (!*asPDF && !strings.Contains(string(b), "log size "+strconv.FormatInt(size, 10))) {
 		return fmt.Errorf("couldn't fetch %s: the report does not state the log size the server says (%q)", u, resp.Header.Get("X-Log-Size"))
 	}
 	if *out == "" {

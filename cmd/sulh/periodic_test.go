@@ -57,6 +57,17 @@ func TestReportPublish(t *testing.T) {
 		t.Errorf("the log's newest publication is %+v, not the report's %s, %d bytes", list.Items, pub.SHA256, pub.Size)
 	}
 
+	// The PDF too is what the server serves.
+	pdf := filepath.Join(dir, "monthly.pdf")
+	mustSulh(t, "report", "monthly", "--pdf", "--url", srv.URL, "--at", "2025-11-15", "-o", pdf)
+	gotPDF, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := httpGet(t, srv.URL+"/reports/monthly/2025-11-15.pdf"); !bytes.Equal(gotPDF, want) || !bytes.HasPrefix(gotPDF, []byte("%PDF-")) {
+		t.Errorf("sulh report --pdf wrote %d bytes; the server serves %d, not the same", len(gotPDF), len(want))
+	}
+
 	// Wrong calls: an unknown period, a date that is not one, a party's
 	// key publishing.
 	if r := runSulh(t, runOpts{}, "report", "hourly", "--url", srv.URL, "--at", "2025-11-15"); r.code != 2 {
