@@ -74,20 +74,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	resp, err := fetchOK(ctx, u)
 	if err != nil {
-		return fmt.Errorf("couldn't fetch %s: %w", u, err)
-	}
-	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: time.Minute}}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("couldn't fetch %s: %w", u, err)
+		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return fmt.Errorf("couldn't fetch %s: %w", u, answer{status: resp.StatusCode, line: resp.Status, body: b}.refusal())
-	}
 	var dst io.Writer = stdout
 	var tmp *os.File
 	if *out != "" {
@@ -268,4 +259,24 @@ func summary(w io.Writer, filed []int64, refused []refusedRow) {
 	for _, r := range refused {
 		fmt.Fprintf(w, "  line %d: %s\n", r.line, r.reason)
 	}
+}
+
+// fetchOK GETs u, as sulh export and sulh report do, and returns the
+// answer if it is a 200; any other answer is the server's refusal.
+func fetchOK(ctx context.Context, u string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't fetch %s: %w", u, err)
+	}
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: time.Minute}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't fetch %s: %w", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, fmt.Errorf("couldn't fetch %s: %w", u, answer{status: resp.StatusCode, line: resp.Status, body: b}.refusal())
+	}
+	return resp, nil
 }

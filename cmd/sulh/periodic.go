@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,20 +51,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		ext = ".pdf"
 	}
 	u := strings.TrimSuffix(*server, "/") + "/reports/" + pos[0] + "/" + url.PathEscape(*at) + ext
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	resp, err := fetchOK(ctx, u)
 	if err != nil {
-		return fmt.Errorf("couldn't fetch %s: %w", u, err)
-	}
-	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: time.Minute}}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("couldn't fetch %s: %w", u, err)
+		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return fmt.Errorf("couldn't fetch %s: %w", u, answer{status: resp.StatusCode, line: resp.Status, body: b}.refusal())
-	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReport+1))
 	if err != nil {
 		return fmt.Errorf("couldn't fetch %s: the answer was cut short: %w", u, err)

@@ -236,7 +236,7 @@ func (s *Server) renderBlock(w http.ResponseWriter, r *http.Request, name, block
 	h.Set("Content-Language", l.Code)
 	h.Set("Vary", "Cookie, Accept-Language, HX-Request")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", s.csp())
 	w.WriteHeader(status)
 	_, err := w.Write(b.Bytes())
 	return err

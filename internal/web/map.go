@@ -289,7 +289,7 @@ func (s *Server) mapPage(w http.ResponseWriter, r *http.Request) error {
 		data.NextURL = "/map?" + nq.Encode()
 	}
 	if strings.EqualFold(r.Header.Get("HX-Request"), "true") {
-		return s.renderPart(w, r, "map.html", "incidents", data)
+		return s.renderBlock(w, r, "map.html", "incidents", http.StatusOK, data)
 	}
 	for _, t := range mechanism.EventTypes {
 		data.Types = append(data.Types, option{t.ID, t.Name})
@@ -361,26 +361,4 @@ func incidentOf(r store.Row) incidentRow {
 		in.Place = p.Name
 	}
 	return in
-}
-
-// renderPart writes one block of a page's template, for htmx to swap in.
-func (s *Server) renderPart(w http.ResponseWriter, r *http.Request, page, block string, data any) error {
-	t, ok := appPages[page]
-	if !ok {
-		return &Error{Status: http.StatusInternalServerError, Code: statement.CodeInternal, Msg: "internal error"}
-	}
-	l := s.locale(w, r)
-	p := &Page{L: l, Mechanism: s.log.Rulebook(), Path: r.URL.Path, Data: data}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, block, p); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", l.Code)
-	h.Set("Vary", "Cookie, Accept-Language, HX-Request")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", s.csp())
-	_, err := w.Write([]byte(b.String()))
-	return err
 }
