@@ -204,3 +204,27 @@ func (r *rebuilder) replayTo(ctx context.Context, to int64, progress func(done, 
 	r.at = to
 	return nil
 }
+
+// ReplayTo writes into views, which must be empty, the rows of the log's
+// first size entries, replayed and re-verified as Rebuild does, and
+// installs them: the views of the log as it was at that size, beside the
+// live ones, which it does not touch. It returns the core's state after
+// those entries. size must be at most the log's checkpoint's.
+func (l *Log) ReplayTo(ctx context.Context, views ViewBuilder, size int64) (*mechanism.State, error) {
+	if cp := l.Checkpoint(); size < 0 || cp == nil && size > 0 || cp != nil && size > cp.N {
+		return nil, fmt.Errorf("couldn't replay the log to size %d: it does not hold that many entries", size)
+	}
+	nv, err := views.NewViews(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer nv.Discard()
+	r := &rebuilder{db: l.db, views: nv, state: &mechanism.State{}}
+	if err := r.replayTo(ctx, size, nil); err != nil {
+		return nil, err
+	}
+	if err := nv.Install(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	return r.state, nil
+}

@@ -1,48 +1,72 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
+// reportsKept is how many periodic reports made at a stated log size the
+// server keeps, so that asking again does not replay the log again.
+const reportsKept = 64
+
+// reportBusyWait is how long a request for a report at a stated size
+// waits while another such report is being made, before it is answered
+// 503 with Retry-After.
+const reportBusyWait = ViewsWait
+
 // periodicReport serves a periodic report, /reports/daily/2025-11-12.html
-// (or .pdf):
-// made from the views at the log size they hold, which it states (and
-// the header X-Log-Size repeats), so the same log size gives the same
-// bytes, whose SHA-256 a publication statement records.
+// (or .pdf, or .json for its figures). Without a size, it is made from
+// the views at the log size they hold; with ?size=N, from the log's first
+// N statements (N at most the log's size), replayed apart from the live
+// views unless those hold exactly N: the same N gives the same bytes,
+// whenever asked, whose SHA-256 a publication statement records. Either
+// states its log size, which the header X-Log-Size repeats.
 func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
-	if q := r.URL.Query(); len(q) > 1 || (len(q) == 1 && !q.Has("at_least")) {
-		return badRequest("a report takes no parameters but at_least")
+	q := r.URL.Query()
+	for k, vs := range q {
+		if k != "at_least" && k != "size" || len(vs) != 1 {
+			return badRequest("a report takes no parameters but size and at_least, each once")
+		}
 	}
-	period := r.PathValue("period")
-	date, ok := strings.CutSuffix(r.PathValue("file"), ".html")
-	pdf := false
-	if !ok {
-		date, ok = strings.CutSuffix(r.PathValue("file"), ".pdf")
-		pdf = ok
-	}
-	if !ok || (period != report.Daily && period != report.Weekly && period != report.Monthly) {
-		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
-			Msg: "no such report: the reports are /reports/{daily,weekly,monthly}/YYYY-MM-DD.html (or .pdf)"}
+	a, err := report.ParseFile(r.PathValue("period"), r.PathValue("file"))
+	if err != nil {
+		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	}
 	rb := s.log.Rulebook()
 	if rb == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the log is empty"}
 	}
-	if _, _, err := report.Periods(rb, period, date); err != nil {
+	if _, _, err := report.Periods(rb, a.Kind, a.Date); err != nil {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	}
-	p, err := report.Make(r.Context(), s.views, rb, period, date)
+	var p *report.Periodic
+	if q.Has("size") {
+		if a.Size, err = report.ParseSize(q.Get("size")); err != nil {
+			return badRequest("%s", err)
+		}
+		if n := s.log.Checkpoint().N; a.Size > n {
+			return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
+				Msg: fmt.Sprintf("size: the log holds %d statements; there is no report at size %d yet", n, a.Size)}
+		}
+		p, err = s.reportAt(r.Context(), a)
+	} else {
+		p, err = report.Make(r.Context(), s.views, rb, a.Kind, a.Date)
+	}
 	if err != nil {
 		return err
 	}
 	render, ctype := p.HTML, "text/html; charset=utf-8"
-	if pdf {
+	switch a.Format {
+	case "pdf":
 		render, ctype = p.PDF, "application/pdf"
+	case "json":
+		render, ctype = p.JSON, "application/json"
 	}
 	b, err := render()
 	if err != nil {
@@ -51,7 +75,7 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Cache-Control", "no-cache")
-	if !pdf {
+	if a.Format == "html" {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
 	}
 	h.Set("X-Log-Size", strconv.FormatInt(p.LogSize, 10))
@@ -59,4 +83,32 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Period-To", statement.FormatTime(p.To))
 	_, err = w.Write(b)
 	return err
+}
+
+// reportAt returns the report a at its size a.Size: one the server keeps,
+// or one made from the live views if they hold exactly a.Size entries
+// and the rulebook stayed the same meanwhile, or else one made by
+// replaying the log's first a.Size entries, one replay at a time.
+func (s *Server) reportAt(ctx context.Context, a report.Address) (*report.Periodic, error) {
+	if p, ok := s.reports.Cached(a); ok {
+		return p, nil
+	}
+	if s.log.Checkpoint().N == a.Size && s.log.ViewsAt() == a.Size {
+		rb := s.log.Rulebook()
+		p, err := report.Make(ctx, s.views, rb, a.Kind, a.Date)
+		if err != nil {
+			return nil, err
+		}
+		if p.LogSize == a.Size && s.log.Rulebook() == rb && s.log.Checkpoint().N == a.Size {
+			s.reports.Keep(p)
+			return p, nil
+		}
+		// The log grew meanwhile: replay it to a.Size.
+	}
+	p, err := s.reports.Make(ctx, a, reportBusyWait)
+	if errors.Is(err, report.ErrBusy) {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, RetryAfter: 5,
+			Msg: "another report is being made from an earlier log size; try again in a moment", Err: err}
+	}
+	return p, err
 }

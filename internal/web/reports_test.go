@@ -7,12 +7,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/web"
 )
 
 // TestPeriodicReportPublished serves the demo's monthly report twice
@@ -88,4 +94,111 @@ func TestPeriodicReportPublished(t *testing.T) {
 	if bytes.Equal(a, c) || h.Get("X-Log-Size") != strconv.FormatInt(size+1, 10) {
 		t.Errorf("after the publication the report is made at %q, want %d", h.Get("X-Log-Size"), size+1)
 	}
+}
+
+// TestPeriodicReportAtSize asks for the demo's reports at stated log
+// sizes: the current one (from the live views) and earlier ones (from
+// the log replayed to them). Each is the same bytes before and after more
+// statements are appended, and from another server over the same log,
+// which keeps none of them (as after a restart); a size the log does not
+// hold, or that is not a size, is refused.
+func TestPeriodicReportAtSize(t *testing.T) {
+	ctx := context.Background()
+	m, _, reg := mustDemo(t, true)
+	srv := mustServe(t, m, reg)
+	get := func(base, path string, want int) ([]byte, http.Header) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("GET %s: %d %s, want %d", path, resp.StatusCode, b, want)
+		}
+		return b, resp.Header
+	}
+	n := m.Log.Checkpoint().N
+	sizes := []int64{n, n - 3, n / 2}
+	type key struct {
+		size   int64
+		format string
+	}
+	first := map[key][]byte{}
+	for _, size := range sizes {
+		for _, f := range []string{"html", "pdf", "json"} {
+			path := "/reports/monthly/2025-11-15." + f + "?size=" + strconv.FormatInt(size, 10)
+			b, h := get(srv.URL, path, http.StatusOK)
+			if h.Get("X-Log-Size") != strconv.FormatInt(size, 10) {
+				t.Errorf("%s: X-Log-Size %q", path, h.Get("X-Log-Size"))
+			}
+			first[key{size, f}] = b
+		}
+		var p struct{ LogSize int64 }
+		if err := json.Unmarshal(first[key{size, "json"}], &p); err != nil || p.LogSize != size {
+			t.Errorf("the report's JSON at size %d says %d (%v)", size, p.LogSize, err)
+		}
+		if !bytes.Contains(first[key{size, "html"}], []byte("log size "+strconv.FormatInt(size, 10))) {
+			t.Errorf("the HTML report at size %d does not state it", size)
+		}
+	}
+	if bytes.Equal(first[key{n, "json"}], first[key{n / 2, "json"}]) {
+		t.Error("the report at half the log's size has the same figures as at its whole size")
+	}
+	// Without a size: the live views' size, the same report as at it.
+	if b, _ := get(srv.URL, "/reports/monthly/2025-11-15.html", http.StatusOK); !bytes.Equal(b, first[key{n, "html"}]) {
+		t.Error("the report without a size differs from the one at the views' size")
+	}
+
+	// More statements: the reports at those sizes do not change, from this
+	// server or another that made none of them yet.
+	at, err := m.Log.DB.LogTime(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := m.Sign(mechanism.KindPublication, "qatar-investigator-1", at.Add(time.Minute), map[string]any{
+		"title": "Monthly report, November 2025", "sha256": strings.Repeat("ab", 32), "size": 1,
+		"from": "2025-10-31T14:30:00Z", "to": "2025-11-30T14:30:00Z", "url": srv.URL + "/reports/monthly/2025-11-15.html?size=1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Log.Submit(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, n+1); err != nil {
+		t.Fatal(err)
+	}
+	again := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), prometheus.NewRegistry()))
+	defer again.Close()
+	for k, want := range first {
+		path := "/reports/monthly/2025-11-15." + k.format + "?size=" + strconv.FormatInt(k.size, 10)
+		for _, base := range []string{srv.URL, again.URL} {
+			if b, _ := get(base, path, http.StatusOK); !bytes.Equal(b, want) {
+				t.Errorf("%s changed after the log grew (%d bytes, were %d)", path, len(b), len(want))
+			}
+		}
+	}
+
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"?size=" + strconv.FormatInt(n+2, 10), http.StatusNotFound},
+		{"?size=0", http.StatusBadRequest},
+		{"?size=-1", http.StatusBadRequest},
+		{"?size=+5", http.StatusBadRequest},
+		{"?size=05", http.StatusBadRequest},
+		{"?size=x", http.StatusBadRequest},
+		{"?size=1&size=2", http.StatusBadRequest},
+		{"?from=1", http.StatusBadRequest},
+	} {
+		get(srv.URL, "/reports/monthly/2025-11-15.json"+c.query, c.want)
+	}
+	get(srv.URL, "/reports/monthly/2025-11-15.csv", http.StatusNotFound)
+	get(srv.URL, "/reports/monthly/2025-11-15", http.StatusNotFound)
 }

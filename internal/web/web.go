@@ -20,6 +20,7 @@ import (
 
 	"github.com/sulh-project/sulh/internal/blob"
 	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -45,12 +46,15 @@ type Server struct {
 	// tiles is the map's online tile layer (UseTiles), and tilesOrigin
 	// its server, from which pages may load images; empty for none.
 	tiles, tilesOrigin string
+	// reports makes and keeps periodic reports at stated log sizes.
+	reports *report.At
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
 // registered in reg, and the server's own, are served at /metrics.
 func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Registry) *Server {
 	s := &Server{log: l, views: views, logger: logger, registry: reg, mux: http.NewServeMux(), auth: newAuth(), tipIntake: newTipIntake()}
+	s.reports = report.NewAt(l, "", reportsKept)
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
 	}, []string{"route", "code"})
