@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,48 +25,69 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlags("report", stderr)
 	server := fs.String("url", "", "base URL of the sulh server, such as http://127.0.0.1:8080 (required)")
 	at := fs.String("at", "", "the date the period ends, YYYY-MM-DD in the rulebook's first time zone (required)")
+	size := fs.Int64("size", 0, "the log size to make the report at (the number of statements, at most the log's); with -o and without it, the size the server's views hold")
 	out := fs.String("o", "", "write the report to this file (written whole or not at all) instead of standard output")
 	asPDF := fs.Bool("pdf", false, "fetch the report as PDF rather than HTML")
-	const usage = "usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [-o FILE] [--pdf]"
+	asData := fs.Bool("data", false, "fetch the report's figures as JSON rather than HTML")
+	const usage = "usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [--size N] [-o FILE] [--pdf | --data]"
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [-o FILE] [--pdf]")
+		fmt.Fprintln(stderr, "Usage: sulh report daily|weekly|monthly --url URL --at YYYY-MM-DD [--size N] [-o FILE] [--pdf | --data]")
 		fmt.Fprintln(stderr, "\nFetches a periodic report, byte for byte as the server serves it at")
-		fmt.Fprintln(stderr, "/reports/PERIOD/DATE.html (or .pdf), made at the server's log size, which the report states.")
-		fmt.Fprintln(stderr, "With -o, prints the fields of the publication statement that records it (title,")
-		fmt.Fprintln(stderr, "sha256, size, from, to, url), to be signed by a mediator with sulh submit.")
+		fmt.Fprintln(stderr, "/reports/PERIOD/DATE.html (or .pdf, or .json for its figures) made at log size N")
+		fmt.Fprintln(stderr, "(?size=N), which the report states; without --size, at the size the server's views hold.")
+		fmt.Fprintln(stderr, "With -o, it writes the report made at a stated size (the views' size, without --size)")
+		fmt.Fprintln(stderr, "and prints the fields of the publication statement that records it (title, sha256,")
+		fmt.Fprintln(stderr, "size, from, to, and the url with ?size=N, which serves the same bytes as long as the")
+		fmt.Fprintln(stderr, "server runs this release), to be signed by a mediator with sulh submit.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *server == "" || *at == "" || (pos[0] != report.Daily && pos[0] != report.Weekly && pos[0] != report.Monthly) {
+	if len(pos) != 1 || *server == "" || *at == "" || (pos[0] != report.Daily && pos[0] != report.Weekly && pos[0] != report.Monthly) || *asPDF && *asData || *size < 0 {
 		return usageError{usage}
 	}
 	if _, err := time.Parse("2006-01-02", *at); err != nil {
 		return usageError{fmt.Sprintf("--at %q is not a date YYYY-MM-DD; %s", *at, usage)}
 	}
-	ext := ".html"
-	if *asPDF {
-		ext = ".pdf"
+	a := report.Address{Kind: pos[0], Date: *at, Format: "html", Size: *size}
+	switch {
+	case *asPDF:
+		a.Format = "pdf"
+	case *asData:
+		a.Format = "json"
 	}
-	u := strings.TrimSuffix(*server, "/") + "/reports/" + pos[0] + "/" + url.PathEscape(*at) + ext
-	resp, err := fetchOK(ctx, u)
+	base := strings.TrimSuffix(*server, "/")
+	if *out != "" && a.Size == 0 {
+		// What is published names a size: the views' size now, which
+		// their figures state.
+		_, h, err := fetchReport(ctx, base+report.Address{Kind: a.Kind, Date: a.Date, Format: "json"}.Path())
+		if err != nil {
+			return err
+		}
+		if a.Size, err = strconv.ParseInt(h.Get("X-Log-Size"), 10, 64); err != nil || a.Size < 1 {
+			return fmt.Errorf("couldn't learn the server's log size: its report's X-Log-Size is %q", h.Get("X-Log-Size"))
+		}
+	}
+	u := base + a.Path()
+	b, h, err := fetchReport(ctx, u)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReport+1))
-	if err != nil {
-		return fmt.Errorf("couldn't fetch %s: the answer was cut short: %w", u, err)
+	n, err := strconv.ParseInt(h.Get("X-Log-Size"), 10, 64)
+	// The HTML states the size in its text, the JSON in LogSize; a PDF's
+	// text is compressed.
+	states := true
+	switch a.Format {
+	case "html":
+		states = strings.Contains(string(b), "log size "+strconv.FormatInt(n, 10))
+	case "json":
+		var p struct{ LogSize int64 }
+		states = json.Unmarshal(b, &p) == nil && p.LogSize == n
 	}
-	if len(b) > maxReport {
-		return fmt.Errorf("couldn't fetch %s: the report is larger than %d bytes", u, maxReport)
-	}
-	size, err := strconv.ParseInt(resp.Header.Get("X-Log-Size"), 10, 64)
-	// The HTML states the size in its text; a PDF's text is compressed.
-	if err != nil || (!*asPDF && !strings.Contains(string(b), "log size "+strconv.FormatInt(size, 10))) {
-		return fmt.Errorf("couldn't fetch %s: the report does not state the log size the server says (%q)", u, resp.Header.Get("X-Log-Size"))
+	if err != nil || !states || a.Size != 0 && n != a.Size {
+		return fmt.Errorf("couldn't fetch %s: the report does not state the log size the server says (%q)", u, h.Get("X-Log-Size"))
 	}
 	if *out == "" {
 		_, err := stdout.Write(b)
@@ -77,9 +98,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	sum := sha256.Sum256(b)
 	pub := mechanism.Publication{
-		Title:  fmt.Sprintf("%s report to %s (log size %d)", pos[0], *at, size),
+		Title:  fmt.Sprintf("%s report to %s (log size %d)", pos[0], *at, n),
 		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b)),
-		From: resp.Header.Get("X-Period-From"), To: resp.Header.Get("X-Period-To"), URL: u,
+		From: h.Get("X-Period-From"), To: h.Get("X-Period-To"), URL: u,
 	}
 	j, err := json.Marshal(map[string]any{"kind": mechanism.KindPublication, "title": pub.Title, "sha256": pub.SHA256,
 		"size": pub.Size, "from": pub.From, "to": pub.To, "url": pub.URL})
@@ -88,6 +109,23 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	_, err = fmt.Fprintf(stdout, "%s\n", j)
 	return err
+}
+
+// fetchReport fetches a report, whole, with its headers.
+func fetchReport(ctx context.Context, u string) ([]byte, http.Header, error) {
+	resp, err := fetchOK(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReport+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("couldn't fetch %s: the answer was cut short: %w", u, err)
+	}
+	if len(b) > maxReport {
+		return nil, nil, fmt.Errorf("couldn't fetch %s: the report is larger than %d bytes", u, maxReport)
+	}
+	return b, resp.Header, nil
 }
 
 // writeWhole writes b to name through a temporary file beside it, so that

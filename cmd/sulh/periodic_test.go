@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,7 @@ func TestReportPublish(t *testing.T) {
 		t.Fatalf("sulh report printed %q: %v", fields, err)
 	}
 	if pub.Kind != "publication" || pub.SHA256 != hex.EncodeToString(sum[:]) || pub.Size != int64(len(got)) ||
-		pub.From != "2025-10-31T14:30:00Z" || pub.To != "2025-11-30T14:30:00Z" || !strings.HasSuffix(pub.URL, "/reports/monthly/2025-11-15.html") {
+		pub.From != "2025-10-31T14:30:00Z" || pub.To != "2025-11-30T14:30:00Z" || pub.URL != srv.URL+"/reports/monthly/2025-11-15.html?size="+strconv.Itoa(logSize(t, srv.URL)) {
 		t.Errorf("sulh report printed %s for %d bytes of sha256 %x", fields, len(got), sum)
 	}
 	rcpt := runSulh(t, runOpts{stdin: fields}, "submit", "--key", filepath.Join(data, "keys", "qatar-investigator-1.key"), "--server", srv.URL, "-")
@@ -55,6 +56,25 @@ func TestReportPublish(t *testing.T) {
 	}
 	if len(list.Items) == 0 || list.Items[0].SHA256 != pub.SHA256 || list.Items[0].Size != pub.Size {
 		t.Errorf("the log's newest publication is %+v, not the report's %s, %d bytes", list.Items, pub.SHA256, pub.Size)
+	}
+
+	// The publication's address serves the same bytes after the log
+	// grew, and after a restart, which keeps no report.
+	if b := httpGet(t, pub.URL); !bytes.Equal(b, got) {
+		t.Errorf("%s serves %d bytes once the publication is in the log, not the %d published", pub.URL, len(b), len(got))
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	srv = startServer(t, nil, "serve", "--data", data)
+	published := strings.Replace(pub.URL, pub.URL[:strings.Index(pub.URL, "/reports/")], srv.URL, 1)
+	if b := httpGet(t, published); !bytes.Equal(b, got) {
+		t.Errorf("%s serves %d bytes after a restart, not the %d published", published, len(b), len(got))
+	}
+	// --data fetches the figures at a stated size; --size, any size.
+	var figures struct{ LogSize int64 }
+	if err := json.Unmarshal([]byte(mustSulh(t, "report", "monthly", "--data", "--size", "40", "--url", srv.URL, "--at", "2025-11-15")), &figures); err != nil || figures.LogSize != 40 {
+		t.Errorf("sulh report --data --size 40: log size %d (%v)", figures.LogSize, err)
 	}
 
 	// The PDF too is what the server serves.
@@ -78,4 +98,19 @@ func TestReportPublish(t *testing.T) {
 	}
 	r := runSulh(t, runOpts{stdin: fields}, "submit", "--key", filepath.Join(data, "keys", "pakistan-liaison-1.key"), "--server", srv.URL, "-")
 	wantFailure(t, "a party's publication", r, "mediator")
+}
+
+// logSize is the size of the log's checkpoint that the server at base
+// serves.
+func logSize(t *testing.T, base string) int {
+	t.Helper()
+	lines := strings.Split(string(httpGet(t, base+"/log/checkpoint")), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("a checkpoint of %d lines", len(lines))
+	}
+	n, err := strconv.Atoi(lines[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
