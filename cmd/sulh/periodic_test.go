@@ -77,6 +77,13 @@ func TestReportPublish(t *testing.T) {
 		t.Errorf("sulh report --data --size 40: log size %d (%v)", figures.LogSize, err)
 	}
 
+	// The audit makes the published report itself, at its size, and
+	// finds the same bytes as the publication records and the server
+	// serves.
+	if out := mustSulh(t, "audit", "--url", srv.URL, "--key", srv.VKey); !strings.Contains(out, "OK: the server's figures match the log's") || !strings.Contains(out, "periodic reports ") {
+		t.Errorf("sulh audit after the publication:\n%s", out)
+	}
+
 	// The PDF too is what the server serves.
 	pdf := filepath.Join(dir, "monthly.pdf")
 	mustSulh(t, "report", "monthly", "--pdf", "--url", srv.URL, "--at", "2025-11-15", "-o", pdf)

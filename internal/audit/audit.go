@@ -140,10 +140,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res.Resumed = ws.state.Size > 0
 
 	client := &Client{base: base, http: hc}
+	// The reports of the publications that the server lists: made when
+	// the replay reaches their sizes.
+	since := ws.state.Size
+	rs := newReports(base, hc)
+	if err := rs.listed(ctx, since); err != nil {
+		return nil, err
+	}
+	makeAt := func(size int64, rb *mechanism.Rulebook) error { return rs.makeAt(ctx, ws.db, size, rb) }
 	var cp *ledger.Checkpoint
 	var grown *grownError
 	for round := 1; ; round++ {
-		n, err := ws.replay(ctx, fetcher, opts.Key, prev, opts.Progress)
+		n, err := ws.replay(ctx, fetcher, opts.Key, prev, opts.Progress, rs.stops(ws.state.Size), makeAt)
 		if err != nil {
 			return nil, err
 		}
@@ -164,6 +172,25 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		break
+	}
+	if cp.N > 0 {
+		pubs, err := rs.published(ctx, ws.db, since)
+		if err != nil {
+			return nil, err
+		}
+		latest, err := rs.latest(ctx, ws.db, ws.state)
+		if err != nil {
+			return nil, err
+		}
+		if err := rs.again(ctx, fetcher, opts.Key, cp, opts.Progress); err != nil {
+			return nil, err
+		}
+		d, n, err := rs.check(ctx, cp.N, pubs, latest)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't compare the periodic reports: %w", err)
+		}
+		res.Compared = append(res.Compared, Count{ReportsComparison, n})
+		res.Differences = append(res.Differences, d...)
 	}
 	res.Checkpoint = cp
 	if opts.StateFile != "" {
@@ -275,28 +302,78 @@ func (w *work) resume(ctx context.Context, prev *tlog.Tree) bool {
 
 // replay verifies the log from where the views are to the server's
 // latest checkpoint, and writes the rows of its entries into the views.
-// It returns the number of entries replayed.
-func (w *work) replay(ctx context.Context, r torchwood.TileReader, key note.Verifier, prev *tlog.Tree, progress func(done, total int64)) (int64, error) {
+// It returns the number of entries replayed. At each size in stops that
+// it passes, it commits the views there and calls at with the size and
+// the rulebook in force, while the views hold that size: how the audit
+// makes a report as of an earlier size. What at makes stands only if
+// replay succeeds.
+func (w *work) replay(ctx context.Context, r torchwood.TileReader, key note.Verifier, prev *tlog.Tree, progress func(done, total int64), stops map[int64]bool, at func(size int64, rb *mechanism.Rulebook) error) (int64, error) {
 	from := w.state.Size
 	var tx ledger.ViewTx
-	var err error
-	if w.fresh != nil {
-		tx, err = w.fresh.BeginViews(context.WithoutCancel(ctx))
-	} else {
-		tx, err = w.db.BeginViews(context.WithoutCancel(ctx))
+	var wr *writer
+	begin := func() error {
+		var err error
+		if w.fresh != nil {
+			tx, err = w.fresh.BeginViews(context.WithoutCancel(ctx))
+		} else {
+			tx, err = w.db.BeginViews(context.WithoutCancel(ctx))
+		}
+		if err != nil {
+			return err
+		}
+		wr = newWriter(tx)
+		return nil
 	}
-	if err != nil {
+	// commit writes what is queued and commits the views at size n.
+	commit := func(n int64) error {
+		if err := wr.finish(); err != nil {
+			return err
+		}
+		if err := tx.SetViewsCursor(n); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("couldn't commit the audit's views: %w", err)
+		}
+		if w.fresh != nil {
+			if err := w.fresh.Install(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+			w.fresh = nil
+		}
+		return nil
+	}
+	if err := begin(); err != nil {
 		return 0, err
 	}
-	defer tx.Rollback()
-	wr := newWriter(tx)
-	cp, err := ledger.Verify(ctx, r, key, ledger.VerifyOptions{Previous: prev, From: w.state, Progress: progress, Applied: wr.add})
+	defer func() { tx.Rollback() }()
+	var stopErr error // a failure at a stop, not of the log
+	applied := func(e *mechanism.Effects, st *statement.Statement) error {
+		if err := wr.add(e, st); err != nil {
+			return err
+		}
+		if n := w.state.Size; stops[n] {
+			stopErr = commit(n)
+			if stopErr == nil {
+				stopErr = at(n, w.state.Rulebook)
+			}
+			if stopErr == nil {
+				stopErr = begin()
+			}
+			return stopErr
+		}
+		return nil
+	}
+	cp, err := ledger.Verify(ctx, r, key, ledger.VerifyOptions{Previous: prev, From: w.state, Progress: progress, Applied: applied})
 	if werr := wr.finish(); werr != nil {
 		return 0, werr
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, err
+		}
+		if stopErr != nil {
+			return 0, stopErr
 		}
 		return 0, &VerifyError{err}
 	}
@@ -367,6 +444,7 @@ type writer struct {
 	in      chan []projected
 	stopped chan struct{} // closed when the goroutine returns
 	err     error         // why it stopped early; read after stopped
+	done    bool          // finish was called
 }
 
 type projected struct {
@@ -414,6 +492,10 @@ func (w *writer) flush() error {
 
 // finish writes what is queued and waits for the writer.
 func (w *writer) finish() error {
+	if w.done {
+		return w.err
+	}
+	w.done = true
 	err := w.flush()
 	close(w.in)
 	<-w.stopped

@@ -241,3 +241,14 @@ func (at *At) replay(ctx context.Context, a Address) (*Periodic, error) {
 	}
 	return p, nil
 }
+
+// DateOf returns the date (YYYY-MM-DD) of the daily report whose period
+// holds t: the weekly and monthly reports of that date hold it too.
+func DateOf(rb *mechanism.Rulebook, t time.Time) string {
+	loc := zone(rb)
+	lt := t.In(loc)
+	if !lt.Before(cutOff(lt, loc)) {
+		lt = lt.AddDate(0, 0, 1)
+	}
+	return lt.Format("2006-01-02")
+}

@@ -1,0 +1,521 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"filippo.io/torchwood"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/report"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// ReportsComparison names the check of the periodic reports among the
+// counts of Result.Compared.
+const ReportsComparison = "periodic reports"
+
+// reports are the periodic reports an audit makes itself, from its own
+// views, to check those the server serves and those the log's
+// publications record: for each publication whose url is a report of
+// this server at a stated size (/reports/PERIOD/DATE.FORMAT?size=N), the
+// report at N, made when the replay reaches N; and the latest daily,
+// weekly and monthly report (those whose period holds the log's time) at
+// the audit's own size.
+type reports struct {
+	base string
+	http *http.Client
+	// want are the reports to make at each size, without format.
+	want map[int64][]report.Address
+	made map[report.Address]*report.Periodic
+}
+
+func newReports(base string, hc *http.Client) *reports {
+	return &reports{base: base, http: hc, want: map[int64][]report.Address{}, made: map[report.Address]*report.Periodic{}}
+}
+
+// publication is a publication statement that records a report of this
+// server.
+type publication struct {
+	idx    int64
+	sha256 string
+	addr   report.Address
+}
+
+// ours returns the publication of a row of the publications list, if its
+// url is a report of this server at a stated size: its path is under the
+// path of the audit's base address, whatever its host (the name the
+// mediators published under, which an auditor may reach otherwise).
+func (rs *reports) ours(r row) (publication, bool) {
+	u, _ := r["url"].(string)
+	base, a, err := report.ParseURL(u)
+	if err != nil || pathOf(base) != pathOf(rs.base) {
+		return publication{}, false
+	}
+	n, ok := r["idx"].(json.Number)
+	idx, err := n.Int64()
+	if !ok || err != nil {
+		return publication{}, false
+	}
+	sum, _ := r["sha256"].(string)
+	return publication{idx: idx, sha256: sum, addr: a}, true
+}
+
+// pathOf is the path of a base address, without its final slash.
+func pathOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	return strings.TrimSuffix(u.Path, "/")
+}
+
+// expect makes the audit make the report a (its format aside) when its
+// replay reaches a.Size.
+func (rs *reports) expect(a report.Address) {
+	a.Format = ""
+	if !slices.Contains(rs.want[a.Size], a) {
+		rs.want[a.Size] = append(rs.want[a.Size], a)
+	}
+}
+
+// stops are the sizes at which the replay from size from is to make
+// reports.
+func (rs *reports) stops(from int64) map[int64]bool {
+	m := map[int64]bool{}
+	for n := range rs.want {
+		if n > from {
+			m[n] = true
+		}
+	}
+	return m
+}
+
+// makeAt makes the reports wanted at size from the views, which hold the
+// log's first size entries, under rb, the rulebook in force there.
+func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *mechanism.Rulebook) error {
+	for _, a := range rs.want[size] {
+		if _, ok := rs.made[a]; ok {
+			continue
+		}
+		if rb == nil {
+			return fmt.Errorf("couldn't make the report %s: the log has no rulebook there", a)
+		}
+		p, err := report.Make(ctx, local, rb, a.Kind, a.Date)
+		if err != nil {
+			return fmt.Errorf("couldn't make the report %s: %w", a, err)
+		}
+		if p.LogSize != size {
+			return fmt.Errorf("couldn't make the report %s: the audit's views hold %d entries", a, p.LogSize)
+		}
+		rs.made[a] = p
+	}
+	return nil
+}
+
+// listed fetches the server's list of publications, as it is now, and
+// expects the reports of those of this server above size from: the sizes
+// the replay is to stop at. A publication the server does not list is
+// found after the replay, in the audit's own views.
+func (rs *reports) listed(ctx context.Context, from int64) error {
+	before := int64(0)
+	for range 10000 {
+		q := url.Values{"limit": {strconv.Itoa(listPage)}}
+		if before != 0 {
+			q.Set("before", strconv.FormatInt(before, 10))
+		}
+		b, _, err := rs.get(ctx, rs.base+"/api/v1/publications?"+q.Encode())
+		if err != nil {
+			return err
+		}
+		var page struct {
+			Items []row       `json:"items"`
+			Next  json.Number `json:"next"`
+		}
+		if err := decode("/api/v1/publications", b, &page); err != nil {
+			return err
+		}
+		for _, r := range page.Items {
+			if p, ok := rs.ours(r); ok && p.addr.Size > from {
+				rs.expect(p.addr)
+			}
+		}
+		next, err := page.Next.Int64()
+		if page.Next == "" || err != nil || len(page.Items) == 0 || before != 0 && next >= before {
+			return nil
+		}
+		before = next
+	}
+	return nil
+}
+
+// published returns the publications of this server's reports in the
+// audit's own views, and expects the reports of those at index since and
+// after: those an earlier audit, resumed from, did not check.
+func (rs *reports) published(ctx context.Context, local *store.DB, since int64) ([]publication, error) {
+	var pubs []publication
+	err := local.Each(ctx, "publications", store.Filter{}, func(r store.Row) error {
+		j, err := asJSON(r)
+		if err != nil {
+			return err
+		}
+		if p, ok := rs.ours(j); ok {
+			pubs = append(pubs, p)
+			if p.idx >= since {
+				rs.expect(p.addr)
+			}
+		}
+		return nil
+	})
+	return pubs, err
+}
+
+// missing are the sizes wanted whose reports are not made.
+func (rs *reports) missing() map[int64]bool {
+	m := map[int64]bool{}
+	for n, as := range rs.want {
+		for _, a := range as {
+			if _, ok := rs.made[a]; !ok {
+				m[n] = true
+			}
+		}
+	}
+	return m
+}
+
+// latest expects and makes the latest daily, weekly and monthly reports
+// at the views' size, size, and returns their addresses.
+func (rs *reports) latest(ctx context.Context, local *store.DB, state *mechanism.State) ([]report.Address, error) {
+	if state.Rulebook == nil || state.Time.IsZero() {
+		return nil, nil
+	}
+	date := report.DateOf(state.Rulebook, state.Time)
+	var out []report.Address
+	for _, kind := range []string{report.Daily, report.Weekly, report.Monthly} {
+		a := report.Address{Kind: kind, Date: date, Size: state.Size}
+		rs.expect(a)
+		out = append(out, a)
+	}
+	return out, rs.makeAt(ctx, local, state.Size, state.Rulebook)
+}
+
+// check compares each publication's report and each of latest with what
+// the server serves at log size size: the SHA-256 of the bytes at a
+// publication's address with the one it records, and, for each report
+// the audit made, its own bytes with both, and the figures of the
+// server's JSON at that size with its own, each that differs named. It
+// returns the differences and how many figures it compared.
+func (rs *reports) check(ctx context.Context, size int64, pubs []publication, latest []report.Address) ([]Difference, int, error) {
+	var diffs []Difference
+	compared := 0
+	differ := func(a report.Address, what, server, log string) {
+		diffs = append(diffs, Difference{"report " + a.String(), what, server, log})
+	}
+	sums := map[report.Address]string{} // of the bytes served, by address
+	// served returns the SHA-256 of the bytes the server serves at a, or
+	// "" if it does not serve them, which it names.
+	served := func(a report.Address) (string, error) {
+		if s, ok := sums[a]; ok {
+			return s, nil
+		}
+		b, h, err := rs.get(ctx, rs.base+a.Path())
+		var se *statusError
+		if errors.As(err, &se) {
+			differ(a, a.Format+" served", shown(se.status), "the report")
+			sums[a] = ""
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if got := h.Get("X-Log-Size"); got != strconv.FormatInt(a.Size, 10) {
+			differ(a, a.Format+" served: X-Log-Size", shown(got), strconv.FormatInt(a.Size, 10))
+		}
+		sum := sha256.Sum256(b)
+		sums[a] = hex.EncodeToString(sum[:])
+		return sums[a], nil
+	}
+	// mine returns the audit's own report a and its SHA-256, if it made
+	// it.
+	mine := func(a report.Address) (string, []byte, bool, error) {
+		k := a
+		k.Format = ""
+		p, ok := rs.made[k]
+		if !ok {
+			return "", nil, false, nil
+		}
+		render := p.HTML
+		switch a.Format {
+		case "pdf":
+			render = p.PDF
+		case "json":
+			render = p.JSON
+		}
+		b, err := render()
+		if err != nil {
+			return "", nil, false, err
+		}
+		sum := sha256.Sum256(b)
+		return hex.EncodeToString(sum[:]), b, true, nil
+	}
+	// compareBytes compares the bytes the server serves at a with the
+	// audit's.
+	compareBytes := func(a report.Address) error {
+		want, _, ok, err := mine(a)
+		if err != nil || !ok {
+			return err
+		}
+		got, err := served(a)
+		if err != nil {
+			return err
+		}
+		compared++
+		if got != want && got != "" {
+			differ(a, "sha256 of "+a.Format+" served", got, want)
+		}
+		return nil
+	}
+	figuresDone := map[report.Address]bool{}
+	// compareJSON compares the server's JSON figures of a with the
+	// audit's.
+	compareJSON := func(a report.Address) error {
+		a.Format = "json"
+		if figuresDone[a] {
+			return nil
+		}
+		figuresDone[a] = true
+		_, want, ok, err := mine(a)
+		if err != nil || !ok {
+			return err
+		}
+		b, _, err := rs.get(ctx, rs.base+a.Path())
+		var se *statusError
+		if errors.As(err, &se) {
+			differ(a, "json served", shown(se.status), "the report's figures")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var server, log any
+		if err := decode(a.Path(), b, &server); err != nil {
+			differ(a, "its figures", "not JSON", "JSON")
+			return nil
+		}
+		if err := decode(a.Path(), want, &log); err != nil {
+			return err
+		}
+		s, l := map[string]string{}, map[string]string{}
+		flatten("", server, s)
+		flatten("", log, l)
+		keys := slices.Sorted(maps.Keys(l))
+		for k := range s {
+			if _, ok := l[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			compared++
+			got, ok := s[k]
+			if !ok {
+				got = "none"
+			}
+			want, ok := l[k]
+			if !ok {
+				want = "none"
+			}
+			if got != want {
+				differ(a, k, got, want)
+			}
+		}
+		return nil
+	}
+	for _, p := range pubs {
+		if p.addr.Size > size {
+			continue // a size the log does not hold yet
+		}
+		got, err := served(p.addr)
+		if err != nil {
+			return nil, 0, err
+		}
+		compared++
+		if got != p.sha256 && got != "" {
+			differ(p.addr, fmt.Sprintf("sha256 of %s served, as publication %d records it", p.addr.Format, p.idx), got, shown(p.sha256))
+		}
+		want, _, ok, err := mine(p.addr)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			compared++
+			if p.sha256 != want {
+				differ(p.addr, fmt.Sprintf("sha256 that publication %d records", p.idx), shown(p.sha256), want)
+			}
+			if err := compareBytes(p.addr); err != nil {
+				return nil, 0, err
+			}
+		}
+		if err := compareJSON(p.addr); err != nil {
+			return nil, 0, err
+		}
+	}
+	for _, a := range latest {
+		for _, f := range []string{"html", "pdf"} {
+			a.Format = f
+			if err := compareBytes(a); err != nil {
+				return nil, 0, err
+			}
+		}
+		if err := compareJSON(a); err != nil {
+			return nil, 0, err
+		}
+	}
+	return diffs, compared, nil
+}
+
+// flatten writes each value of a JSON document into out under its path:
+// Complaints[afghanistan].Received. An element of a list is named by its
+// Key, Party, Crossing and Side, or Index, if it has one, else by its
+// place. Names are shown as a difference shows them (quoted unless plain
+// words), so that what a server sends cannot pass for a path.
+func flatten(path string, v any, out map[string]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			p := shown(k)
+			if path != "" {
+				p = path + "." + p
+			}
+			flatten(p, x, out)
+		}
+	case []any:
+		for i, x := range v {
+			flatten(path+"["+shown(elementName(x, i))+"]", x, out)
+		}
+	default:
+		out[path] = canonical(v)
+	}
+}
+
+// elementName names a list's element in a path.
+func elementName(x any, i int) string {
+	m, ok := x.(map[string]any)
+	if ok {
+		str := func(k string) string {
+			switch s := m[k].(type) {
+			case string:
+				return s
+			case json.Number:
+				return s.String()
+			}
+			return ""
+		}
+		switch {
+		case str("Key") != "":
+			return str("Key")
+		case str("Party") != "":
+			return str("Party")
+		case str("Crossing") != "" && str("Side") != "":
+			return str("Crossing") + " " + str("Side")
+		case str("Index") != "":
+			return str("Index")
+		}
+	}
+	return strconv.Itoa(i)
+}
+
+// get fetches u, whole, with its headers, waiting and asking again while
+// the server answers 503 (a report being replayed).
+func (rs *reports) get(ctx context.Context, u string) ([]byte, http.Header, error) {
+	for attempt := 1; ; attempt++ {
+		b, h, retry, err := rs.getOnce(ctx, u)
+		if retry == 0 || attempt == 30 {
+			return b, h, err
+		}
+		select {
+		case <-time.After(retry):
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+}
+
+func (rs *reports) getOnce(ctx context.Context, u string) ([]byte, http.Header, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	req.Header.Set("User-Agent", "sulh audit")
+	resp, err := rs.http.Do(req)
+	if err != nil {
+		return nil, nil, time.Second, fmt.Errorf("couldn't fetch %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, answerLimit+1))
+	if err != nil {
+		return nil, nil, time.Second, fmt.Errorf("couldn't read %s: %w", u, err)
+	}
+	if len(body) > answerLimit {
+		return nil, nil, 0, fmt.Errorf("%s: the answer is over %d bytes", u, answerLimit)
+	}
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		wait := 1
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = min(s, 10)
+		}
+		return nil, nil, time.Duration(wait) * time.Second, fmt.Errorf("%s: %s: %s", u, resp.Status, bytes.TrimSpace(body))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, 0, &statusError{u, resp.Status, strings.TrimSpace(string(body))}
+	}
+	return body, resp.Header, 0, nil
+}
+
+// statusError is an answer other than 200 or 503.
+type statusError struct{ url, status, body string }
+
+func (e *statusError) Error() string { return e.url + ": " + e.status + ": " + e.body }
+
+// again makes the reports wanted at sizes that the audit's replay passed
+// before it knew of them (a publication the server did not list, or one
+// of a size before the audit it resumed from): it verifies and replays
+// the whole log once more, into temporary views, stopping at those sizes.
+// The log must have grown from cp.
+func (rs *reports) again(ctx context.Context, r torchwood.TileReader, key note.Verifier, cp *ledger.Checkpoint, progress func(done, total int64)) error {
+	stops := map[int64]bool{}
+	for n := range rs.missing() {
+		if n <= cp.N {
+			stops[n] = true
+		}
+	}
+	if len(stops) == 0 {
+		return nil
+	}
+	w, err := openWork(ctx, "", nil)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	_, err = w.replay(ctx, r, key, &cp.Tree, progress, stops, func(size int64, rb *mechanism.Rulebook) error {
+		return rs.makeAt(ctx, w.db, size, rb)
+	})
+	return err
+}
