@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"unicode"
 
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -47,6 +48,34 @@ func FuzzAnswers(f *testing.F) {
 			for _, d := range diffs {
 				if d.Comparison == "" || d.What == "" || d.Server == "" || d.Log == "" {
 					t.Errorf("%s: a difference that does not say what differs: %+v", cmp.Name, d)
+				}
+			}
+		}
+	})
+}
+
+// FuzzReportFigures reads anything as a server's figures of a periodic
+// report: each figure gets a path that names it without control
+// characters, whatever names the server's JSON holds.
+func FuzzReportFigures(f *testing.F) {
+	for _, s := range []string{
+		`{"Kind": "daily", "LogSize": 82, "Complaints": [{"Party": "afghanistan", "Received": 3}], "ByCategory": [{"Key": "x\n", "This": 1}]}`,
+		`{"Crossings": [{"Crossing": "torkham", "Side": "pakistan", "Status": "closed"}, {"Index": 9}, [], null]}`,
+		`[[[1]]]`, `{"a\u0000b": {"": [{"Key": 5}]}}`, `1e400`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v any
+		if decode("report", b, &v) != nil {
+			return
+		}
+		out := map[string]string{}
+		flatten("", v, out)
+		for k := range out {
+			for _, r := range k {
+				if unicode.IsControl(r) {
+					t.Fatalf("a figure named %q", k)
 				}
 			}
 		}

@@ -1,9 +1,15 @@
 package report_test
 
 import (
+	"context"
+	"errors"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/report"
 )
 
@@ -62,4 +68,67 @@ func FuzzReportAddress(f *testing.F) {
 			t.Fatalf("%q read as %q %+v, which reads back as %q %+v (%v)", s, base, a, b2, a2, err)
 		}
 	})
+}
+
+// blocking replays the log once let go.
+type blocking struct {
+	report.Replayer
+	started chan struct{}
+	release chan struct{}
+	n       atomic.Int64 // replays made
+}
+
+func (b *blocking) ReplayTo(ctx context.Context, views ledger.ViewBuilder, size int64) (*mechanism.State, error) {
+	b.n.Add(1)
+	b.started <- struct{}{}
+	<-b.release
+	return b.Replayer.ReplayTo(ctx, views, size)
+}
+
+// TestAt makes the demo's report at an earlier log size: one replay at a
+// time (another request meanwhile waits, then is told ErrBusy), kept, so
+// that the same report is made once, and the last few kept only.
+func TestAt(t *testing.T) {
+	ctx := context.Background()
+	m := mustDemo(t)
+	n := m.Log.Checkpoint().N
+	b := &blocking{Replayer: m.Log.Log, started: make(chan struct{}), release: make(chan struct{})}
+	at := report.NewAt(b, t.TempDir(), 2)
+	a := report.Address{Kind: report.Monthly, Date: "2025-11-15", Size: n - 5}
+	type made struct {
+		p   *report.Periodic
+		err error
+	}
+	first := make(chan made)
+	go func() {
+		p, err := at.Make(ctx, a, time.Minute)
+		first <- made{p, err}
+	}()
+	<-b.started
+	if _, err := at.Make(ctx, report.Address{Kind: report.Daily, Date: "2025-11-12", Size: n - 1}, 50*time.Millisecond); !errors.Is(err, report.ErrBusy) {
+		t.Errorf("a second replay meanwhile: %v, want ErrBusy", err)
+	}
+	close(b.release)
+	go func() {
+		for range b.started {
+		}
+	}()
+	r := <-first
+	if r.err != nil || r.p.LogSize != n-5 {
+		t.Fatalf("the report at size %d: %v, %v", n-5, r.p, r.err)
+	}
+	// The same report again: kept, not replayed.
+	if p, err := at.Make(ctx, a, time.Minute); err != nil || p != r.p || b.n.Load() != 1 {
+		t.Errorf("the same report again: %p %v (first %p), %d replays", p, err, r.p, b.n.Load())
+	}
+	// Two more: the first is let go.
+	for _, size := range []int64{n - 2, n - 3} {
+		if _, err := at.Make(ctx, report.Address{Kind: report.Daily, Date: "2025-11-12", Size: size}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := at.Cached(a); ok {
+		t.Error("the oldest of three reports is still kept, with room for two")
+	}
+	close(b.started)
 }
