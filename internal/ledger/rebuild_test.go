@@ -195,3 +195,54 @@ func TestRebuildNoMechanism(t *testing.T) {
 		t.Fatalf("Rebuild of an empty folder: %v", err)
 	}
 }
+
+// TestReplayTo replays the log's first entries into views apart from the
+// live ones: they hold those entries and no more, the state is the
+// core's after them, the live views are untouched, and a size the log
+// does not hold is refused.
+func TestReplayTo(t *testing.T) {
+	ctx := context.Background()
+	m, _ := newMechanism(t)
+	if err := m.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := m.Log.Submit(ctx, report(t, m, "pakistan-liaison-1", 100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := m.Log.Checkpoint().N
+	if err := m.Log.WaitViews(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{1, n - 4, n} {
+		db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "at.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		state, err := m.Log.ReplayTo(ctx, db, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, err := db.ViewsCursor(ctx)
+		if err != nil || at != size || state.Size != size || state.Rulebook == nil {
+			t.Errorf("replayed to %d: views at %d (%v), state of %d entries", size, at, err, state.Size)
+		}
+		var listed int64
+		if err := db.Each(ctx, "statements", store.Filter{}, func(store.Row) error { listed++; return nil }); err != nil || listed != size {
+			t.Errorf("replayed to %d: the views list %d statements (%v)", size, listed, err)
+		}
+		db.Close()
+	}
+	if at := m.Log.ViewsAt(); at != n {
+		t.Errorf("the live views moved to %d", at)
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "at.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := m.Log.ReplayTo(ctx, db, n+1); err == nil {
+		t.Error("replayed to a size beyond the log")
+	}
+}
