@@ -356,3 +356,23 @@ func TestSigninBehindProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestInboxLanguages reads the demo's inbox of Afghanistan's liaison
+// officer in Urdu: the notices' kinds are named in Urdu, and their texts
+// are the record's, as written.
+func TestInboxLanguages(t *testing.T) {
+	m, _, reg := mustDemo(t, true)
+	srv := mustServe(t, m, reg)
+	sc := newSigninClient(t, srv.URL)
+	sc.signinAs(m.Keys.Signer("afghanistan-liaison-1"))
+	res, body := sc.do("GET", "/inbox?lang=ur", nil)
+	wantStatus(t, "inbox page in Urdu", res, body, 200)
+	if !strings.Contains(string(body), "<td>الزام</td>") || strings.Contains(string(body), "<code>allegation</code>") {
+		t.Errorf("the inbox page in Urdu does not name an allegation in Urdu:\n%s", body)
+	}
+	res, body = sc.do("GET", "/inbox?lang=tr", nil)
+	wantStatus(t, "inbox page in Turkish", res, body, 200)
+	if !strings.Contains(string(body), "<td>İddia</td>") {
+		t.Errorf("the inbox page in Turkish does not name an allegation in Turkish:\n%s", body)
+	}
+}
