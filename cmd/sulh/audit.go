@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -36,6 +37,13 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
 		return usageError{fmt.Sprintf("--key: not a verifier key: %v", err)}
+	}
+	if *stateFile != "" {
+		unlock, err := lockState(*stateFile)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	opts := audit.Options{URL: *url, Key: v, StateFile: *stateFile}
 	var finish func()
@@ -101,4 +109,19 @@ func auditProgress(stderr io.Writer) (func(done, total int64), func()) {
 		last = time.Now()
 		fmt.Fprintf(stderr, "audit: %d of %d entries verified and replayed (%.0f s)\n", done, total, time.Since(start).Seconds())
 	}, func() {}
+}
+
+// lockState holds FILE.lock while an audit uses the state file FILE, so
+// that a second audit given the same --state is refused rather than
+// removing the views the first is writing.
+func lockState(file string) (unlock func(), err error) {
+	lock, err := os.OpenFile(file+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't lock the audit's state: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("another sulh audit is using --state %s; wait for it to finish, or give another file", file)
+	}
+	return func() { lock.Close() }, nil
 }

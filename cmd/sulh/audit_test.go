@@ -3,8 +3,10 @@ package main
 import (
 	"database/sql"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -43,6 +45,19 @@ func TestAudit(t *testing.T) {
 	wantFailure(t, "audit of changed views", r, "DIFFERENT: cases by party: afghanistan accused: server ", "DIFFERENT: cases by party: pakistan accused: server ",
 		"audit FAILED: 2 of the ", " figures compared at log size ")
 	t.Logf("audit of changed views:\n%s", r.stderr)
+
+	// A second audit on the same state while one runs is refused, and
+	// leaves the state alone.
+	lock, err := os.OpenFile(state+".lock", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	r = runSulh(t, runOpts{}, args...)
+	wantFailure(t, "audit on a state in use", r, "another sulh audit is using --state "+state)
+	lock.Close()
 
 	// Another key of the same name is refused, the log unverified.
 	name, _, _ := strings.Cut(srv.VKey, "+")

@@ -186,6 +186,9 @@ type evidenceOptions struct {
 	witnesses listFlag
 	// tiles is the map's online tile layer (web.Server.UseTiles), or "".
 	tiles *string
+	// publicURL is the address readers reach the server at, behind a
+	// proxy that terminates TLS (web.Server.UsePublicURL), or "".
+	publicURL *string
 }
 
 func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
@@ -199,6 +202,7 @@ func evidenceFlags(fs *flag.FlagSet) *evidenceOptions {
 	fs.Var(&o.mailTo, "mail-to", "BODY=ADDRESS: e-mail the events that concern a body (* for every event) to an address; repeat")
 	fs.Var(&o.witnesses, "witness", "ID=URL: where the rulebook's witness ID (a litewitness) takes checkpoints to cosign, such as un-kabul=https://witness.example.org; repeat for each")
 	o.tiles = fs.String("tiles", "", "an online tile layer for the map, as an https URL template such as https://tile.example.org/{z}/{x}/{y}.png (default none: the map uses its offline basemap and requests nothing from elsewhere)")
+	o.publicURL = fs.String("public-url", "", "the address readers reach this server at, such as https://sulh.example.org, when a proxy in front of it terminates TLS: sign-in then takes notes for that origin, links use it and cookies are Secure (default: as each request reached the server)")
 	return o
 }
 
@@ -266,6 +270,11 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 	api.KeepEvidence(store, ev.maxUpload.n)
 	if *ev.tiles != "" {
 		if err := api.UseTiles(*ev.tiles); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	if *ev.publicURL != "" {
+		if err := api.UsePublicURL(*ev.publicURL); err != nil {
 			return usageError{err.Error()}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -243,9 +244,10 @@ func (e *Exporter) acledRow(c *caseRec) []string {
 	if known {
 		iso, region, name = strconv.Itoa(ctry.numeric), ctry.region, ctry.name
 	}
-	year := ""
+	eventDate, year := "", ""
 	if !eventAt.IsZero() {
-		year = strconv.Itoa(eventAt.UTC().Year())
+		local := eventAt.In(e.countryZone(ctry, known))
+		eventDate, year = local.Format("2006-01-02"), strconv.Itoa(local.Year())
 	}
 	inter := func(n int) string {
 		if n == interNone {
@@ -254,7 +256,7 @@ func (e *Exporter) acledRow(c *caseRec) []string {
 		return strconv.Itoa(n)
 	}
 	out := []string{
-		prefix + strconv.FormatInt(id, 10), date(c.str("event_at")), year, strconv.Itoa(timePrecision(c.str("event_precision"))),
+		prefix + strconv.FormatInt(id, 10), eventDate, year, strconv.Itoa(timePrecision(c.str("event_precision"))),
 		disorderType(c.str("event_type"), c.str("sub_event_type")), evType, subType,
 		actor1, "", inter(inter1), actor2, "", inter(inter2), interaction, targeting,
 		iso, region, name, c.admin.Admin1, c.admin.Admin2, c.admin.Admin3, c.str("place_name"), num("lat"), num("lon"), num("geo_precision"),
@@ -294,4 +296,21 @@ func (e *Exporter) ACLED(ctx context.Context, w io.Writer, f store.Filter) error
 		return err
 	}
 	return bw.Flush()
+}
+
+// countryZone is the time zone of the event's country, for ACLED's
+// event_date, which is the date where the event happened: the rulebook's
+// zone named as the country is (the default rulebook's "Pakistan" and
+// "Afghanistan"), or UTC for a country that no zone names.
+func (e *Exporter) countryZone(c country, known bool) *time.Location {
+	if known && e.Rulebook != nil {
+		for _, z := range e.Rulebook.TimeZones {
+			if strings.EqualFold(z.Name, c.name) {
+				if loc, err := z.Location(); err == nil {
+					return loc
+				}
+			}
+		}
+	}
+	return time.UTC
 }

@@ -73,7 +73,7 @@ func (s *Server) locale(w http.ResponseWriter, r *http.Request) *Locale {
 	if rb := s.log.Rulebook(); rb != nil {
 		zones = rb.Locations()
 	}
-	return newLocale(chooseLanguage(w, r), zones)
+	return newLocale(chooseLanguage(w, r, s.secure(r)), zones)
 }
 
 // render writes the page of file name (templates/pages/name) in the

@@ -163,13 +163,38 @@ func clientAddress(r *http.Request) string {
 	return host
 }
 
-// requestOrigin is this server's origin as the request reached it.
-func requestOrigin(r *http.Request) string {
+// UsePublicURL sets the address readers reach this server at, such as
+// https://sulh.example.org, for a server behind a proxy that terminates
+// TLS: sign-in notes then name that origin, links in exports and on the
+// explorer use it, and cookies are Secure when it is https. Only its
+// scheme and host count; it may have no path, query or credentials.
+func (s *Server) UsePublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return fmt.Errorf("public URL: %q is not an http or https address with no path, such as https://sulh.example.org", raw)
+	}
+	s.publicOrigin = u.Scheme + "://" + strings.ToLower(u.Host)
+	return nil
+}
+
+// origin is this server's origin: the public URL's when one is set, or
+// as the request reached it.
+func (s *Server) origin(r *http.Request) string {
+	if s.publicOrigin != "" {
+		return s.publicOrigin
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// secure says whether cookies set in answer to r are Secure: r came over
+// TLS, or the public URL is https.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(s.publicOrigin, "https://")
 }
 
 func randomToken() string {
@@ -211,7 +236,7 @@ func (s *Server) newChallenge(w http.ResponseWriter, r *http.Request) error {
 		return tooMany(wait, "from your address")
 	}
 	c := randomToken()
-	origin := requestOrigin(r)
+	origin := s.origin(r)
 	exp := now.Add(ChallengeLifetime)
 	a.mu.Lock()
 	if len(a.challenges) >= maxChallenges {
@@ -326,7 +351,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	if !known || !now.Before(c.expires) {
 		return unauthorized("the challenge is unknown, already used or expired; ask for a new one")
 	}
-	if origin != c.origin || origin != requestOrigin(r) {
+	if origin != c.origin || origin != s.origin(r) {
 		return unauthorized("the note was signed for another origin than this server's")
 	}
 	if d := now.Sub(at); d > ChallengeLifetime || d < -ChallengeLifetime {
@@ -366,7 +391,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: secret, Path: "/", Expires: sess.Expires, MaxAge: int(SessionLifetime / time.Second),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode,
 	})
 	s.logger.Info("signed in", "member", m.Name, "body", m.Body)
 	writeJSON(w, http.StatusOK, SigninResponse{Member: m.Name, Body: m.Body, Roles: m.Roles, Label: m.Label,
@@ -427,7 +452,7 @@ func (s *Server) checkCSRF(r *http.Request, sess *session) error {
 func (s *Server) sessionCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	sess, _, ok := s.session(r)
 	if !ok {
-		clearSessionCookie(w, r)
+		s.clearSessionCookie(w, r)
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		return nil, &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
 			Msg: "the session is unknown or has ended (it expires, and ends when the member or its key is revoked or rotated); sign in again at /signin"}
@@ -438,9 +463,9 @@ func (s *Server) sessionCaller(w http.ResponseWriter, r *http.Request) (*caller,
 	return &caller{member: sess.Member, body: sess.Body}, nil
 }
 
-func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 }
 
 // signout ends the request's session.
@@ -456,7 +481,7 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
 		delete(s.auth.sessions, h)
 		s.auth.mu.Unlock()
 	}
-	clearSessionCookie(w, r)
+	s.clearSessionCookie(w, r)
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil

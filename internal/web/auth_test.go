@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -301,5 +303,76 @@ func TestSigninReturnAddress(t *testing.T) {
 	res, body = sc.do("GET", "/signin?next="+url.QueryEscape("/cases/1?lang=fa"), nil)
 	if !strings.Contains(string(body), `data-next="/cases/1?lang=fa"`) {
 		t.Errorf("a local return address was not kept: %d", res.StatusCode)
+	}
+}
+
+// TestSigninBehindProxy signs in through a proxy that terminates TLS: the
+// server, told its public URL, gives that origin in its challenges, takes
+// notes that name it, refuses notes that name the address the proxy
+// reached it at, and sets Secure cookies although the request came over
+// plain HTTP. Public URLs with a path, credentials or another scheme are
+// refused.
+func TestSigninBehindProxy(t *testing.T) {
+	const public = "https://sulh.example.org"
+	e := mustEvidenceServer(t, 1<<20, func(s *http.Server) {
+		if err := s.Handler.(*web.Server).UsePublicURL(public + "/"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	sc := newSigninClient(t, e.url)
+	res, body := sc.do("POST", "/auth/challenge", nil)
+	var c web.ChallengeResponse
+	json.Unmarshal(body, &c)
+	if res.StatusCode != http.StatusCreated || c.Origin != public {
+		t.Fatalf("challenge behind the proxy: %d %+v, want the origin %s", res.StatusCode, c, public)
+	}
+	signer := e.m.Keys.Signer("pakistan-liaison-1")
+	res, body = sc.signin(signinNote(t, e.url, c.Challenge, time.Now(), signer))
+	wantStatus(t, "a note naming the address behind the proxy", res, body, http.StatusUnauthorized)
+
+	_, body = sc.do("POST", "/auth/challenge", nil)
+	json.Unmarshal(body, &c)
+	res, body = sc.signin(signinNote(t, public, c.Challenge, time.Now(), signer))
+	wantStatus(t, "a note naming the public origin", res, body, http.StatusOK)
+	secure := false
+	for _, ck := range res.Cookies() {
+		if ck.Name == web.SessionCookie {
+			secure = ck.Secure
+		}
+	}
+	if !secure {
+		t.Error("behind an https public URL the session cookie is not Secure")
+	}
+	res, body = sc.do("GET", "/explore", nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "--url "+public+"/log ") {
+		t.Errorf("the explorer does not give the log's public address %s/log", public)
+	}
+
+	s := web.New(e.m.Log.Log, e.m.Log.DB, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	for _, bad := range []string{"", "sulh.example.org", "ftp://sulh.example.org", "https://sulh.example.org/sulh",
+		"https://a:b@sulh.example.org", "https://sulh.example.org?x=1", "https://sulh.example.org#top", "https://"} {
+		if err := s.UsePublicURL(bad); err == nil {
+			t.Errorf("the public URL %q is taken", bad)
+		}
+	}
+}
+
+// TestInboxLanguages reads the demo's inbox of Afghanistan's liaison
+// officer in Urdu: the notices' kinds are named in Urdu, and their texts
+// are the record's, as written.
+func TestInboxLanguages(t *testing.T) {
+	m, _, reg := mustDemo(t, true)
+	srv := mustServe(t, m, reg)
+	sc := newSigninClient(t, srv.URL)
+	sc.signinAs(m.Keys.Signer("afghanistan-liaison-1"))
+	res, body := sc.do("GET", "/inbox?lang=ur", nil)
+	wantStatus(t, "inbox page in Urdu", res, body, 200)
+	if !strings.Contains(string(body), "<td>الزام</td>") || strings.Contains(string(body), "<code>allegation</code>") {
+		t.Errorf("the inbox page in Urdu does not name an allegation in Urdu:\n%s", body)
+	}
+	res, body = sc.do("GET", "/inbox?lang=tr", nil)
+	wantStatus(t, "inbox page in Turkish", res, body, 200)
+	if !strings.Contains(string(body), "<td>İddia</td>") {
+		t.Errorf("the inbox page in Turkish does not name an allegation in Turkish:\n%s", body)
 	}
 }

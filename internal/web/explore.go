@@ -138,17 +138,13 @@ func (s *Server) explore(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	slices.Reverse(entries)
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	data := struct {
 		*checkpointData
 		BaseURL string
 		Entries []indexEntry
 		Older   int64 // the before= of the next page, or 0
 		Newest  bool  // the page starts at the latest statement
-	}{cp, scheme + "://" + r.Host, entries, from, to == cp.Size}
+	}{cp, s.origin(r), entries, from, to == cp.Size}
 	return s.render(w, r, "explore.html", "explore.title", "explore", data)
 }
 

@@ -16,11 +16,7 @@ func (s *Server) exporter(r *http.Request) (*report.Exporter, error) {
 	if rb == nil {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: statement.CodeShutdown, Msg: "the log is empty"}
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	e := &report.Exporter{Source: s.views, Rulebook: rb, Base: scheme + "://" + r.Host}
+	e := &report.Exporter{Source: s.views, Rulebook: rb, Base: s.origin(r)}
 	if g, _, err := s.gazetteer(r.Context()); err == nil {
 		e.Place = func(id string) (mechanism.AdminUnit, bool) {
 			p, ok := g.Place(id)

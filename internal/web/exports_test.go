@@ -388,7 +388,7 @@ var acledHeader = []string{"event_id_cnty", "event_date", "year", "time_precisio
 // claimants' figures disagree, the lowest with the dispute in notes and
 // tags.
 func TestExportACLED(t *testing.T) {
-	_, base := mustExportsFixture(t)
+	m, base := mustExportsFixture(t)
 	cases := publicCases(t, base, "")
 	b := download(t, base+"/export/acled.csv", "text/csv")
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
@@ -454,6 +454,34 @@ func TestExportACLED(t *testing.T) {
 	}
 	if withCountry == 0 {
 		t.Errorf("no case has a country")
+	}
+	// event_date is the date where the event happened: in the rulebook's
+	// zone of the event's country (Pakistan +05:00, Afghanistan +04:30),
+	// which differs from the UTC date for an event late in the UTC day.
+	zones := map[string]*time.Location{}
+	for _, z := range m.Log.Rulebook().TimeZones {
+		zones[z.Name], _ = z.Location()
+	}
+	crossed := 0
+	for id, c := range cases {
+		r := rows[strconv.FormatInt(id, 10)]
+		at, err := statement.ParseTime(c.EventAt)
+		if err != nil {
+			t.Fatalf("case %d: event_at %q", id, c.EventAt)
+		}
+		loc := zones[r["country"]]
+		if loc == nil {
+			loc = time.UTC
+		}
+		if want := at.In(loc).Format("2006-01-02"); r["event_date"] != want {
+			t.Errorf("case %d at %s in %q: event_date %s, want %s", id, c.EventAt, r["country"], r["event_date"], want)
+		}
+		if at.In(loc).Day() != at.UTC().Day() {
+			crossed++
+		}
+	}
+	if crossed == 0 {
+		t.Error("no case's local date differs from its UTC date: the test of event_date proves nothing")
 	}
 	noFormula(t, "acled.csv", b)
 	if bytes.Contains(b, []byte("CONFIDENTIAL")) || bytes.Contains(b, []byte("777")) {

@@ -242,8 +242,9 @@ func (f *formsRun) quorum(first, second string) int64 {
 // imported into the browser, a statement of every kind that has a form,
 // following a case from a report through its reply, its advances, a
 // finding signed by a mediator of each mediator body and an endorsement
-// signed by two board members; and a crossing status, a commitment, an
-// action and a verification. Each is checked in the API. The text the
+// signed by two board members, then published, found on the public page
+// and its inclusion proof verified in the browser, in English and in Urdu;
+// and a crossing status, a commitment, an action and a verification. Each is checked in the API. The text the
 // preview shows is byte for byte the logged entry's; script and HTML in
 // every text field show as text; a form changed after its preview is not
 // signed; a co-signer cannot change the text; and no private key reaches
@@ -466,6 +467,29 @@ func TestBrowserForms(t *testing.T) {
 	if endorsed.Endorsed == nil {
 		t.Fatalf("case %d is not endorsed", report)
 	}
+
+	// Published by the board, the finding filed from these forms is on the
+	// public page; a reader without an account follows it to its statement
+	// and verifies its inclusion proof in the browser, then reads the same
+	// page in Urdu, right to left.
+	f.advance(report, "board-qatar-1", "published")
+	f.b.do(t, chromedp.Navigate(srv.URL+"/published"), chromedp.WaitVisible("article.finding"))
+	link := fmt.Sprintf(`article.finding a[href="/explore/%d"]`, finding)
+	if !eval[bool](f, fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(link))) {
+		t.Fatalf("the public page does not list finding %d:\n%s", finding, eval[string](f, `document.querySelector('main').innerText`))
+	}
+	f.b.do(t, chromedp.Click(link), chromedp.WaitVisible("#verify-button"),
+		chromedp.Click("#verify-button"), chromedp.WaitVisible("#verify-result[data-result]"))
+	if r := eval[string](f, `document.getElementById('verify-result').dataset.result`); r != "verified" {
+		t.Errorf("finding %d filed from the forms, verified in the browser: %s (%s)", finding, r,
+			eval[string](f, `document.getElementById('verify-result').innerText`))
+	}
+	r := verifyInBrowser(t, f.b, fmt.Sprintf("%s/explore/%d?lang=ur", srv.URL, finding), "", "")
+	if dir := eval[string](f, `document.documentElement.dir`); r.Result != "verified" || dir != "rtl" ||
+		!strings.HasPrefix(r.Verdict, "تصدیق ہو گئی") {
+		t.Errorf("finding %d in Urdu: dir %q, %+v", finding, dir, r)
+	}
+	f.b.do(t, chromedp.Navigate(srv.URL+"/published?lang=en"), chromedp.WaitVisible("article.finding"))
 
 	// A crossing status, found by the crossing's name.
 	f.open("/file/crossing.status", "pakistan-liaison-1")

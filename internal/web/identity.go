@@ -45,6 +45,23 @@ type inboxItem struct {
 	Days     int // whole days left, or overdue by
 	Hours    int // and hours
 	Deadline bool
+	// Label is the catalogue id of the notice's kind, or "" for a kind
+	// the page does not know (shown as its id).
+	Label string
+}
+
+// noticeLabels are the catalogue ids of the notice kinds' names.
+var noticeLabels = map[string]string{
+	store.NoticeAllegation:        "inbox.kind.allegation",
+	store.NoticeReply:             "inbox.kind.reply",
+	store.NoticeDeadline:          "inbox.kind.deadline",
+	store.NoticePublished:         "inbox.kind.published",
+	store.NoticeFinding:           "inbox.kind.finding",
+	store.NoticeEndorsement:       "inbox.kind.endorsement",
+	store.NoticePenalty:           "inbox.kind.penalty",
+	store.NoticeReplyWindow:       "inbox.kind.reply_window",
+	store.NoticePossibleDuplicate: "inbox.kind.possible_duplicate",
+	store.EventWitnessRefusal:     "inbox.kind.witness_refusal",
 }
 
 // inboxItems says, for each notice, whether its deadline is overdue by the
@@ -53,7 +70,7 @@ type inboxItem struct {
 func inboxItems(notices []store.Notice, now time.Time) []inboxItem {
 	out := make([]inboxItem, 0, len(notices))
 	for _, n := range notices {
-		it := inboxItem{Notice: n, Deadline: n.Kind == store.NoticeDeadline}
+		it := inboxItem{Notice: n, Deadline: n.Kind == store.NoticeDeadline, Label: noticeLabels[n.Kind]}
 		it.When, _ = statement.ParseTime(n.At)
 		if due, err := statement.ParseTime(n.Due); err == nil && n.Due != "" {
 			it.Due, it.HasDue = due, true

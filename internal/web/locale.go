@@ -98,7 +98,7 @@ func newLocale(code string, zones []*time.Location) *Locale {
 // chooseLanguage is the language of the request: ?lang= (remembered in a
 // cookie), else the cookie, else the best match of Accept-Language, else
 // English. A ?lang= that is not one of Languages is ignored.
-func chooseLanguage(w http.ResponseWriter, r *http.Request) string {
+func chooseLanguage(w http.ResponseWriter, r *http.Request, secure bool) string {
 	known := func(c string) bool {
 		for _, l := range Languages {
 			if l.Code == c {
@@ -109,7 +109,7 @@ func chooseLanguage(w http.ResponseWriter, r *http.Request) string {
 	}
 	if c := r.URL.Query().Get("lang"); known(c) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: c, Path: "/", MaxAge: 365 * 24 * 3600,
-			SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: r.TLS != nil})
+			SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: secure})
 		return c
 	}
 	if c, err := r.Cookie(langCookie); err == nil && known(c.Value) {

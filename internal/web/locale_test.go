@@ -199,7 +199,7 @@ func TestLocaleChoice(t *testing.T) {
 			r.Header.Set("Accept-Language", c.accept)
 		}
 		w := httptest.NewRecorder()
-		if got := chooseLanguage(w, r); got != c.want {
+		if got := chooseLanguage(w, r, false); got != c.want {
 			t.Errorf("%+v: got %s", c, got)
 		}
 		set := w.Result().Cookies()

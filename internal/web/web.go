@@ -46,6 +46,10 @@ type Server struct {
 	// tiles is the map's online tile layer (UseTiles), and tilesOrigin
 	// its server, from which pages may load images; empty for none.
 	tiles, tilesOrigin string
+	// publicOrigin is the origin readers reach this server at (UsePublicURL),
+	// when a proxy in front of it terminates TLS; empty: as each request
+	// reached it.
+	publicOrigin string
 	// reports makes and keeps periodic reports at stated log sizes.
 	reports *report.At
 }
