@@ -67,6 +67,11 @@ func (rs *reports) ours(r row) (publication, bool) {
 	if err != nil || pathOf(base) != pathOf(rs.base) {
 		return publication{}, false
 	}
+	// A date that is no day names no report, here or anywhere: that is
+	// the publication's own mistake, not the server's.
+	if _, _, err := report.Periods(&mechanism.Rulebook{}, a.Kind, a.Date); err != nil {
+		return publication{}, false
+	}
 	n, ok := r["idx"].(json.Number)
 	idx, err := n.Int64()
 	if !ok || err != nil {

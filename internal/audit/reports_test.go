@@ -113,6 +113,9 @@ func TestAuditReports(t *testing.T) {
 	n := strconv.FormatInt(size, 10)
 	good := f.publish(srv, "/reports/monthly/2025-11-15.html?size="+n, "")
 	bad := f.publish(srv, "/reports/weekly/2025-11-15.pdf?size="+n, strings.Repeat("0", 64))
+	// A publication of a day that is none names no report: not the
+	// server's difference.
+	f.publish(srv, "/reports/daily/2025-02-30.html?size="+n, strings.Repeat("1", 64))
 	f.grow(3) // the reports are of an earlier size than the log's
 	var served struct {
 		Complaints []struct {
