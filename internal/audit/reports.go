@@ -204,7 +204,8 @@ func (rs *reports) missing() map[int64]bool {
 }
 
 // latest expects and makes the latest daily, weekly and monthly reports
-// at the views' size, size, and returns their addresses.
+// at the size of the views, which hold the entries state is of, and
+// returns their addresses.
 func (rs *reports) latest(ctx context.Context, local *store.DB, state *mechanism.State) ([]report.Address, error) {
 	if state.Rulebook == nil || state.Time.IsZero() {
 		return nil, nil
