@@ -82,6 +82,7 @@ type Views interface {
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
 	ViewsCursor(ctx context.Context) (int64, error)
+	PeriodDetail(ctx context.Context, this, last store.Period) (*store.PeriodDetail, error)
 }
 
 var _ Views = (*store.DB)(nil)
@@ -117,7 +118,40 @@ type Periodic struct {
 	Findings   []store.PeriodFinding
 	// Crossings are each side's latest status as of LogSize.
 	Crossings []store.CrossingSide
+	// ByRegion counts the events of each region: the province (admin1)
+	// of the case's place, with its country, as the opening report gives
+	// it or else the gazetteer its place; Key "" for the events whose
+	// place has none known. Sorted by key, "" last.
+	ByRegion []Change
+	// AccessDenials counts the events of the category AccessDenied by
+	// the party accused of denying access (Key "" when none is named).
+	// HasAccessCategory is whether the rulebook has that category; when
+	// it has not, AccessDenials is empty.
+	AccessDenials     []Change
+	HasAccessCategory bool
+	// Commitments are the commitments whose deadline falls in the
+	// period, oldest deadline first, with the status the core gave their
+	// deadline; Due and Met count them in this period and the last.
+	Commitments []store.PeriodCommitment
+	Due, Met    Change
+	// Incidents are the period's events whose place has coordinates (the
+	// report's own, or else the gazetteer's), for the map; Unlocated
+	// counts the others.
+	Incidents []Incident
+	Unlocated int64
+	rulebook  *mechanism.Rulebook
 	names     map[string]string
+}
+
+// AccessDenied is the category of the reports of monitors denied access
+// to a site (clause c5 of the default rulebook).
+const AccessDenied = "access_denied"
+
+// Options are what Make may be given beyond the views.
+type Options struct {
+	// Place returns the administrative unit and the coordinates of a
+	// gazetteer place, when the gazetteer knows it; nil for none.
+	Place func(id string) (admin mechanism.AdminUnit, lat, lon float64, ok bool)
 }
 
 // tries is how often Make reads the views again when they moved while it
@@ -128,7 +162,13 @@ const tries = 5
 // the log and cannot be read as of an earlier size: the report is made at
 // the size they hold, which it states (LogSize); if the views moved while
 // it read them, it reads them again.
-func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date string) (*Periodic, error) {
+//
+// At most one Options may be given.
+func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date string, opts ...Options) (*Periodic, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	this, last, err := Periods(rb, kind, date)
 	if err != nil {
 		return nil, err
@@ -146,6 +186,10 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 		if err != nil {
 			return nil, err
 		}
+		detail, err := v.PeriodDetail(ctx, this, last)
+		if err != nil {
+			return nil, err
+		}
 		after, err := v.ViewsCursor(ctx)
 		if err != nil {
 			return nil, err
@@ -157,7 +201,7 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(),
 			From: this.From, To: this.To, LastFrom: last.From, LogSize: after,
 			Complaints: f.Complaints, Findings: f.Findings, Crossings: d.Crossings,
-			names: map[string]string{},
+			names: map[string]string{}, rulebook: rb,
 		}
 		p.Title = fmt.Sprintf("%s: %s report to %s", rb.Title, kind, date)
 		for _, b := range rb.Bodies {
@@ -170,6 +214,7 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 			p.ByCategory = append(p.ByCategory, Change{Key: c.Key, Name: c.Key, This: c.This, Last: c.Last})
 		}
 		slices.SortFunc(p.ByCategory, func(a, b Change) int { return strings.Compare(a.Key, b.Key) })
+		p.detail(rb, detail, o)
 		return p, nil
 	}
 	return nil, fmt.Errorf("couldn't make the report: the views moved each of %d times it read them", tries)
@@ -187,7 +232,13 @@ func (p *Periodic) Name(id string) string {
 var periodicHTML string
 
 var periodicTmpl = template.Must(template.New("periodic").Funcs(template.FuncMap{
-	"time": func(t time.Time) string { return statement.FormatTime(t) },
+	"time":   func(t time.Time) string { return statement.FormatTime(t) },
+	"num":    num,
+	"add":    func(a, b float64) string { return num(round1(a + b)) },
+	"plus":   func(a, b float64) float64 { return a + b },
+	"points": svgPoints,
+	"colour": func(standing string) string { return hex3(standingColour(standing)) },
+	"hex":    hex3,
 }).Parse(periodicHTML))
 
 // HTML renders the report as one self-contained HTML page (its style

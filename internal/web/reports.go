@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -36,7 +37,18 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := report.Periods(rb, period, date); err != nil {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	}
-	p, err := report.Make(r.Context(), s.views, rb, period, date)
+	var o report.Options
+	if g, _, err := s.gazetteer(r.Context()); err == nil {
+		o.Place = func(id string) (mechanism.AdminUnit, float64, float64, bool) {
+			p, ok := g.Place(id)
+			if !ok || len(p.Admin) == 0 {
+				return mechanism.AdminUnit{}, 0, 0, false
+			}
+			a := p.Admin[0]
+			return mechanism.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2}, p.Lat, p.Lon, true
+		}
+	}
+	p, err := report.Make(r.Context(), s.views, rb, period, date, o)
 	if err != nil {
 		return err
 	}
