@@ -224,18 +224,25 @@ func TestPeriodicEscapes(t *testing.T) {
 	p := &report.Periodic{Mechanism: "<b>m</b>", Title: `<script>alert("t")</script>`, Kind: report.Daily, Date: "2025-11-12",
 		Findings: []store.PeriodFinding{{Index: 7, Case: 3, Outcome: "attributed", Party: `"><img src=x onerror=alert(1)>`,
 			Summary: "<script>alert(1)</script> & co"}},
-		Crossings: []store.CrossingSide{{Crossing: "torkham", Name: "<i>Torkham</i>", Side: "pakistan", Status: "open"}}}
+		Crossings:         []store.CrossingSide{{Crossing: "torkham", Name: "<i>Torkham</i>", Side: "pakistan", Status: "open"}},
+		ByRegion:          []report.Change{{Key: "PK/x", Name: "<u>Kurram</u>", This: 1}},
+		HasAccessCategory: true,
+		AccessDenials:     []report.Change{{Key: "p", Name: "<em>party</em>", This: 1}},
+		Commitments:       []store.PeriodCommitment{{Index: 4, Party: "<s>p</s>", Group: "<script>g</script>", Status: "met"}},
+		ByCategory:        []report.Change{{Key: "c", Name: "<tt>cat</tt>", This: 2, Last: 1}},
+		Incidents:         []report.Incident{{Case: 5, Lat: 34, Lon: 71, Standing: `"/><script>`}}}
 	b, err := p.HTML()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(b)
-	for _, bad := range []string{"<script>", "<img", "<i>Torkham", "<b>m"} {
+	for _, bad := range []string{"<script>", "<img", "<i>Torkham", "<b>m", "<u>", "<em>", "<s>", "<tt>"} {
 		if strings.Contains(s, bad) {
 			t.Errorf("the report holds %q unescaped", bad)
 		}
 	}
-	for _, good := range []string{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; co", "&lt;i&gt;Torkham&lt;/i&gt;"} {
+	for _, good := range []string{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; co", "&lt;i&gt;Torkham&lt;/i&gt;", "&lt;u&gt;Kurram&lt;/u&gt;",
+		"&lt;em&gt;party&lt;/em&gt;", "&lt;script&gt;g&lt;/script&gt;", "&lt;tt&gt;cat&lt;/tt&gt;"} {
 		if !strings.Contains(s, good) {
 			t.Errorf("the report lacks %q", good)
 		}
