@@ -25,10 +25,10 @@ const (
 )
 
 // CutOff is the time of day at which a daily report's period ends, in the
-// rulebook's first time zone (UTC when it names none). The rulebook has
-// no field for it yet, so it is the default, 19:30 (Pakistan time
-// in the default rulebook).
-const CutOff = 19*time.Hour + 30*time.Minute
+// rulebook's first time zone (UTC when it names none), when the rulebook
+// sets none (its report_cutoff, rules 5): 19:30, Pakistan time in the
+// default rulebook.
+const CutOff = mechanism.DefaultCutOff
 
 // zone is the rulebook's first time zone, or UTC.
 func zone(rb *mechanism.Rulebook) *time.Location {
@@ -38,15 +38,17 @@ func zone(rb *mechanism.Rulebook) *time.Location {
 	return time.UTC
 }
 
-// cutOff is the cut-off of day d (its date only counts) in loc.
-func cutOff(d time.Time, loc *time.Location) time.Time {
+// cutOff is the time at (a cut-off) past the midnight that starts day d
+// (its date only counts) in loc.
+func cutOff(d time.Time, loc *time.Location, at time.Duration) time.Time {
 	y, m, day := d.Date()
-	return time.Date(y, m, day, 0, 0, 0, 0, loc).Add(CutOff)
+	return time.Date(y, m, day, 0, 0, 0, 0, loc).Add(at)
 }
 
 // Periods returns the period of a report of kind ending on the date
 // (YYYY-MM-DD, a day of the rulebook's first time zone) and the one
-// before it, each [From, To):
+// before it, each [From, To), every period ending at the rulebook's
+// cut-off (mechanism.Rulebook.CutOff):
 //   - daily: from the cut-off of the day before to the cut-off of date;
 //   - weekly: the seven days to the cut-off of date;
 //   - monthly: from the cut-off of the last day of the month before
@@ -60,17 +62,19 @@ func Periods(rb *mechanism.Rulebook, kind, date string) (this, last store.Period
 	if err != nil {
 		return this, last, fmt.Errorf("couldn't read the date %q: it must be YYYY-MM-DD", date)
 	}
+	at := rb.CutOff()
+	end := func(d time.Time) time.Time { return cutOff(d, loc, at) }
 	switch kind {
 	case Daily:
-		this = store.Period{From: cutOff(d.AddDate(0, 0, -1), loc), To: cutOff(d, loc)}
-		last = store.Period{From: cutOff(d.AddDate(0, 0, -2), loc), To: this.From}
+		this = store.Period{From: end(d.AddDate(0, 0, -1)), To: end(d)}
+		last = store.Period{From: end(d.AddDate(0, 0, -2)), To: this.From}
 	case Weekly:
-		this = store.Period{From: cutOff(d.AddDate(0, 0, -7), loc), To: cutOff(d, loc)}
-		last = store.Period{From: cutOff(d.AddDate(0, 0, -14), loc), To: this.From}
+		this = store.Period{From: end(d.AddDate(0, 0, -7)), To: end(d)}
+		last = store.Period{From: end(d.AddDate(0, 0, -14)), To: this.From}
 	case Monthly:
 		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, loc)
-		this = store.Period{From: cutOff(first.AddDate(0, 0, -1), loc), To: cutOff(first.AddDate(0, 1, -1), loc)}
-		last = store.Period{From: cutOff(first.AddDate(0, -1, -1), loc), To: this.From}
+		this = store.Period{From: end(first.AddDate(0, 0, -1)), To: end(first.AddDate(0, 1, -1))}
+		last = store.Period{From: end(first.AddDate(0, -1, -1)), To: this.From}
 	default:
 		return this, last, fmt.Errorf("couldn't make a %q report: the kinds are daily, weekly and monthly", kind)
 	}
@@ -108,7 +112,9 @@ func (c Change) Delta() string {
 type Periodic struct {
 	Mechanism, Title, Kind string
 	Date, Zone             string
-	From, To, LastFrom     time.Time
+	// CutOff is the rulebook's cut-off, "19:30", in Zone.
+	CutOff             string
+	From, To, LastFrom time.Time
 	// LogSize is the number of log entries the views held when the
 	// report was made: every figure is of the statements [0, LogSize).
 	LogSize    int64
@@ -198,7 +204,7 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 			continue
 		}
 		p := &Periodic{
-			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(),
+			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(), CutOff: this.To.Format("15:04"),
 			From: this.From, To: this.To, LastFrom: last.From, LogSize: after,
 			Complaints: f.Complaints, Findings: f.Findings, Crossings: d.Crossings,
 			names: map[string]string{}, rulebook: rb,

@@ -178,7 +178,7 @@ func TestPeriodicDetail(t *testing.T) {
 			t.Errorf("the report lacks the row %s", cell(c.Name, c.This, c.Last))
 		}
 	}
-	for _, want := range []string{cell("Due", 2, p.Due.Last), cell("Met", 1, p.Met.Last), "Nangarhar, Afghanistan",
+	for _, want := range []string{"(the cut-off, 19:30 in Pakistan)", cell("Due", 2, p.Due.Last), cell("Met", 1, p.Met.Last), "Nangarhar, Afghanistan",
 		fmt.Sprintf(`<td class="n">%d</td><td>Afghanistan</td><td>TTP</td>`, met), `<polygon points="`, `<polyline points="`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the report lacks %q", want)

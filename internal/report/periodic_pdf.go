@@ -63,8 +63,8 @@ func (p *Periodic) PDF() ([]byte, error) {
 	}
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	text(14, "B", p.Title)
-	text(10, "", fmt.Sprintf("Period: %s to %s (the cut-off, 19:30 in %s); the period before from %s.",
-		statement.FormatTime(p.From), statement.FormatTime(p.To), p.Zone, statement.FormatTime(p.LastFrom)))
+	text(10, "", fmt.Sprintf("Period: %s to %s (the cut-off, %s in %s); the period before from %s.",
+		statement.FormatTime(p.From), statement.FormatTime(p.To), p.CutOff, p.Zone, statement.FormatTime(p.LastFrom)))
 	text(10, "", fmt.Sprintf("Made from the first %d statements of the log (log size %d).", p.LogSize, p.LogSize))
 
 	text(12, "B", "Complaints by party accused")

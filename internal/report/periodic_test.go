@@ -77,6 +77,22 @@ func TestPeriods(t *testing.T) {
 			t.Errorf("%s %s: got %v and %v, want [%v, %v) after [%v, %v)", c.kind, c.date, this, last, c.from, c.to, c.lastFrom, c.from)
 		}
 	}
+	// A rulebook's own cut-off (rules 5) ends every period.
+	rb6 := &mechanism.Rulebook{Rules: mechanism.Rules5, ReportCutOff: "18:00", TimeZones: rb.TimeZones}
+	for _, kind := range []string{report.Daily, report.Weekly, report.Monthly} {
+		this, last, err := report.Periods(rb6, kind, "2025-11-12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []time.Time{this.From, this.To, last.From} {
+			if h, m, _ := at.In(pk).Clock(); h != 18 || m != 0 {
+				t.Errorf("%s with the cut-off 18:00: the period %v after %v", kind, this, last)
+			}
+		}
+	}
+	if this, _, _ := report.Periods(rb6, report.Daily, "2025-11-12"); !this.To.Equal(time.Date(2025, 11, 12, 18, 0, 0, 0, pk)) {
+		t.Errorf("the daily report to 12 November ends at %v, not 18:00 that day", this.To)
+	}
 	for _, c := range [][2]string{{"hourly", "2025-11-12"}, {report.Daily, "12/11/2025"}, {report.Daily, ""}, {report.Weekly, "2025-11-12T00:00:00Z"}} {
 		if _, _, err := report.Periods(rb, c[0], c[1]); err == nil {
 			t.Errorf("%q %q: no error", c[0], c[1])
