@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,18 +39,7 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := report.Periods(rb, period, date); err != nil {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	}
-	var o report.Options
-	if g, _, err := s.gazetteer(r.Context()); err == nil {
-		o.Place = func(id string) (mechanism.AdminUnit, float64, float64, bool) {
-			p, ok := g.Place(id)
-			if !ok || len(p.Admin) == 0 {
-				return mechanism.AdminUnit{}, 0, 0, false
-			}
-			a := p.Admin[0]
-			return mechanism.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2}, p.Lat, p.Lon, true
-		}
-	}
-	p, err := report.Make(r.Context(), s.views, rb, period, date, o)
+	p, err := s.makeReport(r.Context(), rb, period, date)
 	if err != nil {
 		return err
 	}
@@ -71,4 +62,35 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Period-To", statement.FormatTime(p.To))
 	_, err = w.Write(b)
 	return err
+}
+
+// makeReport makes a periodic report with the places of the gazetteer
+// and of the log, which give the region and the point on the map of an
+// event whose report names a place by its id alone. The log's places are
+// those the views held when the gazetteer was read: if the views added
+// one while the report was made, it is made again, so that a report of
+// a log size places its events as every report of that size does.
+func (s *Server) makeReport(ctx context.Context, rb *mechanism.Rulebook, period, date string) (*report.Periodic, error) {
+	for range 3 {
+		g, _, err := s.gazetteer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o := report.Options{Place: func(id string) (mechanism.AdminUnit, float64, float64, bool) {
+			p, ok := g.Place(id)
+			if !ok || len(p.Admin) == 0 {
+				return mechanism.AdminUnit{}, 0, 0, false
+			}
+			a := p.Admin[0]
+			return mechanism.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2}, p.Lat, p.Lon, true
+		}}
+		p, err := report.Make(ctx, s.views, rb, period, date, o)
+		if err != nil {
+			return nil, err
+		}
+		if again, _, err := s.gazetteer(ctx); err != nil || again == g {
+			return p, err
+		}
+	}
+	return nil, fmt.Errorf("couldn't make the report: the log's places changed each of 3 times it was made")
 }
