@@ -265,14 +265,20 @@ func TestPeriodicEscapes(t *testing.T) {
 	}
 }
 
-// FuzzPeriods: any period and date is refused or gives two periods that
-// follow each other, the later ending at a cut-off, never a panic.
+// FuzzPeriods: any period, date and cut-off is refused or gives two
+// periods that follow each other, the later ending at the cut-off (19:30
+// when the rulebook sets none), never a panic.
 func FuzzPeriods(f *testing.F) {
-	rb := &mechanism.Rulebook{TimeZones: []mechanism.TimeZone{{Name: "Pakistan", Offset: "+05:00"}}}
-	for _, s := range [][2]string{{"daily", "2025-11-12"}, {"weekly", "2025-02-29"}, {"monthly", "0000-01-01"}, {"monthly", "9999-12-31"}, {"hourly", "x"}} {
-		f.Add(s[0], s[1])
+	for _, s := range [][3]string{{"daily", "2025-11-12", ""}, {"weekly", "2025-02-29", "18:00"}, {"monthly", "0000-01-01", "00:00"},
+		{"monthly", "9999-12-31", "23:59"}, {"hourly", "x", "24:00"}} {
+		f.Add(s[0], s[1], s[2])
 	}
-	f.Fuzz(func(t *testing.T, kind, date string) {
+	f.Fuzz(func(t *testing.T, kind, date, cutoff string) {
+		rb := &mechanism.Rulebook{Rules: mechanism.Rules5, TimeZones: []mechanism.TimeZone{{Name: "Pakistan", Offset: "+05:00"}}}
+		want := "19:30"
+		if _, err := mechanism.ParseCutOff(cutoff); err == nil {
+			rb.ReportCutOff, want = cutoff, cutoff
+		}
 		this, last, err := report.Periods(rb, kind, date)
 		if err != nil {
 			return
@@ -280,8 +286,8 @@ func FuzzPeriods(f *testing.F) {
 		if !last.From.Before(last.To) || !last.To.Equal(this.From) || !this.From.Before(this.To) {
 			t.Fatalf("%q %q: %v after %v", kind, date, this, last)
 		}
-		if h, m, _ := this.To.Clock(); h != 19 || m != 30 {
-			t.Fatalf("%q %q: the period ends at %v, not the cut-off", kind, date, this.To)
+		if got := this.To.Format("15:04"); got != want {
+			t.Fatalf("%q %q %q: the period ends at %v, not the cut-off %s", kind, date, cutoff, this.To, want)
 		}
 	})
 }
