@@ -184,6 +184,9 @@ func TestPeriodicDetail(t *testing.T) {
 			t.Errorf("the report lacks %q", want)
 		}
 	}
+	if strings.Contains(s, "ZgotmplZ") {
+		t.Error("the template refused a value it should write (ZgotmplZ)")
+	}
 	if n := strings.Count(s, "<circle "); n != len(p.Incidents) {
 		t.Errorf("the map draws %d points of %d incidents", n, len(p.Incidents))
 	}
