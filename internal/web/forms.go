@@ -22,7 +22,7 @@ import (
 var formKinds = []string{
 	mechanism.KindReport, mechanism.KindReply, mechanism.KindVerification, mechanism.KindCaseAdvance,
 	mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindCrossingStatus, mechanism.KindCommitment,
-	mechanism.KindAction,
+	mechanism.KindAction, mechanism.KindMeeting,
 }
 
 // formKindBodyTypes are, for the kinds that any member of a body of the
@@ -34,6 +34,7 @@ var formKindBodyTypes = map[string][]string{
 	mechanism.KindCrossingStatus: {"party", "monitor"},
 	mechanism.KindCommitment:     {"party"},
 	mechanism.KindAction:         {"party", "mediator", "monitor"},
+	mechanism.KindMeeting:        {"mediator"},
 }
 
 // formKindQuorum names the quorum that signs a kind.
@@ -88,6 +89,7 @@ type formPage struct {
 	Case     string   // the case the form is for, from ?case=
 	Version  int      // the rulebook's version, which a finding names
 	Parties  []mechanism.Body
+	All      []mechanism.Body // every body of the rulebook
 	Types    []mechanism.EventType
 	Stages   string // the rulebook's stages, as JSON, for case.advance
 	Quorums  string // per kind with a form, how many must sign, as JSON
@@ -161,6 +163,7 @@ func (s *Server) formData(rb *mechanism.Rulebook, kind string) *formPage {
 	types := map[string]string{}
 	for _, b := range rb.Bodies {
 		types[b.ID] = b.Type
+		p.All = append(p.All, b)
 		if b.Type == "party" {
 			p.Parties = append(p.Parties, b)
 		}

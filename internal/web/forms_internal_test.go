@@ -56,6 +56,7 @@ func TestFormBodies(t *testing.T) {
 		mechanism.KindCrossingStatus: {"pakistan", "afghanistan", "monitors"},
 		mechanism.KindCommitment:     {"pakistan", "afghanistan"},
 		mechanism.KindAction:         {"pakistan", "afghanistan", "qatar", "turkiye", "monitors"},
+		mechanism.KindMeeting:        {"qatar", "turkiye"},
 	} {
 		if got := formBodies(rb, kind); !slices.Equal(got, want) {
 			t.Errorf("%s: offered to %v, want %v", kind, got, want)

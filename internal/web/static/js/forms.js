@@ -1,7 +1,7 @@
 // forms.js: the forms that file statements signed in this browser.
 //
 // A form's fields name where their value goes in the statement
-// (data-path="event.time", data-type="int|num|time|list|json|set"); rows of
+// (data-path="event.time", data-type="int|num|time|list|ints|json|set"); rows of
 // a list of objects sit in a [data-rows] element. readForm reads them into
 // the kind's JSON exactly as docs/statements.md writes it, leaving out what
 // is empty. The member previews the whole text that will be signed (after
@@ -66,6 +66,10 @@ export function readValue(el) {
     }
     case 'list':
       return raw.split(/[\s,]+/).filter(Boolean);
+    case 'ints':
+      // Whole numbers, such as case ids; one that is not is kept as
+      // written, for the server to name.
+      return raw.split(/[\s,]+/).filter(Boolean).map(x => (/^-?\d+$/.test(x) ? Number(x) : x));
     case 'json':
       try { return JSON.parse(raw); } catch { return raw; }
     default:
