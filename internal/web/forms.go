@@ -22,7 +22,8 @@ import (
 var formKinds = []string{
 	mechanism.KindReport, mechanism.KindReply, mechanism.KindVerification, mechanism.KindCaseAdvance,
 	mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindCrossingStatus, mechanism.KindCommitment,
-	mechanism.KindAction, mechanism.KindMeeting,
+	mechanism.KindAction, mechanism.KindMeeting, mechanism.KindCaseClose, mechanism.KindPenalty,
+	mechanism.KindPublication,
 }
 
 // formKindBodyTypes are, for the kinds that any member of a body of the
@@ -35,12 +36,14 @@ var formKindBodyTypes = map[string][]string{
 	mechanism.KindCommitment:     {"party"},
 	mechanism.KindAction:         {"party", "mediator", "monitor"},
 	mechanism.KindMeeting:        {"mediator"},
+	mechanism.KindPublication:    {"mediator"},
 }
 
 // formKindQuorum names the quorum that signs a kind.
 var formKindQuorum = map[string]string{
 	mechanism.KindFinding:     mechanism.QuorumFinding,
 	mechanism.KindEndorsement: mechanism.QuorumEndorsement,
+	mechanism.KindPenalty:     mechanism.QuorumPenalty,
 }
 
 // formBodies are the ids of the rulebook's bodies whose members may file
@@ -54,14 +57,39 @@ func formBodies(rb *mechanism.Rulebook, kind string) []string {
 			for _, st := range rb.Stages {
 				ok = ok || slices.Contains(st.By, b.ID) || slices.Contains(st.By, b.Type)
 			}
-		case mechanism.KindFinding, mechanism.KindEndorsement:
+		case mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindPenalty:
 			ok = slices.Contains(rb.Quorums[formKindQuorum[kind]].Bodies, b.ID)
+		case mechanism.KindCaseClose:
+			ok = closes(rb, b)
 		}
 		if ok {
 			out = append(out, b.ID)
 		}
 	}
 	return out
+}
+
+// closes reports whether members of b may close some case as out of
+// scope, as the core's case.close allows (rules 3): the mediators, and the
+// bodies that own a stage before the last, the first stage being owned by
+// those that own the second.
+func closes(rb *mechanism.Rulebook, b mechanism.Body) bool {
+	if rb.RulesVersion() < mechanism.Rules3 {
+		return false
+	}
+	if b.Type == mechanism.BodyMediator {
+		return true
+	}
+	for i, st := range rb.Stages[:max(len(rb.Stages)-1, 0)] {
+		by := st.By
+		if len(by) == 0 && i+1 < len(rb.Stages) {
+			by = rb.Stages[i+1].By
+		}
+		if slices.Contains(by, b.ID) || slices.Contains(by, b.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // formSigners is how many signatures kind's quorum needs (1 for a kind
@@ -109,6 +137,7 @@ var formEnums = map[string][]string{
 	"verification": mechanism.VerificationResults,
 	"crossing":     mechanism.Crossings,
 	"action":       mechanism.ActionResults,
+	"reason":       mechanism.CloseReasons,
 	"channel":      {"party", "mediator", "monitor", "public", "ngo", "un"},
 }
 

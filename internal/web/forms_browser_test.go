@@ -265,8 +265,8 @@ func TestBrowserForms(t *testing.T) {
 		want   []string
 	}{
 		{"pakistan-liaison-1", []string{"report", "reply", "crossing.status", "commitment", "action", "cosign"}},
-		{"qatar-investigator-1", []string{"report", "verification", "case.advance", "finding", "action", "meeting", "cosign"}},
-		{"board-qatar-1", []string{"case.advance", "endorsement", "cosign"}},
+		{"qatar-investigator-1", []string{"report", "verification", "case.advance", "finding", "action", "meeting", "case.close", "publication", "cosign"}},
+		{"board-qatar-1", []string{"case.advance", "endorsement", "penalty", "cosign"}},
 		{"monitors-field-1", []string{"report", "verification", "crossing.status", "action", "cosign"}},
 	} {
 		f.open("/file", c.member)

@@ -57,12 +57,15 @@ func TestFormBodies(t *testing.T) {
 		mechanism.KindCommitment:     {"pakistan", "afghanistan"},
 		mechanism.KindAction:         {"pakistan", "afghanistan", "qatar", "turkiye", "monitors"},
 		mechanism.KindMeeting:        {"qatar", "turkiye"},
+		mechanism.KindCaseClose:      {"qatar", "turkiye"},
+		mechanism.KindPenalty:        {"board"},
+		mechanism.KindPublication:    {"qatar", "turkiye"},
 	} {
 		if got := formBodies(rb, kind); !slices.Equal(got, want) {
 			t.Errorf("%s: offered to %v, want %v", kind, got, want)
 		}
 	}
-	for kind, want := range map[string]int{mechanism.KindFinding: 2, mechanism.KindEndorsement: 2, mechanism.KindReport: 1} {
+	for kind, want := range map[string]int{mechanism.KindFinding: 2, mechanism.KindEndorsement: 2, mechanism.KindPenalty: 2, mechanism.KindReport: 1} {
 		if got := formSigners(rb, kind); got != want {
 			t.Errorf("%s: %d signers, want %d", kind, got, want)
 		}

@@ -1,8 +1,12 @@
 package web_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -110,6 +114,105 @@ func TestBrowserFormsMore(t *testing.T) {
 	f.b.do(t, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#next-meeting")))
 	if next := eval[string](f, `document.querySelector('#next-meeting').textContent`); !strings.Contains(next, "Doha "+xssText) {
 		t.Errorf("the dashboard's next meeting reads %q", next)
+	}
+
+	// A case closed as out of scope, by a mediator: its status in the API.
+	mayFile("case.close", []string{"turkiye-investigator-1"}, []string{"pakistan-liaison-1", "monitors-field-1", "board-qatar-1"})
+	f.open(fmt.Sprintf("/file/case.close?case=%d", story.Unanswered), "turkiye-investigator-1")
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-case-info').textContent !== ''`))
+	f.set("#f-reason", "outside_area")
+	f.set("#f-note", "The place lies outside the area the agreement covers. "+xssText)
+	reachable("case.close")
+	closed := f.file("turkiye-investigator-1")
+	var cs struct {
+		Status       string
+		ClosedReason string `json:"closed_reason"`
+		Closed       *int64
+	}
+	f.api(fmt.Sprintf("/api/v1/cases/%d", story.Unanswered), &cs)
+	if cs.Status != "out_of_scope" || cs.ClosedReason != "outside_area" || cs.Closed == nil || *cs.Closed != closed {
+		t.Errorf("case %d after its closing at %d: %+v", story.Unanswered, closed, cs)
+	}
+
+	// A penalty on the demo's endorsed finding, signed by two board
+	// members: the form fills in the endorsed finding and its party.
+	mayFile("penalty", []string{"board-turkiye-1"}, []string{"pakistan-liaison-1", "qatar-investigator-1"})
+	var pub struct {
+		Finding, Endorsed *int64
+		Party             string
+	}
+	f.api(fmt.Sprintf("/api/v1/cases/%d", story.Published), &pub)
+	if pub.Finding == nil || pub.Endorsed == nil || pub.Party == "" {
+		t.Fatalf("the demo's published case %d: %+v", story.Published, pub)
+	}
+	f.open(fmt.Sprintf("/file/penalty?case=%d", story.Published), "board-qatar-1")
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-finding').value !== ''`))
+	if got := eval[string](f, `document.querySelector('#f-finding').value + ' ' + document.querySelector('#f-party').value`); got != fmt.Sprintf("%d %s", *pub.Finding, pub.Party) {
+		t.Errorf("the penalty form fills in %q, want the endorsed finding %d and party %s", got, *pub.Finding, pub.Party)
+	}
+	f.set("#f-penalty", "compensation")
+	f.set("#f-text", "Compensation to the families, as the board sets. "+xssText)
+	reachable("penalty")
+	penalty := f.quorum("board-qatar-1", "board-turkiye-1")
+	var penalties struct {
+		Items []struct {
+			Idx            int64
+			Penalty, Party string
+		}
+	}
+	f.api(fmt.Sprintf("/api/v1/penalties?case=%d", story.Published), &penalties)
+	if !slices.ContainsFunc(penalties.Items, func(i struct {
+		Idx            int64
+		Penalty, Party string
+	}) bool {
+		return i.Idx == penalty && i.Penalty == "compensation" && i.Party == pub.Party
+	}) {
+		t.Errorf("case %d's penalties do not hold the one at %d: %+v", story.Published, penalty, penalties.Items)
+	}
+
+	// A publication: the form fetches the periodic report at the address
+	// given and fills in its hash, size and period, which the server's
+	// own copy of the report matches.
+	mayFile("publication", []string{"qatar-investigator-1"}, []string{"pakistan-liaison-1", "monitors-field-1", "board-qatar-1"})
+	report := srv.URL + "/reports/monthly/2025-11-15.html"
+	f.open("/file/publication", "qatar-investigator-1")
+	f.set("#f-title", "Monthly report, November 2025 "+xssText)
+	f.set("#f-url", report)
+	f.b.do(t, chromedp.Click(chromedp.CSS("#f-fetch")))
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-sha256').value !== '' || document.querySelector('#f-fetch-status').className === 'status-bad'`))
+	resp, err := http.Get(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	sum := sha256.Sum256(body)
+	got := eval[[]string](f, `['#f-sha256', '#f-size', '#f-period-from', '#f-period-to'].map(s => document.querySelector(s).value)`)
+	wantFrom, _ := time.Parse(time.RFC3339, resp.Header.Get("X-Period-From"))
+	wantTo, _ := time.Parse(time.RFC3339, resp.Header.Get("X-Period-To"))
+	// A datetime-local field leaves out seconds that are zero.
+	local := func(t time.Time) string { return strings.TrimSuffix(t.Format("2006-01-02T15:04:05"), ":00") }
+	if want := []string{hex.EncodeToString(sum[:]), fmt.Sprint(len(body)), local(wantFrom), local(wantTo)}; wantFrom.IsZero() || !slices.Equal(got, want) {
+		t.Errorf("the publication form filled in %q, want %q (%s)", got, want, eval[string](f, `document.querySelector('#f-fetch-status').textContent`))
+	}
+	reachable("publication")
+	publication := f.file("qatar-investigator-1")
+	var publications struct {
+		Items []struct {
+			Idx           int64
+			Title, SHA256 string
+			Size          int64
+		}
+	}
+	f.api("/api/v1/publications?limit=500", &publications)
+	if !slices.ContainsFunc(publications.Items, func(i struct {
+		Idx           int64
+		Title, SHA256 string
+		Size          int64
+	}) bool {
+		return i.Idx == publication && i.SHA256 == hex.EncodeToString(sum[:]) && i.Size == int64(len(body)) && i.Title == "Monthly report, November 2025 "+xssText
+	}) {
+		t.Errorf("the publications do not list the one at %d: %+v", publication, publications.Items)
 	}
 
 	// Script and HTML never became elements on any page the test saw.

@@ -482,6 +482,7 @@ function setupKind(form, kind) {
     setupUpload();
     setupMap();
   }
+  if (kind === 'publication') setupFetch();
   if (kind === 'finding') showWhen($('#f-outcome'), $('#f-party-box'), v => v !== 'not_attributable');
   if (kind === 'crossing.status') showWhen($('#f-status'), $('#f-allowed-box'), v => v === 'restricted');
   if (kind === 'action') {
@@ -521,6 +522,14 @@ function setupCase(form, kind) {
       const f = $('#f-finding');
       if (typeof c.finding === 'number') f.value = String(c.finding);
       else info.textContent += ' ' + msg('nofinding');
+    }
+    if (kind === 'penalty') {
+      // A penalty attaches to the case's endorsed finding, against the
+      // party it attributes the violation to.
+      if (typeof c.endorsed === 'number' && typeof c.finding === 'number') {
+        $('#f-finding').value = String(c.finding);
+        if (c.party) $('#f-party').value = c.party;
+      } else info.textContent += ' ' + msg('notendorsed');
     }
     form.dispatchEvent(new Event('change'));
   };
@@ -704,6 +713,51 @@ function setupUpload() {
     status.className = 'status-bad';
     const e = res.body.error || {};
     status.textContent = (res.status === 401 ? msg('nosession') + ' ' : '') + msg('uploadfailed', { status: res.status }) + (e.message ? ' ' + e.message : '');
+  });
+}
+
+// --- a published report ------------------------------------------------
+
+// hex is bytes in lower-case hexadecimal.
+function hex(buf) {
+  return [...new Uint8Array(buf)].map(b => b.toString(16).padStart(2, '0')).join('');
+}
+
+// localTime is an RFC 3339 UTC time as a datetime-local field holds it.
+function localTime(t) {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?)(\.\d+)?Z$/.exec(t || '');
+  return m ? m[1] : '';
+}
+
+// setupFetch fetches the report at the address given, as any reader
+// would, and fills in its SHA-256 and size from its bytes, and its period
+// from the headers sulh's reports carry (X-Period-From, X-Period-To). The
+// member may instead type them in; either way the preview shows what is
+// signed. An address on another site is fetched only if that site allows
+// it (CORS); otherwise the member pastes the values.
+function setupFetch() {
+  const status = $('#f-fetch-status');
+  $('#f-fetch').addEventListener('click', async () => {
+    const url = $('#f-url').value.trim();
+    if (!url) { $('#f-url').focus(); return; }
+    status.className = 'sub';
+    status.textContent = msg('fetching');
+    try {
+      const res = await fetch(url, { credentials: 'omit', cache: 'no-store' });
+      if (!res.ok) throw new Error(String(res.status));
+      const body = await res.arrayBuffer();
+      setValue('#f-sha256', hex(await crypto.subtle.digest('SHA-256', body)));
+      setValue('#f-size', body.byteLength);
+      const from = localTime(res.headers.get('X-Period-From'));
+      const to = localTime(res.headers.get('X-Period-To'));
+      if (from) setValue('#f-period-from', from);
+      if (to) setValue('#f-period-to', to);
+      status.textContent = msg('fetched', { size: num(body.byteLength) });
+    } catch (err) {
+      status.className = 'status-bad';
+      status.textContent = msg('fetchfailed') + ' ' + err.message;
+    }
+    $('#sf-form').dispatchEvent(new Event('change'));
   });
 }
 
