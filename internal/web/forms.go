@@ -23,7 +23,7 @@ var formKinds = []string{
 	mechanism.KindReport, mechanism.KindReply, mechanism.KindVerification, mechanism.KindCaseAdvance,
 	mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindCrossingStatus, mechanism.KindCommitment,
 	mechanism.KindAction, mechanism.KindMeeting, mechanism.KindCaseClose, mechanism.KindPenalty,
-	mechanism.KindPublication,
+	mechanism.KindPublication, mechanism.KindEvidence,
 }
 
 // formKindBodyTypes are, for the kinds that any member of a body of the
@@ -61,6 +61,8 @@ func formBodies(rb *mechanism.Rulebook, kind string) []string {
 			ok = slices.Contains(rb.Quorums[formKindQuorum[kind]].Bodies, b.ID)
 		case mechanism.KindCaseClose:
 			ok = closes(rb, b)
+		case mechanism.KindEvidence:
+			ok = true // any member of a body
 		}
 		if ok {
 			out = append(out, b.ID)
@@ -138,6 +140,7 @@ var formEnums = map[string][]string{
 	"crossing":     mechanism.Crossings,
 	"action":       mechanism.ActionResults,
 	"reason":       mechanism.CloseReasons,
+	"custody":      mechanism.CustodyEvents,
 	"channel":      {"party", "mediator", "monitor", "public", "ngo", "un"},
 }
 

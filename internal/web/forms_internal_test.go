@@ -60,6 +60,7 @@ func TestFormBodies(t *testing.T) {
 		mechanism.KindCaseClose:      {"qatar", "turkiye"},
 		mechanism.KindPenalty:        {"board"},
 		mechanism.KindPublication:    {"qatar", "turkiye"},
+		mechanism.KindEvidence:       {"pakistan", "afghanistan", "qatar", "turkiye", "monitors", "board"},
 	} {
 		if got := formBodies(rb, kind); !slices.Equal(got, want) {
 			t.Errorf("%s: offered to %v, want %v", kind, got, want)

@@ -3,11 +3,14 @@ package web_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/sulh-project/sulh/internal/blob"
 	"github.com/sulh-project/sulh/internal/web"
 )
 
@@ -29,8 +33,15 @@ import (
 func TestBrowserFormsMore(t *testing.T) {
 	m, story, reg := mustDemo(t, true)
 	rec := &requestRecorder{}
-	srv := httptest.NewServer(rec.wrap(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)))
-	t.Cleanup(srv.Close)
+	store, err := blob.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	s := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)
+	s.KeepEvidence(store, 8<<20)
+	srv := httptest.NewServer(rec.wrap(s))
+	t.Cleanup(srv.Close) // before the store closes
 	f := &formsRun{t: t, b: mustBrowser(t), m: m, url: srv.URL}
 	f.b.do(t, chromedp.Navigate(srv.URL+"/file"))
 	secrets := f.importKeys("pakistan-liaison-1", "qatar-investigator-1", "turkiye-investigator-1",
@@ -213,6 +224,82 @@ func TestBrowserFormsMore(t *testing.T) {
 		return i.Idx == publication && i.SHA256 == hex.EncodeToString(sum[:]) && i.Size == int64(len(body)) && i.Title == "Monthly report, November 2025 "+xssText
 	}) {
 		t.Errorf("the publications do not list the one at %d: %+v", publication, publications.Items)
+	}
+
+	// Evidence: a file uploaded from the form, with its progress, then
+	// registered with what the upload says of it; then a later step of its
+	// custody, which carries the hash and the step only.
+	mayFile("evidence", []string{"pakistan-liaison-1", "monitors-field-1", "board-qatar-1"}, nil)
+	content := []byte("Notes of the field team at the checkpoint.\n" + xssText + "\n")
+	file := filepath.Join(t.TempDir(), "checkpoint-notes.txt")
+	if err := os.WriteFile(file, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evSum := sha256.Sum256(content)
+	evHash := hex.EncodeToString(evSum[:])
+	if who, _, _ := signInOnPage(t, f.b, srv.URL, "monitors-field-1"); who != "monitors-field-1" {
+		t.Fatalf("signed in as %q", who)
+	}
+	f.open(fmt.Sprintf("/file/evidence?case=%d", story.Pending), "monitors-field-1")
+	f.b.do(t, chromedp.SetUploadFiles(chromedp.CSS("#f-file"), []string{file}), chromedp.Click(chromedp.CSS("#f-upload")))
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-sha256').value !== '' || document.querySelector('#f-upload-status.status-bad') !== null`))
+	if got := eval[[]string](f, `['#f-sha256', '#f-size', '#f-media-type', '#f-name', '#f-progress'].map(s => String(document.querySelector(s).value))`); !slices.Equal(got, []string{evHash, fmt.Sprint(len(content)), "text/plain; charset=utf-8", "checkpoint-notes.txt", "100"}) {
+		t.Errorf("after the upload the evidence form holds %q (%s)", got, eval[string](f, `document.querySelector('#f-upload-status').textContent`))
+	}
+	f.set("#f-collector", "Joint field monitoring team "+xssText)
+	f.set("#f-tool", "Notebook "+xssText)
+	f.set("#f-source-url", "https://example.org/notes?a=1&b=<2>")
+	f.set("#f-captured-time", time.Now().UTC().Add(-2*time.Hour).Format("2006-01-02T15:04"))
+	f.set("#f-captured-precision", "exact")
+	f.set("#f-place-name", "Torkham "+xssText)
+	f.set("#f-place-gp", "1")
+	f.set("#f-custody-event", "collected")
+	f.set("#f-custody-to", "Joint field monitoring team "+xssText)
+	reachable("evidence")
+	f.file("monitors-field-1")
+	var items struct {
+		Items []struct {
+			SHA256, Collector string
+			Case              int64 `json:"case_id"`
+		}
+	}
+	f.api(fmt.Sprintf("/api/v1/evidence?case=%d&limit=500", story.Pending), &items)
+	if !slices.ContainsFunc(items.Items, func(i struct {
+		SHA256, Collector string
+		Case              int64 `json:"case_id"`
+	}) bool {
+		return i.SHA256 == evHash && i.Collector == "Joint field monitoring team "+xssText
+	}) {
+		t.Errorf("case %d's evidence does not hold %s: %+v", story.Pending, evHash, items.Items)
+	}
+	f.open("/file/evidence", "monitors-field-1")
+	f.set("#f-evmode", "custody")
+	f.set("#f-sha256", evHash)
+	f.set("#f-custody-event", "transferred")
+	f.set("#f-custody-from", "Joint field monitoring team")
+	f.set("#f-custody-to", "Investigator of Qatar "+xssText)
+	f.set("#f-custody-note", "Handed over at the office. "+xssText)
+	shown = f.preview()
+	var step map[string]any
+	if err := json.Unmarshal([]byte(strings.Split(shown, "\n")[1]), &step); err != nil {
+		t.Fatal(err)
+	}
+	for k := range step {
+		if !slices.Contains([]string{"mechanism", "kind", "author", "at", "refs", "sha256", "custody"}, k) {
+			t.Errorf("the custody step carries %q: %s", k, shown)
+		}
+	}
+	f.confirmAndSign()
+	f.checkLogged(f.receipt(), shown, "monitors-field-1")
+	var custody struct{ Items []struct{ Event, To string } }
+	f.api("/api/v1/custody?sha256="+evHash, &custody)
+	var events []string
+	for _, c := range custody.Items {
+		events = append(events, c.Event)
+	}
+	slices.Sort(events)
+	if !slices.Equal(events, []string{"collected", "transferred"}) {
+		t.Errorf("the custody of %s: %+v", evHash, custody.Items)
 	}
 
 	// Script and HTML never became elements on any page the test saw.

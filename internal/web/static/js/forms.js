@@ -483,6 +483,18 @@ function setupKind(form, kind) {
     setupMap();
   }
   if (kind === 'publication') setupFetch();
+  if (kind === 'evidence') {
+    // Registering a file, or a later step of its custody, which carries
+    // the hash and the step only.
+    const mode = () => {
+      const custody = $('#f-evmode').value === 'custody';
+      $('#f-ev-register').hidden = custody; $('#f-ev-register').disabled = custody;
+      $('#f-ev-upload').hidden = custody;
+    };
+    $('#f-evmode').addEventListener('change', mode);
+    mode();
+    setupUpload();
+  }
   if (kind === 'finding') showWhen($('#f-outcome'), $('#f-party-box'), v => v !== 'not_attributable');
   if (kind === 'crossing.status') showWhen($('#f-status'), $('#f-allowed-box'), v => v === 'restricted');
   if (kind === 'action') {
@@ -679,6 +691,22 @@ export function uploadEvidence(file, { onProgress, headers = {} } = {}) {
   });
 }
 
+// register fills in the evidence form what the upload tells of the file:
+// its hash, size, media type and name, and the capture time its metadata
+// gives, which the member may correct before the preview.
+function register(file, up) {
+  setValue('#f-sha256', up.sha256);
+  setValue('#f-size', up.size || file.size);
+  setValue('#f-media-type', up.media_type || file.type);
+  setValue('#f-name', up.name || file.name);
+  const t = localTime(up.captured);
+  if (t && !$('#f-captured-time').value) {
+    setValue('#f-captured-time', t);
+    setValue('#f-captured-precision', 'exact');
+  }
+  $('#sf-form').dispatchEvent(new Event('change'));
+}
+
 // addEvidence cites a hash in the form's evidence list, once.
 function addEvidence(hash) {
   const f = $('#f-evidence');
@@ -706,7 +734,8 @@ function setupUpload() {
     if (res.ok && res.body.sha256) {
       bar.value = 100;
       status.textContent = msg('uploaded', { hash: res.body.sha256 });
-      addEvidence(res.body.sha256);
+      if ($('#f-evidence')) addEvidence(res.body.sha256);
+      else register(file, res.body);
       return;
     }
     bar.hidden = true;
