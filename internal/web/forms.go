@@ -23,7 +23,7 @@ var formKinds = []string{
 	mechanism.KindReport, mechanism.KindReply, mechanism.KindVerification, mechanism.KindCaseAdvance,
 	mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindCrossingStatus, mechanism.KindCommitment,
 	mechanism.KindAction, mechanism.KindMeeting, mechanism.KindCaseClose, mechanism.KindPenalty,
-	mechanism.KindPublication, mechanism.KindEvidence,
+	mechanism.KindPublication, mechanism.KindEvidence, mechanism.KindCaseLink, mechanism.KindCaseUnlink,
 }
 
 // formKindBodyTypes are, for the kinds that any member of a body of the
@@ -37,6 +37,17 @@ var formKindBodyTypes = map[string][]string{
 	mechanism.KindAction:         {"party", "mediator", "monitor"},
 	mechanism.KindMeeting:        {"mediator"},
 	mechanism.KindPublication:    {"mediator"},
+	mechanism.KindCaseLink:       {"mediator", "monitor"},
+	mechanism.KindCaseUnlink:     {"mediator", "monitor"},
+}
+
+// formKindRules are, for the kinds that a later version of the statement
+// rules brought, that version: under older rules nobody is offered their
+// form.
+var formKindRules = map[string]int{
+	mechanism.KindCaseClose:  mechanism.Rules3,
+	mechanism.KindCaseLink:   mechanism.Rules3,
+	mechanism.KindCaseUnlink: mechanism.Rules3,
 }
 
 // formKindQuorum names the quorum that signs a kind.
@@ -49,6 +60,9 @@ var formKindQuorum = map[string]string{
 // formBodies are the ids of the rulebook's bodies whose members may file
 // kind: the server refuses the others, so their forms are not offered.
 func formBodies(rb *mechanism.Rulebook, kind string) []string {
+	if rb.RulesVersion() < formKindRules[kind] {
+		return nil
+	}
 	var out []string
 	for _, b := range rb.Bodies {
 		ok := slices.Contains(formKindBodyTypes[kind], b.Type)
@@ -72,13 +86,10 @@ func formBodies(rb *mechanism.Rulebook, kind string) []string {
 }
 
 // closes reports whether members of b may close some case as out of
-// scope, as the core's case.close allows (rules 3): the mediators, and the
+// scope, as the core's case.close allows: the mediators, and the
 // bodies that own a stage before the last, the first stage being owned by
 // those that own the second.
 func closes(rb *mechanism.Rulebook, b mechanism.Body) bool {
-	if rb.RulesVersion() < mechanism.Rules3 {
-		return false
-	}
 	if b.Type == mechanism.BodyMediator {
 		return true
 	}
@@ -141,6 +152,7 @@ var formEnums = map[string][]string{
 	"action":       mechanism.ActionResults,
 	"reason":       mechanism.CloseReasons,
 	"custody":      mechanism.CustodyEvents,
+	"relation":     mechanism.Relations,
 	"channel":      {"party", "mediator", "monitor", "public", "ngo", "un"},
 }
 

@@ -61,9 +61,19 @@ func TestFormBodies(t *testing.T) {
 		mechanism.KindPenalty:        {"board"},
 		mechanism.KindPublication:    {"qatar", "turkiye"},
 		mechanism.KindEvidence:       {"pakistan", "afghanistan", "qatar", "turkiye", "monitors", "board"},
+		mechanism.KindCaseLink:       {"qatar", "turkiye", "monitors"},
+		mechanism.KindCaseUnlink:     {"qatar", "turkiye", "monitors"},
 	} {
 		if got := formBodies(rb, kind); !slices.Equal(got, want) {
 			t.Errorf("%s: offered to %v, want %v", kind, got, want)
+		}
+	}
+	// Under rules 2 the kinds of rules 3 have no form.
+	old := *rb
+	old.Rules = mechanism.Rules2
+	for _, kind := range []string{mechanism.KindCaseClose, mechanism.KindCaseLink, mechanism.KindCaseUnlink} {
+		if got := formBodies(&old, kind); got != nil {
+			t.Errorf("%s under rules 2: offered to %v", kind, got)
 		}
 	}
 	for kind, want := range map[string]int{mechanism.KindFinding: 2, mechanism.KindEndorsement: 2, mechanism.KindPenalty: 2, mechanism.KindReport: 1} {

@@ -302,6 +302,55 @@ func TestBrowserFormsMore(t *testing.T) {
 		t.Errorf("the custody of %s: %+v", evHash, custody.Items)
 	}
 
+	// Two cases linked as one event reported twice, one of them standing;
+	// then the link removed, as one filed in error is.
+	mayFile("case.link", []string{"monitors-field-1", "qatar-investigator-1"}, []string{"pakistan-liaison-1", "board-qatar-1"})
+	mayFile("case.unlink", []string{"monitors-field-1"}, []string{"pakistan-liaison-1"})
+	f.open(fmt.Sprintf("/file/case.link?case=%d", story.Pending), "monitors-field-1")
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-links').textContent !== ''`))
+	f.set("#f-other", fmt.Sprint(story.Claimed))
+	f.set("#f-relation", "related")
+	if eval[bool](f, `!document.querySelector('#f-stands-box').hidden`) {
+		t.Error("the link form asks which case stands for a relation other than duplicate")
+	}
+	f.set("#f-relation", "duplicate")
+	f.set("#f-stands", fmt.Sprint(story.Claimed))
+	f.set("#f-text", "One event reported twice. "+xssText)
+	reachable("case.link")
+	shown = f.preview()
+	if want := fmt.Sprintf(`"case":%d,"other":%d,"relation":"duplicate","stands":%d`, story.Pending, story.Claimed, story.Claimed); !strings.Contains(shown, want) {
+		t.Errorf("the link's preview has no %s:\n%s", want, shown)
+	}
+	f.confirmAndSign()
+	link := f.receipt()
+	f.checkLogged(link, shown, "monitors-field-1")
+	type linkRow struct {
+		Idx      int64
+		Relation string
+		Stands   *int64
+		Unlinked *int64
+	}
+	var links struct{ Items []linkRow }
+	f.api(fmt.Sprintf("/api/v1/links?case=%d", story.Pending), &links)
+	if !slices.ContainsFunc(links.Items, func(l linkRow) bool {
+		return l.Idx == link && l.Relation == "duplicate" && l.Stands != nil && *l.Stands == story.Claimed && l.Unlinked == nil
+	}) {
+		t.Errorf("case %d's links: %+v, want the duplicate at %d", story.Pending, links.Items, link)
+	}
+	f.open(fmt.Sprintf("/file/case.unlink?case=%d", story.Pending), "monitors-field-1")
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-links li') !== null`))
+	if got := eval[string](f, `document.querySelector('#f-links').textContent`); !strings.Contains(got, "One event reported twice") {
+		t.Errorf("the unlink form lists the case's links as %q", got)
+	}
+	f.set("#f-other", fmt.Sprint(story.Claimed))
+	f.set("#f-text", "Linked in error: two events. "+xssText)
+	reachable("case.unlink")
+	unlink := f.file("monitors-field-1")
+	f.api(fmt.Sprintf("/api/v1/links?case=%d", story.Pending), &links)
+	if !slices.ContainsFunc(links.Items, func(l linkRow) bool { return l.Idx == link && l.Unlinked != nil && *l.Unlinked == unlink }) {
+		t.Errorf("case %d's links after the unlink at %d: %+v", story.Pending, unlink, links.Items)
+	}
+
 	// Script and HTML never became elements on any page the test saw.
 	if n := eval[int](f, `document.querySelectorAll('img[src="x"], script:not([src])').length`); n != 0 {
 		t.Errorf("the page holds %d elements made from statement text", n)

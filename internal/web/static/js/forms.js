@@ -495,6 +495,7 @@ function setupKind(form, kind) {
     mode();
     setupUpload();
   }
+  if (kind === 'case.link') showWhen($('#f-relation'), $('#f-stands-box'), v => v === 'duplicate');
   if (kind === 'finding') showWhen($('#f-outcome'), $('#f-party-box'), v => v !== 'not_attributable');
   if (kind === 'crossing.status') showWhen($('#f-status'), $('#f-allowed-box'), v => v === 'restricted');
   if (kind === 'action') {
@@ -535,6 +536,7 @@ function setupCase(form, kind) {
       if (typeof c.finding === 'number') f.value = String(c.finding);
       else info.textContent += ' ' + msg('nofinding');
     }
+    if (kind === 'case.link' || kind === 'case.unlink') await showLinks(id);
     if (kind === 'penalty') {
       // A penalty attaches to the case's endorsed finding, against the
       // party it attributes the violation to.
@@ -547,6 +549,24 @@ function setupCase(form, kind) {
   };
   input.addEventListener('change', load);
   if (input.value) load();
+}
+
+// showLinks lists the links that stand between case id and others, so
+// that a member linking or unlinking it sees what is there already.
+async function showLinks(id) {
+  const box = $('#f-links');
+  box.replaceChildren();
+  const res = await fetch('/api/v1/links?limit=100&case=' + id, { headers: { Accept: 'application/json' } });
+  if (!res.ok) return;
+  const items = (await res.json()).items.filter(l => l.unlinked === null || l.unlinked === undefined);
+  if (!items.length) { box.textContent = msg('nolinks'); return; }
+  const ul = el('ul');
+  for (const l of items) {
+    const other = l.case_id === Number(id) ? l.other : l.case_id;
+    const name = $('#f-relnames').content.querySelector('[data-v="' + l.relation + '"]');
+    ul.append(el('li', msg('linked', { case: num(other), relation: name ? name.textContent : l.relation })));
+  }
+  box.append(ul);
 }
 
 // setupSearch finds places (or crossings) by any of their names, ranked
