@@ -24,6 +24,7 @@ var formKinds = []string{
 	mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindCrossingStatus, mechanism.KindCommitment,
 	mechanism.KindAction, mechanism.KindMeeting, mechanism.KindCaseClose, mechanism.KindPenalty,
 	mechanism.KindPublication, mechanism.KindEvidence, mechanism.KindCaseLink, mechanism.KindCaseUnlink,
+	mechanism.KindPlace, mechanism.KindActor, mechanism.KindActorClaim,
 }
 
 // formKindBodyTypes are, for the kinds that any member of a body of the
@@ -39,6 +40,9 @@ var formKindBodyTypes = map[string][]string{
 	mechanism.KindPublication:    {"mediator"},
 	mechanism.KindCaseLink:       {"mediator", "monitor"},
 	mechanism.KindCaseUnlink:     {"mediator", "monitor"},
+	mechanism.KindPlace:          {"mediator", "monitor"},
+	mechanism.KindActor:          {"mediator", "monitor"},
+	mechanism.KindActorClaim:     {"mediator", "monitor"},
 }
 
 // formKindRules are, for the kinds that a later version of the statement
@@ -48,6 +52,9 @@ var formKindRules = map[string]int{
 	mechanism.KindCaseClose:  mechanism.Rules3,
 	mechanism.KindCaseLink:   mechanism.Rules3,
 	mechanism.KindCaseUnlink: mechanism.Rules3,
+	mechanism.KindPlace:      mechanism.Rules3,
+	mechanism.KindActor:      mechanism.Rules3,
+	mechanism.KindActorClaim: mechanism.Rules3,
 }
 
 // formKindQuorum names the quorum that signs a kind.
@@ -131,6 +138,7 @@ type formPage struct {
 	Version  int      // the rulebook's version, which a finding names
 	Parties  []mechanism.Body
 	All      []mechanism.Body // every body of the rulebook
+	Langs    []Language       // the interface's languages, in which names are asked for
 	Types    []mechanism.EventType
 	Stages   string // the rulebook's stages, as JSON, for case.advance
 	Quorums  string // per kind with a form, how many must sign, as JSON
@@ -153,6 +161,10 @@ var formEnums = map[string][]string{
 	"reason":       mechanism.CloseReasons,
 	"custody":      mechanism.CustodyEvents,
 	"relation":     mechanism.Relations,
+	"placetype":    mechanism.PlaceTypes,
+	"actortype":    mechanism.ActorTypes,
+	"claim":        mechanism.ClaimPositions,
+	"medium":       mechanism.ClaimMedia,
 	"channel":      {"party", "mediator", "monitor", "public", "ngo", "un"},
 }
 
@@ -199,7 +211,7 @@ func (s *Server) cosignPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) formData(rb *mechanism.Rulebook, kind string) *formPage {
-	p := &formPage{Kind: kind, Version: rb.Version, Types: mechanism.EventTypes, Enums: formEnums}
+	p := &formPage{Kind: kind, Version: rb.Version, Types: mechanism.EventTypes, Enums: formEnums, Langs: Languages}
 	if kind != "" {
 		p.Bodies = formBodies(rb, kind)
 		p.Signers = formSigners(rb, kind)

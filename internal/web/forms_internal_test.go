@@ -63,6 +63,9 @@ func TestFormBodies(t *testing.T) {
 		mechanism.KindEvidence:       {"pakistan", "afghanistan", "qatar", "turkiye", "monitors", "board"},
 		mechanism.KindCaseLink:       {"qatar", "turkiye", "monitors"},
 		mechanism.KindCaseUnlink:     {"qatar", "turkiye", "monitors"},
+		mechanism.KindPlace:          {"qatar", "turkiye", "monitors"},
+		mechanism.KindActor:          {"qatar", "turkiye", "monitors"},
+		mechanism.KindActorClaim:     {"qatar", "turkiye", "monitors"},
 	} {
 		if got := formBodies(rb, kind); !slices.Equal(got, want) {
 			t.Errorf("%s: offered to %v, want %v", kind, got, want)
@@ -71,7 +74,7 @@ func TestFormBodies(t *testing.T) {
 	// Under rules 2 the kinds of rules 3 have no form.
 	old := *rb
 	old.Rules = mechanism.Rules2
-	for _, kind := range []string{mechanism.KindCaseClose, mechanism.KindCaseLink, mechanism.KindCaseUnlink} {
+	for _, kind := range []string{mechanism.KindCaseClose, mechanism.KindCaseLink, mechanism.KindCaseUnlink, mechanism.KindPlace, mechanism.KindActor, mechanism.KindActorClaim} {
 		if got := formBodies(&old, kind); got != nil {
 			t.Errorf("%s under rules 2: offered to %v", kind, got)
 		}

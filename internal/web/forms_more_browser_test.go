@@ -351,6 +351,111 @@ func TestBrowserFormsMore(t *testing.T) {
 		t.Errorf("case %d's links after the unlink at %d: %+v", story.Pending, unlink, links.Items)
 	}
 
+	// A place the gazetteer lacks, which the place search then finds by
+	// an alias.
+	mayFile("place", []string{"monitors-field-1", "turkiye-investigator-1"}, []string{"pakistan-liaison-1", "board-qatar-1"})
+	f.open("/file/place", "monitors-field-1")
+	f.set("#f-id", "spin-boldak-bazaar")
+	f.set("#f-pname", "Spin Boldak bazaar "+xssText)
+	f.set("#f-names-en", "Spin Boldak bazaar")
+	f.set("#f-names-ps", "سپين بولدک بازار")
+	f.set("#f-aliases", "Wesh bazaar\nSpin Boldak market, old town")
+	f.set("#f-plat", "30.99")
+	f.set("#f-plon", "66.39")
+	f.set("#f-pgp", "2")
+	f.set("#f-ptype", "area")
+	f.set("#f-admin0-country", "AF")
+	f.set("#f-admin0-admin1", "Kandahar")
+	f.set("#f-admin0-admin2", "Spin Boldak")
+	f.set("#f-psource", "Approximate, from press maps. "+xssText)
+	reachable("place")
+	shown = f.preview()
+	for _, want := range []string{`"aliases":["Wesh bazaar","Spin Boldak market, old town"]`, `"admin":[{"country":"AF","admin1":"Kandahar","admin2":"Spin Boldak"}]`,
+		`"names":{"en":"Spin Boldak bazaar","ps":"سپين بولدک بازار"}`, `"lat":30.99,"lon":66.39,"geo_precision":2`} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the place's preview has no %s:\n%s", want, shown)
+		}
+	}
+	f.confirmAndSign()
+	f.checkLogged(f.receipt(), shown, "monitors-field-1")
+	var places struct{ Items []struct{ ID string } }
+	f.api("/api/v1/places?q=Wesh+bazaar", &places)
+	if len(places.Items) == 0 || places.Items[0].ID != "spin-boldak-bazaar" {
+		t.Errorf("the place search finds %+v for an alias of the place added", places.Items)
+	}
+
+	// An actor added to the registry, then amended: the form starts from
+	// the registry's entry.
+	mayFile("actor", []string{"monitors-field-1", "qatar-investigator-1"}, []string{"pakistan-liaison-1", "board-qatar-1"})
+	f.open("/file/actor", "monitors-field-1")
+	f.set("#f-id", "hafiz-gul-bahadur")
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-actor-info').textContent !== ''`))
+	f.set("#f-atype", "non_state_armed_group")
+	f.set("#f-names-en", "Hafiz Gul Bahadur group "+xssText)
+	f.set("#f-names-ur", "حافظ گل بہادر گروپ")
+	f.set("#f-aliases", "HGB")
+	f.set("#f-labels-pakistan", "Fitna al-Khawarij "+xssText)
+	f.set("#f-note", "From the parties' statements. "+xssText)
+	reachable("actor")
+	f.file("monitors-field-1")
+	type actorEntry struct {
+		Names   map[string]string
+		Aliases []string
+		Labels  map[string]string
+	}
+	var actor actorEntry
+	f.api("/api/v1/actors/hafiz-gul-bahadur", &actor)
+	if actor.Names["en"] != "Hafiz Gul Bahadur group "+xssText || actor.Labels["pakistan"] != "Fitna al-Khawarij "+xssText {
+		t.Errorf("the registry holds %+v", actor)
+	}
+	f.open("/file/actor", "monitors-field-1")
+	f.set("#f-id", "hafiz-gul-bahadur")
+	browserRun(t, f.b, chromedp.Poll[bool](`document.querySelector('#f-names-en').value !== ''`))
+	if got := eval[[]string](f, `['#f-atype', '#f-names-en', '#f-names-ur', '#f-aliases', '#f-labels-pakistan'].map(s => document.querySelector(s).value)`); !slices.Equal(got, []string{"non_state_armed_group", "Hafiz Gul Bahadur group " + xssText, "حافظ گل بہادر گروپ", "HGB", "Fitna al-Khawarij " + xssText}) {
+		t.Errorf("the actor form starts the amendment from %q", got)
+	}
+	f.set("#f-aliases", "HGB\nGul Bahadur group")
+	f.file("monitors-field-1")
+	f.api("/api/v1/actors/hafiz-gul-bahadur", &actor)
+	if !slices.Equal(actor.Aliases, []string{"HGB", "Gul Bahadur group"}) {
+		t.Errorf("after the amendment the actor's aliases are %q", actor.Aliases)
+	}
+
+	// What that actor said about a case.
+	mayFile("actor.claim", []string{"monitors-field-1"}, []string{"pakistan-liaison-1"})
+	f.open(fmt.Sprintf("/file/actor.claim?case=%d", story.Pending), "monitors-field-1")
+	browserRun(t, f.b, chromedp.Poll[bool](`!!document.querySelector('#f-actors option[value="hafiz-gul-bahadur"]')`))
+	f.set("#f-actor", "hafiz-gul-bahadur")
+	f.set("#f-position", "denied")
+	f.set("#f-speaker", "a spokesman "+xssText)
+	f.set("#f-medium", "written_statement")
+	f.set("#f-via", "Reuters "+xssText)
+	f.set("#f-curl", "https://example.org/hgb-denial")
+	f.set("#f-ctime", time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02T15:04"))
+	f.set("#f-cprecision", "day")
+	f.set("#f-clang", "ps")
+	f.set("#f-words", "مونږ دا کار نه دی کړی. "+xssText)
+	f.set("#f-translation", "We did not do this. "+xssText)
+	reachable("actor.claim")
+	said := f.file("monitors-field-1")
+	var claims struct {
+		Items []struct {
+			Idx             int64
+			Actor, Position string
+			Words           string
+		}
+	}
+	f.api(fmt.Sprintf("/api/v1/actor_claims?case=%d", story.Pending), &claims)
+	if !slices.ContainsFunc(claims.Items, func(c struct {
+		Idx             int64
+		Actor, Position string
+		Words           string
+	}) bool {
+		return c.Idx == said && c.Actor == "hafiz-gul-bahadur" && c.Position == "denied" && c.Words == "مونږ دا کار نه دی کړی. "+xssText
+	}) {
+		t.Errorf("case %d's actor claims: %+v, want the denial at %d", story.Pending, claims.Items, said)
+	}
+
 	// Script and HTML never became elements on any page the test saw.
 	if n := eval[int](f, `document.querySelectorAll('img[src="x"], script:not([src])').length`); n != 0 {
 		t.Errorf("the page holds %d elements made from statement text", n)

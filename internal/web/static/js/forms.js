@@ -1,7 +1,7 @@
 // forms.js: the forms that file statements signed in this browser.
 //
 // A form's fields name where their value goes in the statement
-// (data-path="event.time", data-type="int|num|time|list|ints|json|set"); rows of
+// (data-path="event.time", data-type="int|num|time|list|ints|lines|json|set"); rows of
 // a list of objects sit in a [data-rows] element. readForm reads them into
 // the kind's JSON exactly as docs/statements.md writes it, leaving out what
 // is empty. The member previews the whole text that will be signed (after
@@ -66,6 +66,9 @@ export function readValue(el) {
     }
     case 'list':
       return raw.split(/[\s,]+/).filter(Boolean);
+    case 'lines':
+      // One item a line, such as names that hold spaces and commas.
+      return raw.split('\n').map(x => x.trim()).filter(Boolean);
     case 'ints':
       // Whole numbers, such as case ids; one that is not is kept as
       // written, for the server to name.
@@ -495,6 +498,8 @@ function setupKind(form, kind) {
     mode();
     setupUpload();
   }
+  if (kind === 'actor') setupActor();
+  if (kind === 'actor.claim') listActors();
   if (kind === 'case.link') showWhen($('#f-relation'), $('#f-stands-box'), v => v === 'duplicate');
   if (kind === 'finding') showWhen($('#f-outcome'), $('#f-party-box'), v => v !== 'not_attributable');
   if (kind === 'crossing.status') showWhen($('#f-status'), $('#f-allowed-box'), v => v === 'restricted');
@@ -567,6 +572,42 @@ async function showLinks(id) {
     ul.append(el('li', msg('linked', { case: num(other), relation: name ? name.textContent : l.relation })));
   }
   box.append(ul);
+}
+
+// setupActor reads the registry's entry of the actor id given: an actor
+// statement with the id of one registered amends it, replacing its type,
+// names, aliases and labels, so the form starts from what is there.
+function setupActor() {
+  const input = $('#f-id');
+  const info = $('#f-actor-info');
+  input.addEventListener('change', async () => {
+    info.textContent = '';
+    const id = input.value.trim();
+    if (!id) return;
+    const res = await fetch('/api/v1/actors/' + encodeURIComponent(id), { headers: { Accept: 'application/json' } });
+    if (!res.ok) { info.textContent = msg('newactor'); return; }
+    const a = await res.json();
+    info.textContent = msg('amendactor', { body: bodyName(a.body) });
+    setValue('#f-atype', a.type);
+    for (const f of $$('[data-path^="names."], [data-path^="labels."]')) {
+      const [map, key] = f.dataset.path.split('.');
+      f.value = (a[map] && a[map][key]) || '';
+    }
+    setValue('#f-aliases', (a.aliases || []).join('\n'));
+    setValue('#f-note', a.note);
+    $('#sf-form').dispatchEvent(new Event('change'));
+  });
+}
+
+// listActors offers the registry's actors for an actor.claim.
+async function listActors() {
+  const res = await fetch('/api/v1/actor_registry?limit=500', { headers: { Accept: 'application/json' } });
+  if (!res.ok) return;
+  const list = $('#f-actors');
+  for (const a of (await res.json()).items) {
+    const name = (a.names && (a.names[document.documentElement.lang] || a.names.en)) || a.id;
+    list.append(el('option', name, { value: a.id }));
+  }
 }
 
 // setupSearch finds places (or crossings) by any of their names, ranked
