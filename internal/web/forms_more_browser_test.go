@@ -456,6 +456,28 @@ func TestBrowserFormsMore(t *testing.T) {
 		t.Errorf("case %d's actor claims: %+v, want the denial at %d", story.Pending, claims.Items, said)
 	}
 
+	// Each new form in Urdu lays out right to left, and fits a phone's
+	// screen.
+	f.b.do(t, chromedp.EmulateViewport(375, 800))
+	for _, kind := range []string{"meeting", "case.close", "penalty", "publication", "evidence", "case.link", "case.unlink", "place", "actor", "actor.claim"} {
+		member := map[string]string{"meeting": "qatar-investigator-1", "case.close": "qatar-investigator-1", "publication": "qatar-investigator-1", "penalty": "board-qatar-1"}[kind]
+		if member == "" {
+			member = "monitors-field-1"
+		}
+		f.open("/file/"+kind+"?lang=ur", member)
+		browserRun(t, f.b, chromedp.Poll[bool](`!document.querySelector('#sf-fields').hidden`))
+		if dir := eval[string](f, `getComputedStyle(document.querySelector('#sf-form')).direction`); dir != "rtl" {
+			t.Errorf("the %s form in Urdu lays out %s", kind, dir)
+		}
+		if w := eval[int](f, `document.documentElement.scrollWidth`); w > 375 {
+			t.Errorf("at 375 px the %s form is %d px wide", kind, w)
+		}
+		if kind == "place" {
+			f.b.screenshot(t, "place-form-ur-phone", "")
+		}
+	}
+	f.b.do(t, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/file?lang=en"))
+
 	// Script and HTML never became elements on any page the test saw.
 	if n := eval[int](f, `document.querySelectorAll('img[src="x"], script:not([src])').length`); n != 0 {
 		t.Errorf("the page holds %d elements made from statement text", n)
