@@ -121,7 +121,11 @@ func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *
 		if rb == nil {
 			return fmt.Errorf("couldn't make the report %s: the log has no rulebook there", a)
 		}
-		p, err := report.Make(ctx, local, rb, a.Kind, a.Date)
+		o, err := report.PlacesIn(ctx, local)
+		if err != nil {
+			return err
+		}
+		p, err := report.Make(ctx, local, rb, a.Kind, a.Date, o)
 		if err != nil {
 			return fmt.Errorf("couldn't make the report %s: %w", a, err)
 		}

@@ -64,6 +64,40 @@ type Rulebook struct {
 	// Witnesses cosign the log's checkpoints, and say how many
 	// cosignatures a client requires (rules 3).
 	Witnesses *Witnesses `json:"witnesses,omitempty"`
+	// ReportCutOff is the time of day, "HH:MM" in the rulebook's first
+	// time zone, at which a daily report's period ends (rules 5); empty
+	// for DefaultCutOff.
+	ReportCutOff string `json:"report_cutoff,omitempty"`
+}
+
+// DefaultCutOff is the cut-off of a rulebook that sets none: 19:30.
+const DefaultCutOff = 19*time.Hour + 30*time.Minute
+
+// ParseCutOff reads a time of day written "HH:MM", from 00:00 to 23:59,
+// as the time since midnight.
+func ParseCutOff(s string) (time.Duration, error) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, fmt.Errorf("%q is not a time of day written HH:MM, such as \"19:30\"", s)
+	}
+	digit := func(c byte) (int, bool) { return int(c - '0'), c >= '0' && c <= '9' }
+	h1, ok1 := digit(s[0])
+	h2, ok2 := digit(s[1])
+	m1, ok3 := digit(s[3])
+	m2, ok4 := digit(s[4])
+	h, m := h1*10+h2, m1*10+m2
+	if !ok1 || !ok2 || !ok3 || !ok4 || h > 23 || m > 59 {
+		return 0, fmt.Errorf("%q is not a time of day written HH:MM, such as \"19:30\"", s)
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+}
+
+// CutOff is the time of day at which a daily report's period ends, in
+// the rulebook's first time zone: its ReportCutOff, or DefaultCutOff.
+func (r *Rulebook) CutOff() time.Duration {
+	if d, err := ParseCutOff(r.ReportCutOff); err == nil {
+		return d
+	}
+	return DefaultCutOff
 }
 
 // Area is the region a mechanism watches: every point within WithinKm of a
@@ -269,6 +303,14 @@ func (r *Rulebook) check() error {
 		}
 		if err := r.Witnesses.check(r.LogOrigin); err != nil {
 			return err
+		}
+	}
+	if r.ReportCutOff != "" {
+		if r.RulesVersion() < Rules5 {
+			return statement.Invalid("rulebook: report_cutoff needs rules 5: set \"rules\": 5 too")
+		}
+		if _, err := ParseCutOff(r.ReportCutOff); err != nil {
+			return statement.Invalid("rulebook: report_cutoff: %v", err)
 		}
 	}
 	if r.Version < 1 {

@@ -31,8 +31,12 @@ const (
 	// a mediator brings in from published data, such as an ACLED export
 	// (sulh import acled). Earlier rules refused the channel as unknown.
 	Rules4 = 4
-	// RulesCurrent is the version new rulebooks follow.
-	RulesCurrent = Rules4
+	// Rules5 adds the rulebook's report_cutoff: the time of day at which
+	// a daily report's period ends. Earlier rules refused the field as
+	// unknown, and read the cut-off as 19:30.
+	Rules5 = 5
+	// RulesCurrent is the latest version a rulebook may follow.
+	RulesCurrent = Rules5
 )
 
 // RulesVersion returns the version of the statement rules the rulebook

@@ -232,7 +232,11 @@ func (at *At) replay(ctx context.Context, a Address) (*Periodic, error) {
 	if state.Rulebook == nil {
 		return nil, fmt.Errorf("couldn't make a report at size %d: the log has no rulebook there", a.Size)
 	}
-	p, err := Make(ctx, db, state.Rulebook, a.Kind, a.Date)
+	o, err := PlacesIn(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Make(ctx, db, state.Rulebook, a.Kind, a.Date, o)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +251,7 @@ func (at *At) replay(ctx context.Context, a Address) (*Periodic, error) {
 func DateOf(rb *mechanism.Rulebook, t time.Time) string {
 	loc := zone(rb)
 	lt := t.In(loc)
-	if !lt.Before(cutOff(lt, loc)) {
+	if !lt.Before(cutOff(lt, loc, rb.CutOff())) {
 		lt = lt.AddDate(0, 0, 1)
 	}
 	return lt.Format("2006-01-02")

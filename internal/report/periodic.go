@@ -25,10 +25,10 @@ const (
 )
 
 // CutOff is the time of day at which a daily report's period ends, in the
-// rulebook's first time zone (UTC when it names none). The rulebook has
-// no field for it yet, so it is the default, 19:30 (Pakistan time
-// in the default rulebook).
-const CutOff = 19*time.Hour + 30*time.Minute
+// rulebook's first time zone (UTC when it names none), when the rulebook
+// sets none (its report_cutoff, rules 5): 19:30, Pakistan time in the
+// default rulebook.
+const CutOff = mechanism.DefaultCutOff
 
 // zone is the rulebook's first time zone, or UTC.
 func zone(rb *mechanism.Rulebook) *time.Location {
@@ -38,15 +38,17 @@ func zone(rb *mechanism.Rulebook) *time.Location {
 	return time.UTC
 }
 
-// cutOff is the cut-off of day d (its date only counts) in loc.
-func cutOff(d time.Time, loc *time.Location) time.Time {
+// cutOff is the time at (a cut-off) past the midnight that starts day d
+// (its date only counts) in loc.
+func cutOff(d time.Time, loc *time.Location, at time.Duration) time.Time {
 	y, m, day := d.Date()
-	return time.Date(y, m, day, 0, 0, 0, 0, loc).Add(CutOff)
+	return time.Date(y, m, day, 0, 0, 0, 0, loc).Add(at)
 }
 
 // Periods returns the period of a report of kind ending on the date
 // (YYYY-MM-DD, a day of the rulebook's first time zone) and the one
-// before it, each [From, To):
+// before it, each [From, To), every period ending at the rulebook's
+// cut-off (mechanism.Rulebook.CutOff):
 //   - daily: from the cut-off of the day before to the cut-off of date;
 //   - weekly: the seven days to the cut-off of date;
 //   - monthly: from the cut-off of the last day of the month before
@@ -60,17 +62,19 @@ func Periods(rb *mechanism.Rulebook, kind, date string) (this, last store.Period
 	if err != nil {
 		return this, last, fmt.Errorf("couldn't read the date %q: it must be YYYY-MM-DD", date)
 	}
+	at := rb.CutOff()
+	end := func(d time.Time) time.Time { return cutOff(d, loc, at) }
 	switch kind {
 	case Daily:
-		this = store.Period{From: cutOff(d.AddDate(0, 0, -1), loc), To: cutOff(d, loc)}
-		last = store.Period{From: cutOff(d.AddDate(0, 0, -2), loc), To: this.From}
+		this = store.Period{From: end(d.AddDate(0, 0, -1)), To: end(d)}
+		last = store.Period{From: end(d.AddDate(0, 0, -2)), To: this.From}
 	case Weekly:
-		this = store.Period{From: cutOff(d.AddDate(0, 0, -7), loc), To: cutOff(d, loc)}
-		last = store.Period{From: cutOff(d.AddDate(0, 0, -14), loc), To: this.From}
+		this = store.Period{From: end(d.AddDate(0, 0, -7)), To: end(d)}
+		last = store.Period{From: end(d.AddDate(0, 0, -14)), To: this.From}
 	case Monthly:
 		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, loc)
-		this = store.Period{From: cutOff(first.AddDate(0, 0, -1), loc), To: cutOff(first.AddDate(0, 1, -1), loc)}
-		last = store.Period{From: cutOff(first.AddDate(0, -1, -1), loc), To: this.From}
+		this = store.Period{From: end(first.AddDate(0, 0, -1)), To: end(first.AddDate(0, 1, -1))}
+		last = store.Period{From: end(first.AddDate(0, -1, -1)), To: this.From}
 	default:
 		return this, last, fmt.Errorf("couldn't make a %q report: the kinds are daily, weekly and monthly", kind)
 	}
@@ -82,6 +86,7 @@ type Views interface {
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
 	ViewsCursor(ctx context.Context) (int64, error)
+	PeriodDetail(ctx context.Context, this, last store.Period) (*store.PeriodDetail, error)
 }
 
 var _ Views = (*store.DB)(nil)
@@ -107,7 +112,9 @@ func (c Change) Delta() string {
 type Periodic struct {
 	Mechanism, Title, Kind string
 	Date, Zone             string
-	From, To, LastFrom     time.Time
+	// CutOff is the rulebook's cut-off, "19:30", in Zone.
+	CutOff             string
+	From, To, LastFrom time.Time
 	// LogSize is the number of log entries the views held when the
 	// report was made: every figure is of the statements [0, LogSize).
 	LogSize    int64
@@ -117,7 +124,40 @@ type Periodic struct {
 	Findings   []store.PeriodFinding
 	// Crossings are each side's latest status as of LogSize.
 	Crossings []store.CrossingSide
+	// ByRegion counts the events of each region: the province (admin1)
+	// of the case's place, with its country, as the opening report gives
+	// it or else the gazetteer its place; Key "" for the events whose
+	// place has none known. Sorted by key, "" last.
+	ByRegion []Change
+	// AccessDenials counts the events of the category AccessDenied by
+	// the party accused of denying access (Key "" when none is named).
+	// HasAccessCategory is whether the rulebook has that category; when
+	// it has not, AccessDenials is empty.
+	AccessDenials     []Change
+	HasAccessCategory bool
+	// Commitments are the commitments whose deadline falls in the
+	// period, oldest deadline first, with the status the core gave their
+	// deadline; Due and Met count them in this period and the last.
+	Commitments []store.PeriodCommitment
+	Due, Met    Change
+	// Incidents are the period's events whose place has coordinates (the
+	// report's own, or else the gazetteer's), for the map; Unlocated
+	// counts the others.
+	Incidents []Incident
+	Unlocated int64
+	rulebook  *mechanism.Rulebook
 	names     map[string]string
+}
+
+// AccessDenied is the category of the reports of monitors denied access
+// to a site (clause c5 of the default rulebook).
+const AccessDenied = "access_denied"
+
+// Options are what Make may be given beyond the views.
+type Options struct {
+	// Place returns the administrative unit and the coordinates of a
+	// gazetteer place, when the gazetteer knows it; nil for none.
+	Place func(id string) (admin mechanism.AdminUnit, lat, lon float64, ok bool)
 }
 
 // tries is how often Make reads the views again when they moved while it
@@ -128,7 +168,13 @@ const tries = 5
 // the log and cannot be read as of an earlier size: the report is made at
 // the size they hold, which it states (LogSize); if the views moved while
 // it read them, it reads them again.
-func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date string) (*Periodic, error) {
+//
+// At most one Options may be given.
+func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date string, opts ...Options) (*Periodic, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	this, last, err := Periods(rb, kind, date)
 	if err != nil {
 		return nil, err
@@ -146,6 +192,10 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 		if err != nil {
 			return nil, err
 		}
+		detail, err := v.PeriodDetail(ctx, this, last)
+		if err != nil {
+			return nil, err
+		}
 		after, err := v.ViewsCursor(ctx)
 		if err != nil {
 			return nil, err
@@ -154,10 +204,10 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 			continue
 		}
 		p := &Periodic{
-			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(),
+			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(), CutOff: this.To.Format("15:04"),
 			From: this.From, To: this.To, LastFrom: last.From, LogSize: after,
 			Complaints: f.Complaints, Findings: f.Findings, Crossings: d.Crossings,
-			names: map[string]string{},
+			names: map[string]string{}, rulebook: rb,
 		}
 		p.Title = fmt.Sprintf("%s: %s report to %s", rb.Title, kind, date)
 		for _, b := range rb.Bodies {
@@ -170,6 +220,7 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 			p.ByCategory = append(p.ByCategory, Change{Key: c.Key, Name: c.Key, This: c.This, Last: c.Last})
 		}
 		slices.SortFunc(p.ByCategory, func(a, b Change) int { return strings.Compare(a.Key, b.Key) })
+		p.detail(rb, detail, o)
 		return p, nil
 	}
 	return nil, fmt.Errorf("couldn't make the report: the views moved each of %d times it read them", tries)
@@ -187,7 +238,13 @@ func (p *Periodic) Name(id string) string {
 var periodicHTML string
 
 var periodicTmpl = template.Must(template.New("periodic").Funcs(template.FuncMap{
-	"time": func(t time.Time) string { return statement.FormatTime(t) },
+	"time":   func(t time.Time) string { return statement.FormatTime(t) },
+	"num":    num,
+	"add":    func(a, b float64) string { return num(round1(a + b)) },
+	"plus":   func(a, b float64) float64 { return a + b },
+	"points": svgPoints,
+	"colour": func(standing string) string { return hex3(standingColour(standing)) },
+	"hex":    hex3,
 }).Parse(periodicHTML))
 
 // HTML renders the report as one self-contained HTML page (its style

@@ -77,6 +77,22 @@ func TestPeriods(t *testing.T) {
 			t.Errorf("%s %s: got %v and %v, want [%v, %v) after [%v, %v)", c.kind, c.date, this, last, c.from, c.to, c.lastFrom, c.from)
 		}
 	}
+	// A rulebook's own cut-off (rules 5) ends every period.
+	rb6 := &mechanism.Rulebook{Rules: mechanism.Rules5, ReportCutOff: "18:00", TimeZones: rb.TimeZones}
+	for _, kind := range []string{report.Daily, report.Weekly, report.Monthly} {
+		this, last, err := report.Periods(rb6, kind, "2025-11-12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []time.Time{this.From, this.To, last.From} {
+			if h, m, _ := at.In(pk).Clock(); h != 18 || m != 0 {
+				t.Errorf("%s with the cut-off 18:00: the period %v after %v", kind, this, last)
+			}
+		}
+	}
+	if this, _, _ := report.Periods(rb6, report.Daily, "2025-11-12"); !this.To.Equal(time.Date(2025, 11, 12, 18, 0, 0, 0, pk)) {
+		t.Errorf("the daily report to 12 November ends at %v, not 18:00 that day", this.To)
+	}
 	for _, c := range [][2]string{{"hourly", "2025-11-12"}, {report.Daily, "12/11/2025"}, {report.Daily, ""}, {report.Weekly, "2025-11-12T00:00:00Z"}} {
 		if _, _, err := report.Periods(rb, c[0], c[1]); err == nil {
 			t.Errorf("%q %q: no error", c[0], c[1])
@@ -224,32 +240,45 @@ func TestPeriodicEscapes(t *testing.T) {
 	p := &report.Periodic{Mechanism: "<b>m</b>", Title: `<script>alert("t")</script>`, Kind: report.Daily, Date: "2025-11-12",
 		Findings: []store.PeriodFinding{{Index: 7, Case: 3, Outcome: "attributed", Party: `"><img src=x onerror=alert(1)>`,
 			Summary: "<script>alert(1)</script> & co"}},
-		Crossings: []store.CrossingSide{{Crossing: "torkham", Name: "<i>Torkham</i>", Side: "pakistan", Status: "open"}}}
+		Crossings:         []store.CrossingSide{{Crossing: "torkham", Name: "<i>Torkham</i>", Side: "pakistan", Status: "open"}},
+		ByRegion:          []report.Change{{Key: "PK/x", Name: "<u>Kurram</u>", This: 1}},
+		HasAccessCategory: true,
+		AccessDenials:     []report.Change{{Key: "p", Name: "<em>party</em>", This: 1}},
+		Commitments:       []store.PeriodCommitment{{Index: 4, Party: "<s>p</s>", Group: "<script>g</script>", Status: "met"}},
+		ByCategory:        []report.Change{{Key: "c", Name: "<tt>cat</tt>", This: 2, Last: 1}},
+		Incidents:         []report.Incident{{Case: 5, Lat: 34, Lon: 71, Standing: `"/><script>`}}}
 	b, err := p.HTML()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(b)
-	for _, bad := range []string{"<script>", "<img", "<i>Torkham", "<b>m"} {
+	for _, bad := range []string{"<script>", "<img", "<i>Torkham", "<b>m", "<u>", "<em>", "<s>", "<tt>"} {
 		if strings.Contains(s, bad) {
 			t.Errorf("the report holds %q unescaped", bad)
 		}
 	}
-	for _, good := range []string{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; co", "&lt;i&gt;Torkham&lt;/i&gt;"} {
+	for _, good := range []string{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; co", "&lt;i&gt;Torkham&lt;/i&gt;", "&lt;u&gt;Kurram&lt;/u&gt;",
+		"&lt;em&gt;party&lt;/em&gt;", "&lt;script&gt;g&lt;/script&gt;", "&lt;tt&gt;cat&lt;/tt&gt;"} {
 		if !strings.Contains(s, good) {
 			t.Errorf("the report lacks %q", good)
 		}
 	}
 }
 
-// FuzzPeriods: any period and date is refused or gives two periods that
-// follow each other, the later ending at a cut-off, never a panic.
+// FuzzPeriods: any period, date and cut-off is refused or gives two
+// periods that follow each other, the later ending at the cut-off (19:30
+// when the rulebook sets none), never a panic.
 func FuzzPeriods(f *testing.F) {
-	rb := &mechanism.Rulebook{TimeZones: []mechanism.TimeZone{{Name: "Pakistan", Offset: "+05:00"}}}
-	for _, s := range [][2]string{{"daily", "2025-11-12"}, {"weekly", "2025-02-29"}, {"monthly", "0000-01-01"}, {"monthly", "9999-12-31"}, {"hourly", "x"}} {
-		f.Add(s[0], s[1])
+	for _, s := range [][3]string{{"daily", "2025-11-12", ""}, {"weekly", "2025-02-29", "18:00"}, {"monthly", "0000-01-01", "00:00"},
+		{"monthly", "9999-12-31", "23:59"}, {"hourly", "x", "24:00"}} {
+		f.Add(s[0], s[1], s[2])
 	}
-	f.Fuzz(func(t *testing.T, kind, date string) {
+	f.Fuzz(func(t *testing.T, kind, date, cutoff string) {
+		rb := &mechanism.Rulebook{Rules: mechanism.Rules5, TimeZones: []mechanism.TimeZone{{Name: "Pakistan", Offset: "+05:00"}}}
+		want := "19:30"
+		if _, err := mechanism.ParseCutOff(cutoff); err == nil {
+			rb.ReportCutOff, want = cutoff, cutoff
+		}
 		this, last, err := report.Periods(rb, kind, date)
 		if err != nil {
 			return
@@ -257,8 +286,8 @@ func FuzzPeriods(f *testing.F) {
 		if !last.From.Before(last.To) || !last.To.Equal(this.From) || !this.From.Before(this.To) {
 			t.Fatalf("%q %q: %v after %v", kind, date, this, last)
 		}
-		if h, m, _ := this.To.Clock(); h != 19 || m != 30 {
-			t.Fatalf("%q %q: the period ends at %v, not the cut-off", kind, date, this.To)
+		if got := this.To.Format("15:04"); got != want {
+			t.Fatalf("%q %q %q: the period ends at %v, not the cut-off %s", kind, date, cutoff, this.To, want)
 		}
 	})
 }

@@ -104,18 +104,18 @@ func (e *Exporter) record(r store.Row) (*caseRec, error) {
 	}
 	// The place's administrative units as the opening report gives
 	// them, or else as the gazetteer does.
-	if st, err := statement.Parse([]byte(c.str("opening"))); err == nil {
-		var rep struct {
-			Place mechanism.Place `json:"place"`
-		}
-		if json.Unmarshal(st.JSON, &rep) == nil && len(rep.Place.Admin) > 0 {
-			c.admin = rep.Place.Admin[0]
-		}
-	}
-	if id := c.str("place_id"); id != "" && e.Place != nil && c.admin.Country == "" {
-		c.admin, _ = e.Place(id)
-	}
+	c.admin = placeAdmin(store.OpeningAdmin([]byte(c.str("opening"))), c.str("place_id"), e.Place)
 	return c, nil
+}
+
+// placeAdmin is a case's administrative unit: the one its opening
+// report's place gives (own), or else, when that gives none, the one the
+// gazetteer (place, nil for none) gives its place's id.
+func placeAdmin(own mechanism.AdminUnit, placeID string, place func(string) (mechanism.AdminUnit, bool)) mechanism.AdminUnit {
+	if own.Country == "" && placeID != "" && place != nil {
+		own, _ = place(placeID)
+	}
+	return own
 }
 
 func (c *caseRec) str(col string) string {

@@ -142,8 +142,8 @@ var inserts = []insert{
 	{"statement", "INSERT INTO statements (idx, kind, author, body, at, signers) VALUES ", "", 6},
 	{"case", `INSERT INTO cases (id, opened_at, reporter, accused, channel, event_at, event_precision,
 		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
-		stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of,
-		status, closed, closed_reason, standing) VALUES `, "", 32},
+		admin_country, admin1, admin2, admin3, stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of,
+		status, closed, closed_reason, standing) VALUES `, "", 36},
 	{"case.category", "INSERT INTO case_categories (category, case_id) VALUES ", "", 2},
 	{"case.body", "INSERT INTO case_bodies (body, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
 	{"case.statement", "INSERT INTO case_statements (case_id, idx) VALUES ", "", 2},
@@ -425,9 +425,14 @@ func projectReport(t *Tx, e *mechanism.Effects, st *statement.Statement, _ strin
 	} else {
 		// Times are stored in one form, so that they compare as text.
 		event, _ := statement.ParseTime(p.Event.Time)
+		var admin mechanism.AdminUnit
+		if len(p.Place.Admin) > 0 {
+			admin = p.Place.Admin[0]
+		}
 		t.newCases = append(t.newCases, pendingCase{idx, []any{idx, statement.FormatTime(st.Time), e.Body, p.Accused, p.Channel,
 			statement.FormatTime(event), p.Event.Precision, p.EventType, p.SubEventType, jsonList(p.Categories), p.Place.ID,
-			p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon), p.Place.GeoPrecision, p.Summary}})
+			p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon), p.Place.GeoPrecision, p.Summary,
+			admin.Country, admin.Admin1, admin.Admin2, admin.Admin3}})
 		for _, c := range p.Categories {
 			t.add("case.category", c, idx)
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,10 @@ const (
 	markupTitle   = "<script>alert('feed')</script> & =HYPERLINK(\"http://evil.example\")"
 	formulaPlace  = "@SUM(1+1) near Torkham"
 )
+
+// secretFigure finds the sealed report's figure, 777, as a field of its
+// own (a CSV cell, a JSON value), not inside a timestamp or a coordinate.
+var secretFigure = regexp.MustCompile(`(^|[,:\[])777([,}\]\r\n]|$)`)
 
 // mustExportsFixture is the demo with, filed after its scenario, a sealed
 // report of Pakistan (a confidential case), a report whose summary and
@@ -283,7 +288,7 @@ func TestExportCasesCSV(t *testing.T) {
 		t.Errorf("the formula is not neutralised: %v", injected)
 	}
 	noFormula(t, "cases.csv", b)
-	if bytes.Contains(b, []byte("CONFIDENTIAL")) || bytes.Contains(b, []byte("777")) {
+	if bytes.Contains(b, []byte("CONFIDENTIAL")) || secretFigure.Match(b) {
 		t.Errorf("cases.csv holds the confidential case")
 	}
 }
@@ -370,7 +375,7 @@ func TestExportCasesGeoJSON(t *testing.T) {
 	if located < 10 {
 		t.Errorf("%d cases have a Point", located)
 	}
-	if bytes.Contains(b, []byte("CONFIDENTIAL")) || bytes.Contains(b, []byte("777")) {
+	if bytes.Contains(b, []byte("CONFIDENTIAL")) || secretFigure.Match(b) {
 		t.Errorf("cases.geojson holds the confidential case")
 	}
 }
@@ -484,7 +489,7 @@ func TestExportACLED(t *testing.T) {
 		t.Error("no case's local date differs from its UTC date: the test of event_date proves nothing")
 	}
 	noFormula(t, "acled.csv", b)
-	if bytes.Contains(b, []byte("CONFIDENTIAL")) || bytes.Contains(b, []byte("777")) {
+	if bytes.Contains(b, []byte("CONFIDENTIAL")) || secretFigure.Match(b) {
 		t.Errorf("acled.csv holds the confidential case")
 	}
 }

@@ -22,7 +22,9 @@ import (
 var formKinds = []string{
 	mechanism.KindReport, mechanism.KindReply, mechanism.KindVerification, mechanism.KindCaseAdvance,
 	mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindCrossingStatus, mechanism.KindCommitment,
-	mechanism.KindAction,
+	mechanism.KindAction, mechanism.KindMeeting, mechanism.KindCaseClose, mechanism.KindPenalty,
+	mechanism.KindPublication, mechanism.KindEvidence, mechanism.KindCaseLink, mechanism.KindCaseUnlink,
+	mechanism.KindPlace, mechanism.KindActor, mechanism.KindActorClaim,
 }
 
 // formKindBodyTypes are, for the kinds that any member of a body of the
@@ -34,17 +36,40 @@ var formKindBodyTypes = map[string][]string{
 	mechanism.KindCrossingStatus: {"party", "monitor"},
 	mechanism.KindCommitment:     {"party"},
 	mechanism.KindAction:         {"party", "mediator", "monitor"},
+	mechanism.KindMeeting:        {"mediator"},
+	mechanism.KindPublication:    {"mediator"},
+	mechanism.KindCaseLink:       {"mediator", "monitor"},
+	mechanism.KindCaseUnlink:     {"mediator", "monitor"},
+	mechanism.KindPlace:          {"mediator", "monitor"},
+	mechanism.KindActor:          {"mediator", "monitor"},
+	mechanism.KindActorClaim:     {"mediator", "monitor"},
+}
+
+// formKindRules are, for the kinds that a later version of the statement
+// rules brought, that version: under older rules nobody is offered their
+// form.
+var formKindRules = map[string]int{
+	mechanism.KindCaseClose:  mechanism.Rules3,
+	mechanism.KindCaseLink:   mechanism.Rules3,
+	mechanism.KindCaseUnlink: mechanism.Rules3,
+	mechanism.KindPlace:      mechanism.Rules3,
+	mechanism.KindActor:      mechanism.Rules3,
+	mechanism.KindActorClaim: mechanism.Rules3,
 }
 
 // formKindQuorum names the quorum that signs a kind.
 var formKindQuorum = map[string]string{
 	mechanism.KindFinding:     mechanism.QuorumFinding,
 	mechanism.KindEndorsement: mechanism.QuorumEndorsement,
+	mechanism.KindPenalty:     mechanism.QuorumPenalty,
 }
 
 // formBodies are the ids of the rulebook's bodies whose members may file
 // kind: the server refuses the others, so their forms are not offered.
 func formBodies(rb *mechanism.Rulebook, kind string) []string {
+	if rb.RulesVersion() < formKindRules[kind] {
+		return nil
+	}
 	var out []string
 	for _, b := range rb.Bodies {
 		ok := slices.Contains(formKindBodyTypes[kind], b.Type)
@@ -53,14 +78,38 @@ func formBodies(rb *mechanism.Rulebook, kind string) []string {
 			for _, st := range rb.Stages {
 				ok = ok || slices.Contains(st.By, b.ID) || slices.Contains(st.By, b.Type)
 			}
-		case mechanism.KindFinding, mechanism.KindEndorsement:
+		case mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindPenalty:
 			ok = slices.Contains(rb.Quorums[formKindQuorum[kind]].Bodies, b.ID)
+		case mechanism.KindCaseClose:
+			ok = closes(rb, b)
+		case mechanism.KindEvidence:
+			ok = true // any member of a body
 		}
 		if ok {
 			out = append(out, b.ID)
 		}
 	}
 	return out
+}
+
+// closes reports whether members of b may close some case as out of
+// scope, as the core's case.close allows: the mediators, and the
+// bodies that own a stage before the last, the first stage being owned by
+// those that own the second.
+func closes(rb *mechanism.Rulebook, b mechanism.Body) bool {
+	if b.Type == mechanism.BodyMediator {
+		return true
+	}
+	for i, st := range rb.Stages[:max(len(rb.Stages)-1, 0)] {
+		by := st.By
+		if len(by) == 0 && i+1 < len(rb.Stages) {
+			by = rb.Stages[i+1].By
+		}
+		if slices.Contains(by, b.ID) || slices.Contains(by, b.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // formSigners is how many signatures kind's quorum needs (1 for a kind
@@ -88,6 +137,8 @@ type formPage struct {
 	Case     string   // the case the form is for, from ?case=
 	Version  int      // the rulebook's version, which a finding names
 	Parties  []mechanism.Body
+	All      []mechanism.Body // every body of the rulebook
+	Langs    []Language       // the interface's languages, in which names are asked for
 	Types    []mechanism.EventType
 	Stages   string // the rulebook's stages, as JSON, for case.advance
 	Quorums  string // per kind with a form, how many must sign, as JSON
@@ -107,6 +158,13 @@ var formEnums = map[string][]string{
 	"verification": mechanism.VerificationResults,
 	"crossing":     mechanism.Crossings,
 	"action":       mechanism.ActionResults,
+	"reason":       mechanism.CloseReasons,
+	"custody":      mechanism.CustodyEvents,
+	"relation":     mechanism.Relations,
+	"placetype":    mechanism.PlaceTypes,
+	"actortype":    mechanism.ActorTypes,
+	"claim":        mechanism.ClaimPositions,
+	"medium":       mechanism.ClaimMedia,
 	"channel":      {"party", "mediator", "monitor", "public", "ngo", "un"},
 }
 
@@ -153,7 +211,7 @@ func (s *Server) cosignPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) formData(rb *mechanism.Rulebook, kind string) *formPage {
-	p := &formPage{Kind: kind, Version: rb.Version, Types: mechanism.EventTypes, Enums: formEnums}
+	p := &formPage{Kind: kind, Version: rb.Version, Types: mechanism.EventTypes, Enums: formEnums, Langs: Languages}
 	if kind != "" {
 		p.Bodies = formBodies(rb, kind)
 		p.Signers = formSigners(rb, kind)
@@ -161,6 +219,7 @@ func (s *Server) formData(rb *mechanism.Rulebook, kind string) *formPage {
 	types := map[string]string{}
 	for _, b := range rb.Bodies {
 		types[b.ID] = b.Type
+		p.All = append(p.All, b)
 		if b.Type == "party" {
 			p.Parties = append(p.Parties, b)
 		}

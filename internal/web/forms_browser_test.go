@@ -264,10 +264,10 @@ func TestBrowserForms(t *testing.T) {
 		member string
 		want   []string
 	}{
-		{"pakistan-liaison-1", []string{"report", "reply", "crossing.status", "commitment", "action", "cosign"}},
-		{"qatar-investigator-1", []string{"report", "verification", "case.advance", "finding", "action", "cosign"}},
-		{"board-qatar-1", []string{"case.advance", "endorsement", "cosign"}},
-		{"monitors-field-1", []string{"report", "verification", "crossing.status", "action", "cosign"}},
+		{"pakistan-liaison-1", []string{"report", "reply", "crossing.status", "commitment", "action", "evidence", "cosign"}},
+		{"qatar-investigator-1", []string{"report", "verification", "case.advance", "finding", "action", "meeting", "case.close", "publication", "evidence", "case.link", "case.unlink", "place", "actor", "actor.claim", "cosign"}},
+		{"board-qatar-1", []string{"case.advance", "endorsement", "penalty", "evidence", "cosign"}},
+		{"monitors-field-1", []string{"report", "verification", "crossing.status", "action", "evidence", "case.link", "case.unlink", "place", "actor", "actor.claim", "cosign"}},
 	} {
 		f.open("/file", c.member)
 		got := eval[[]string](f, `[...document.querySelectorAll('#sf-kinds li')].filter(li => !li.hidden).map(li => li.querySelector('a').getAttribute('href').slice(6))`)

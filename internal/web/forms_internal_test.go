@@ -56,12 +56,30 @@ func TestFormBodies(t *testing.T) {
 		mechanism.KindCrossingStatus: {"pakistan", "afghanistan", "monitors"},
 		mechanism.KindCommitment:     {"pakistan", "afghanistan"},
 		mechanism.KindAction:         {"pakistan", "afghanistan", "qatar", "turkiye", "monitors"},
+		mechanism.KindMeeting:        {"qatar", "turkiye"},
+		mechanism.KindCaseClose:      {"qatar", "turkiye"},
+		mechanism.KindPenalty:        {"board"},
+		mechanism.KindPublication:    {"qatar", "turkiye"},
+		mechanism.KindEvidence:       {"pakistan", "afghanistan", "qatar", "turkiye", "monitors", "board"},
+		mechanism.KindCaseLink:       {"qatar", "turkiye", "monitors"},
+		mechanism.KindCaseUnlink:     {"qatar", "turkiye", "monitors"},
+		mechanism.KindPlace:          {"qatar", "turkiye", "monitors"},
+		mechanism.KindActor:          {"qatar", "turkiye", "monitors"},
+		mechanism.KindActorClaim:     {"qatar", "turkiye", "monitors"},
 	} {
 		if got := formBodies(rb, kind); !slices.Equal(got, want) {
 			t.Errorf("%s: offered to %v, want %v", kind, got, want)
 		}
 	}
-	for kind, want := range map[string]int{mechanism.KindFinding: 2, mechanism.KindEndorsement: 2, mechanism.KindReport: 1} {
+	// Under rules 2 the kinds of rules 3 have no form.
+	old := *rb
+	old.Rules = mechanism.Rules2
+	for _, kind := range []string{mechanism.KindCaseClose, mechanism.KindCaseLink, mechanism.KindCaseUnlink, mechanism.KindPlace, mechanism.KindActor, mechanism.KindActorClaim} {
+		if got := formBodies(&old, kind); got != nil {
+			t.Errorf("%s under rules 2: offered to %v", kind, got)
+		}
+	}
+	for kind, want := range map[string]int{mechanism.KindFinding: 2, mechanism.KindEndorsement: 2, mechanism.KindPenalty: 2, mechanism.KindReport: 1} {
 		if got := formSigners(rb, kind); got != want {
 			t.Errorf("%s: %d signers, want %d", kind, got, want)
 		}

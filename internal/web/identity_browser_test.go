@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -249,4 +250,98 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestBrowserKeyRotation rotates a member's key on the keys page, in the
+// browser: the page shows the key.rotate statement before it is signed,
+// the browser makes the new key and signs with both, and the log then
+// holds the new key for the member. The session the old key opened ends;
+// the new key, which replaced the old in this browser, signs in; the old
+// key, still held in another browser, no longer can; and the server never
+// receives either private key.
+func TestBrowserKeyRotation(t *testing.T) {
+	m, _, reg := mustDemo(t, false)
+	rec := &requestRecorder{}
+	srv := httptest.NewServer(rec.wrap(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)))
+	t.Cleanup(srv.Close)
+	const name = "qatar-investigator-1"
+	data, err := os.ReadFile(filepath.Join(m.Keys.Dir, name+".key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := secretForms(demoSeed(t, string(data)))
+	var member struct{ Key string }
+	apiGet := func(path string, v any) {
+		t.Helper()
+		(&formsRun{t: t, url: srv.URL}).api(path, v)
+	}
+	apiGet("/api/v1/members/"+name, &member)
+	oldVKey := member.Key
+
+	b := mustBrowser(t)
+	b.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitVisible(`#import-form`))
+	importOnPage(t, b, name, string(data))
+	if who, _, _ := signInOnPage(t, b, srv.URL, name); who != name {
+		t.Fatalf("signed in as %q", who)
+	}
+	b.do(t, chromedp.Navigate(srv.URL+"/inbox"), chromedp.WaitVisible(`#inbox-items`))
+
+	// The member rotates its key: the statement is shown, then signed.
+	b.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitReady(`tr[data-key="`+name+`"][data-standing="enrolled"] button.rotate`))
+	clickJS(t, b, `tr[data-key="`+name+`"] button.rotate`)
+	b.do(t, chromedp.WaitVisible(`#pending-json`))
+	var shown map[string]any
+	if err := json.Unmarshal([]byte(browserRun(t, b, chromedp.Text(`#pending-json`))), &shown); err != nil {
+		t.Fatal(err)
+	}
+	newVKey, _ := shown["key"].(string)
+	if shown["kind"] != "key.rotate" || shown["member"] != name || shown["author"] != name || !strings.HasPrefix(newVKey, name+"+") || newVKey == oldVKey {
+		t.Fatalf("the rotation shown before signing: %v", shown)
+	}
+	b.do(t, chromedp.Click(`#pending-sign`), chromedp.WaitVisible(`#made-backup`))
+	if res := browserRun(t, b, chromedp.Text(`#result`)); !strings.Contains(res, "Signed and filed") {
+		t.Fatalf("rotation: %q", res)
+	}
+	if v := browserRun(t, b, chromedp.Value(`#made-vkey`)); v != newVKey {
+		t.Errorf("the page shows the new key as %q, want %q", v, newVKey)
+	}
+	backup := browserRun(t, b, chromedp.Value(`#made-backup`))
+	secrets = append(secrets, secretForms(demoSeed(t, backup))...)
+	apiGet("/api/v1/members/"+name, &member)
+	if member.Key != newVKey {
+		t.Fatalf("the log holds %s's key as %q after the rotation, want %q", name, member.Key, newVKey)
+	}
+	b.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitReady(`tr[data-key="`+name+`"][data-standing="enrolled"]`))
+	if v := browserRun(t, b, chromedp.Evaluate[string](`document.querySelector('tr[data-key="`+name+`"] td:nth-child(2)').textContent`)); v != newVKey {
+		t.Errorf("the browser holds %q for %s, not the new key", v, name)
+	}
+
+	// The old key's session has ended.
+	b.do(t, chromedp.Navigate(srv.URL+"/inbox"), chromedp.WaitVisible(`#signin-form`))
+	if loc := browserRun(t, b, chromedp.Location()); !strings.HasPrefix(loc, srv.URL+"/signin?next=") {
+		t.Errorf("after the rotation, the old key's session led the inbox to %s", loc)
+	}
+	// The new key signs in.
+	if who, body, _ := signInOnPage(t, b, srv.URL, name); who != name || body != "qatar" {
+		t.Errorf("the new key signed in as %q of %q", who, body)
+	}
+	b.do(t, chromedp.Navigate(srv.URL+"/inbox"), chromedp.WaitVisible(`#inbox-items`))
+
+	// The old key, kept in another browser, may not sign in.
+	other := mustBrowser(t)
+	other.do(t, chromedp.Navigate(srv.URL+"/keys"), chromedp.WaitVisible(`#import-form`))
+	importOnPage(t, other, name, string(data))
+	if st := browserRun(t, other, chromedp.Evaluate[string](`document.querySelector('tr[data-key="`+name+`"]').dataset.standing`)); st != "rotated" {
+		t.Errorf("the keys page says the old key is %q, want rotated", st)
+	}
+	other.do(t, chromedp.Navigate(srv.URL+"/signin"), chromedp.WaitReady(`#signin-key option[value="`+name+`"]`),
+		chromedp.SetValue(`#signin-key`, name), chromedp.Click(`#signin-go`))
+	browserRun(t, other, chromedp.Poll[bool](`document.querySelector('#signin-status').textContent.includes('rotated')`, chromedp.WithPollingTimeout(30*time.Second)))
+	if n := browserRun(t, other, chromedp.Evaluate[int](`document.querySelectorAll('.who-member').length`)); n != 0 {
+		t.Error("the old key signed in after the rotation")
+	}
+
+	if req, found := rec.containsAny(secrets...); found {
+		t.Fatalf("the server received a private key:\n%s", req)
+	}
 }

@@ -894,7 +894,8 @@ func (f *oaFixture) checkAnswers() {
 	// The forms: the index, each kind's form and the co-signature's.
 	f.get("/file", "/file", 200)
 	f.get("/file/cosign", "/file/cosign", 200)
-	for _, kind := range []string{"report", "reply", "verification", "case.advance", "finding", "endorsement", "crossing.status", "commitment", "action"} {
+	for _, kind := range []string{"report", "reply", "verification", "case.advance", "finding", "endorsement", "crossing.status", "commitment", "action",
+		"meeting", "case.close", "penalty", "publication", "evidence", "case.link", "case.unlink", "place", "actor", "actor.claim"} {
 		f.get("/file/{kind}", "/file/"+kind, 200)
 	}
 	f.get("/file/{kind}", "/file/reply?case=15", 200)

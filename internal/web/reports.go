@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -56,7 +57,7 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 		}
 		p, err = s.reportAt(r.Context(), a)
 	} else {
-		p, err = report.Make(r.Context(), s.views, rb, a.Kind, a.Date)
+		p, err = s.makeReport(r.Context(), rb, a.Kind, a.Date)
 	}
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func (s *Server) reportAt(ctx context.Context, a report.Address) (*report.Period
 	}
 	if s.log.Checkpoint().N == a.Size && s.log.ViewsAt() == a.Size {
 		rb := s.log.Rulebook()
-		p, err := report.Make(ctx, s.views, rb, a.Kind, a.Date)
+		p, err := s.makeReport(ctx, rb, a.Kind, a.Date)
 		if err != nil {
 			return nil, err
 		}
@@ -111,4 +112,35 @@ func (s *Server) reportAt(ctx context.Context, a report.Address) (*report.Period
 			Msg: "another report is being made from an earlier log size; try again in a moment", Err: err}
 	}
 	return p, err
+}
+
+// makeReport makes a periodic report with the places of the gazetteer
+// and of the log, which give the region and the point on the map of an
+// event whose report names a place by its id alone. The log's places are
+// those the views held when the gazetteer was read: if the views added
+// one while the report was made, it is made again, so that a report of
+// a log size places its events as every report of that size does.
+func (s *Server) makeReport(ctx context.Context, rb *mechanism.Rulebook, period, date string) (*report.Periodic, error) {
+	for range 3 {
+		g, _, err := s.gazetteer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o := report.Options{Place: func(id string) (mechanism.AdminUnit, float64, float64, bool) {
+			p, ok := g.Place(id)
+			if !ok || len(p.Admin) == 0 {
+				return mechanism.AdminUnit{}, 0, 0, false
+			}
+			a := p.Admin[0]
+			return mechanism.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2}, p.Lat, p.Lon, true
+		}}
+		p, err := report.Make(ctx, s.views, rb, period, date, o)
+		if err != nil {
+			return nil, err
+		}
+		if again, _, err := s.gazetteer(ctx); err != nil || again == g {
+			return p, err
+		}
+	}
+	return nil, fmt.Errorf("couldn't make the report: the log's places changed each of 3 times it was made")
 }

@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,4 +204,83 @@ func TestPeriodicReportAtSize(t *testing.T) {
 	}
 	get(srv.URL, "/reports/monthly/2025-11-15.csv", http.StatusNotFound)
 	get(srv.URL, "/reports/monthly/2025-11-15", http.StatusNotFound)
+}
+
+// TestPeriodicReportFigures checks the figures of the served monthly
+// reports that the case and commitment lists of the API can give apart:
+// the regions' counts add up to the period's events, the map draws each
+// event that has a place on it, access denials and commitments due are
+// those the lists have, with no script or outside image in the page.
+func TestPeriodicReportFigures(t *testing.T) {
+	m, _, reg := mustDemo(t, true)
+	srv := mustServe(t, m, reg)
+	page := func(path string) (string, http.Header) {
+		t.Helper()
+		resp, b := get(t, srv.URL+path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b), resp.Header
+	}
+	items := func(path string) []map[string]any {
+		t.Helper()
+		s, _ := page(path)
+		var p struct {
+			Items []map[string]any `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(s), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p.Items
+	}
+	section := func(s, from, to string) string {
+		i, j := strings.Index(s, from), strings.Index(s, to)
+		if i < 0 || j < i {
+			t.Fatalf("the report has no section from %q to %q", from, to)
+		}
+		return s[i:j]
+	}
+	row := regexp.MustCompile(`<tr><td>([^<]*)</td><td class="n">(\d+)</td><td class="n">(\d+)</td>`)
+
+	s, h := page("/reports/monthly/2025-11-15.html")
+	if csp := h.Get("Content-Security-Policy"); csp != "default-src 'none'; style-src 'unsafe-inline'; sandbox" || strings.Contains(s, "<script") || strings.Contains(s, "<img") {
+		t.Errorf("the report has a script or an image, or lost its CSP %q", csp)
+	}
+	q := url.Values{"from": {h.Get("X-Period-From")}, "to": {h.Get("X-Period-To")}, "distinct": {"true"}, "limit": {"500"}}
+	cases := items("/api/v1/cases?" + q.Encode())
+	located := 0
+	for _, c := range cases {
+		if c["lat"] != nil || c["place"] != nil {
+			located++
+		}
+	}
+	var regions int64
+	for _, r := range row.FindAllStringSubmatch(section(s, `<h2 id="regions">`, `<h2 id="access">`), -1) {
+		n, _ := strconv.ParseInt(r[2], 10, 64)
+		regions += n
+	}
+	if len(cases) == 0 || regions != int64(len(cases)) {
+		t.Errorf("the regions count %d events, the case list has %d", regions, len(cases))
+	}
+	if n := strings.Count(section(s, `<h2 id="map">`, `<ul class="legend">`), "<circle "); n != located {
+		t.Errorf("the map draws %d events, the case list has %d with a place", n, located)
+	}
+	t.Logf("November: %d events, %d with a place on the map", len(cases), located)
+	q.Set("category", "access_denied")
+	denials := items("/api/v1/cases?" + q.Encode())
+	if got := row.FindAllStringSubmatch(section(s, `<h2 id="access">`, `<h2 id="commitments">`), -1); len(got) != 0 || len(denials) != 0 {
+		t.Errorf("access denials: the report has %v, the case list %d", got, len(denials))
+	}
+
+	// January 2026: the demo's commitment falls due.
+	s, h = page("/reports/monthly/2026-01-15.html")
+	var due int
+	for _, c := range items("/api/v1/commitments?limit=500") {
+		if d, _ := c["deadline"].(string); d >= h.Get("X-Period-From") && d < h.Get("X-Period-To") {
+			due++
+		}
+	}
+	if want := fmt.Sprintf(`<tr><td>Due</td><td class="n">%d</td>`, due); due != 1 || !strings.Contains(s, want) {
+		t.Errorf("the January report lacks %q", want)
+	}
 }

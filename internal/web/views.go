@@ -76,8 +76,9 @@ type Views interface {
 	// LogTime returns the log's time as the views hold it, or the zero
 	// time for empty views.
 	LogTime(ctx context.Context) (time.Time, error)
-	// PeriodFigures and ViewsCursor are what a periodic report reads
-	// beside the dashboard's figures (report.Views).
+	// PeriodFigures, PeriodDetail and ViewsCursor are what a periodic
+	// report reads beside the dashboard's figures (report.Views).
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
+	PeriodDetail(ctx context.Context, this, last store.Period) (*store.PeriodDetail, error)
 	ViewsCursor(ctx context.Context) (int64, error)
 }

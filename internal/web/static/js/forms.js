@@ -1,7 +1,7 @@
 // forms.js: the forms that file statements signed in this browser.
 //
 // A form's fields name where their value goes in the statement
-// (data-path="event.time", data-type="int|num|time|list|json|set"); rows of
+// (data-path="event.time", data-type="int|num|time|list|ints|lines|json|set"); rows of
 // a list of objects sit in a [data-rows] element. readForm reads them into
 // the kind's JSON exactly as docs/statements.md writes it, leaving out what
 // is empty. The member previews the whole text that will be signed (after
@@ -66,6 +66,13 @@ export function readValue(el) {
     }
     case 'list':
       return raw.split(/[\s,]+/).filter(Boolean);
+    case 'lines':
+      // One item a line, such as names that hold spaces and commas.
+      return raw.split('\n').map(x => x.trim()).filter(Boolean);
+    case 'ints':
+      // Whole numbers, such as case ids; one that is not is kept as
+      // written, for the server to name.
+      return raw.split(/[\s,]+/).filter(Boolean).map(x => (/^-?\d+$/.test(x) ? Number(x) : x));
     case 'json':
       try { return JSON.parse(raw); } catch { return raw; }
     default:
@@ -478,6 +485,22 @@ function setupKind(form, kind) {
     setupUpload();
     setupMap();
   }
+  if (kind === 'publication') setupFetch();
+  if (kind === 'evidence') {
+    // Registering a file, or a later step of its custody, which carries
+    // the hash and the step only.
+    const mode = () => {
+      const custody = $('#f-evmode').value === 'custody';
+      $('#f-ev-register').hidden = custody; $('#f-ev-register').disabled = custody;
+      $('#f-ev-upload').hidden = custody;
+    };
+    $('#f-evmode').addEventListener('change', mode);
+    mode();
+    setupUpload();
+  }
+  if (kind === 'actor') setupActor();
+  if (kind === 'actor.claim') listActors();
+  if (kind === 'case.link') showWhen($('#f-relation'), $('#f-stands-box'), v => v === 'duplicate');
   if (kind === 'finding') showWhen($('#f-outcome'), $('#f-party-box'), v => v !== 'not_attributable');
   if (kind === 'crossing.status') showWhen($('#f-status'), $('#f-allowed-box'), v => v === 'restricted');
   if (kind === 'action') {
@@ -518,10 +541,73 @@ function setupCase(form, kind) {
       if (typeof c.finding === 'number') f.value = String(c.finding);
       else info.textContent += ' ' + msg('nofinding');
     }
+    if (kind === 'case.link' || kind === 'case.unlink') await showLinks(id);
+    if (kind === 'penalty') {
+      // A penalty attaches to the case's endorsed finding, against the
+      // party it attributes the violation to.
+      if (typeof c.endorsed === 'number' && typeof c.finding === 'number') {
+        $('#f-finding').value = String(c.finding);
+        if (c.party) $('#f-party').value = c.party;
+      } else info.textContent += ' ' + msg('notendorsed');
+    }
     form.dispatchEvent(new Event('change'));
   };
   input.addEventListener('change', load);
   if (input.value) load();
+}
+
+// showLinks lists the links that stand between case id and others, so
+// that a member linking or unlinking it sees what is there already.
+async function showLinks(id) {
+  const box = $('#f-links');
+  box.replaceChildren();
+  const res = await fetch('/api/v1/links?limit=100&case=' + id, { headers: { Accept: 'application/json' } });
+  if (!res.ok) return;
+  const items = (await res.json()).items.filter(l => l.unlinked === null || l.unlinked === undefined);
+  if (!items.length) { box.textContent = msg('nolinks'); return; }
+  const ul = el('ul');
+  for (const l of items) {
+    const other = l.case_id === Number(id) ? l.other : l.case_id;
+    const name = $('#f-relnames').content.querySelector('[data-v="' + l.relation + '"]');
+    ul.append(el('li', msg('linked', { case: num(other), relation: name ? name.textContent : l.relation })));
+  }
+  box.append(ul);
+}
+
+// setupActor reads the registry's entry of the actor id given: an actor
+// statement with the id of one registered amends it, replacing its type,
+// names, aliases and labels, so the form starts from what is there.
+function setupActor() {
+  const input = $('#f-id');
+  const info = $('#f-actor-info');
+  input.addEventListener('change', async () => {
+    info.textContent = '';
+    const id = input.value.trim();
+    if (!id) return;
+    const res = await fetch('/api/v1/actors/' + encodeURIComponent(id), { headers: { Accept: 'application/json' } });
+    if (!res.ok) { info.textContent = msg('newactor'); return; }
+    const a = await res.json();
+    info.textContent = msg('amendactor', { body: bodyName(a.body) });
+    setValue('#f-atype', a.type);
+    for (const f of $$('[data-path^="names."], [data-path^="labels."]')) {
+      const [map, key] = f.dataset.path.split('.');
+      f.value = (a[map] && a[map][key]) || '';
+    }
+    setValue('#f-aliases', (a.aliases || []).join('\n'));
+    setValue('#f-note', a.note);
+    $('#sf-form').dispatchEvent(new Event('change'));
+  });
+}
+
+// listActors offers the registry's actors for an actor.claim.
+async function listActors() {
+  const res = await fetch('/api/v1/actor_registry?limit=500', { headers: { Accept: 'application/json' } });
+  if (!res.ok) return;
+  const list = $('#f-actors');
+  for (const a of (await res.json()).items) {
+    const name = (a.names && (a.names[document.documentElement.lang] || a.names.en)) || a.id;
+    list.append(el('option', name, { value: a.id }));
+  }
 }
 
 // setupSearch finds places (or crossings) by any of their names, ranked
@@ -666,6 +752,22 @@ export function uploadEvidence(file, { onProgress, headers = {} } = {}) {
   });
 }
 
+// register fills in the evidence form what the upload tells of the file:
+// its hash, size, media type and name, and the capture time its metadata
+// gives, which the member may correct before the preview.
+function register(file, up) {
+  setValue('#f-sha256', up.sha256);
+  setValue('#f-size', up.size || file.size);
+  setValue('#f-media-type', up.media_type || file.type);
+  setValue('#f-name', up.name || file.name);
+  const t = localTime(up.captured);
+  if (t && !$('#f-captured-time').value) {
+    setValue('#f-captured-time', t);
+    setValue('#f-captured-precision', 'exact');
+  }
+  $('#sf-form').dispatchEvent(new Event('change'));
+}
+
 // addEvidence cites a hash in the form's evidence list, once.
 function addEvidence(hash) {
   const f = $('#f-evidence');
@@ -693,13 +795,59 @@ function setupUpload() {
     if (res.ok && res.body.sha256) {
       bar.value = 100;
       status.textContent = msg('uploaded', { hash: res.body.sha256 });
-      addEvidence(res.body.sha256);
+      if ($('#f-evidence')) addEvidence(res.body.sha256);
+      else register(file, res.body);
       return;
     }
     bar.hidden = true;
     status.className = 'status-bad';
     const e = res.body.error || {};
     status.textContent = (res.status === 401 ? msg('nosession') + ' ' : '') + msg('uploadfailed', { status: res.status }) + (e.message ? ' ' + e.message : '');
+  });
+}
+
+// --- a published report ------------------------------------------------
+
+// hex is bytes in lower-case hexadecimal.
+function hex(buf) {
+  return [...new Uint8Array(buf)].map(b => b.toString(16).padStart(2, '0')).join('');
+}
+
+// localTime is an RFC 3339 UTC time as a datetime-local field holds it.
+function localTime(t) {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?)(\.\d+)?Z$/.exec(t || '');
+  return m ? m[1] : '';
+}
+
+// setupFetch fetches the report at the address given, as any reader
+// would, and fills in its SHA-256 and size from its bytes, and its period
+// from the headers sulh's reports carry (X-Period-From, X-Period-To). The
+// member may instead type them in; either way the preview shows what is
+// signed. An address on another site is fetched only if that site allows
+// it (CORS); otherwise the member pastes the values.
+function setupFetch() {
+  const status = $('#f-fetch-status');
+  $('#f-fetch').addEventListener('click', async () => {
+    const url = $('#f-url').value.trim();
+    if (!url) { $('#f-url').focus(); return; }
+    status.className = 'sub';
+    status.textContent = msg('fetching');
+    try {
+      const res = await fetch(url, { credentials: 'omit', cache: 'no-store' });
+      if (!res.ok) throw new Error(String(res.status));
+      const body = await res.arrayBuffer();
+      setValue('#f-sha256', hex(await crypto.subtle.digest('SHA-256', body)));
+      setValue('#f-size', body.byteLength);
+      const from = localTime(res.headers.get('X-Period-From'));
+      const to = localTime(res.headers.get('X-Period-To'));
+      if (from) setValue('#f-period-from', from);
+      if (to) setValue('#f-period-to', to);
+      status.textContent = msg('fetched', { size: num(body.byteLength) });
+    } catch (err) {
+      status.className = 'status-bad';
+      status.textContent = msg('fetchfailed') + ' ' + err.message;
+    }
+    $('#sf-form').dispatchEvent(new Event('change'));
   });
 }
 

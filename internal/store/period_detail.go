@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// PeriodCase is a case whose event falls in a periodic report's period or
+// in the one before it, each event once (a case linked as a duplicate of
+// another is left out), with what the report counts it by: the party
+// accused, its categories and its place.
+type PeriodCase struct {
+	ID int64
+	// Last is whether its event falls in the period before.
+	Last       bool
+	EventAt    string
+	Accused    string
+	Categories []string
+	Standing   string
+	PlaceID    string
+	PlaceName  string
+	// Lat and Lon are the report's coordinates, nil when it gave only a
+	// gazetteer place (PlaceID) or none.
+	Lat, Lon *float64
+	// Admin is the first administrative unit of the opening report's
+	// place, as the views keep it; zero when the report gave none.
+	Admin mechanism.AdminUnit
+}
+
+// PeriodCommitment is a party's commitment whose deadline falls in a
+// periodic report's period or in the one before it, with its deadline's
+// status as the core set it (mechanism.DeadlineOpen, DeadlineMet or
+// DeadlineMissed): met when the party filed an action referencing the
+// commitment by its deadline.
+type PeriodCommitment struct {
+	Index int64
+	// Last is whether its deadline falls in the period before.
+	Last         bool
+	Party, Group string
+	Deadline     string
+	Status       string
+	// Closed is the statement that met the deadline (the party's action)
+	// or found it missed; nil while it is open.
+	Closed *int64
+}
+
+// PeriodDetail is what a periodic report reads case by case: the cases of
+// the two periods by event time, and the commitments due in them by
+// deadline, both oldest first.
+type PeriodDetail struct {
+	Cases       []PeriodCase
+	Commitments []PeriodCommitment
+}
+
+// PeriodDetail returns the cases and the commitments of the period This
+// and of the one before it, Last, read in one snapshot of the views.
+func (db *DB) PeriodDetail(ctx context.Context, this, last Period) (*PeriodDetail, error) {
+	if last.To != this.From || !last.From.Before(last.To) || !this.From.Before(this.To) {
+		return nil, fmt.Errorf("couldn't read the period's cases: the periods %v and %v do not follow each other", last, this)
+	}
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
+	}
+	defer tx.Rollback()
+	from, mid, to := statement.FormatTime(last.From), statement.FormatTime(this.From), statement.FormatTime(this.To)
+	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.event_at < ?2, c.event_at, c.accused, c.categories, c.standing,
+			c.place_id, c.place_name, c.lat, c.lon, c.admin_country, c.admin1, c.admin2, c.admin3
+		FROM cases c WHERE c.event_at >= ?1 AND c.event_at < ?3 AND c.duplicate_of IS NULL
+		ORDER BY c.event_at, c.id`, from, mid, to)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
+	}
+	defer rows.Close()
+	out := &PeriodDetail{Cases: []PeriodCase{}, Commitments: []PeriodCommitment{}}
+	for rows.Next() {
+		var c PeriodCase
+		var categories string
+		if err := rows.Scan(&c.ID, &c.Last, &c.EventAt, &c.Accused, &categories, &c.Standing,
+			&c.PlaceID, &c.PlaceName, &c.Lat, &c.Lon, &c.Admin.Country, &c.Admin.Admin1, &c.Admin.Admin2, &c.Admin.Admin3); err != nil {
+			return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
+		}
+		if err := json.Unmarshal([]byte(categories), &c.Categories); err != nil {
+			return nil, fmt.Errorf("couldn't read the categories of case %d: %w", c.ID, err)
+		}
+		out.Cases = append(out.Cases, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
+	}
+	crows, err := tx.QueryContext(ctx, `SELECT m.idx, d.due < ?2, m.body, m.label, d.due, d.status, d.closed
+		FROM deadlines d JOIN commitments m ON m.idx = d.subject
+		WHERE d.name = ?4 AND d.due >= ?1 AND d.due < ?3 ORDER BY d.due, m.idx`, from, mid, to, mechanism.DeadlineCommitment)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the commitments due: %w", err)
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var c PeriodCommitment
+		if err := crows.Scan(&c.Index, &c.Last, &c.Party, &c.Group, &c.Deadline, &c.Status, &c.Closed); err != nil {
+			return nil, fmt.Errorf("couldn't read the commitments due: %w", err)
+		}
+		out.Commitments = append(out.Commitments, c)
+	}
+	if err := crows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read the commitments due: %w", err)
+	}
+	return out, nil
+}
+
+// OpeningAdmin is the first administrative unit of the place that the
+// report entry (a case's opening, as signed) gives; zero when it gives
+// none or is not a report that can be read.
+func OpeningAdmin(entry []byte) mechanism.AdminUnit {
+	st, err := statement.Parse(entry)
+	if err != nil {
+		return mechanism.AdminUnit{}
+	}
+	var rep struct {
+		Place mechanism.Place `json:"place"`
+	}
+	if json.Unmarshal(st.JSON, &rep) != nil || len(rep.Place.Admin) == 0 {
+		return mechanism.AdminUnit{}
+	}
+	return rep.Place.Admin[0]
+}

@@ -1,0 +1,98 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/ledger"
+	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
+)
+
+// TestPeriodDetail holds the period's cases and commitments, on the
+// demo's views, to the case and commitment lists: each event once, in the
+// period or the one before by event time, oldest first; each commitment
+// whose deadline falls in the period, with its deadline's status.
+func TestPeriodDetail(t *testing.T) {
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Log.Close()
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Scenario(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+	db := m.Log.DB
+	day := func(mo time.Month, d int) time.Time { return time.Date(2025, mo, d, 14, 30, 0, 0, time.UTC) }
+	last, this := store.Period{From: day(10, 1), To: day(11, 1)}, store.Period{From: day(11, 1), To: day(12, 1)}
+	d, err := db.PeriodDetail(ctx, this, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]bool{} // case -> in the period before
+	for i, p := range []store.Period{this, last} {
+		var f store.Filter
+		f.Where("from", statement.FormatTime(p.From))
+		f.Where("to", statement.FormatTime(p.To))
+		f.Where("distinct", "true")
+		if err := db.Each(ctx, "cases", f, func(r store.Row) error {
+			id, _ := r["id"].(int64)
+			want[id] = i == 1
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(d.Cases) != len(want) || len(want) == 0 {
+		t.Errorf("%d cases, the case list has %d", len(d.Cases), len(want))
+	}
+	for i, c := range d.Cases {
+		if l, ok := want[c.ID]; !ok || l != c.Last {
+			t.Errorf("case %d (last %v) is not the list's (%v, %v)", c.ID, c.Last, ok, l)
+		}
+		if i > 0 && c.EventAt < d.Cases[i-1].EventAt {
+			t.Errorf("case %d comes after a later event", c.ID)
+		}
+		if c.Admin.Country == "" {
+			t.Errorf("case %d: no administrative unit read from its opening report", c.ID)
+		}
+	}
+	if len(d.Commitments) != 0 {
+		t.Errorf("commitments due in October and November: %+v, the demo has none", d.Commitments)
+	}
+
+	// January 2026: the demo's commitment falls due, not yet met.
+	jan := store.Period{From: time.Date(2025, 12, 31, 14, 30, 0, 0, time.UTC), To: time.Date(2026, 1, 31, 14, 30, 0, 0, time.UTC)}
+	d, err = db.PeriodDetail(ctx, jan, store.Period{From: day(12, 1), To: jan.From})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []store.Row
+	if err := db.Each(ctx, "commitments", store.Filter{}, func(r store.Row) error { rows = append(rows, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || len(d.Commitments) != 1 {
+		t.Fatalf("commitments %+v, the list has %v", d.Commitments, rows)
+	}
+	c := d.Commitments[0]
+	if c.Index != rows[0]["idx"] || c.Party != rows[0]["body"] || c.Deadline != rows[0]["deadline"] || c.Status != rows[0]["status"] || c.Status != mechanism.DeadlineOpen || c.Last || c.Closed != nil {
+		t.Errorf("commitment %+v, the list has %v", c, rows[0])
+	}
+
+	// Periods that do not follow each other are refused.
+	for _, p := range [][2]store.Period{{this, this}, {last, store.Period{From: this.To, To: this.From}}} {
+		if _, err := db.PeriodDetail(ctx, p[0], p[1]); err == nil {
+			t.Errorf("%v after %v: no error", p[0], p[1])
+		}
+	}
+}
