@@ -191,10 +191,29 @@ func TestPublishedPage(t *testing.T) {
 		pubs.Rows[0]["sha256"].(string),
 		"Cases that accuse it",
 		`aria-current="page">Published</a>`,
+		// The latest reports: the demo's log time is 6 December 2025,
+		// 12:10 UTC, before that day's cut-off.
+		`<a href="/reports/daily/2025-12-06.html">daily</a>`,
+		`<a href="/reports/weekly/2025-12-06.html">weekly</a>`,
+		`<a href="/reports/monthly/2025-12-06.html">monthly</a>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET /published lacks %q", want)
 		}
+	}
+	for _, kind := range []string{"daily", "weekly", "monthly"} {
+		if status, body := getPage(t, srv.URL+"/reports/"+kind+"/2025-12-06.html"); status != http.StatusOK || !strings.Contains(body, "log size") {
+			t.Errorf("the latest %s report: %d %.200s", kind, status, body)
+		}
+	}
+	// /reports/ is the published record's reports.
+	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(srv.URL + "/reports/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/published#reports" {
+		t.Errorf("GET /reports/: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	// Only the published case's finding is there: the demo's other
 	// findings, if any, are on cases not yet published.

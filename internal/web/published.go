@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
@@ -103,14 +104,20 @@ func (s *Server) published(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range rb.Bodies {
 		names[b.ID] = b.Name
 	}
+	// The latest reports: of the period that holds the log's time.
+	var latest string
+	if at, err := s.views.LogTime(r.Context()); err == nil && !at.IsZero() {
+		latest = report.DateOf(rb, at)
+	}
 	data := struct {
 		Findings     []publishedFinding
 		Next         int64
 		Paged        bool
 		Publications []publication
+		Latest       string // the date of the latest reports, or ""
 		Counts       []store.Counts
 		Names        map[string]string
-	}{findings, page.Next, before != 0, publications, counts, names}
+	}{findings, page.Next, before != 0, publications, latest, counts, names}
 	return s.render(w, r, "published.html", "published.title", "published", data)
 }
 
@@ -123,4 +130,11 @@ func int64Of(v any) int64 {
 func timeOf(v any) time.Time {
 	t, _ := time.Parse(time.RFC3339, stringOf(v))
 	return t
+}
+
+// reportsIndex sends /reports/ to the published record's reports: the
+// publications, and the latest reports of each period.
+func (s *Server) reportsIndex(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/published#reports", http.StatusSeeOther)
+	return nil
 }

@@ -124,6 +124,7 @@ func (s *Server) routes() {
 	s.handle("POST /tip", s.submitTip)
 	s.handle("GET /api/v1/tips/{id}/files/{sha256}", s.afterViews(s.tipFile))
 	s.handle("GET /map", s.afterViews(s.mapPage))
+	s.handle("GET /reports/{$}", s.reportsIndex)
 	s.handle("GET /reports/{period}/{file}", s.afterViews(s.periodicReport))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.patterns = append(s.patterns, "GET /metrics")
