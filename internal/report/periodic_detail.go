@@ -87,6 +87,7 @@ func (p *Periodic) detail(rb *mechanism.Rulebook, d *store.PeriodDetail, o Optio
 	}
 	p.HasAccessCategory = slices.ContainsFunc(rb.Categories, func(c mechanism.Clause) bool { return c.ID == AccessDenied })
 	var regions, denials tally
+	incidents := map[Incident]*Incident{}
 	for _, c := range d.Cases {
 		key, name := region(placeAdmin(c.Admin, c.PlaceID, gazetteer))
 		regions.add(key, name, c.Last)
@@ -102,10 +103,10 @@ func (p *Periodic) detail(rb *mechanism.Rulebook, d *store.PeriodDetail, o Optio
 		}
 		switch {
 		case c.Lat != nil && c.Lon != nil:
-			p.Incidents = append(p.Incidents, Incident{Case: c.ID, Lat: *c.Lat, Lon: *c.Lon, Standing: c.Standing})
+			addIncidents(incidents, c.ID, *c.Lat, *c.Lon, c.Standing)
 		case c.PlaceID != "" && o.Place != nil:
 			if _, lat, lon, ok := o.Place(c.PlaceID); ok {
-				p.Incidents = append(p.Incidents, Incident{Case: c.ID, Lat: lat, Lon: lon, Standing: c.Standing})
+				addIncidents(incidents, c.ID, lat, lon, c.Standing)
 				continue
 			}
 			p.Unlocated++
@@ -114,6 +115,7 @@ func (p *Periodic) detail(rb *mechanism.Rulebook, d *store.PeriodDetail, o Optio
 		}
 	}
 	p.ByRegion, p.AccessDenials = regions.sorted(), denials.sorted()
+	p.Incidents = sortIncidents(incidents)
 	p.Commitments = []store.PeriodCommitment{}
 	p.Due, p.Met = Change{Key: "due", Name: "Due"}, Change{Key: "met", Name: "Met"}
 	for _, c := range d.Commitments {

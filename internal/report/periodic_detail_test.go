@@ -152,9 +152,23 @@ func TestPeriodicDetail(t *testing.T) {
 		t.Errorf("commitments %+v, want %d met and %d open", p.Commitments, met, open)
 	}
 
-	// The map: every event of the period has coordinates here.
-	if int64(len(p.Incidents)) != count(t, db, "from", from, "to", to, "distinct", "true") || p.Unlocated != 0 {
-		t.Errorf("%d incidents on the map and %d without coordinates", len(p.Incidents), p.Unlocated)
+	// The map: every event of the period has coordinates here, each
+	// counted once on the point of its rounded place and standing.
+	var events int64
+	points := map[[2]float64]map[string]bool{}
+	for _, in := range p.Incidents {
+		events += in.Count
+		k := [2]float64{in.Lat, in.Lon}
+		if points[k] == nil {
+			points[k] = map[string]bool{}
+		}
+		if in.Count < 1 || points[k][in.Standing] {
+			t.Errorf("the map's point %+v is empty or drawn twice", in)
+		}
+		points[k][in.Standing] = true
+	}
+	if events != count(t, db, "from", from, "to", to, "distinct", "true") || p.Unlocated != 0 {
+		t.Errorf("%d events on the map and %d without coordinates", events, p.Unlocated)
 	}
 
 	// The HTML shows each figure, escaped, and the same bytes again.

@@ -3,9 +3,11 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,11 +118,43 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 // decimal, never an exponent.
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// Incident is an event of the period on the report's map.
+// Incident is a point of the report's map: the period's events of one
+// standing whose places round to the same hundredth of a degree (about a
+// kilometre, under a pixel of the map), so that a report stays small
+// however many events the period holds.
 type Incident struct {
-	Case     int64
+	Case     int64 // the lowest case id among them
 	Lat, Lon float64
 	Standing string
+	Count    int64 // how many events
+}
+
+// incidentGrid is the map's resolution in points per degree.
+const incidentGrid = 100
+
+// addIncidents adds an event at lat, lon to incidents, by its rounded
+// place and its standing; sortIncidents orders them for the report.
+func addIncidents(incidents map[Incident]*Incident, id int64, lat, lon float64, standing string) {
+	k := Incident{Lat: math.Round(lat*incidentGrid) / incidentGrid, Lon: math.Round(lon*incidentGrid) / incidentGrid, Standing: standing}
+	in, ok := incidents[k]
+	if !ok {
+		in = &Incident{Case: id, Lat: k.Lat, Lon: k.Lon, Standing: standing}
+		incidents[k] = in
+	}
+	in.Case = min(in.Case, id)
+	in.Count++
+}
+
+// sortIncidents lists incidents by latitude, longitude and standing.
+func sortIncidents(incidents map[Incident]*Incident) []Incident {
+	out := make([]Incident, 0, len(incidents))
+	for _, in := range incidents {
+		out = append(out, *in)
+	}
+	slices.SortFunc(out, func(a, b Incident) int {
+		return cmp.Or(cmp.Compare(a.Lat, b.Lat), cmp.Compare(a.Lon, b.Lon), strings.Compare(a.Standing, b.Standing))
+	})
+	return out
 }
 
 // mapShape is a country's ring projected onto the map.
@@ -138,15 +172,23 @@ type periodMap struct {
 	Line      [][2]float64
 	AreaName  string
 	Points    []mapPoint
-	Outside   int // incidents outside the frame, not drawn
-	Located   int // incidents with coordinates
+	Outside   int64 // events outside the frame, not drawn
+	Located   int64 // events with coordinates
+	Drawn     int64 // events drawn
 	Countries []string
 }
 
 type mapPoint struct {
 	X, Y  float64
 	Class string
-	Case  int64
+	Case  int64 // the lowest case id of the point's events
+	Count int64 // how many events the point stands for
+}
+
+// Radius is the point's radius on a map 600 units wide: larger as it
+// stands for more events.
+func (q mapPoint) Radius() float64 {
+	return 4.5 + min(7.5, 1.5*math.Log2(float64(max(q.Count, 1))))
 }
 
 // countryFills are the fills of the two sides of the default rulebook;
@@ -184,13 +226,14 @@ func newMap(rb *mechanism.Rulebook, incidents []Incident, w float64) (*periodMap
 		}
 	}
 	for _, in := range incidents {
-		m.Located++
+		m.Located += in.Count
 		if !pr.inside(in.Lat, in.Lon) {
-			m.Outside++
+			m.Outside += in.Count
 			continue
 		}
+		m.Drawn += in.Count
 		x, y := pr.xy(in.Lat, in.Lon)
-		m.Points = append(m.Points, mapPoint{X: x, Y: y, Class: in.Standing, Case: in.Case})
+		m.Points = append(m.Points, mapPoint{X: x, Y: y, Class: in.Standing, Case: in.Case, Count: in.Count})
 	}
 	return m, nil
 }
@@ -286,20 +329,20 @@ func (p *Periodic) PartyChart() *chart { return newChart(p.ByParty) }
 func (p *Periodic) CategoryChart() *chart { return newChart(p.ByCategory) }
 
 // legendItem is a standing on the map's legend, with its colour and
-// how many of the map's points have it.
+// how many of the map's events have it.
 type legendItem struct {
 	Standing, Colour string
-	Count            int
+	Count            int64
 }
 
 // Legend is the map's legend: each standing, its colour and count.
 func (m *periodMap) Legend() []legendItem {
 	var out []legendItem
 	for _, s := range mechanism.Standings {
-		n := 0
+		var n int64
 		for _, pt := range m.Points {
 			if pt.Class == s {
-				n++
+				n += pt.Count
 			}
 		}
 		out = append(out, legendItem{Standing: s, Colour: hex3(standingColour(s)), Count: n})

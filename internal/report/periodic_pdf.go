@@ -244,7 +244,7 @@ func (p *Periodic) pdfMap(pdf *fpdf.Fpdf, text func(float64, string, string)) er
 		c := standingColour(q.Class)
 		pdf.SetFillColor(c[0], c[1], c[2])
 		X, Y := at(q.X, q.Y)
-		pdf.Circle(X, Y, 4.5*pdfScale, "DF")
+		pdf.Circle(X, Y, q.Radius()*pdfScale, "DF")
 	}
 	pdf.ClipEnd()
 	pdf.SetDrawColor(0x99, 0x99, 0x99)
@@ -271,7 +271,7 @@ func (p *Periodic) pdfMap(pdf *fpdf.Fpdf, text func(float64, string, string)) er
 	if m.AreaName != "" {
 		area = ", framed on the " + m.AreaName
 	}
-	text(8, "", fmt.Sprintf("%d of the period's incidents drawn; %d outside the frame and %d without coordinates not drawn. Equirectangular projection%s; boundaries from Natural Earth (1:50m), simplified.",
-		len(m.Points), m.Outside, p.Unlocated, area))
+	text(8, "", fmt.Sprintf("%d of the period's incidents drawn (a point for those within a hundredth of a degree of each other, larger as it stands for more); %d outside the frame and %d without coordinates not drawn. Equirectangular projection%s; boundaries from Natural Earth (1:50m), simplified.",
+		m.Drawn, m.Outside, p.Unlocated, area))
 	return nil
 }

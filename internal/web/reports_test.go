@@ -262,8 +262,9 @@ func TestPeriodicReportFigures(t *testing.T) {
 	if len(cases) == 0 || regions != int64(len(cases)) {
 		t.Errorf("the regions count %d events, the case list has %d", regions, len(cases))
 	}
-	if n := strings.Count(section(s, `<h2 id="map">`, `<ul class="legend">`), "<circle "); n != located {
-		t.Errorf("the map draws %d events, the case list has %d with a place", n, located)
+	drawn := regexp.MustCompile(`<p class="note">(\d+) of the period's incidents drawn`).FindStringSubmatch(s)
+	if points := strings.Count(section(s, `<h2 id="map">`, `<ul class="legend">`), "<circle "); drawn == nil || drawn[1] != strconv.Itoa(located) || points == 0 || points > located {
+		t.Errorf("the map draws %v events in %d points, the case list has %d with a place", drawn, points, located)
 	}
 	t.Logf("November: %d events, %d with a place on the map", len(cases), located)
 	q.Set("category", "access_denied")
