@@ -67,15 +67,16 @@ func (s *State) Closure(id int64) (*Closure, bool) {
 	return c, ok
 }
 
-// closers lists who may close a case in stage id as out of scope: the
-// mediators, and the bodies that own the stage, those that move a case
-// into it (for the first stage, which a report opens, into the next).
-func (s *State) closers(id string) []string {
+// Closers lists who may close a case in stage id as out of scope (by body
+// id or type): the mediators, and the bodies that own the stage, those
+// that move a case into it (for the first stage, which a report opens,
+// into the next).
+func (r *Rulebook) Closers(id string) []string {
 	out := []string{BodyMediator}
-	if i := s.Rulebook.Stage(id); i >= 0 {
-		by := s.Rulebook.Stages[i].By
-		if len(by) == 0 && i+1 < len(s.Rulebook.Stages) {
-			by = s.Rulebook.Stages[i+1].By
+	if i := r.Stage(id); i >= 0 {
+		by := r.Stages[i].By
+		if len(by) == 0 && i+1 < len(r.Stages) {
+			by = r.Stages[i+1].By
 		}
 		for _, b := range by {
 			if !slices.Contains(out, b) {
@@ -84,6 +85,17 @@ func (s *State) closers(id string) []string {
 		}
 	}
 	return out
+}
+
+// MayClose reports whether members of b may close some case as out of
+// scope: b is among the Closers of a stage before the last.
+func (r *Rulebook) MayClose(b Body) bool {
+	for _, st := range r.Stages[:max(len(r.Stages)-1, 0)] {
+		if matches(r.Closers(st.ID), &b) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *State) applyCaseClose(st *statement.Statement, now time.Time) error {
@@ -115,7 +127,7 @@ func (s *State) applyCaseClose(st *statement.Statement, now time.Time) error {
 	if c.Stage == s.Rulebook.Published() {
 		return statement.Invalid("case.close: case %d is published (stage %q); a published case is not closed as out of scope", c.ID, c.Stage)
 	}
-	if by := s.closers(c.Stage); !matches(by, b) {
+	if by := s.Rulebook.Closers(c.Stage); !matches(by, b) {
 		return statement.Forbidden("case.close: case %d is in stage %q, which %v own; only they may close it as out of scope, and %q may not", c.ID, c.Stage, by, b.ID)
 	}
 	if s.reg.Closures == nil {

@@ -81,7 +81,7 @@ func formBodies(rb *mechanism.Rulebook, kind string) []string {
 		case mechanism.KindFinding, mechanism.KindEndorsement, mechanism.KindPenalty:
 			ok = slices.Contains(rb.Quorums[formKindQuorum[kind]].Bodies, b.ID)
 		case mechanism.KindCaseClose:
-			ok = closes(rb, b)
+			ok = rb.MayClose(b)
 		case mechanism.KindEvidence:
 			ok = true // any member of a body
 		}
@@ -90,26 +90,6 @@ func formBodies(rb *mechanism.Rulebook, kind string) []string {
 		}
 	}
 	return out
-}
-
-// closes reports whether members of b may close some case as out of
-// scope, as the core's case.close allows: the mediators, and the
-// bodies that own a stage before the last, the first stage being owned by
-// those that own the second.
-func closes(rb *mechanism.Rulebook, b mechanism.Body) bool {
-	if b.Type == mechanism.BodyMediator {
-		return true
-	}
-	for i, st := range rb.Stages[:max(len(rb.Stages)-1, 0)] {
-		by := st.By
-		if len(by) == 0 && i+1 < len(rb.Stages) {
-			by = rb.Stages[i+1].By
-		}
-		if slices.Contains(by, b.ID) || slices.Contains(by, b.Type) {
-			return true
-		}
-	}
-	return false
 }
 
 // formSigners is how many signatures kind's quorum needs (1 for a kind
