@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sulh-project/sulh/internal/store"
@@ -92,9 +93,15 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, v any) erro
 	if body, ok := c.answers[u]; ok {
 		return decode(u, body, v)
 	}
+	return retrying(ctx, 10, func() (time.Duration, error) { return c.get(ctx, u, v) })
+}
+
+// retrying calls try until it asks for no retry, at most attempts times,
+// waiting as long as it asks between two calls.
+func retrying(ctx context.Context, attempts int, try func() (retry time.Duration, err error)) error {
 	for attempt := 1; ; attempt++ {
-		retry, err := c.get(ctx, u, v)
-		if retry == 0 || attempt == 10 {
+		retry, err := try()
+		if retry == 0 || attempt == attempts {
 			return err
 		}
 		select {
@@ -105,41 +112,59 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, v any) erro
 	}
 }
 
-// get makes one request; retry, if not zero, is how long to wait before
-// the next.
-func (c *Client) get(ctx context.Context, u string, v any) (retry time.Duration, err error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+// fetch makes one GET of u, within timeout, and reads the whole answer
+// (at most answerLimit bytes). retry, if not zero, is how long to wait
+// before asking again: a 503's Retry-After, at most maxWait, or a second
+// after a failed connection. An answer other than 200 or 503 is a
+// *statusError.
+func fetch(ctx context.Context, hc *http.Client, u string, timeout, maxWait time.Duration) (body []byte, h http.Header, retry time.Duration, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, err
+		return nil, nil, 0, err
 	}
 	req.Header.Set("User-Agent", "sulh audit")
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
-		return time.Second, fmt.Errorf("couldn't fetch %s: %w", u, err)
+		return nil, nil, time.Second, fmt.Errorf("couldn't fetch %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, answerLimit+1))
+	body, err = io.ReadAll(io.LimitReader(resp.Body, answerLimit+1))
 	if err != nil {
-		return time.Second, fmt.Errorf("couldn't read %s: %w", u, err)
+		return nil, nil, time.Second, fmt.Errorf("couldn't read %s: %w", u, err)
 	}
 	if len(body) > answerLimit {
-		return 0, fmt.Errorf("%s: the answer is over %d bytes", u, answerLimit)
+		return nil, nil, 0, fmt.Errorf("%s: the answer is over %d bytes", u, answerLimit)
 	}
 	if resp.StatusCode == http.StatusServiceUnavailable {
-		wait := 1
+		wait := time.Second
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			wait = min(s, 5)
+			wait = min(time.Duration(s)*time.Second, maxWait)
 		}
-		return time.Duration(wait) * time.Second, fmt.Errorf("%s: %s: %s", u, resp.Status, bytes.TrimSpace(body))
+		return nil, nil, wait, fmt.Errorf("%s: %s: %s", u, resp.Status, bytes.TrimSpace(body))
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s: %s: %s", u, resp.Status, bytes.TrimSpace(body))
+		return nil, nil, 0, &statusError{u, resp.Status, strings.TrimSpace(string(body))}
 	}
-	at, err := strconv.ParseInt(resp.Header.Get(ViewsAtHeader), 10, 64)
+	return body, resp.Header, 0, nil
+}
+
+// statusError is an answer other than 200 or 503.
+type statusError struct{ url, status, body string }
+
+func (e *statusError) Error() string { return e.url + ": " + e.status + ": " + e.body }
+
+// get makes one request; retry, if not zero, is how long to wait before
+// the next.
+func (c *Client) get(ctx context.Context, u string, v any) (retry time.Duration, err error) {
+	body, h, retry, err := fetch(ctx, c.http, u, time.Minute, 5*time.Second)
 	if err != nil {
-		return 0, fmt.Errorf("%s: the answer does not say which log size it reflects (its %s header is %q)", u, ViewsAtHeader, resp.Header.Get(ViewsAtHeader))
+		return retry, err
+	}
+	at, err := strconv.ParseInt(h.Get(ViewsAtHeader), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: the answer does not say which log size it reflects (its %s header is %q)", u, ViewsAtHeader, h.Get(ViewsAtHeader))
 	}
 	switch {
 	case at > c.size:

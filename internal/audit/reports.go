@@ -1,14 +1,12 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -113,7 +111,8 @@ func (rs *reports) stops(from int64) map[int64]bool {
 
 // makeAt makes the reports wanted at size from the views, which hold the
 // log's first size entries, under rb, the rulebook in force there.
-func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *mechanism.Rulebook) error {
+func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *mechanism.Rulebook) (err error) {
+	var places report.Options // read once, for all the reports at size
 	for _, a := range rs.want[size] {
 		if _, ok := rs.made[a]; ok {
 			continue
@@ -121,11 +120,12 @@ func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *
 		if rb == nil {
 			return fmt.Errorf("couldn't make the report %s: the log has no rulebook there", a)
 		}
-		o, err := report.PlacesIn(ctx, local)
-		if err != nil {
-			return err
+		if places.Place == nil {
+			if places, err = report.PlacesIn(ctx, local); err != nil {
+				return err
+			}
 		}
-		p, err := report.Make(ctx, local, rb, a.Kind, a.Date, o)
+		p, err := report.Make(ctx, local, rb, a.Kind, a.Date, places)
 		if err != nil {
 			return fmt.Errorf("couldn't make the report %s: %w", a, err)
 		}
@@ -452,57 +452,13 @@ func elementName(x any, i int) string {
 
 // get fetches u, whole, with its headers, waiting and asking again while
 // the server answers 503 (a report being replayed).
-func (rs *reports) get(ctx context.Context, u string) ([]byte, http.Header, error) {
-	for attempt := 1; ; attempt++ {
-		b, h, retry, err := rs.getOnce(ctx, u)
-		if retry == 0 || attempt == 30 {
-			return b, h, err
-		}
-		select {
-		case <-time.After(retry):
-		case <-ctx.Done():
-			return nil, nil, ctx.Err()
-		}
-	}
+func (rs *reports) get(ctx context.Context, u string) (body []byte, h http.Header, err error) {
+	err = retrying(ctx, 30, func() (retry time.Duration, err error) {
+		body, h, retry, err = fetch(ctx, rs.http, u, 5*time.Minute, 10*time.Second)
+		return retry, err
+	})
+	return body, h, err
 }
-
-func (rs *reports) getOnce(ctx context.Context, u string) ([]byte, http.Header, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	req.Header.Set("User-Agent", "sulh audit")
-	resp, err := rs.http.Do(req)
-	if err != nil {
-		return nil, nil, time.Second, fmt.Errorf("couldn't fetch %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, answerLimit+1))
-	if err != nil {
-		return nil, nil, time.Second, fmt.Errorf("couldn't read %s: %w", u, err)
-	}
-	if len(body) > answerLimit {
-		return nil, nil, 0, fmt.Errorf("%s: the answer is over %d bytes", u, answerLimit)
-	}
-	if resp.StatusCode == http.StatusServiceUnavailable {
-		wait := 1
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			wait = min(s, 10)
-		}
-		return nil, nil, time.Duration(wait) * time.Second, fmt.Errorf("%s: %s: %s", u, resp.Status, bytes.TrimSpace(body))
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, nil, 0, &statusError{u, resp.Status, strings.TrimSpace(string(body))}
-	}
-	return body, resp.Header, 0, nil
-}
-
-// statusError is an answer other than 200 or 503.
-type statusError struct{ url, status, body string }
-
-func (e *statusError) Error() string { return e.url + ": " + e.status + ": " + e.body }
 
 // again makes the reports wanted at sizes that the audit's replay passed
 // before it knew of them (a publication the server did not list, or one
