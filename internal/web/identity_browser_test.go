@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
@@ -32,10 +33,24 @@ func demoSeed(t *testing.T, text string) []byte {
 
 // importOnPage imports a key text on the keys page by pasting it, and waits
 // until the page lists it with its standing in the log.
+// waitJS waits until the expression cond is truthy on the page; if it
+// never is, the test fails with what the expression say gives then.
+func waitJS(t *testing.T, b *browser, cond, say string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
+	defer cancel()
+	js := `new Promise(resolve => { const go = () => (` + cond + `) ? resolve(true) : setTimeout(go, 50); go(); })`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise)); err != nil {
+		got, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`String(`+say+`)`))
+		t.Fatalf("browser: %v: waited for %s; the page says %q", err, cond, got)
+	}
+	b.check(t)
+}
+
 func importOnPage(t *testing.T, b *browser, name, text string) {
 	t.Helper()
-	b.do(t, chromedp.SetValue(`#import-text`, strings.TrimSpace(text)), chromedp.Click(`#import-form button[type=submit]`),
-		chromedp.WaitReady(`tr[data-key="`+name+`"][data-standing]`))
+	b.do(t, chromedp.SetValue(`#import-text`, strings.TrimSpace(text)), chromedp.Click(`#import-form button[type=submit]`))
+	waitJS(t, b, `document.querySelector('tr[data-key="`+name+`"][data-standing]')`, `document.getElementById('keys-status').textContent`)
 }
 
 // signInOnPage signs in on the sign-in page with the key named name, held

@@ -54,8 +54,16 @@ async function standing(rec) {
   return { text: fmt(t.enrolled, { body: m.body, roles: m.roles.join(', ') || '—' }), cls: 'status-ok', state: 'enrolled' };
 }
 
+// rendered counts the renders begun: a render whose keys were read before
+// a later render began leaves the list to that later one, so an import or
+// a deletion is never undone on the page by a render that read the keys
+// before it.
+let rendered = 0;
+
 async function render() {
+  const mine = ++rendered;
   const keys = (await listKeys()).sort((a, b) => a.name.localeCompare(b.name));
+  if (mine !== rendered) return;
   list.replaceChildren();
   if (keys.length === 0) {
     const tr = document.createElement('tr');
