@@ -25,8 +25,10 @@ type DashboardQuery struct {
 	This, Last Period
 	Weeks      int
 	At         time.Time
-	// Upcoming is the most deadlines due after At that are listed.
-	Upcoming int
+	// Overdue is the most overdue deadlines that are listed, those due
+	// first; Upcoming the most deadlines due after At. Both are counted
+	// whatever is listed.
+	Overdue, Upcoming int
 }
 
 // Period is the span of event time [From, To).
@@ -95,11 +97,14 @@ type Dashboard struct {
 	LastVerified []LastVerified
 	// Weekly counts each body's events by week.
 	Weekly []WeekCount
-	// Overdue are the deadlines still open whose time passed by At
-	// (mechanism.Overdue); Missed counts, by deadline name, those the log
-	// found missed that were due in each period.
-	Overdue []DueDeadline
-	Missed  []Figure
+	// OverdueCount counts the deadlines still open whose time passed by
+	// At (mechanism.Overdue), OverdueReplies those of them that are
+	// reply windows; Overdue lists the first DashboardQuery.Overdue of
+	// them, those due first. Missed counts, by deadline name, those the
+	// log found missed that were due in each period.
+	OverdueCount, OverdueReplies int64
+	Overdue                      []DueDeadline
+	Missed                       []Figure
 	// Upcoming are the open deadlines due after At, soonest first.
 	Upcoming []DueDeadline
 	// Crossings are each side's latest status of every crossing.
@@ -329,10 +334,15 @@ func mergeKeys(a, b map[string]int64) map[string]bool {
 	return m
 }
 
-// deadlines reads the open deadlines: those overdue by q.At, and the
-// first q.Upcoming due after it.
+// deadlines counts the open deadlines overdue by q.At and lists the first
+// q.Overdue of them, and the first q.Upcoming due after it. Times are
+// kept as RFC 3339 text with as many decimals as they need, which sorts
+// as time does only between different seconds: the deadlines due before
+// At's second are counted in SQL, and those due within it are read and
+// decided by mechanism.Overdue.
 func (d *Dashboard) deadlines(ctx context.Context, tx *sql.Tx, q DashboardQuery) error {
-	at := statement.FormatTime(q.At)
+	second := q.At.UTC().Truncate(time.Second).Format(time.RFC3339)
+	second = strings.TrimSuffix(second, "Z") // every due in that second has it as a prefix
 	read := func(query string, args ...any) ([]DueDeadline, error) {
 		rows, err := tx.QueryContext(ctx, `SELECT subject, name, stage, bodies, due, status, opened FROM deadlines WHERE `+query, args...)
 		if err != nil {
@@ -355,21 +365,43 @@ func (d *Dashboard) deadlines(ctx context.Context, tx *sql.Tx, q DashboardQuery)
 		}
 		return out, rows.Err()
 	}
-	// The index on (status, due) narrows the open deadlines to those due
-	// by At; mechanism.Overdue decides.
-	open, err := read("status = ? AND due <= ? ORDER BY due", mechanism.DeadlineOpen, at)
+	// The index on (status, due) serves each of these.
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(name = ?3), 0) FROM deadlines WHERE status = ?1 AND due < ?2`,
+		mechanism.DeadlineOpen, second, mechanism.DeadlineReply).Scan(&d.OverdueCount, &d.OverdueReplies); err != nil {
+		return fmt.Errorf("couldn't count the overdue deadlines: %w", err)
+	}
+	within, err := read("status = ? AND due >= ? AND due < ? ORDER BY due", mechanism.DeadlineOpen, second, second+"~")
 	if err != nil {
 		return err
 	}
-	for _, dl := range open {
+	for _, dl := range within {
 		if dl.OverdueAtNow {
-			d.Overdue = append(d.Overdue, dl)
+			d.OverdueCount++
+			if dl.Name == mechanism.DeadlineReply {
+				d.OverdueReplies++
+			}
+		}
+	}
+	if q.Overdue > 0 {
+		first, err := read("status = ? AND due < ? ORDER BY due LIMIT ?", mechanism.DeadlineOpen, second, q.Overdue)
+		if err != nil {
+			return err
+		}
+		for _, dl := range append(first, within...) {
+			if dl.OverdueAtNow && len(d.Overdue) < q.Overdue {
+				d.Overdue = append(d.Overdue, dl)
+			}
 		}
 	}
 	if q.Upcoming > 0 {
-		d.Upcoming, err = read("status = ? AND due > ? ORDER BY due LIMIT ?", mechanism.DeadlineOpen, at, q.Upcoming)
+		d.Upcoming, err = read("status = ? AND due >= ? ORDER BY due LIMIT ?", mechanism.DeadlineOpen, second, q.Upcoming+len(within))
+		if err != nil {
+			return err
+		}
+		d.Upcoming = slices.DeleteFunc(d.Upcoming, func(dl DueDeadline) bool { return dl.OverdueAtNow })
+		d.Upcoming = d.Upcoming[:min(len(d.Upcoming), q.Upcoming)]
 	}
-	return err
+	return nil
 }
 
 func (d *Dashboard) crossings(ctx context.Context, tx *sql.Tx) error {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func TestDashboard(t *testing.T) {
 	for _, span := range []time.Duration{day, 7 * day, 30 * day} {
 		to := at.Add(time.Second)
 		q := store.DashboardQuery{This: store.Period{From: to.Add(-span), To: to}, Last: store.Period{From: to.Add(-2 * span), To: to.Add(-span)},
-			Weeks: 12, At: at, Upcoming: 5}
+			Weeks: 12, At: at, Overdue: 3, Upcoming: 5}
 		d, err := db.Dashboard(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -118,21 +119,9 @@ func TestDashboard(t *testing.T) {
 		if span == 7*day && (len(reporters) == 0 || reporters["pakistan"][0]+reporters["afghanistan"][0] == 0) {
 			t.Errorf("the demo's last week has no report by either party: %v", reporters)
 		}
-		// Overdue: every open deadline whose time passed, no other.
-		dls, err := db.List(ctx, "deadlines", store.Filter{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		overdue := 0
-		for _, r := range dls.Rows {
-			due, _ := statement.ParseTime(r["due"].(string))
-			if mechanism.Overdue(r["status"].(string), due, at) {
-				overdue++
-			}
-		}
-		if len(d.Overdue) != overdue {
-			t.Errorf("overdue: %d deadlines, want %d", len(d.Overdue), overdue)
-		}
+		// Overdue: every open deadline whose time passed, no other, and
+		// the first three of them listed.
+		checkOverdue(t, db, d, at, 3)
 		for _, u := range d.Upcoming {
 			if !u.Due.After(at) || u.Status != mechanism.DeadlineOpen {
 				t.Errorf("an upcoming deadline that is not: %+v", u)
@@ -172,5 +161,90 @@ func TestDashboard(t *testing.T) {
 	// Periods that do not follow each other are refused.
 	if _, err := db.Dashboard(ctx, store.DashboardQuery{This: store.Period{From: at, To: at.Add(day)}, Last: store.Period{From: at.Add(-2 * day), To: at.Add(-day)}}); err == nil {
 		t.Error("a gap between the periods is not refused")
+	}
+}
+
+// checkOverdue holds the dashboard's overdue figures to every deadline of
+// the views, each decided by mechanism.Overdue as of at: their count, the
+// reply windows among them, and the first n listed, those due first.
+func checkOverdue(t *testing.T, db *store.DB, d *store.Dashboard, at time.Time, n int) {
+	t.Helper()
+	dls, err := db.List(context.Background(), "deadlines", store.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dues []time.Time
+	var replies int64
+	for _, r := range dls.Rows {
+		due, _ := statement.ParseTime(r["due"].(string))
+		if mechanism.Overdue(r["status"].(string), due, at) {
+			dues = append(dues, due)
+			if r["name"] == mechanism.DeadlineReply {
+				replies++
+			}
+		}
+	}
+	if d.OverdueCount != int64(len(dues)) || d.OverdueReplies != replies {
+		t.Errorf("at %v: %d deadlines overdue, %d of them replies; want %d and %d", at, d.OverdueCount, d.OverdueReplies, len(dues), replies)
+	}
+	slices.SortFunc(dues, time.Time.Compare)
+	if len(d.Overdue) != min(n, len(dues)) {
+		t.Fatalf("at %v: %d overdue deadlines listed, want %d", at, len(d.Overdue), min(n, len(dues)))
+	}
+	for i, dl := range d.Overdue {
+		if !dl.OverdueAtNow || !dl.Due.Equal(dues[i]) {
+			t.Errorf("at %v: overdue deadline %d listed is due %v (overdue %v), want the one due %v", at, i, dl.Due, dl.OverdueAtNow, dues[i])
+		}
+	}
+}
+
+// TestDashboardOverdueWithinASecond holds the overdue deadlines to
+// mechanism.Overdue when the dashboard's time falls within the second of
+// a deadline's, where the views' times, written with as many decimals as
+// they need, do not sort as time does ("…:05Z" after "…:05.5Z").
+func TestDashboardOverdueWithinASecond(t *testing.T) {
+	ctx := context.Background()
+	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Log.Close()
+	if err := m.Members(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Scenario(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		t.Fatal(err)
+	}
+	db := m.Log.DB
+	dls, err := db.List(ctx, "deadlines", store.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var due time.Time
+	for _, r := range dls.Rows {
+		if r["status"] == mechanism.DeadlineOpen {
+			due, _ = statement.ParseTime(r["due"].(string))
+			break
+		}
+	}
+	if due.IsZero() {
+		t.Fatal("the demo has no open deadline")
+	}
+	const day = 24 * time.Hour
+	for _, at := range []time.Time{due, due.Add(time.Nanosecond), due.Add(500 * time.Millisecond), due.Truncate(time.Second), due.Truncate(time.Second).Add(time.Second - 1), due.Add(-time.Nanosecond)} {
+		d, err := db.Dashboard(ctx, store.DashboardQuery{This: store.Period{From: at.Add(-7 * day), To: at}, Last: store.Period{From: at.Add(-14 * day), To: at.Add(-7 * day)},
+			At: at, Overdue: 1000, Upcoming: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOverdue(t, db, d, at, 1000)
+		for _, u := range d.Upcoming {
+			if u.Due.Before(at) || u.OverdueAtNow {
+				t.Errorf("at %v: an upcoming deadline that is overdue: %+v", at, u)
+			}
+		}
 	}
 }

@@ -31,6 +31,10 @@ var periodNames = []string{"day", "week", "month"}
 // chartWeeks is how many weeks the weekly chart shows.
 const chartWeeks = 12
 
+// dashOverdue is how many overdue deadlines the dashboard lists, those due
+// first; it counts them all.
+const dashOverdue = 20
+
 // refTime is the moment the page's periods end at: ?at= or the log's time.
 // fromLog says it is the log's.
 func (s *Server) refTime(ctx context.Context, q url.Values) (at time.Time, fromLog bool, err error) {
@@ -137,13 +141,15 @@ type dashboardData struct {
 	Standing            []standingRow
 	Since               []sinceRow
 	Overdue, Upcoming   []deadlineRow
-	OverdueReplies      int
-	Missed              []periodRow
-	Chart               *weekChart
-	Map                 *smallMap
-	Crossings           []crossingRow
-	Next, Last          *store.Meeting
-	MapQuery            string
+	// OverdueCount and OverdueReplies count every overdue deadline and
+	// reply window; Overdue lists the first dashOverdue of them.
+	OverdueCount, OverdueReplies int64
+	Missed                       []periodRow
+	Chart                        *weekChart
+	Map                          *smallMap
+	Crossings                    []crossingRow
+	Next, Last                   *store.Meeting
+	MapQuery                     string
 }
 
 type standingRow struct {
@@ -162,7 +168,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.views.Dashboard(r.Context(), store.DashboardQuery{This: win.This, Last: win.Last, Weeks: chartWeeks, At: win.At, Upcoming: 5})
+	d, err := s.views.Dashboard(r.Context(), store.DashboardQuery{This: win.This, Last: win.Last, Weeks: chartWeeks, At: win.At, Overdue: dashOverdue, Upcoming: 5})
 	if err != nil {
 		return err
 	}
@@ -220,10 +226,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		}
 		data.Since = append(data.Since, row)
 	}
+	data.OverdueCount, data.OverdueReplies = d.OverdueCount, d.OverdueReplies
 	for _, dl := range d.Overdue {
-		if dl.Name == mechanism.DeadlineReply {
-			data.OverdueReplies++
-		}
 		data.Overdue = append(data.Overdue, deadlineRow{Case: dl.Subject, Name: dl.Name, Bodies: names(dl.Bodies, bodyName), Due: dl.Due})
 	}
 	for _, dl := range d.Upcoming {
