@@ -86,7 +86,7 @@ type Views interface {
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
 	ViewsCursor(ctx context.Context) (int64, error)
-	PeriodDetail(ctx context.Context, this, last store.Period) (*store.PeriodDetail, error)
+	PeriodDetail(ctx context.Context, this, last store.Period, flag string) (*store.PeriodDetail, error)
 }
 
 var _ Views = (*store.DB)(nil)
@@ -192,7 +192,7 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 		if err != nil {
 			return nil, err
 		}
-		detail, err := v.PeriodDetail(ctx, this, last)
+		detail, err := v.PeriodDetail(ctx, this, last, AccessDenied)
 		if err != nil {
 			return nil, err
 		}

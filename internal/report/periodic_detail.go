@@ -39,7 +39,7 @@ type tally struct {
 	m map[string]*Change
 }
 
-func (t *tally) add(key, name string, last bool) {
+func (t *tally) add(key, name string, last bool, n int64) {
 	if t.m == nil {
 		t.m = map[string]*Change{}
 	}
@@ -49,9 +49,9 @@ func (t *tally) add(key, name string, last bool) {
 		t.m[key] = c
 	}
 	if last {
-		c.Last++
+		c.Last += n
 	} else {
-		c.This++
+		c.This += n
 	}
 }
 
@@ -90,28 +90,28 @@ func (p *Periodic) detail(rb *mechanism.Rulebook, d *store.PeriodDetail, o Optio
 	incidents := map[Incident]*Incident{}
 	for _, c := range d.Cases {
 		key, name := region(placeAdmin(c.Admin, c.PlaceID, gazetteer))
-		regions.add(key, name, c.Last)
-		if p.HasAccessCategory && slices.Contains(c.Categories, AccessDenied) {
+		regions.add(key, name, c.Last, c.Count)
+		if p.HasAccessCategory && c.Flagged {
 			name := p.Name(c.Accused)
 			if c.Accused == "" {
 				name = "No party named"
 			}
-			denials.add(c.Accused, name, c.Last)
+			denials.add(c.Accused, name, c.Last, c.Count)
 		}
 		if c.Last {
 			continue
 		}
 		switch {
 		case c.Lat != nil && c.Lon != nil:
-			addIncidents(incidents, c.ID, *c.Lat, *c.Lon, c.Standing)
+			addIncidents(incidents, c.First, *c.Lat, *c.Lon, c.Standing, c.Count)
 		case c.PlaceID != "" && o.Place != nil:
 			if _, lat, lon, ok := o.Place(c.PlaceID); ok {
-				addIncidents(incidents, c.ID, lat, lon, c.Standing)
+				addIncidents(incidents, c.First, lat, lon, c.Standing, c.Count)
 				continue
 			}
-			p.Unlocated++
+			p.Unlocated += c.Count
 		default:
-			p.Unlocated++
+			p.Unlocated += c.Count
 		}
 	}
 	p.ByRegion, p.AccessDenials = regions.sorted(), denials.sorted()

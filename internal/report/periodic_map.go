@@ -132,9 +132,10 @@ type Incident struct {
 // incidentGrid is the map's resolution in points per degree.
 const incidentGrid = 100
 
-// addIncidents adds an event at lat, lon to incidents, by its rounded
-// place and its standing; sortIncidents orders them for the report.
-func addIncidents(incidents map[Incident]*Incident, id int64, lat, lon float64, standing string) {
+// addIncidents adds n events at lat, lon, the lowest of them case id, to
+// incidents, by their rounded place and their standing; sortIncidents
+// orders them for the report.
+func addIncidents(incidents map[Incident]*Incident, id int64, lat, lon float64, standing string, n int64) {
 	k := Incident{Lat: math.Round(lat*incidentGrid) / incidentGrid, Lon: math.Round(lon*incidentGrid) / incidentGrid, Standing: standing}
 	in, ok := incidents[k]
 	if !ok {
@@ -142,7 +143,7 @@ func addIncidents(incidents map[Incident]*Incident, id int64, lat, lon float64, 
 		incidents[k] = in
 	}
 	in.Case = min(in.Case, id)
-	in.Count++
+	in.Count += n
 }
 
 // sortIncidents lists incidents by latitude, longitude and standing.

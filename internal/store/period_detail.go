@@ -10,26 +10,27 @@ import (
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// PeriodCase is a case whose event falls in a periodic report's period or
-// in the one before it, each event once (a case linked as a duplicate of
-// another is left out), with what the report counts it by: the party
-// accused, its categories and its place.
-type PeriodCase struct {
-	ID int64
-	// Last is whether its event falls in the period before.
-	Last       bool
-	EventAt    string
-	Accused    string
-	Categories []string
-	Standing   string
-	PlaceID    string
-	PlaceName  string
-	// Lat and Lon are the report's coordinates, nil when it gave only a
+// PeriodCases counts the cases whose event falls in a periodic report's
+// period or in the one before it, each event once (a case linked as a
+// duplicate of another is left out), that share all the report counts
+// them by: the party accused, whether a category asked for is among
+// theirs, their standing and their place.
+type PeriodCases struct {
+	// Last is whether their events fall in the period before.
+	Last     bool
+	Accused  string
+	Flagged  bool // the category PeriodDetail was asked about is theirs
+	Standing string
+	PlaceID  string
+	// Lat and Lon are the reports' coordinates, nil when they gave only a
 	// gazetteer place (PlaceID) or none.
 	Lat, Lon *float64
-	// Admin is the first administrative unit of the opening report's
-	// place, as the views keep it; zero when the report gave none.
+	// Admin is the country and first province (Admin1 only) of the
+	// opening reports' place, as the views keep it; zero when they gave
+	// none.
 	Admin mechanism.AdminUnit
+	// Count is how many cases these are, First the lowest case id.
+	Count, First int64
 }
 
 // PeriodCommitment is a party's commitment whose deadline falls in a
@@ -49,17 +50,19 @@ type PeriodCommitment struct {
 	Closed *int64
 }
 
-// PeriodDetail is what a periodic report reads case by case: the cases of
-// the two periods by event time, and the commitments due in them by
-// deadline, both oldest first.
+// PeriodDetail is what a periodic report reads beyond the counts by party
+// and category: the cases of the two periods by event time, counted by
+// what the report counts them by, in no order, and the commitments due in
+// them by deadline, oldest first.
 type PeriodDetail struct {
-	Cases       []PeriodCase
+	Cases       []PeriodCases
 	Commitments []PeriodCommitment
 }
 
 // PeriodDetail returns the cases and the commitments of the period This
-// and of the one before it, Last, read in one snapshot of the views.
-func (db *DB) PeriodDetail(ctx context.Context, this, last Period) (*PeriodDetail, error) {
+// and of the one before it, Last, read in one snapshot of the views; a
+// case is flagged when flag is one of its categories.
+func (db *DB) PeriodDetail(ctx context.Context, this, last Period, flag string) (*PeriodDetail, error) {
 	if last.To != this.From || !last.From.Before(last.To) || !this.From.Before(this.To) {
 		return nil, fmt.Errorf("couldn't read the period's cases: the periods %v and %v do not follow each other", last, this)
 	}
@@ -69,29 +72,27 @@ func (db *DB) PeriodDetail(ctx context.Context, this, last Period) (*PeriodDetai
 	}
 	defer tx.Rollback()
 	from, mid, to := statement.FormatTime(last.From), statement.FormatTime(this.From), statement.FormatTime(this.To)
-	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.event_at < ?2, c.event_at, c.accused, c.categories, c.standing,
-			c.place_id, c.place_name, c.lat, c.lon, c.admin_country, c.admin1, c.admin2, c.admin3
+	// Counted in SQL, since a period may hold a million cases; grouped by
+	// exact coordinates, which the report rounds for its map.
+	rows, err := tx.QueryContext(ctx, `SELECT c.event_at < ?2, c.accused, c.id IN (SELECT k.case_id FROM case_categories k WHERE k.category = ?4),
+			c.standing, c.place_id, c.lat, c.lon, c.admin_country, c.admin1, COUNT(*), MIN(c.id)
 		FROM cases c WHERE c.event_at >= ?1 AND c.event_at < ?3 AND c.duplicate_of IS NULL
-		ORDER BY c.event_at, c.id`, from, mid, to)
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`, from, mid, to, flag)
 	if err != nil {
-		return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
+		return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
 	}
 	defer rows.Close()
-	out := &PeriodDetail{Cases: []PeriodCase{}, Commitments: []PeriodCommitment{}}
+	out := &PeriodDetail{Cases: []PeriodCases{}, Commitments: []PeriodCommitment{}}
 	for rows.Next() {
-		var c PeriodCase
-		var categories string
-		if err := rows.Scan(&c.ID, &c.Last, &c.EventAt, &c.Accused, &categories, &c.Standing,
-			&c.PlaceID, &c.PlaceName, &c.Lat, &c.Lon, &c.Admin.Country, &c.Admin.Admin1, &c.Admin.Admin2, &c.Admin.Admin3); err != nil {
-			return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
-		}
-		if err := json.Unmarshal([]byte(categories), &c.Categories); err != nil {
-			return nil, fmt.Errorf("couldn't read the categories of case %d: %w", c.ID, err)
+		var c PeriodCases
+		if err := rows.Scan(&c.Last, &c.Accused, &c.Flagged, &c.Standing, &c.PlaceID, &c.Lat, &c.Lon,
+			&c.Admin.Country, &c.Admin.Admin1, &c.Count, &c.First); err != nil {
+			return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
 		}
 		out.Cases = append(out.Cases, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
+		return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
 	}
 	crows, err := tx.QueryContext(ctx, `SELECT m.idx, d.due < ?2, m.body, m.label, d.due, d.status, d.closed
 		FROM deadlines d JOIN commitments m ON m.idx = d.subject

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,9 +15,10 @@ import (
 )
 
 // TestPeriodDetail holds the period's cases and commitments, on the
-// demo's views, to the case and commitment lists: each event once, in the
-// period or the one before by event time, oldest first; each commitment
-// whose deadline falls in the period, with its deadline's status.
+// demo's views, to the case and commitment lists: each event counted once,
+// in the period or the one before by event time, with the cases of the
+// same party, flag, standing and place together; each commitment whose
+// deadline falls in the period, with its deadline's status.
 func TestPeriodDetail(t *testing.T) {
 	ctx := context.Background()
 	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
@@ -35,11 +38,21 @@ func TestPeriodDetail(t *testing.T) {
 	db := m.Log.DB
 	day := func(mo time.Month, d int) time.Time { return time.Date(2025, mo, d, 14, 30, 0, 0, time.UTC) }
 	last, this := store.Period{From: day(10, 1), To: day(11, 1)}, store.Period{From: day(11, 1), To: day(12, 1)}
-	d, err := db.PeriodDetail(ctx, this, last)
+	const flag = "cross_border_fire"
+	d, err := db.PeriodDetail(ctx, this, last, flag)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int64]bool{} // case -> in the period before
+	type key struct {
+		last                              bool
+		accused, standing, place, country string
+		admin1                            string
+		flagged                           bool
+		lat, lon                          any
+	}
+	type count struct{ n, first int64 }
+	want := map[key]count{}
+	flagged := 0
 	for i, p := range []store.Period{this, last} {
 		var f store.Filter
 		f.Where("from", statement.FormatTime(p.From))
@@ -47,24 +60,40 @@ func TestPeriodDetail(t *testing.T) {
 		f.Where("distinct", "true")
 		if err := db.Each(ctx, "cases", f, func(r store.Row) error {
 			id, _ := r["id"].(int64)
-			want[id] = i == 1
+			var cats []string
+			if err := json.Unmarshal(r["categories"].(json.RawMessage), &cats); err != nil {
+				return err
+			}
+			k := key{last: i == 1, accused: r["accused"].(string), standing: r["standing"].(string), place: r["place_id"].(string),
+				country: r["admin_country"].(string), admin1: r["admin1"].(string), flagged: slices.Contains(cats, flag), lat: r["lat"], lon: r["lon"]}
+			if k.flagged {
+				flagged++
+			}
+			c, ok := want[k]
+			if !ok || id < c.first {
+				c.first = id
+			}
+			c.n++
+			want[k] = c
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(d.Cases) != len(want) || len(want) == 0 {
-		t.Errorf("%d cases, the case list has %d", len(d.Cases), len(want))
+	if len(d.Cases) != len(want) || len(want) == 0 || flagged == 0 {
+		t.Errorf("%d groups of cases, the case list gives %d (%d flagged cases)", len(d.Cases), len(want), flagged)
 	}
-	for i, c := range d.Cases {
-		if l, ok := want[c.ID]; !ok || l != c.Last {
-			t.Errorf("case %d (last %v) is not the list's (%v, %v)", c.ID, c.Last, ok, l)
+	for _, c := range d.Cases {
+		var lat, lon any
+		if c.Lat != nil {
+			lat, lon = *c.Lat, *c.Lon
 		}
-		if i > 0 && c.EventAt < d.Cases[i-1].EventAt {
-			t.Errorf("case %d comes after a later event", c.ID)
+		k := key{last: c.Last, accused: c.Accused, standing: c.Standing, place: c.PlaceID, country: c.Admin.Country, admin1: c.Admin.Admin1, flagged: c.Flagged, lat: lat, lon: lon}
+		if w, ok := want[k]; !ok || w.n != c.Count || w.first != c.First {
+			t.Errorf("cases %+v: the case list has %d from %d (%v)", c, w.n, w.first, ok)
 		}
 		if c.Admin.Country == "" {
-			t.Errorf("case %d: no administrative unit read from its opening report", c.ID)
+			t.Errorf("cases %+v: no administrative unit read from the opening report", c)
 		}
 	}
 	if len(d.Commitments) != 0 {
@@ -73,7 +102,7 @@ func TestPeriodDetail(t *testing.T) {
 
 	// January 2026: the demo's commitment falls due, not yet met.
 	jan := store.Period{From: time.Date(2025, 12, 31, 14, 30, 0, 0, time.UTC), To: time.Date(2026, 1, 31, 14, 30, 0, 0, time.UTC)}
-	d, err = db.PeriodDetail(ctx, jan, store.Period{From: day(12, 1), To: jan.From})
+	d, err = db.PeriodDetail(ctx, jan, store.Period{From: day(12, 1), To: jan.From}, flag)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +120,7 @@ func TestPeriodDetail(t *testing.T) {
 
 	// Periods that do not follow each other are refused.
 	for _, p := range [][2]store.Period{{this, this}, {last, store.Period{From: this.To, To: this.From}}} {
-		if _, err := db.PeriodDetail(ctx, p[0], p[1]); err == nil {
+		if _, err := db.PeriodDetail(ctx, p[0], p[1], flag); err == nil {
 			t.Errorf("%v after %v: no error", p[0], p[1])
 		}
 	}

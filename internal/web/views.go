@@ -79,6 +79,6 @@ type Views interface {
 	// PeriodFigures, PeriodDetail and ViewsCursor are what a periodic
 	// report reads beside the dashboard's figures (report.Views).
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
-	PeriodDetail(ctx context.Context, this, last store.Period) (*store.PeriodDetail, error)
+	PeriodDetail(ctx context.Context, this, last store.Period, flag string) (*store.PeriodDetail, error)
 	ViewsCursor(ctx context.Context) (int64, error)
 }
