@@ -269,14 +269,7 @@ func (rs *reports) check(ctx context.Context, size int64, pubs []publication, la
 		if !ok {
 			return "", nil, false, nil
 		}
-		render := p.HTML
-		switch a.Format {
-		case "pdf":
-			render = p.PDF
-		case "json":
-			render = p.JSON
-		}
-		b, err := render()
+		b, _, err := p.Render(a.Format)
 		if err != nil {
 			return "", nil, false, err
 		}

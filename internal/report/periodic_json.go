@@ -17,3 +17,20 @@ func (p *Periodic) JSON() ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// Render renders the report in format, "html", "pdf" or "json" (as an
+// Address names them), and gives the content type it is served with.
+func (p *Periodic) Render(format string) (b []byte, contentType string, err error) {
+	switch format {
+	case "html":
+		b, err = p.HTML()
+		return b, "text/html; charset=utf-8", err
+	case "pdf":
+		b, err = p.PDF()
+		return b, "application/pdf", err
+	case "json":
+		b, err = p.JSON()
+		return b, "application/json", err
+	}
+	return nil, "", fmt.Errorf("couldn't render the report: no format %q (html, pdf or json)", format)
+}

@@ -311,12 +311,15 @@ func TestPeriodicPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := p.PDF()
+	b, ctype, err := p.Render("pdf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(a, b) {
-		t.Fatal("the same report made two different PDFs")
+	if !bytes.Equal(a, b) || ctype != "application/pdf" {
+		t.Fatalf("the same report made two different PDFs (%s)", ctype)
+	}
+	if _, _, err := p.Render("docx"); err == nil {
+		t.Error("a report rendered in a format that is not one")
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "report.pdf")

@@ -62,14 +62,7 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	render, ctype := p.HTML, "text/html; charset=utf-8"
-	switch a.Format {
-	case "pdf":
-		render, ctype = p.PDF, "application/pdf"
-	case "json":
-		render, ctype = p.JSON, "application/json"
-	}
-	b, err := render()
+	b, ctype, err := p.Render(a.Format)
 	if err != nil {
 		return err
 	}
