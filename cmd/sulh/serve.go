@@ -61,18 +61,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "Serving the mechanism in %s.\n", *data)
 	} else {
-		m, err := demo.Create(ctx, *data, mechanism.DefaultRulebook, demo.Start, opts)
+		m, story, err := demo.Full(ctx, *data, opts)
 		if err != nil {
 			return err
-		}
-		if err := m.Members(ctx); err != nil {
-			m.Log.Close()
-			return err
-		}
-		story, err := m.Scenario(ctx)
-		if err != nil {
-			m.Log.Close()
-			return fmt.Errorf("couldn't file the demo scenario: %w", err)
 		}
 		if err := storeDemoEvidence(*data); err != nil {
 			m.Log.Close()

@@ -48,18 +48,11 @@ func mustDemo(t *testing.T) *fixture {
 	ctx := context.Background()
 	dir := t.TempDir()
 	reg := prometheus.NewRegistry()
-	m, err := demo.Create(ctx, dir, mechanism.DefaultRulebook, demo.Start, ledger.Options{Registerer: reg})
+	m, story, err := demo.Full(ctx, dir, ledger.Options{Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	story, err := m.Scenario(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
 	t.Cleanup(srv.Close)
 	key, err := note.NewVerifier(m.Log.VerifierKey())

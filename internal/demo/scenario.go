@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -58,6 +59,31 @@ const (
 // scenarioStart is how long after Start the scenario's first statement
 // may be: after Members has run.
 const scenarioStart = 2 * time.Hour
+
+// Full creates the demo mechanism in dataDir with the default rulebook,
+// enrols its members and files its scenario: the demo that sulh demo
+// serves and most tests start from. The views hold every statement when
+// it returns. On an error nothing is left open.
+func Full(ctx context.Context, dataDir string, opts ledger.Options) (*Mechanism, *Story, error) {
+	m, err := Create(ctx, dataDir, mechanism.DefaultRulebook, Start, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Members(ctx); err != nil {
+		m.Log.Close()
+		return nil, nil, err
+	}
+	story, err := m.Scenario(ctx)
+	if err != nil {
+		m.Log.Close()
+		return nil, nil, fmt.Errorf("couldn't file the demo scenario: %w", err)
+	}
+	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
+		m.Log.Close()
+		return nil, nil, err
+	}
+	return m, story, nil
+}
 
 // Scenario files, through Submit, a scenario built from the public record of
 // the Pakistan–Afghanistan truce of October–November 2025: the rounds of

@@ -68,28 +68,38 @@ func (t *faultyTx) Commit() error {
 	return t.LogTx.Commit()
 }
 
-// openFaulty opens the log of a new demo mechanism on faulty storage.
-func openFaulty(t *testing.T) (*ledger.Log, *faulty, func() *ledger.Log, func(i int) []byte) {
+// seeded makes a new demo mechanism with its members enrolled and closes
+// it, and returns its SQLite database (closed with the test), its log key
+// and the function that signs its i-th report.
+func seeded(t testing.TB) (db *store.DB, key string, sign func(i int) []byte) {
 	t.Helper()
 	ctx := context.Background()
 	m, dir := newMechanism(t)
 	if err := m.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sign := func(i int) []byte { return report(t, m, "pakistan-liaison-1", i) }
+	sign = func(i int) []byte { return report(t, m, "pakistan-liaison-1", i) }
 	m.Log.Close()
 	db, err := store.OpenSQLite(ctx, filepath.Join(dir, datadir.DatabaseFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	key, err := os.ReadFile(filepath.Join(dir, datadir.LogKeyFile))
+	b, err := os.ReadFile(filepath.Join(dir, datadir.LogKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, strings.TrimSpace(string(b)), sign
+}
+
+// openFaulty opens the log of a new demo mechanism on faulty storage.
+func openFaulty(t *testing.T) (*ledger.Log, *faulty, func() *ledger.Log, func(i int) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	db, key, sign := seeded(t)
 	f := &faulty{Storage: db}
 	open := func() *ledger.Log {
-		l, err := ledger.Open(ctx, f, db, strings.TrimSpace(string(key)), ledger.Options{})
+		l, err := ledger.Open(ctx, f, db, key, ledger.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,9 +2,6 @@ package ledger_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,11 +9,9 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
-	"github.com/sulh-project/sulh/internal/store"
 )
 
 // memory is log storage held in memory, and views that keep nothing but
@@ -231,16 +226,7 @@ var (
 func openMemory(t testing.TB, onDisk bool) (*ledger.Log, *memory, func(i int) []byte) {
 	t.Helper()
 	ctx := context.Background()
-	m, dir := newMechanism(t)
-	if err := m.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sign := func(i int) []byte { return report(t, m, "pakistan-liaison-1", i) }
-	m.Log.Close()
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, datadir.DatabaseFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, key, sign := seeded(t)
 	mem, err := copyToMemory(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -248,16 +234,9 @@ func openMemory(t testing.TB, onDisk bool) (*ledger.Log, *memory, func(i int) []
 	var log ledger.Storage = mem
 	if onDisk {
 		log = db
-		t.Cleanup(func() { db.Close() })
-	} else {
-		db.Close()
 	}
 	mem.cursor.Store(mem.size) // nothing to write: the views are nothing
-	key, err := os.ReadFile(filepath.Join(dir, datadir.LogKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := ledger.Open(ctx, log, mem, strings.TrimSpace(string(key)), ledger.Options{})
+	l, err := ledger.Open(ctx, log, mem, key, ledger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,21 +24,11 @@ import (
 // mustDemo is the demo with its scenario, the views holding all of it.
 func mustDemo(t *testing.T) *demo.Mechanism {
 	t.Helper()
-	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	m, _, err := demo.Full(context.Background(), t.TempDir(), ledger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Log.Close)
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Scenario(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
-		t.Fatal(err)
-	}
 	return m
 }
 

@@ -21,22 +21,7 @@ import (
 // mechanism.Overdue says.
 func TestDashboard(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Log.Close()
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	story, err := m.Scenario(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
-		t.Fatal(err)
-	}
-	db := m.Log.DB
+	db, story := demoViews(t)
 	at, err := db.LogTime(ctx)
 	if err != nil || !at.Equal(story.End) {
 		t.Fatalf("LogTime = %v, %v; the scenario's last statement is at %v", at, err, story.End)
@@ -204,21 +189,7 @@ func checkOverdue(t *testing.T, db *store.DB, d *store.Dashboard, at time.Time, 
 // they need, do not sort as time does ("…:05Z" after "…:05.5Z").
 func TestDashboardOverdueWithinASecond(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Log.Close()
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Scenario(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
-		t.Fatal(err)
-	}
-	db := m.Log.DB
+	db, _ := demoViews(t)
 	dls, err := db.List(ctx, "deadlines", store.Filter{})
 	if err != nil {
 		t.Fatal(err)
@@ -247,4 +218,16 @@ func TestDashboardOverdueWithinASecond(t *testing.T) {
 			}
 		}
 	}
+}
+
+// demoViews returns the views of a new demo mechanism whose scenario has
+// run, once they hold every statement, and the scenario's story.
+func demoViews(t *testing.T) (*store.DB, *demo.Story) {
+	t.Helper()
+	m, story, err := demo.Full(context.Background(), t.TempDir(), ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Log.Close)
+	return m.Log.DB, story
 }

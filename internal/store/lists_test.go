@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
-	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/store"
 )
 
@@ -17,21 +14,7 @@ import (
 // have the value asked for where the row shows it.
 func TestEveryListParam(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Log.Close()
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Scenario(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
-		t.Fatal(err)
-	}
-	db := m.Log.DB
+	db, _ := demoViews(t)
 	for _, l := range store.Lists() {
 		all, err := db.List(ctx, l.Name, store.Filter{})
 		if err != nil {

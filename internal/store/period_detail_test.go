@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sulh-project/sulh/internal/demo"
-	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
@@ -21,21 +19,7 @@ import (
 // deadline falls in the period, with its deadline's status.
 func TestPeriodDetail(t *testing.T) {
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Log.Close()
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Scenario(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Log.WaitViews(ctx, m.Log.Checkpoint().N); err != nil {
-		t.Fatal(err)
-	}
-	db := m.Log.DB
+	db, _ := demoViews(t)
 	day := func(mo time.Month, d int) time.Time { return time.Date(2025, mo, d, 14, 30, 0, 0, time.UTC) }
 	last, this := store.Period{From: day(10, 1), To: day(11, 1)}, store.Period{From: day(11, 1), To: day(12, 1)}
 	const flag = "cross_border_fire"
