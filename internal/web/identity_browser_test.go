@@ -130,7 +130,10 @@ func TestBrowserSignin(t *testing.T) {
 	for _, r := range roles[:5] {
 		importOnPage(t, b, r.name, keyText(r.name))
 	}
+	// Each import draws the list again, and each row's standing comes
+	// when the server answers for it.
 	for _, r := range roles {
+		waitJS(t, b, `document.querySelector('tr[data-key="`+r.name+`"][data-standing]')`, `document.getElementById('keys-status').textContent`)
 		if st := browserRun(t, b, chromedp.Evaluate[string](`document.querySelector('tr[data-key="`+r.name+`"]').dataset.standing`)); st != "enrolled" {
 			t.Errorf("the keys page says %s is %q", r.name, st)
 		}
