@@ -128,7 +128,6 @@ func (m *memory) BeginViews(context.Context) (ledger.ViewTx, error) { return &me
 type memoryTx struct {
 	m       *memory
 	entries [][]byte
-	first   int64
 	hashes  map[int64]tlog.Hash
 	leaves  map[tlog.Hash]int64
 	size    int64
@@ -148,9 +147,6 @@ func (t *memoryTx) LeafIndex(h tlog.Hash) (int64, error) {
 }
 
 func (t *memoryTx) AppendEntry(idx int64, leaf tlog.Hash, data []byte, _ time.Time) error {
-	if len(t.entries) == 0 {
-		t.first = idx
-	}
 	t.entries = append(t.entries, data)
 	t.leaves[leaf] = idx
 	return nil

@@ -31,22 +31,28 @@ func demoSeed(t *testing.T, text string) []byte {
 	return raw[1:]
 }
 
-// importOnPage imports a key text on the keys page by pasting it, and waits
-// until the page lists it with its standing in the log.
 // waitJS waits until the expression cond is truthy on the page; if it
 // never is, the test fails with what the expression say gives then.
 func waitJS(t *testing.T, b *browser, cond, say string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
 	defer cancel()
-	js := `new Promise(resolve => { const go = () => (` + cond + `) ? resolve(true) : setTimeout(go, 50); go(); })`
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise)); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(`+cond+`)`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		got, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`String(`+say+`)`))
 		t.Fatalf("browser: %v: waited for %s; the page says %q", err, cond, got)
 	}
 	b.check(t)
 }
 
+// waitStanding waits until the keys page shows the standing in the log of
+// the key named name.
+func waitStanding(t *testing.T, b *browser, name string) {
+	t.Helper()
+	waitJS(t, b, `document.querySelector('tr[data-key="`+name+`"][data-standing]')`, `document.getElementById('keys-status').textContent`)
+}
+
+// importOnPage imports a key text on the keys page by pasting it, and waits
+// until the page lists it with its standing in the log.
 func importOnPage(t *testing.T, b *browser, name, text string) {
 	t.Helper()
 	// Clicked from the page's script: the list above the form is drawn
@@ -54,7 +60,7 @@ func importOnPage(t *testing.T, b *browser, name, text string) {
 	// button under a click made by coordinates.
 	b.do(t, chromedp.SetValue(`#import-text`, strings.TrimSpace(text)))
 	clickJS(t, b, `#import-form button[type=submit]`)
-	waitJS(t, b, `document.querySelector('tr[data-key="`+name+`"][data-standing]')`, `document.getElementById('keys-status').textContent`)
+	waitStanding(t, b, name)
 }
 
 // signInOnPage signs in on the sign-in page with the key named name, held
@@ -137,7 +143,7 @@ func TestBrowserSignin(t *testing.T) {
 	// Each import draws the list again, and each row's standing comes
 	// when the server answers for it.
 	for _, r := range roles {
-		waitJS(t, b, `document.querySelector('tr[data-key="`+r.name+`"][data-standing]')`, `document.getElementById('keys-status').textContent`)
+		waitStanding(t, b, r.name)
 		if st := browserRun(t, b, chromedp.Evaluate[string](`document.querySelector('tr[data-key="`+r.name+`"]').dataset.standing`)); st != "enrolled" {
 			t.Errorf("the keys page says %s is %q", r.name, st)
 		}
