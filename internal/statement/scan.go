@@ -1,6 +1,10 @@
 package statement
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/json"
+	"unicode/utf8"
+)
 
 // fastJSON reports whether b is certainly what checkJSON accepts: exactly
 // one JSON object, keys that are lower-case identifiers, written without
@@ -9,17 +13,56 @@ import "bytes"
 // many keys; a false is not a refusal: checkJSON then walks b with
 // encoding/json, which decides and says why.
 func fastJSON(b []byte) bool {
+	return fastScan(b, nil)
+}
+
+// fastScan is fastJSON, and records in top, if not nil, where the values
+// of the common fields are.
+func fastScan(b []byte, top *[len(fieldNames)][2]int) bool {
 	if len(b) == 0 || b[0] != '{' {
 		return false
 	}
-	s := scanner{b: b}
+	s := scanner{b: b, top: top}
 	return s.object(0) && s.i == len(b)
+}
+
+// fastFields reads the common fields of b, an object that fastScan
+// accepted and found them in at top, as encoding/json would decode them
+// into Fields, when that is certain: each string written without escapes
+// in valid UTF-8, which encoding/json takes as it is. It reports false
+// when any is otherwise (a number, null, an escape), and the caller then
+// decodes them with encoding/json, which decides and says why.
+func fastFields(b []byte, top *[len(fieldNames)][2]int, f *Fields) bool {
+	for i, dst := range [...]*string{&f.Mechanism, &f.Kind, &f.Author, &f.At} {
+		span := top[i]
+		if span[1] == 0 {
+			continue // absent: the zero value, as encoding/json leaves it
+		}
+		v := b[span[0]:span[1]]
+		if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 || !utf8.Valid(v) {
+			return false
+		}
+		*dst = string(v[1 : len(v)-1])
+	}
+	if span := top[len(fieldNames)-1]; span[1] != 0 {
+		// refs: a list of small objects, decoded by encoding/json alone.
+		if json.Unmarshal(b[span[0]:span[1]], &f.Refs) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 type scanner struct {
 	b []byte
 	i int
+	// top, if not nil, receives where the values of the outermost
+	// object's common fields are (fieldNames), as b[start:end].
+	top *[len(fieldNames)][2]int
 }
+
+// fieldNames are the keys of Fields, in the order of scanner.top.
+var fieldNames = [...]string{"mechanism", "kind", "author", "at", "refs"}
 
 func (s *scanner) space() {
 	for s.i < len(s.b) {
@@ -105,8 +148,17 @@ func (s *scanner) object(depth int) bool {
 			return false
 		}
 		s.i++
+		s.space()
+		start := s.i
 		if !s.value(depth + 1) {
 			return false
+		}
+		if depth == 0 && s.top != nil {
+			for f, name := range fieldNames {
+				if string(k) == name {
+					s.top[f] = [2]int{start, s.i}
+				}
+			}
 		}
 		switch s.peek() {
 		case ',':

@@ -1,6 +1,8 @@
 package statement
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -41,4 +43,64 @@ func TestFastJSONManyKeys(t *testing.T) {
 	if fastJSON([]byte("{" + strings.Join(keys, ",") + "}")) {
 		t.Error("a key given twice, the 41st, accepted")
 	}
+}
+
+// FuzzFastFields: whatever the one pass reads of the common fields is what
+// encoding/json decodes from the same object, so that a statement means
+// the same to this release as to those that decoded it with encoding/json
+// alone; and parseText agrees with that older way, refusal for refusal.
+func FuzzFastFields(f *testing.F) {
+	for _, s := range []string{
+		`{"mechanism":"m","kind":"report","author":"a","at":"2025-01-01T00:00:00Z","refs":[{"index":1,"hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}],"x":{"kind":"inner"}}`,
+		`{"mechanism":"m","kind":"report","author":"a","at":"2025-01-01T00:00:00Z"}`,
+		`{"mechanism":"m\u0041","kind":"report","author":"a","at":"2025-01-01T00:00:00Z"}`,
+		`{"mechanism":null,"kind":5,"author":"a","at":"2025-01-01T00:00:00Z","refs":null}`,
+		`{"mechanism":"m","kind":"report","author":"` + "\xff" + `","at":"2025-01-01T00:00:00Z"}`,
+		`{"refs":[{"index":1.5}],"kind":"k"}`, `{"refs":[{"index":1,"hash":"short"}]}`, `{"refs":{}}`, `{"at":"x"}`, `{}`,
+		`{"a":{"mechanism":"inner"},"mechanism":"outer"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var top [len(fieldNames)][2]int
+		if fastScan(b, &top) {
+			var got, want Fields
+			if fastFields(b, &top, &got) {
+				if err := json.Unmarshal(b, &want); err != nil {
+					t.Fatalf("%q: read in one pass as %+v; encoding/json refuses it: %v", b, got, err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%q: read in one pass as %+v; encoding/json decodes %+v", b, got, want)
+				}
+			}
+		}
+		text := Version + "\n" + string(b) + "\n"
+		got, gotErr := parseText(text)
+		want, wantErr := parseTextWithJSON(text)
+		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+			t.Fatalf("%q: parseText says %v; with encoding/json alone: %v", b, gotErr, wantErr)
+		}
+		if gotErr == nil && (!reflect.DeepEqual(got.Fields, want.Fields) || !got.Time.Equal(want.Time) || string(got.JSON) != string(want.JSON)) {
+			t.Fatalf("%q: parseText gives %+v; with encoding/json alone: %+v", b, got, want)
+		}
+	})
+}
+
+// parseTextWithJSON is parseText as it was before the one pass read the
+// common fields: the object checked, then its fields decoded with
+// encoding/json (decodeFields, which parseText still uses when the one
+// pass cannot be sure).
+func parseTextWithJSON(text string) (*Statement, error) {
+	body := strings.TrimSuffix(strings.TrimPrefix(text, Version+"\n"), "\n")
+	if body == "" {
+		return nil, Malformed("statement has no JSON object")
+	}
+	if err := checkJSON([]byte(body)); err != nil {
+		return nil, err
+	}
+	s := &Statement{JSON: []byte(body)}
+	if err := s.decodeFields(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }

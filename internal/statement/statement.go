@@ -241,11 +241,32 @@ func parseText(text string) (*Statement, error) {
 	if !ok || body == "" {
 		return nil, Malformed("statement has no JSON object")
 	}
-	if err := checkJSON([]byte(body)); err != nil {
+	s := &Statement{JSON: []byte(body)}
+	// The one-pass check finds the common fields as it reads; kinds
+	// decode the rest strictly.
+	var top [len(fieldNames)][2]int
+	fast := fastScan(s.JSON, &top)
+	if !fast {
+		if err := checkJSON(s.JSON); err != nil {
+			return nil, err
+		}
+	}
+	if fast && fastFields(s.JSON, &top, &s.Fields) {
+		if err := s.checkFields(); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s.Fields = Fields{}
+	if err := s.decodeFields(); err != nil {
 		return nil, err
 	}
-	s := &Statement{JSON: []byte(body)}
-	// Decode only the common fields here; kinds decode the rest strictly.
+	return s, nil
+}
+
+// decodeFields decodes the common fields of s.JSON with encoding/json,
+// and checks them.
+func (s *Statement) decodeFields() error {
 	if err := json.Unmarshal(s.JSON, &s.Fields); err != nil {
 		var ps []Problem
 		for _, p := range Explain(s.JSON, &s.Fields, "") {
@@ -254,14 +275,11 @@ func parseText(text string) (*Statement, error) {
 			}
 		}
 		if len(ps) > 0 {
-			return nil, explainError("invalid statement fields", ps)
+			return explainError("invalid statement fields", ps)
 		}
-		return nil, Malformed("invalid statement fields: %v", jsonError(err))
+		return Malformed("invalid statement fields: %v", jsonError(err))
 	}
-	if err := s.checkFields(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s.checkFields()
 }
 
 func (s *Statement) checkFields() error {

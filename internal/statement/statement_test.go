@@ -794,3 +794,21 @@ func TestPredecode(t *testing.T) {
 	err = st.Decode(&r)
 	wantError(t, err, statement.CodeMalformed, "invalid report statement", "surprise")
 }
+
+// BenchmarkParse measures reading a signed report of the size the demo's
+// are, its signature unverified: the strict check of its bytes and its
+// common fields, what every statement costs before Ed25519.
+func BenchmarkParse(b *testing.B) {
+	obj := `{"mechanism":"pak-afg-2025","kind":"report","author":"alice","at":"2025-10-20T09:15:00Z","refs":[],` +
+		`"event_type":"explosions_remote_violence","sub_event_type":"shelling_artillery_missile_attack","event_at":"2025-10-20T04:30:00Z",` +
+		`"place":{"name":"Chaman","admin1":"Balochistan","lat":30.9210,"lon":66.4597,"precision":"town"},` +
+		`"accused":"afghanistan","category":"cross_border_fire","casualties":{"killed":{"civilian":2,"combatant":0},"injured":{"civilian":5}},` +
+		`"clauses":["2.1","2.3"],"channel":"liaison","summary":"Mortar rounds fired from across the border landed near the crossing; two civilians killed and five injured."}`
+	msg := signText(b, header+obj+"\n", alice)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := statement.Parse(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
