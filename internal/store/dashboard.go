@@ -175,17 +175,17 @@ func (db *DB) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 	if err := d.deadlines(ctx, tx, q); err != nil {
 		return nil, err
 	}
-	if d.Missed, err = figures("the missed deadlines", `SELECT name, SUM(due >= ?2), SUM(due < ?2) FROM deadlines
-		WHERE status = ?4 AND due >= ?1 AND due < ?3 GROUP BY name ORDER BY name`, from, mid, to, mechanism.DeadlineMissed); err != nil {
+	if d.Missed, err = figures("the missed deadlines", `SELECT name, SUM(`+later("due", "?2")+`), SUM(NOT `+later("due", "?2")+`) FROM deadlines
+		WHERE status = ?4 AND `+atOrAfter("due", "?1")+` AND `+before("due", "?3")+` GROUP BY name ORDER BY name`, from, mid, to, mechanism.DeadlineMissed); err != nil {
 		return nil, err
 	}
 	if err := d.crossings(ctx, tx); err != nil {
 		return nil, err
 	}
-	if d.Next, err = meeting(ctx, tx, "start >= ? ORDER BY start, idx", q.At); err != nil {
+	if d.Next, err = meeting(ctx, tx, atOrAfter("start", "?1")+" ORDER BY rtrim(start, 'Z'), idx", q.At); err != nil {
 		return nil, err
 	}
-	if d.Last, err = meeting(ctx, tx, "start < ? ORDER BY start DESC, idx DESC", q.At); err != nil {
+	if d.Last, err = meeting(ctx, tx, before("start", "?1")+" ORDER BY rtrim(start, 'Z') DESC, idx DESC", q.At); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -282,9 +282,9 @@ func (t tally) cases(ctx context.Context, tx *sql.Tx, from, to string) error {
 	// duplicate by the index on duplicate_of, rather than the span's by
 	// the index on event time.
 	return t.add(ctx, tx, `SELECT reporter, '', standing, COUNT(*) FROM cases
-		WHERE event_at >= ?1 AND event_at < ?2 AND +duplicate_of IS NULL GROUP BY reporter, standing
+		WHERE `+atOrAfter("event_at", "?1")+` AND `+before("event_at", "?2")+` AND +duplicate_of IS NULL GROUP BY reporter, standing
 		UNION ALL SELECT c.reporter, k.category, c.standing, COUNT(*) FROM cases c JOIN case_categories k ON k.case_id = c.id
-		WHERE c.event_at >= ?1 AND c.event_at < ?2 AND +c.duplicate_of IS NULL GROUP BY c.reporter, k.category, c.standing`, from, to)
+		WHERE `+atOrAfter("c.event_at", "?1")+` AND `+before("c.event_at", "?2")+` AND +c.duplicate_of IS NULL GROUP BY c.reporter, k.category, c.standing`, from, to)
 }
 
 // add adds rows of (reporter, category, standing, count), category ”
@@ -467,8 +467,8 @@ func (db *DB) LogTime(ctx context.Context) (time.Time, error) {
 // walked from the period's end and stops at the limit, however many cases
 // the period holds.
 func (db *DB) PeriodCases(ctx context.Context, p Period, limit int) ([]Row, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, place_id, lat, lon, standing FROM cases WHERE event_at >= ? AND event_at < ? AND +duplicate_of IS NULL
-		ORDER BY event_at DESC, id DESC LIMIT ?`, statement.FormatTime(p.From), statement.FormatTime(p.To), limit)
+	rows, err := db.r.QueryContext(ctx, `SELECT id, place_id, lat, lon, standing FROM cases WHERE `+atOrAfter("event_at", "?1")+` AND `+before("event_at", "?2")+` AND +duplicate_of IS NULL
+		ORDER BY event_at DESC, id DESC LIMIT ?3`, statement.FormatTime(p.From), statement.FormatTime(p.To), limit)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't list the cases of the period: %w", err)
 	}

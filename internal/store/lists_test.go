@@ -3,9 +3,12 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 )
 
@@ -124,5 +127,45 @@ func TestListRefuses(t *testing.T) {
 	}
 	if _, err := db.List(ctx, "no_such_list", store.Filter{}); err == nil {
 		t.Error("an unknown list is listed")
+	}
+}
+
+// TestListTimesWithinASecond: the cases list's from and to compare times
+// as times, also half a second after a case's whole-second event time,
+// where "…:00.5Z" sorts before "…:00Z" as text.
+func TestListTimesWithinASecond(t *testing.T) {
+	ctx := context.Background()
+	db, _ := demoViews(t)
+	all, err := db.List(ctx, "cases", store.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(l store.Page, id any) bool {
+		return slices.ContainsFunc(l.Rows, func(r store.Row) bool { return r["id"] == id })
+	}
+	tried := 0
+	for _, r := range all.Rows[:min(len(all.Rows), 8)] {
+		at, err := statement.ParseTime(r["event_at"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []time.Duration{-500 * time.Millisecond, 0, time.Nanosecond, 500 * time.Millisecond} {
+			bound := statement.FormatTime(at.Add(d))
+			from, err := db.List(ctx, "cases", store.Filter{Match: []store.Match{{Param: "from", Value: bound}}, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			to, err := db.List(ctx, "cases", store.Filter{Match: []store.Match{{Param: "to", Value: bound}}, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has(from, r["id"]) != (d <= 0) || has(to, r["id"]) != (d > 0) {
+				t.Errorf("case %v at %s: from=%s lists it %v, to=%s lists it %v", r["id"], r["event_at"], bound, has(from, r["id"]), bound, has(to, r["id"]))
+			}
+			tried++
+		}
+	}
+	if tried == 0 {
+		t.Fatal("the demo lists no case")
 	}
 }

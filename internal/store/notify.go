@@ -112,13 +112,15 @@ func parseBodies(s string) []string {
 // EventDeadlineNear is the kind of a deadline about to pass.
 const EventDeadlineNear = "deadline_near"
 
-// NearDeadlines returns the open deadlines due between now and until
+// NearDeadlines returns the open deadlines due after now and by until
+// (times as statement.FormatTime writes them, compared as times.go says)
 // whose nearing has not been notified yet.
 func (db *DB) NearDeadlines(ctx context.Context, now, until string) ([]Event, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT d.opened, d.subject, d.bodies, d.name, d.due FROM deadlines d
-		WHERE d.status = 'open' AND d.due > ? AND d.due <= ?
+		WHERE d.status = 'open' AND d.due >= substr(?1, 1, 19) AND d.due < substr(?2, 1, 19) || '~'
+		AND NOT `+later("?1", "d.due")+` AND `+later("?2", "d.due")+`
 		AND NOT EXISTS (SELECT 1 FROM notified_due n WHERE n.opened = d.opened AND n.name = d.name)
-		ORDER BY d.due`, now, until)
+		ORDER BY rtrim(d.due, 'Z')`, now, until)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read deadlines: %w", err)
 	}

@@ -74,9 +74,9 @@ func (db *DB) PeriodDetail(ctx context.Context, this, last Period, flag string) 
 	from, mid, to := statement.FormatTime(last.From), statement.FormatTime(this.From), statement.FormatTime(this.To)
 	// Counted in SQL, since a period may hold a million cases; grouped by
 	// exact coordinates, which the report rounds for its map.
-	rows, err := tx.QueryContext(ctx, `SELECT c.event_at < ?2, c.accused, c.id IN (SELECT k.case_id FROM case_categories k WHERE k.category = ?4),
+	rows, err := tx.QueryContext(ctx, `SELECT NOT `+later("c.event_at", "?2")+`, c.accused, c.id IN (SELECT k.case_id FROM case_categories k WHERE k.category = ?4),
 			c.standing, c.place_id, c.lat, c.lon, c.admin_country, c.admin1, COUNT(*), MIN(c.id)
-		FROM cases c WHERE c.event_at >= ?1 AND c.event_at < ?3 AND c.duplicate_of IS NULL
+		FROM cases c WHERE `+atOrAfter("c.event_at", "?1")+` AND `+before("c.event_at", "?3")+` AND c.duplicate_of IS NULL
 		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`, from, mid, to, flag)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
@@ -94,9 +94,9 @@ func (db *DB) PeriodDetail(ctx context.Context, this, last Period, flag string) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
 	}
-	crows, err := tx.QueryContext(ctx, `SELECT m.idx, d.due < ?2, m.body, m.label, d.due, d.status, d.closed
+	crows, err := tx.QueryContext(ctx, `SELECT m.idx, NOT `+later("d.due", "?2")+`, m.body, m.label, d.due, d.status, d.closed
 		FROM deadlines d JOIN commitments m ON m.idx = d.subject
-		WHERE d.name = ?4 AND d.due >= ?1 AND d.due < ?3 ORDER BY d.due, m.idx`, from, mid, to, mechanism.DeadlineCommitment)
+		WHERE d.name = ?4 AND `+atOrAfter("d.due", "?1")+` AND `+before("d.due", "?3")+` ORDER BY rtrim(d.due, 'Z'), m.idx`, from, mid, to, mechanism.DeadlineCommitment)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the commitments due: %w", err)
 	}

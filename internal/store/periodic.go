@@ -52,8 +52,8 @@ func (db *DB) PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, l
 	}
 	defer tx.Rollback()
 	from, mid, to := statement.FormatTime(last.From), statement.FormatTime(this.From), statement.FormatTime(this.To)
-	rows, err := tx.QueryContext(ctx, `SELECT accused, standing, SUM(event_at >= ?2), SUM(event_at >= ?2 AND finding IS NOT NULL), SUM(event_at < ?2)
-		FROM cases WHERE event_at >= ?1 AND event_at < ?3 AND duplicate_of IS NULL AND accused != ''
+	rows, err := tx.QueryContext(ctx, `SELECT accused, standing, SUM(`+later("event_at", "?2")+`), SUM(`+later("event_at", "?2")+` AND finding IS NOT NULL), SUM(NOT `+later("event_at", "?2")+`)
+		FROM cases WHERE `+atOrAfter("event_at", "?1")+` AND `+before("event_at", "?3")+` AND duplicate_of IS NULL AND accused != ''
 		GROUP BY accused, standing ORDER BY accused, standing`, from, mid, to)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't count the complaints: %w", err)
@@ -95,7 +95,7 @@ func (db *DB) PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, l
 	// statement that published the case.
 	frows, err := tx.QueryContext(ctx, `SELECT f.idx, f.case_id, f.outcome, f.party, f.confidence, c.summary, s.at, c.event_at
 		FROM cases c JOIN findings f ON f.idx = c.finding JOIN statements s ON s.idx = c.stage_idx
-		WHERE c.stage = ?1 AND s.at >= ?2 AND s.at < ?3 ORDER BY s.at, f.idx`, stage, mid, to)
+		WHERE c.stage = ?1 AND `+atOrAfter("s.at", "?2")+` AND `+before("s.at", "?3")+` ORDER BY rtrim(s.at, 'Z'), f.idx`, stage, mid, to)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't list the findings published: %w", err)
 	}

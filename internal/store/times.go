@@ -1,0 +1,31 @@
+package store
+
+// The views keep times as RFC 3339 in UTC, as statements write them and
+// statement.FormatTime does: "2025-10-20T14:30:00Z",
+// "2025-10-20T14:30:00.5Z". As text they sort as time does, except within
+// a second: "…:00.5Z" sorts before "…:00Z", as '.' comes before 'Z'.
+// Without the Z they sort as time does: the date and the second are
+// fixed-width, and two fractions compare digit by digit, a shorter one
+// that the other extends being the earlier ("…:00" < "…:00.25" <
+// "…:00.5"), as long as the bound has no trailing zeros, which
+// statement.FormatTime leaves none of.
+
+// atOrAfter is the SQL condition that col holds a time at or after the
+// one the placeholder param gives, formatted by statement.FormatTime. It
+// also bounds col itself, to the bound's second, so that SQLite can walk
+// an index on col.
+func atOrAfter(col, param string) string {
+	return "(" + col + " >= substr(" + param + ", 1, 19) AND " + later(col, param) + ")"
+}
+
+// before is the SQL condition that col holds a time before the one the
+// placeholder param gives, as atOrAfter.
+func before(col, param string) string {
+	return "(" + col + " < substr(" + param + ", 1, 19) || '~' AND NOT " + later(col, param) + ")"
+}
+
+// later is the SQL expression, 1 or 0, that col holds a time at or after
+// the one param gives; exact, but no index can answer it.
+func later(col, param string) string {
+	return "rtrim(" + col + ", 'Z') >= rtrim(" + param + ", 'Z')"
+}

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"database/sql"
+	"testing"
+
+	"github.com/sulh-project/sulh/internal/statement"
+)
+
+// TestTimeBounds holds atOrAfter, before and later to time's own order,
+// for times within a second of each other written as statements may write
+// them (with and without fractions, with trailing zeros), and bounds
+// written as statement.FormatTime writes them. Compared as text, a time
+// half a second after a whole-second bound sorts before it.
+func TestTimeBounds(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE t (at TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	for _, second := range []string{"2025-10-20T14:29:59", "2025-10-20T14:30:00", "2025-10-20T14:30:01", "2025-12-31T23:59:59"} {
+		for _, frac := range []string{"", ".0", ".000", ".05", ".1", ".10", ".2", ".25", ".250", ".5", ".500000000", ".999999999"} {
+			stored = append(stored, second+frac+"Z")
+		}
+	}
+	stored = append(stored, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.000000001Z")
+	for _, s := range stored {
+		if _, err := db.Exec("INSERT INTO t VALUES (?)", s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range stored {
+		bt, err := statement.ParseTime(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := statement.FormatTime(bt)
+		var wantAfter, wantBefore int
+		for _, s := range stored {
+			st, _ := statement.ParseTime(s)
+			if st.Before(bt) {
+				wantBefore++
+			} else {
+				wantAfter++
+			}
+		}
+		var after, bef, sum int
+		if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM t WHERE "+atOrAfter("at", "?1")+"), (SELECT COUNT(*) FROM t WHERE "+before("at", "?1")+
+			"), (SELECT SUM("+later("at", "?1")+") FROM t)", bound).Scan(&after, &bef, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if after != wantAfter || sum != wantAfter || bef != wantBefore {
+			t.Errorf("bound %s: %d at or after it (%d summed), %d before; want %d and %d", bound, after, sum, bef, wantAfter, wantBefore)
+		}
+	}
+}
