@@ -196,6 +196,8 @@ var lists = []*List{
 		eq("name", "name"),
 		ruled(Param{Name: "body", cond: "EXISTS (SELECT 1 FROM json_each(bodies) WHERE value = ?)"}, aBody, bodies),
 		intEq("opened", "opened"),
+		{Name: "due_from", Kind: Time, cond: atOrAfter("due", "?")},
+		{Name: "due_to", Kind: Time, cond: before("due", "?")},
 	}},
 	{Name: "evidence", from: "evidence", key: "idx", columns: "*", Params: []Param{
 		intEq("case", "case_id"), eq("media_type", "media_type"), byBody(),

@@ -142,8 +142,10 @@ type dashboardData struct {
 	Since               []sinceRow
 	Overdue, Upcoming   []deadlineRow
 	// OverdueCount and OverdueReplies count every overdue deadline and
-	// reply window; Overdue lists the first dashOverdue of them.
+	// reply window; Overdue lists the first dashOverdue of them, and
+	// OverdueAll is where the API lists them all.
 	OverdueCount, OverdueReplies int64
+	OverdueAll                   string
 	Missed                       []periodRow
 	Chart                        *weekChart
 	Map                          *smallMap
@@ -227,6 +229,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		data.Since = append(data.Since, row)
 	}
 	data.OverdueCount, data.OverdueReplies = d.OverdueCount, d.OverdueReplies
+	// Open and due before the dashboard's time: mechanism.Overdue.
+	data.OverdueAll = "/api/v1/deadlines?" + url.Values{"status": {mechanism.DeadlineOpen}, "due_to": {statement.FormatTime(win.At)}, "limit": {"500"}}.Encode()
 	for _, dl := range d.Overdue {
 		data.Overdue = append(data.Overdue, deadlineRow{Case: dl.Subject, Name: dl.Name, Bodies: names(dl.Bodies, bodyName), Due: dl.Due})
 	}

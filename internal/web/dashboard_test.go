@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,12 +48,18 @@ func dashGet(t *testing.T, u string, header ...string) (int, string) {
 // apiCount counts the cases GET /api/v1/cases lists for q, every page.
 func apiCount(t *testing.T, base string, q url.Values) int {
 	t.Helper()
+	return apiListCount(t, base, "cases", q)
+}
+
+// apiListCount counts what GET /api/v1/LIST?q lists, page after page.
+func apiListCount(t *testing.T, base, list string, q url.Values) int {
+	t.Helper()
 	q.Set("limit", "500")
 	n := 0
 	for {
-		code, body := dashGet(t, base+"/api/v1/cases?"+q.Encode())
+		code, body := dashGet(t, base+"/api/v1/"+list+"?"+q.Encode())
 		if code != 200 {
-			t.Fatalf("GET /api/v1/cases?%s: %d %s", q.Encode(), code, body)
+			t.Fatalf("GET /api/v1/%s?%s: %d %s", list, q.Encode(), code, body)
 		}
 		var page struct {
 			Items []map[string]any `json:"items"`
@@ -70,9 +77,10 @@ func apiCount(t *testing.T, base string, q url.Values) int {
 }
 
 var (
-	windowRe = regexp.MustCompile(`id="window" data-from="([^"]+)" data-to="([^"]+)" data-last-from="([^"]+)"`)
-	partyRe  = regexp.MustCompile(`<tr data-body="([a-z0-9_-]+)"><th scope="row" dir="auto">[^<]*</th><td class="this" data-n="(\d+)">.*?<td class="last" data-n="(\d+)">`)
-	allRe    = regexp.MustCompile(`<tr data-standing="([a-z]+)">.*?<td class="all" data-n="(\d+)">`)
+	windowRe  = regexp.MustCompile(`id="window" data-from="([^"]+)" data-to="([^"]+)" data-last-from="([^"]+)"`)
+	partyRe   = regexp.MustCompile(`<tr data-body="([a-z0-9_-]+)"><th scope="row" dir="auto">[^<]*</th><td class="this" data-n="(\d+)">.*?<td class="last" data-n="(\d+)">`)
+	overdueRe = regexp.MustCompile(`<p id="overdue" data-n="(\d+)"[^>]*><a href="([^"]+)">`)
+	allRe     = regexp.MustCompile(`<tr data-standing="([a-z]+)">.*?<td class="all" data-n="(\d+)">`)
 )
 
 // TestDashboardFigures: the front page's figures for the demo, in each
@@ -140,6 +148,21 @@ func TestDashboardFigures(t *testing.T) {
 		if b.Type == mechanism.BodyParty && !strings.Contains(page, ">"+b.Name+"<") {
 			t.Errorf("the page does not name the party %q", b.Name)
 		}
+	}
+	// The count of overdue deadlines links to the API's list of them all:
+	// two months after the demo's end, when its open deadlines are past.
+	_, later := dashGet(t, srv.URL+"/?lang=en&at="+story.End.AddDate(0, 2, 0).Format("2006-01-02"))
+	overdue := overdueRe.FindStringSubmatch(later)
+	if overdue == nil {
+		i := strings.Index(later, `<p id="overdue"`)
+		t.Fatalf("the dashboard does not link its count of overdue deadlines to their list: %.200s", later[max(i, 0):])
+	}
+	link, err := url.Parse(html.UnescapeString(overdue[2]))
+	if err != nil || link.Path != "/api/v1/deadlines" {
+		t.Fatalf("the overdue deadlines' link: %q (%v)", overdue[2], err)
+	}
+	if n, _ := strconv.Atoi(overdue[1]); n == 0 || apiListCount(t, srv.URL, "deadlines", link.Query()) != n {
+		t.Errorf("the dashboard counts %s overdue deadlines; its link %s lists %d", overdue[1], link, apiListCount(t, srv.URL, "deadlines", link.Query()))
 	}
 	for _, bad := range []string{"period=year", "at=yesterday", "at=2025-12-01&at=2025-12-02", "period=day&period=week"} {
 		if code, _ := dashGet(t, srv.URL+"/?"+bad); code != 400 {
