@@ -61,9 +61,10 @@ func (db *DB) Queue(ctx context.Context, ds []Delivery, cursor int64) error {
 	return tx.Commit()
 }
 
-// DueDeliveries returns pending deliveries due at or before now.
+// DueDeliveries returns pending deliveries due at or before now (times as
+// statement.FormatTime writes them, compared as times.go says).
 func (db *DB) DueDeliveries(ctx context.Context, now string, limit int) ([]Delivery, error) {
-	return db.deliveries(ctx, "WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?", now, limit)
+	return db.deliveries(ctx, "WHERE status = 'pending' AND next_at < substr(?1, 1, 19) || '~' AND "+later("?1", "next_at")+" ORDER BY next_at, id LIMIT ?2", now, limit)
 }
 
 // Deliveries returns the latest deliveries, newest first: the delivery log.

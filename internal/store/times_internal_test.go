@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"path/filepath"
 	"testing"
 
 	"github.com/sulh-project/sulh/internal/statement"
@@ -55,6 +57,27 @@ func TestTimeBounds(t *testing.T) {
 		}
 		if after != wantAfter || sum != wantAfter || bef != wantBefore {
 			t.Errorf("bound %s: %d at or after it (%d summed), %d before; want %d and %d", bound, after, sum, bef, wantAfter, wantBefore)
+		}
+	}
+}
+
+// TestDueDeliveriesWithinASecond: a delivery due half a second after a
+// whole second is not yet due at that second, and is at the next.
+func TestDueDeliveriesWithinASecond(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "sulh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ds := []Delivery{{URL: "https://example.org/a", Kind: "k", Payload: []byte("{}"), NextAt: "2025-10-20T14:30:00.5Z", CreatedAt: "2025-10-20T14:29:00Z"},
+		{URL: "https://example.org/b", Kind: "k", Payload: []byte("{}"), NextAt: "2025-10-20T14:30:00Z", CreatedAt: "2025-10-20T14:29:00Z"}}
+	if err := db.QueueNear(ctx, ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	for now, want := range map[string]int{"2025-10-20T14:29:59.9Z": 0, "2025-10-20T14:30:00Z": 1, "2025-10-20T14:30:00.25Z": 1, "2025-10-20T14:30:00.5Z": 2, "2025-10-20T14:30:01Z": 2} {
+		if got, err := db.DueDeliveries(ctx, now, 10); err != nil || len(got) != want {
+			t.Errorf("at %s: %d deliveries due (%v), want %d", now, len(got), err, want)
 		}
 	}
 }
