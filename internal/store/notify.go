@@ -64,7 +64,7 @@ func (db *DB) Queue(ctx context.Context, ds []Delivery, cursor int64) error {
 // DueDeliveries returns pending deliveries due at or before now (times as
 // statement.FormatTime writes them, compared as times.go says).
 func (db *DB) DueDeliveries(ctx context.Context, now string, limit int) ([]Delivery, error) {
-	return db.deliveries(ctx, "WHERE status = 'pending' AND next_at < substr(?1, 1, 19) || '~' AND "+later("?1", "next_at")+" ORDER BY next_at, id LIMIT ?2", now, limit)
+	return db.deliveries(ctx, "WHERE status = 'pending' AND "+atOrBefore("next_at", "?1")+" ORDER BY next_at, id LIMIT ?2", now, limit)
 }
 
 // Deliveries returns the latest deliveries, newest first: the delivery log.
@@ -118,8 +118,7 @@ const EventDeadlineNear = "deadline_near"
 // whose nearing has not been notified yet.
 func (db *DB) NearDeadlines(ctx context.Context, now, until string) ([]Event, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT d.opened, d.subject, d.bodies, d.name, d.due FROM deadlines d
-		WHERE d.status = 'open' AND d.due >= substr(?1, 1, 19) AND d.due < substr(?2, 1, 19) || '~'
-		AND NOT `+later("?1", "d.due")+` AND `+later("?2", "d.due")+`
+		WHERE d.status = 'open' AND `+after("d.due", "?1")+` AND `+atOrBefore("d.due", "?2")+`
 		AND NOT EXISTS (SELECT 1 FROM notified_due n WHERE n.opened = d.opened AND n.name = d.name)
 		ORDER BY rtrim(d.due, 'Z')`, now, until)
 	if err != nil {

@@ -24,6 +24,18 @@ func before(col, param string) string {
 	return "(" + col + " < substr(" + param + ", 1, 19) || '~' AND NOT " + later(col, param) + ")"
 }
 
+// after and atOrBefore are the conditions that col holds a time after, or
+// at or before, the one param gives: atOrAfter and before with the roles
+// turned, so that col, not param, must have no trailing zeros, as the
+// times that sulh computes (deadlines, deliveries) have none.
+func after(col, param string) string {
+	return "(" + col + " >= substr(" + param + ", 1, 19) AND NOT " + later(param, col) + ")"
+}
+
+func atOrBefore(col, param string) string {
+	return "(" + col + " < substr(" + param + ", 1, 19) || '~' AND " + later(param, col) + ")"
+}
+
 // later is the SQL expression, 1 or 0, that col holds a time at or after
 // the one param gives; exact, but no index can answer it.
 func later(col, param string) string {

@@ -9,7 +9,8 @@ import (
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
-// TestTimeBounds holds atOrAfter, before and later to time's own order,
+// TestTimeBounds holds atOrAfter, before and later, and after and
+// atOrBefore over computed times, to time's own order,
 // for times within a second of each other written as statements may write
 // them (with and without fractions, with trailing zeros), and bounds
 // written as statement.FormatTime writes them. Compared as text, a time
@@ -20,6 +21,7 @@ func TestTimeBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	db.SetMaxOpenConns(1) // each connection to :memory: is a database of its own
 	if _, err := db.Exec("CREATE TABLE t (at TEXT)"); err != nil {
 		t.Fatal(err)
 	}
@@ -30,9 +32,19 @@ func TestTimeBounds(t *testing.T) {
 		}
 	}
 	stored = append(stored, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.000000001Z")
+	// t holds every time; computed those written as statement.FormatTime
+	// writes them, with no trailing zeros, as deadlines and deliveries are.
+	if _, err := db.Exec("CREATE TABLE computed (at TEXT)"); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range stored {
 		if _, err := db.Exec("INSERT INTO t VALUES (?)", s); err != nil {
 			t.Fatal(err)
+		}
+		if st, _ := statement.ParseTime(s); statement.FormatTime(st) == s {
+			if _, err := db.Exec("INSERT INTO computed VALUES (?)", s); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	for _, b := range stored {
@@ -50,13 +62,32 @@ func TestTimeBounds(t *testing.T) {
 				wantAfter++
 			}
 		}
-		var after, bef, sum int
+		var atAfter, bef, sum int
 		if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM t WHERE "+atOrAfter("at", "?1")+"), (SELECT COUNT(*) FROM t WHERE "+before("at", "?1")+
-			"), (SELECT SUM("+later("at", "?1")+") FROM t)", bound).Scan(&after, &bef, &sum); err != nil {
+			"), (SELECT SUM("+later("at", "?1")+") FROM t)", bound).Scan(&atAfter, &bef, &sum); err != nil {
 			t.Fatal(err)
 		}
-		if after != wantAfter || sum != wantAfter || bef != wantBefore {
-			t.Errorf("bound %s: %d at or after it (%d summed), %d before; want %d and %d", bound, after, sum, bef, wantAfter, wantBefore)
+		if atAfter != wantAfter || sum != wantAfter || bef != wantBefore {
+			t.Errorf("bound %s: %d at or after it (%d summed), %d before; want %d and %d", bound, atAfter, sum, bef, wantAfter, wantBefore)
+		}
+		// after and atOrBefore, over the computed times.
+		var wantLater, wantAtOrBefore, gotLater, gotAtOrBefore int
+		for _, s := range stored {
+			st, _ := statement.ParseTime(s)
+			if statement.FormatTime(st) != s {
+				continue
+			}
+			if st.After(bt) {
+				wantLater++
+			} else {
+				wantAtOrBefore++
+			}
+		}
+		if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM computed WHERE "+after("at", "?1")+"), (SELECT COUNT(*) FROM computed WHERE "+atOrBefore("at", "?1")+")", bound).Scan(&gotLater, &gotAtOrBefore); err != nil {
+			t.Fatal(err)
+		}
+		if gotLater != wantLater || gotAtOrBefore != wantAtOrBefore {
+			t.Errorf("bound %s: %d after it, %d at or before; want %d and %d", bound, gotLater, gotAtOrBefore, wantLater, wantAtOrBefore)
 		}
 	}
 }
