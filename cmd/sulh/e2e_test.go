@@ -9,13 +9,13 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +31,9 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite"
 
+	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
+	"github.com/sulh-project/sulh/internal/filelog"
 	"github.com/sulh-project/sulh/internal/statement"
 )
 
@@ -534,16 +536,16 @@ func TestDemoVerifyAndSubmit(t *testing.T) {
 
 // openDB opens a mechanism's database from the test process, as a second
 // writer beside the server's.
-func openDB(t *testing.T, data string) *sql.DB {
+// logFile opens one of the files of the log in the data folder data, to
+// be written.
+func logFile(t *testing.T, data, name string) *os.File {
 	t.Helper()
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "sulh.db")+"?"+q.Encode())
+	f, err := os.OpenFile(filepath.Join(data, datadir.LogFolder, name), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 func TestTamperDetected(t *testing.T) {
@@ -564,38 +566,47 @@ func TestTamperDetected(t *testing.T) {
 	const target = 300
 	for _, tc := range []struct {
 		name   string
-		tamper func(t *testing.T, db *sql.DB)
+		tamper func(t *testing.T, data string)
 		want   []string
 	}{{
 		name: "entry data",
-		tamper: func(t *testing.T, db *sql.DB) {
-			var data []byte
-			if err := db.QueryRow("SELECT data FROM log_entries WHERE idx = ?", target).Scan(&data); err != nil {
+		tamper: func(t *testing.T, data string) {
+			// Entry target lies between the ends of the entries before
+			// it and its own, in the index.
+			var ends [16]byte
+			if _, err := logFile(t, data, filelog.IndexFile).ReadAt(ends[:], 8*(target-1)); err != nil {
+				t.Fatal(err)
+			}
+			from, to := int64(binary.BigEndian.Uint64(ends[:8])), int64(binary.BigEndian.Uint64(ends[8:]))
+			f := logFile(t, data, filelog.EntriesFile)
+			entry := make([]byte, to-from)
+			if _, err := f.ReadAt(entry, from); err != nil {
 				t.Fatal(err)
 			}
 			// Change the first letter of the report's summary, which
 			// leaves a well-formed statement whose signature is now wrong.
-			i := bytes.Index(data, []byte(`"summary":"`))
+			i := bytes.Index(entry, []byte(`"summary":"`))
 			if i < 0 {
-				t.Fatalf("entry %d is not a report:\n%s", target, data)
+				t.Fatalf("entry %d is not a report:\n%s", target, entry)
 			}
 			i += len(`"summary":"`)
-			data[i] ^= 0x20
-			res, err := db.Exec("UPDATE log_entries SET data = ? WHERE idx = ?", data, target)
-			wantOneRow(t, res, err)
+			if _, err := f.WriteAt([]byte{entry[i] ^ 0x20}, from+int64(i)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: []string{fmt.Sprintf("entry %d:", target), "does not verify"},
 	}, {
 		name: "level-0 hash",
-		tamper: func(t *testing.T, db *sql.DB) {
-			id := tlog.StoredHashIndex(0, target)
-			var h []byte
-			if err := db.QueryRow("SELECT hash FROM log_hashes WHERE id = ?", id).Scan(&h); err != nil {
+		tamper: func(t *testing.T, data string) {
+			off := tlog.HashSize * tlog.StoredHashIndex(0, target)
+			f := logFile(t, data, filelog.HashesFile)
+			var b [1]byte
+			if _, err := f.ReadAt(b[:], off); err != nil {
 				t.Fatal(err)
 			}
-			h[0] ^= 1
-			res, err := db.Exec("UPDATE log_hashes SET hash = ? WHERE id = ?", h, id)
-			wantOneRow(t, res, err)
+			if _, err := f.WriteAt([]byte{b[0] ^ 1}, off); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: []string{fmt.Sprintf("entry %d:", target), "different hash for this entry"},
 	}} {
@@ -612,7 +623,7 @@ func TestTamperDetected(t *testing.T) {
 			// The server started from its state snapshot: let it finish
 			// checking the log before it, which it would find tampered.
 			waitMetric(t, srv.URL, fmt.Sprintf("sulh_log_verified_entries %d", bench.LogSize))
-			tc.tamper(t, openDB(t, data))
+			tc.tamper(t, data)
 			r := runSulh(t, runOpts{}, verifyArgs...)
 			wantFailure(t, "verify-log after tampering", r, append([]string{"verification FAILED"}, tc.want...)...)
 			t.Logf("verify-log after tampering: %s", strings.TrimSpace(r.stderr))

@@ -352,7 +352,7 @@ func (f *fixture) fork(entries [][]byte) *httptest.Server {
 func (f *fixture) entries() [][]byte {
 	f.t.Helper()
 	var out [][]byte
-	if err := f.m.Log.DB.Entries(context.Background(), 0, f.m.Log.Checkpoint().N, func(_ int64, data []byte) error {
+	if err := f.m.Log.Entries(context.Background(), 0, f.m.Log.Checkpoint().N, func(_ int64, data []byte) error {
 		out = append(out, data)
 		return nil
 	}); err != nil {

@@ -7,11 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sulh-project/sulh/internal/filelog"
 
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
@@ -24,13 +28,19 @@ const (
 	DatabaseFile = "sulh.db"
 	LogKeyFile   = "log.key"
 	LockFile     = "sulh.lock"
+	// LogFolder holds the log's entries, hashes and checkpoint
+	// (filelog); the database keeps its sealed bodies.
+	LogFolder = "log"
 )
 
-// Node is an open mechanism: its log, and the database that holds the log
-// and the views.
+var _ filelog.Side = (*store.DB)(nil)
+
+// Node is an open mechanism: its log, the files that hold it, and the
+// database that holds the views and what is kept beside the log.
 type Node struct {
 	*ledger.Log
 	DB          *store.DB
+	files       *filelog.Log
 	dir         string
 	unlock      func()
 	stopControl func() // set by ServeControl
@@ -43,6 +53,7 @@ func (n *Node) Close() {
 		n.stopControl()
 	}
 	n.Log.Close()
+	n.files.Close()
 	n.DB.Close()
 	n.unlock()
 }
@@ -103,17 +114,18 @@ func Open(ctx context.Context, dir string, opts ledger.Options) (*Node, error) {
 		return nil, fmt.Errorf("couldn't read the log key: %w", err)
 	}
 	// One process sequences a log: a second would fight it for every index.
-	db, unlock, err := openLocked(ctx, dir)
+	db, files, unlock, err := openLocked(ctx, dir, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
-	l, err := ledger.Open(ctx, db, db, strings.TrimSpace(string(b)), opts)
+	l, err := ledger.Open(ctx, files, db, strings.TrimSpace(string(b)), opts)
 	if err != nil {
+		files.Close()
 		db.Close()
 		unlock()
 		return nil, err
 	}
-	return &Node{Log: l, DB: db, dir: dir, unlock: unlock}, nil
+	return &Node{Log: l, DB: db, files: files, dir: dir, unlock: unlock}, nil
 }
 
 // RebuildResult is what Rebuild did.
@@ -132,17 +144,18 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	if !Exists(dir) {
 		return nil, fmt.Errorf("%s holds no mechanism", dir)
 	}
-	db, unlock, err := openLocked(ctx, dir)
+	db, files, unlock, err := openLocked(ctx, dir, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	defer db.Close()
+	defer files.Close()
 	_, before, err := db.Digest(ctx)
 	if err != nil {
 		return nil, err
 	}
-	size, err := ledger.Rebuild(ctx, db, db, progress)
+	size, err := ledger.Rebuild(ctx, files, db, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +180,11 @@ func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
 		return 0, [32]byte{}, err
 	}
 	defer db.Close()
-	logSize, _, err := db.Checkpoint(ctx)
+	logSize, err := filelog.Size(filepath.Join(dir, LogFolder))
+	if errors.Is(err, fs.ErrNotExist) {
+		// A folder that an earlier release kept, not opened since.
+		logSize, _, err = db.Checkpoint(ctx)
+	}
 	if err != nil {
 		return 0, [32]byte{}, err
 	}
@@ -202,26 +219,64 @@ func (e *busyError) Error() string {
 
 func (e *busyError) Is(target error) bool { return target == ErrBusy }
 
-// openLocked opens the database of dir, holding the lock that keeps a
-// server out.
-func openLocked(ctx context.Context, dir string) (*store.DB, func(), error) {
+// openLocked opens the database and the log's files of dir, holding the
+// lock that keeps a server out.
+func openLocked(ctx context.Context, dir string, logger *slog.Logger) (*store.DB, *filelog.Log, func(), error) {
 	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, nil, fmt.Errorf("couldn't open lock file: %w", err)
+		return nil, nil, nil, fmt.Errorf("couldn't open lock file: %w", err)
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
-		return nil, nil, &busyError{dir}
+		return nil, nil, nil, &busyError{dir}
 	}
 	// Views a crash left half built, or a switch left behind.
 	if err := store.RemoveStaleViews(filepath.Join(dir, DatabaseFile)); err != nil {
 		lock.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
 	if err != nil {
 		lock.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return db, func() { lock.Close() }, nil
+	files, err := openLog(ctx, dir, db, logger)
+	if err != nil {
+		db.Close()
+		lock.Close()
+		return nil, nil, nil, err
+	}
+	db.ReadLogFrom(files)
+	return db, files, func() { lock.Close() }, nil
+}
+
+// openLog opens the log's files in dir. A log that a release before
+// 2026-12-02 kept in the database moves into them first, once: the copy is
+// renamed into place only when whole and on the disk, and the database's
+// log tables are emptied after it.
+func openLog(ctx context.Context, dir string, db *store.DB, logger *slog.Logger) (*filelog.Log, error) {
+	files := filepath.Join(dir, LogFolder)
+	if !filelog.Exists(files) {
+		size, _, err := db.Checkpoint(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if size > 0 {
+			if logger == nil {
+				logger = slog.New(slog.DiscardHandler)
+			}
+			logger.Info("moving the log from the database into its own files, once", "entries", size, "folder", files)
+			start := time.Now()
+			if err := filelog.Import(ctx, files, db, db, func(done, total int64) {
+				logger.Info("moving the log", "done", done, "of", total)
+			}); err != nil {
+				return nil, err
+			}
+			if err := db.DropLog(ctx); err != nil {
+				return nil, err
+			}
+			logger.Info("moved the log into its own files", "entries", size, "took", time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+	return filelog.Open(ctx, files, db)
 }

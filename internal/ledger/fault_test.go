@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/sulh-project/sulh/internal/filelog"
+
 	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -69,9 +71,10 @@ func (t *faultyTx) Commit() error {
 }
 
 // seeded makes a new demo mechanism with its members enrolled and closes
-// it, and returns its SQLite database (closed with the test), its log key
-// and the function that signs its i-th report.
-func seeded(t testing.TB) (db *store.DB, key string, sign func(i int) []byte) {
+// it, and returns its log's files and its SQLite database of views (both
+// closed with the test), its log key and the function that signs its i-th
+// report.
+func seeded(t testing.TB) (log *filelog.Log, db *store.DB, key string, sign func(i int) []byte) {
 	t.Helper()
 	ctx := context.Background()
 	m, dir := newMechanism(t)
@@ -85,19 +88,24 @@ func seeded(t testing.TB) (db *store.DB, key string, sign func(i int) []byte) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if log, err = filelog.Open(ctx, filepath.Join(dir, datadir.LogFolder), db); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	db.ReadLogFrom(log)
 	b, err := os.ReadFile(filepath.Join(dir, datadir.LogKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db, strings.TrimSpace(string(b)), sign
+	return log, db, strings.TrimSpace(string(b)), sign
 }
 
 // openFaulty opens the log of a new demo mechanism on faulty storage.
 func openFaulty(t *testing.T) (*ledger.Log, *faulty, func() *ledger.Log, func(i int) []byte) {
 	t.Helper()
 	ctx := context.Background()
-	db, key, sign := seeded(t)
-	f := &faulty{Storage: db}
+	log, db, key, sign := seeded(t)
+	f := &faulty{Storage: log}
 	open := func() *ledger.Log {
 		l, err := ledger.Open(ctx, f, db, key, ledger.Options{})
 		if err != nil {

@@ -217,19 +217,18 @@ var (
 
 // openMemory opens the log of a new demo mechanism, its members enrolled,
 // on memory storage, with the function that signs its i-th report. With
-// onDisk, the log stays in its SQLite database and only the views are
-// nothing.
+// onDisk, the log stays in its files and only the views are nothing.
 func openMemory(t testing.TB, onDisk bool) (*ledger.Log, *memory, func(i int) []byte) {
 	t.Helper()
 	ctx := context.Background()
-	db, key, sign := seeded(t)
-	mem, err := copyToMemory(ctx, db)
+	files, _, key, sign := seeded(t)
+	mem, err := copyToMemory(ctx, files)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log ledger.Storage = mem
 	if onDisk {
-		log = db
+		log = files
 	}
 	mem.cursor.Store(mem.size) // nothing to write: the views are nothing
 	l, err := ledger.Open(ctx, log, mem, key, ledger.Options{})
@@ -280,7 +279,7 @@ func TestMemoryStorage(t *testing.T) {
 func BenchmarkSubmitMemory(b *testing.B) { benchSubmitWithout(b, false) }
 
 // BenchmarkSubmitNoViews is BenchmarkSubmit with no views written: the log
-// alone, in its SQLite database.
+// alone, in its files.
 func BenchmarkSubmitNoViews(b *testing.B) { benchSubmitWithout(b, true) }
 
 func benchSubmitWithout(b *testing.B, logOnDisk bool) {

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sulh-project/sulh/internal/filelog"
+
 	"github.com/sulh-project/sulh/internal/datadir"
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
@@ -46,7 +48,8 @@ func TestDataFolderOwnerOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen := wantOwnerOnlyTree(t, dir)
-			for _, name := range []string{datadir.DatabaseFile, datadir.DatabaseFile + "-wal", datadir.DatabaseFile + "-shm", datadir.LogKeyFile, datadir.LockFile} {
+			for _, name := range []string{datadir.DatabaseFile, datadir.DatabaseFile + "-wal", datadir.DatabaseFile + "-shm", datadir.LogKeyFile, datadir.LockFile,
+				datadir.LogFolder, filepath.Join(datadir.LogFolder, filelog.EntriesFile), filepath.Join(datadir.LogFolder, filelog.CheckpointFile)} {
 				if !seen[name] {
 					t.Errorf("%s is not in the data folder of an open mechanism", name)
 				}

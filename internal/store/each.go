@@ -18,8 +18,7 @@ var eachColumns = map[string]string{
 			'party', c.party, 'actor', c.actor, 'country', c.country, 'low', c.low, 'best', c.best, 'high', c.high))
 		FROM (SELECT * FROM claims c WHERE c.case_id = cases.id ORDER BY c.idx, c.measure, c.party, c.actor, c.country) c) AS claims,
 		(SELECT json_group_array(a.actor) FROM (SELECT actor FROM case_actors a WHERE a.case_id = cases.id ORDER BY actor) a) AS actors,
-		(SELECT s.at FROM statements s WHERE s.idx = cases.updated) AS updated_at,
-		(SELECT e.data FROM log_entries e WHERE e.idx = cases.id) AS opening`,
+		(SELECT s.at FROM statements s WHERE s.idx = cases.updated) AS updated_at`,
 }
 
 // Each calls fn with each row of the named list that f selects, newest
@@ -54,6 +53,14 @@ func (db *DB) Each(ctx context.Context, name string, f Filter, fn func(Row) erro
 	defer rows.Close()
 	if err := eachRow(rows, func(r Row) error {
 		delete(r, cursor)
+		if name == "cases" {
+			id, _ := r["id"].(int64)
+			data, err := db.log.Entry(ctx, id)
+			if err != nil {
+				return fmt.Errorf("couldn't read the report that opened case %d: %w", id, err)
+			}
+			r["opening"] = string(data)
+		}
 		for _, c := range []string{"claims", "actors"} {
 			if s, ok := r[c].(string); ok && name == "cases" {
 				r[c] = json.RawMessage(s)

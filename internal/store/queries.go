@@ -92,8 +92,8 @@ func (db *DB) one(ctx context.Context, list, key string, id int64) (Row, error) 
 // History returns every statement about a case, oldest first: its index,
 // kind, author, body, time and the statement's text as it was signed.
 func (db *DB) History(ctx context.Context, caseID int64) ([]Row, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT s.idx, s.kind, s.author, s.body, s.at, e.data
-		FROM case_statements c JOIN statements s ON s.idx = c.idx JOIN log_entries e ON e.idx = c.idx
+	rows, err := db.r.QueryContext(ctx, `SELECT s.idx, s.kind, s.author, s.body, s.at
+		FROM case_statements c JOIN statements s ON s.idx = c.idx
 		WHERE c.case_id = ? ORDER BY c.idx`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the history of case %d: %w", caseID, err)
@@ -102,6 +102,14 @@ func (db *DB) History(ctx context.Context, caseID int64) ([]Row, error) {
 	out, err := scanRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the history of case %d: %w", caseID, err)
+	}
+	for _, r := range out {
+		idx, _ := r["idx"].(int64)
+		data, err := db.log.Entry(ctx, idx)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read the history of case %d: %w", caseID, err)
+		}
+		r["data"] = string(data)
 	}
 	return out, nil
 }
@@ -369,12 +377,15 @@ func (db *DB) FirstRegistration(ctx context.Context, sha string) (*Registration,
 // Rulebook returns the JSON of the rulebook in force: that of the latest
 // rulebook statement in the log.
 func (db *DB) Rulebook(ctx context.Context) ([]byte, error) {
-	var data []byte
-	err := db.r.QueryRowContext(ctx, `SELECT e.data FROM log_entries e JOIN statements s ON s.idx = e.idx
-		WHERE s.kind = 'rulebook' ORDER BY e.idx DESC LIMIT 1`).Scan(&data)
+	var idx int64
+	err := db.r.QueryRowContext(ctx, `SELECT idx FROM statements WHERE kind = 'rulebook' ORDER BY idx DESC LIMIT 1`).Scan(&idx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the rulebook: %w", err)
+	}
+	data, err := db.log.Entry(ctx, idx)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't read the rulebook: %w", err)
 	}

@@ -54,7 +54,17 @@ type DB struct {
 
 	walMu sync.Mutex
 	wal   *os.File // the log's write-ahead log, which Sync flushes
+
+	// log is where the queries read the log's entries: the database's
+	// own log tables unless ReadLogFrom names other storage.
+	log interface {
+		Entry(ctx context.Context, i int64) ([]byte, error)
+	}
 }
+
+// ReadLogFrom makes the queries read the log's entries from l, the log's
+// storage when it is not this database's own tables.
+func (db *DB) ReadLogFrom(l ledger.Storage) { db.log = l }
 
 // ViewsFile is the views' database that OpenSQLite keeps beside the log's
 // database file.
@@ -95,6 +105,7 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_txlock", "immediate")
 	db := &DB{file: file, logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}, views: newGenerations(live)}
+	db.log = db
 	if db.w, err = openWriter(ctx, file, q, "sqlite"); err != nil {
 		return nil, err
 	}

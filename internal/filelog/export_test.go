@@ -1,0 +1,4 @@
+package filelog
+
+// AppendSlot is appendSlot, for the tests.
+var AppendSlot = appendSlot
