@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/filelog"
 
@@ -23,6 +25,8 @@ type faulty struct {
 	ledger.Storage
 	failCommit, failRead, failSync atomic.Bool
 	commits                        atomic.Int64
+	// gate, if not nil, holds every Sync until it is closed.
+	gate atomic.Pointer[chan struct{}]
 }
 
 var errDisk = errors.New("no space left on device")
@@ -50,6 +54,9 @@ func (f *faulty) Entries(ctx context.Context, from, to int64, fn func(int64, []b
 }
 
 func (f *faulty) Sync(ctx context.Context) error {
+	if g := f.gate.Load(); g != nil {
+		<-*g
+	}
 	if f.failSync.Load() {
 		return errDisk
 	}
@@ -226,5 +233,59 @@ func TestFailedSync(t *testing.T) {
 	case code(err) == statement.CodeDuplicate:
 	default:
 		t.Errorf("the unconfirmed statement, again after restart: %v at %d, want it appended at %d or a duplicate", err, r.Index, size+1)
+	}
+}
+
+// TestCommitsWaitForTheDisk checks that the sequencer commits at most one
+// batch beyond the one the disk is taking, and that what arrives while the
+// disk is slow makes one batch, not one each.
+func TestCommitsWaitForTheDisk(t *testing.T) {
+	ctx := context.Background()
+	l, f, _, sign := openFaulty(t)
+	size := l.Checkpoint().N
+	gate := make(chan struct{})
+	var open sync.Once
+	release := func() {
+		open.Do(func() {
+			f.gate.Store(nil)
+			close(gate)
+		})
+	}
+	f.gate.Store(&gate)
+	t.Cleanup(release) // before the log closes, which waits for the disk
+	before := f.commits.Load()
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if _, err := l.Submit(ctx, sign(i)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	// The first batch waits on the disk, the second is committed behind
+	// it; the rest must wait for them.
+	for deadline := time.Now().Add(10 * time.Second); f.commits.Load()-before < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d batches committed while the disk held the first; want 2", f.commits.Load()-before)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if c := f.commits.Load() - before; c != 2 {
+		t.Fatalf("%d batches committed while the disk held the first; want 2", c)
+	}
+	release()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// Whatever the first two took, the rest arrived while they waited.
+	if c := f.commits.Load() - before; c > 3 {
+		t.Errorf("%d statements took %d batches; the ones that waited for the disk should make one", n, c)
+	}
+	if got := l.Checkpoint().N; got != size+n {
+		t.Errorf("the log holds %d entries, want %d", got, size+n)
 	}
 }

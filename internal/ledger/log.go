@@ -83,6 +83,10 @@ type Log struct {
 	// meanwhile, and one sync takes every batch committed while the last
 	// one ran.
 	durable chan *committed
+	// pending holds a token for each batch committed and not yet synced:
+	// the sequencer commits the next batch while the disk takes the last,
+	// and then waits, so that what arrives meanwhile makes one batch.
+	pending chan struct{}
 	synced  chan struct{}         // closed once the syncer has answered everything
 	syncErr atomic.Pointer[error] // a failed sync: the log then refuses every statement
 
@@ -172,6 +176,7 @@ func Open(ctx context.Context, db Storage, views ViewStore, logKey string, opts 
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		durable:  make(chan *committed, 16),
+		pending:  make(chan struct{}, 2),
 		synced:   make(chan struct{}),
 	}
 	if l.logger == nil {
@@ -525,12 +530,12 @@ func (l *Log) run() {
 				case s := <-l.subs:
 					batch = append(batch, s)
 					if len(batch) == MaxBatch {
-						l.commit(batch)
+						l.commitHeld(batch)
 						batch = batch[:0]
 					}
 				default:
 					if len(batch) > 0 {
-						l.commit(batch)
+						l.commitHeld(batch)
 					}
 					close(l.durable)
 					<-l.synced
@@ -542,6 +547,7 @@ func (l *Log) run() {
 				}
 			}
 		}
+		l.pending <- struct{}{}
 		batch = append(batch[:0], first)
 	fill:
 		for len(batch) < MaxBatch {
@@ -552,19 +558,31 @@ func (l *Log) run() {
 				break fill
 			}
 		}
-		l.commit(batch)
+		if !l.commit(batch) {
+			<-l.pending
+		}
 		clear(batch)
 		batch = batch[:0]
 	}
 }
 
-// commit appends a batch in one transaction and answers every submission.
-func (l *Log) commit(batch []*submission) {
+// commitHeld is commit for a batch formed without waiting for a token.
+func (l *Log) commitHeld(batch []*submission) {
+	l.pending <- struct{}{}
+	if !l.commit(batch) {
+		<-l.pending
+	}
+}
+
+// commit appends a batch in one transaction and answers every submission,
+// or has the syncer answer them once the disk holds it: then it reports
+// true, and the syncer releases the batch's token of l.pending.
+func (l *Log) commit(batch []*submission) bool {
 	if l.broken != nil || l.unsound.Load() != nil || l.syncErr.Load() != nil {
 		for _, sub := range batch {
 			sub.done <- result{err: &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}}
 		}
-		return
+		return false
 	}
 	start := time.Now()
 	ctx := context.Background()
@@ -590,7 +608,7 @@ func (l *Log) commit(batch []*submission) {
 	tx, err := l.db.BeginLog(ctx)
 	if err != nil {
 		fail(err)
-		return
+		return false
 	}
 	appended := 0
 	keysBefore := l.state.Keys()
@@ -605,7 +623,7 @@ func (l *Log) commit(batch []*submission) {
 			if !errors.As(err, &e) {
 				tx.Rollback()
 				fail(err)
-				return
+				return false
 			}
 			l.metrics.refused.WithLabelValues(string(e.Code)).Inc()
 			results[i].err = err
@@ -627,7 +645,7 @@ func (l *Log) commit(batch []*submission) {
 		if err != nil {
 			tx.Rollback()
 			fail(err)
-			return
+			return false
 		}
 		// The next batch's submitters verify against the keys as they are
 		// now; the sequencer checks them again.
@@ -645,6 +663,7 @@ func (l *Log) commit(batch []*submission) {
 	if cp != nil && l.snapshotEvery > 0 && cp.N-l.snapAt >= l.snapshotEvery && l.isVerified() {
 		l.saveSnapshot(false)
 	}
+	return true
 }
 
 // errUnsynced answers the statements of a batch that the disk did not
@@ -701,6 +720,7 @@ func (l *Log) publish(c *committed, lost bool) {
 		close(c.barrier)
 		return
 	}
+	<-l.pending
 	if lost {
 		for _, sub := range c.batch {
 			sub.done <- result{err: errUnsynced}
