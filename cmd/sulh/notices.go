@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,14 +24,11 @@ func runNotices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *data == "" {
 		return usageError{"--data is required"}
 	}
-	if !datadir.Exists(*data) {
-		return fmt.Errorf("%s holds no mechanism", *data)
-	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(*data, datadir.DatabaseFile))
+	db, closeViews, err := datadir.OpenViews(ctx, *data)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeViews()
 	ds, err := db.Deliveries(ctx, *n)
 	if err != nil {
 		return err

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/sulh-project/sulh/internal/filelog"
-
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -166,6 +165,32 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	return &RebuildResult{Size: size, Before: before, After: after}, nil
 }
 
+// OpenViews opens the database of the mechanism in dir to read, with the
+// log's entries as far as its checkpoint on the disk: what a command
+// reads while a server may be running. The function it returns closes
+// them.
+func OpenViews(ctx context.Context, dir string) (*store.DB, func(), error) {
+	if !Exists(dir) {
+		return nil, nil, fmt.Errorf("%s holds no mechanism", dir)
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := filelog.OpenReader(filepath.Join(dir, LogFolder))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A folder that an earlier release kept, not opened since: its
+		// log is in the database.
+		return db, func() { db.Close() }, nil
+	case err != nil:
+		db.Close()
+		return nil, nil, err
+	}
+	db.ReadLogFrom(r)
+	return db, func() { db.Close(); r.Close() }, nil
+}
+
 // Digest returns the log size and the state digest of the views of the
 // mechanism in dir (see store.DB.Digest). It only reads, so a server may
 // be running: the views follow the log a moment behind, so it waits, up
@@ -175,11 +200,11 @@ func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
 	if !Exists(dir) {
 		return 0, [32]byte{}, fmt.Errorf("%s holds no mechanism", dir)
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, DatabaseFile))
+	db, closeViews, err := OpenViews(ctx, dir)
 	if err != nil {
 		return 0, [32]byte{}, err
 	}
-	defer db.Close()
+	defer closeViews()
 	logSize, err := filelog.Size(filepath.Join(dir, LogFolder))
 	if errors.Is(err, fs.ErrNotExist) {
 		// A folder that an earlier release kept, not opened since.

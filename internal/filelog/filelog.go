@@ -670,3 +670,57 @@ func Size(dir string) (int64, error) {
 	}
 	return size, nil
 }
+
+// Reader reads the entries of a log that another process may be
+// appending to, as far as the checkpoint on the disk named when it was
+// opened. It writes nothing.
+type Reader struct {
+	entries *os.File
+	ends    []int64
+}
+
+// OpenReader opens the log in dir to read its entries, or returns an
+// error that is fs.ErrNotExist if dir holds no log.
+func OpenReader(dir string) (*Reader, error) {
+	size, err := Size(dir)
+	if err != nil {
+		return nil, err
+	}
+	index, err := os.ReadFile(filepath.Join(dir, IndexFile))
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the log's index: %w", err)
+	}
+	if int64(len(index)) < 8*size {
+		return nil, fmt.Errorf("the log's index holds %d entries, fewer than its checkpoint's %d: the folder is damaged", len(index)/8, size)
+	}
+	r := &Reader{ends: make([]int64, size)}
+	for i := range r.ends {
+		r.ends[i] = int64(binary.BigEndian.Uint64(index[8*i:]))
+	}
+	if r.entries, err = os.Open(filepath.Join(dir, EntriesFile)); err != nil {
+		return nil, fmt.Errorf("couldn't open the log's entries: %w", err)
+	}
+	return r, nil
+}
+
+// Entry returns entry i.
+func (r *Reader) Entry(_ context.Context, i int64) ([]byte, error) {
+	if i < 0 || i >= int64(len(r.ends)) {
+		return nil, ledger.ErrNotStored
+	}
+	var start int64
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	if r.ends[i] < start {
+		return nil, fmt.Errorf("the log's index is damaged at entry %d", i)
+	}
+	b := make([]byte, r.ends[i]-start)
+	if _, err := r.entries.ReadAt(b, start); err != nil {
+		return nil, fmt.Errorf("couldn't read entry %d: %w", i, err)
+	}
+	return b, nil
+}
+
+// Close closes the entries' file.
+func (r *Reader) Close() error { return r.entries.Close() }

@@ -475,3 +475,40 @@ func FuzzParseSlot(f *testing.F) {
 		}
 	})
 }
+
+// TestReader checks that a reader beside an open log reads the entries
+// that the checkpoint on the disk names, and no further.
+func TestReader(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "log")
+	l := mustOpen(t, dir, newSide())
+	var m model
+	for range 2 {
+		if err := m.appendBatch(t, l, 7, -1); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	synced := len(m.entries)
+	if err := m.appendBatch(t, l, 3, -1); err != nil { // committed, not synced
+		t.Fatal(err)
+	}
+	r, err := filelog.OpenReader(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := range synced {
+		if got, err := r.Entry(ctx, int64(i)); err != nil || !bytes.Equal(got, m.entries[i]) {
+			t.Fatalf("entry %d: %q %v", i, got, err)
+		}
+	}
+	if _, err := r.Entry(ctx, int64(synced)); !errors.Is(err, ledger.ErrNotStored) {
+		t.Fatalf("entry %d, past the checkpoint on the disk: %v", synced, err)
+	}
+	if _, err := filelog.OpenReader(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a folder with no log: %v", err)
+	}
+}

@@ -57,14 +57,18 @@ type DB struct {
 
 	// log is where the queries read the log's entries: the database's
 	// own log tables unless ReadLogFrom names other storage.
-	log interface {
-		Entry(ctx context.Context, i int64) ([]byte, error)
-	}
+	log EntryReader
 }
 
-// ReadLogFrom makes the queries read the log's entries from l, the log's
-// storage when it is not this database's own tables.
-func (db *DB) ReadLogFrom(l ledger.Storage) { db.log = l }
+// EntryReader reads the log's entries: the log's storage is one.
+type EntryReader interface {
+	// Entry returns entry i, or ErrNotFound.
+	Entry(ctx context.Context, i int64) ([]byte, error)
+}
+
+// ReadLogFrom makes the queries read the log's entries from l, when the
+// log is not in this database's own tables.
+func (db *DB) ReadLogFrom(l EntryReader) { db.log = l }
 
 // ViewsFile is the views' database that OpenSQLite keeps beside the log's
 // database file.
