@@ -197,9 +197,6 @@ func OpenViews(ctx context.Context, dir string) (*store.DB, func(), error) {
 // to catchUp, for them to hold every entry the log held when it began,
 // and says how far behind they are if they do not.
 func Digest(ctx context.Context, dir string) (int64, [32]byte, error) {
-	if !Exists(dir) {
-		return 0, [32]byte{}, fmt.Errorf("%s holds no mechanism", dir)
-	}
 	db, closeViews, err := OpenViews(ctx, dir)
 	if err != nil {
 		return 0, [32]byte{}, err

@@ -155,46 +155,17 @@ func Open(ctx context.Context, dir string, side Side) (*Log, error) {
 
 // recover reads the checkpoint on the disk and cuts every file to it.
 func (l *Log) recover(ctx context.Context) error {
-	var slots [2][SlotSize]byte
-	n, err := l.cpoints.ReadAt(slots[0][:], 0)
-	if err == nil {
-		n, err = l.cpoints.ReadAt(slots[1][:], SlotSize)
-		n += SlotSize
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("couldn't read the log's checkpoint: %w", err)
-	}
-	l.slot = 1 // the next Sync writes slot 0
-	for i := range 2 {
-		if n < (i+1)*SlotSize {
-			break
-		}
-		size, signed, err := ParseSlot(slots[i][:])
-		if err == nil && signed != nil && (l.signed == nil || size > l.size) {
-			l.size, l.signed, l.slot = size, signed, i
-		}
+	var err error
+	if l.size, l.signed, l.slot, err = latest(l.cpoints); err != nil {
+		return err
 	}
 	l.synced = l.size
-	// The index must hold every entry the checkpoint names.
-	fi, err := l.index.Stat()
-	if err != nil {
-		return fmt.Errorf("couldn't read the log's index: %w", err)
+	if l.ends, err = readEnds(l.index, l.size, l.size+l.size/4+1024); err != nil {
+		return err
 	}
-	if fi.Size() < 8*l.size {
-		return fmt.Errorf("the log's index holds %d entries, fewer than its checkpoint's %d: the folder is damaged", fi.Size()/8, l.size)
-	}
-	buf := make([]byte, 8*l.size)
-	if _, err := l.index.ReadAt(buf, 0); err != nil {
-		return fmt.Errorf("couldn't read the log's index: %w", err)
-	}
-	l.ends = make([]int64, l.size, l.size+l.size/4+1024)
 	var last int64
-	for i := range l.ends {
-		end := int64(binary.BigEndian.Uint64(buf[8*i:]))
-		if end < last {
-			return fmt.Errorf("the log's index is damaged at entry %d", i)
-		}
-		l.ends[i], last = end, end
+	if l.size > 0 {
+		last = l.ends[l.size-1]
 	}
 	l.nhashes = tlog.StoredHashCount(l.size)
 	cut := false
@@ -226,6 +197,51 @@ func (l *Log) recover(ctx context.Context) error {
 		return l.side.DropSealedBodies(ctx, l.size)
 	}
 	return nil
+}
+
+// latest returns the checkpoint of the larger size among the valid slots
+// of the checkpoint file f, and the slot that holds it: 1 when neither
+// does, so that the next Sync writes slot 0.
+func latest(f io.ReaderAt) (size int64, signed []byte, slot int, err error) {
+	var slots [2 * SlotSize]byte
+	n, err := f.ReadAt(slots[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, nil, 0, fmt.Errorf("couldn't read the log's checkpoint: %w", err)
+	}
+	slot = 1
+	for i := 0; i < 2 && (i+1)*SlotSize <= n; i++ {
+		sz, sg, err := ParseSlot(slots[i*SlotSize : (i+1)*SlotSize])
+		if err == nil && sg != nil && (signed == nil || sz > size) {
+			size, signed, slot = sz, sg, i
+		}
+	}
+	return size, signed, slot, nil
+}
+
+// readEnds reads from the index file f where each of the first n entries
+// ends, into a slice with room for capacity.
+func readEnds(f *os.File, n, capacity int64) ([]int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the log's index: %w", err)
+	}
+	if fi.Size() < 8*n {
+		return nil, fmt.Errorf("the log's index holds %d entries, fewer than its checkpoint's %d: the folder is damaged", fi.Size()/8, n)
+	}
+	buf := make([]byte, 8*n)
+	if _, err := f.ReadAt(buf, 0); err != nil {
+		return nil, fmt.Errorf("couldn't read the log's index: %w", err)
+	}
+	ends := make([]int64, n, max(n, capacity))
+	var last int64
+	for i := range ends {
+		end := int64(binary.BigEndian.Uint64(buf[8*i:]))
+		if end < last {
+			return nil, fmt.Errorf("the log's index is damaged at entry %d", i)
+		}
+		ends[i], last = end, end
+	}
+	return ends, nil
 }
 
 // ParseSlot reads a checkpoint slot: the size and signed note it holds,
@@ -658,17 +674,13 @@ func syncDir(dir string) error {
 // or an error that is fs.ErrNotExist if dir holds no log. It only reads,
 // so the log may be open elsewhere.
 func Size(dir string) (int64, error) {
-	b, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	f, err := os.Open(filepath.Join(dir, CheckpointFile))
 	if err != nil {
 		return 0, err
 	}
-	var size int64
-	for i := 0; (i+1)*SlotSize <= len(b) && i < 2; i++ {
-		if n, signed, err := ParseSlot(b[i*SlotSize : (i+1)*SlotSize]); err == nil && signed != nil {
-			size = max(size, n)
-		}
-	}
-	return size, nil
+	defer f.Close()
+	size, _, _, err := latest(f)
+	return size, err
 }
 
 // Reader reads the entries of a log that another process may be
@@ -686,16 +698,14 @@ func OpenReader(dir string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	index, err := os.ReadFile(filepath.Join(dir, IndexFile))
+	index, err := os.Open(filepath.Join(dir, IndexFile))
 	if err != nil {
-		return nil, fmt.Errorf("couldn't read the log's index: %w", err)
+		return nil, fmt.Errorf("couldn't open the log's index: %w", err)
 	}
-	if int64(len(index)) < 8*size {
-		return nil, fmt.Errorf("the log's index holds %d entries, fewer than its checkpoint's %d: the folder is damaged", len(index)/8, size)
-	}
-	r := &Reader{ends: make([]int64, size)}
-	for i := range r.ends {
-		r.ends[i] = int64(binary.BigEndian.Uint64(index[8*i:]))
+	defer index.Close()
+	r := &Reader{}
+	if r.ends, err = readEnds(index, size, size); err != nil {
+		return nil, err
 	}
 	if r.entries, err = os.Open(filepath.Join(dir, EntriesFile)); err != nil {
 		return nil, fmt.Errorf("couldn't open the log's entries: %w", err)
@@ -711,9 +721,6 @@ func (r *Reader) Entry(_ context.Context, i int64) ([]byte, error) {
 	var start int64
 	if i > 0 {
 		start = r.ends[i-1]
-	}
-	if r.ends[i] < start {
-		return nil, fmt.Errorf("the log's index is damaged at entry %d", i)
 	}
 	b := make([]byte, r.ends[i]-start)
 	if _, err := r.entries.ReadAt(b, start); err != nil {

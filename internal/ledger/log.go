@@ -530,12 +530,14 @@ func (l *Log) run() {
 				case s := <-l.subs:
 					batch = append(batch, s)
 					if len(batch) == MaxBatch {
-						l.commitHeld(batch)
+						l.pending <- struct{}{}
+						l.commit(batch)
 						batch = batch[:0]
 					}
 				default:
 					if len(batch) > 0 {
-						l.commitHeld(batch)
+						l.pending <- struct{}{}
+						l.commit(batch)
 					}
 					close(l.durable)
 					<-l.synced
@@ -558,31 +560,28 @@ func (l *Log) run() {
 				break fill
 			}
 		}
-		if !l.commit(batch) {
-			<-l.pending
-		}
+		l.commit(batch)
 		clear(batch)
 		batch = batch[:0]
 	}
 }
 
-// commitHeld is commit for a batch formed without waiting for a token.
-func (l *Log) commitHeld(batch []*submission) {
-	l.pending <- struct{}{}
-	if !l.commit(batch) {
-		<-l.pending
-	}
-}
-
 // commit appends a batch in one transaction and answers every submission,
-// or has the syncer answer them once the disk holds it: then it reports
-// true, and the syncer releases the batch's token of l.pending.
-func (l *Log) commit(batch []*submission) bool {
+// or has the syncer answer them once the disk holds it. The caller holds
+// a token of l.pending for the batch: the syncer returns it once the disk
+// holds the batch, or commit does if the batch never reaches the syncer.
+func (l *Log) commit(batch []*submission) {
+	handed := false
+	defer func() {
+		if !handed {
+			<-l.pending
+		}
+	}()
 	if l.broken != nil || l.unsound.Load() != nil || l.syncErr.Load() != nil {
 		for _, sub := range batch {
 			sub.done <- result{err: &statement.Error{Code: statement.CodeInternal, Reason: "internal error; the statement was not appended"}}
 		}
-		return false
+		return
 	}
 	start := time.Now()
 	ctx := context.Background()
@@ -608,7 +607,7 @@ func (l *Log) commit(batch []*submission) bool {
 	tx, err := l.db.BeginLog(ctx)
 	if err != nil {
 		fail(err)
-		return false
+		return
 	}
 	appended := 0
 	keysBefore := l.state.Keys()
@@ -623,7 +622,7 @@ func (l *Log) commit(batch []*submission) bool {
 			if !errors.As(err, &e) {
 				tx.Rollback()
 				fail(err)
-				return false
+				return
 			}
 			l.metrics.refused.WithLabelValues(string(e.Code)).Inc()
 			results[i].err = err
@@ -645,7 +644,7 @@ func (l *Log) commit(batch []*submission) bool {
 		if err != nil {
 			tx.Rollback()
 			fail(err)
-			return false
+			return
 		}
 		// The next batch's submitters verify against the keys as they are
 		// now; the sequencer checks them again.
@@ -659,11 +658,11 @@ func (l *Log) commit(batch []*submission) bool {
 	if l.state.Rulebook != rulebookBefore {
 		c.rulebook = l.state.Rulebook
 	}
+	handed = true
 	l.durable <- c
 	if cp != nil && l.snapshotEvery > 0 && cp.N-l.snapAt >= l.snapshotEvery && l.isVerified() {
 		l.saveSnapshot(false)
 	}
-	return true
 }
 
 // errUnsynced answers the statements of a batch that the disk did not
