@@ -32,6 +32,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *data == "" {
 			return usageError{"--data is required"}
 		}
+		oversubscribe() // as sulh serve does
 		opts := bench.Options{Dir: *data, N: *n, Clients: *clients, HTTP: *useHTTP}
 		progress, finish := progressBar(stderr, "appending")
 		if progress != nil {
@@ -133,6 +134,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *data == "" {
 			return usageError{"--data is required"}
 		}
+		oversubscribe() // as sulh serve does
 		opts := bench.FollowOptions{Dir: *data, Rate: *rate, Duration: *duration, Burst: *burst, Clients: *clients, Verify: *verify}
 		progress, finish := progressBar(stderr, "appending")
 		if progress != nil {

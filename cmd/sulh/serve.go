@@ -12,7 +12,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -241,8 +243,24 @@ func newRegistry() *prometheus.Registry {
 // stops accepting connections, finishes requests in flight, waits for the
 // thumbnail being made (closing the evidence store drops those queued),
 // commits what the sequencer holds and closes the database.
+// oversubscribe runs twice as many goroutines at once as the runtime
+// would, unless the environment sets GOMAXPROCS. The log's syncer waits
+// for the disk in system calls, and its submitters wait for it: with one
+// P a core, each of them back from the kernel waits for a P that the
+// follower or a verification holds, up to a time slice of the runtime
+// (10 ms), and the log's latency, with a bounded number of clients its
+// throughput, follows. With more Ps than cores the kernel's scheduler,
+// which wakes a thread back from I/O at once, shares the cores.
+// docs/PERFORMANCE.md has the measurements.
+var oversubscribe = sync.OnceFunc(func() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
+	}
+})
+
 func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
+	oversubscribe()
 	warnShared(logger, ev.data)
 	// sulh rebuild reaches the server through the data folder.
 	if err := l.ServeControl(logger); err != nil {
