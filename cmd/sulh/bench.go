@@ -16,7 +16,7 @@ import (
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--cpuprofile FILE] [--json] | sulh bench follow --data DIR [--rate R --duration D | --burst N] [--json] | sulh bench verify [--n N] [--json] | sulh bench audit --data DIR [--verify N] [--verify-log] [--cpuprofile FILE] [--json]"}
+		return usageError{"usage: sulh bench ledger --data DIR --n N [--clients C] [--http] [--cpuprofile FILE] [--json] | sulh bench cases --data DIR [--n N] [--queries Q] [--json] | sulh bench rebuild --data DIR [--cpuprofile FILE] [--json] | sulh bench follow --data DIR [--rate R --duration D | --burst N] [--json] | sulh bench verify [--n N] [--json] | sulh bench audit --data DIR [--verify N] [--verify-log] [--cpuprofile FILE] [--json]"}
 	}
 	switch args[0] {
 	case "ledger":
@@ -26,6 +26,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		clients := fs.Int("clients", 64, "concurrent submitters")
 		useHTTP := fs.Bool("http", false, "submit through a server on 127.0.0.1 rather than in process")
 		asJSON := fs.Bool("json", false, "print one JSON object")
+		profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
@@ -38,8 +39,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if progress != nil {
 			opts.Progress = func(done int) { progress(int64(done), int64(*n)) }
 		}
+		stopProfile, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
 		r, err := bench.Ledger(ctx, opts)
 		finish()
+		if perr := stopProfile(); err == nil {
+			err = perr
+		}
 		if err != nil {
 			return err
 		}
