@@ -239,10 +239,6 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-// serve serves l on addr until ctx ends, then shuts down gracefully: it
-// stops accepting connections, finishes requests in flight, waits for the
-// thumbnail being made (closing the evidence store drops those queued),
-// commits what the sequencer holds and closes the database.
 // oversubscribe runs twice as many goroutines at once as the runtime
 // would, unless the environment sets GOMAXPROCS. The log's syncer waits
 // for the disk in system calls, and its submitters wait for it: with one
@@ -258,6 +254,10 @@ var oversubscribe = sync.OnceFunc(func() {
 	}
 })
 
+// serve serves l on addr until ctx ends, then shuts down gracefully: it
+// stops accepting connections, finishes requests in flight, waits for the
+// thumbnail being made (closing the evidence store drops those queued),
+// commits what the sequencer holds and closes the database.
 func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logger, reg *prometheus.Registry, stdout io.Writer, ev *evidenceOptions) error {
 	defer l.Close()
 	oversubscribe()
