@@ -75,14 +75,8 @@ func TestProjectionInAnyBatches(t *testing.T) {
 func demoEntries(t *testing.T) [][]byte {
 	t.Helper()
 	ctx := context.Background()
-	m, err := demo.Create(ctx, t.TempDir(), mechanism.DefaultRulebook, demo.Start, ledger.Options{})
+	m, _, err := demo.Full(ctx, t.TempDir(), ledger.Options{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Members(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Scenario(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var entries [][]byte
