@@ -150,14 +150,35 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	defer unlock()
 	defer db.Close()
 	defer files.Close()
-	_, before, err := db.Digest(ctx)
+	// The digest of the views before is read beside the replay, on what
+	// it leaves of the cores: the snapshot is taken first, and the views
+	// it reads stay until the rebuild's switch, which spares them for it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	digestBefore, err := db.BeginDigest(ctx)
 	if err != nil {
 		return nil, err
 	}
+	type digest struct {
+		d   [32]byte
+		err error
+	}
+	read := make(chan digest, 1)
+	go func() {
+		_, d, err := digestBefore()
+		read <- digest{d, err}
+	}()
 	size, err := ledger.Rebuild(ctx, files, db, progress)
 	if err != nil {
+		cancel()
+		<-read
 		return nil, err
 	}
+	b := <-read
+	if b.err != nil {
+		return nil, b.err
+	}
+	before := b.d
 	_, after, err := db.Digest(ctx)
 	if err != nil {
 		return nil, err

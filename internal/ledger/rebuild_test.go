@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -146,6 +147,21 @@ func TestRebuildMatchesFollower(t *testing.T) {
 	followed, digest, err := datadir.Digest(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A rebuild stopped halfway, while the digest of the views before is
+	// read beside it, leaves the views as they were.
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = datadir.Rebuild(cctx, dir, func(done, total int64) {
+		if done < total {
+			cancel()
+		}
+	})
+	cancel()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a rebuild stopped halfway: %v", err)
+	}
+	if _, d, err := datadir.Digest(ctx, dir); err != nil || d != digest {
+		t.Fatalf("after a rebuild stopped halfway the views' digest is %x (%v), want %x", d, err, digest)
 	}
 	res, err := datadir.Rebuild(ctx, dir, nil)
 	if err != nil {

@@ -174,7 +174,14 @@ func TestCaseCounts(t *testing.T) {
 	if s := standing(first); s != "closed <nil>" {
 		t.Fatalf("case %d after it was closed: %s", first, s)
 	}
-	incremental := check("a case closed")
+	check("a case closed")
+	third := file(mechanism.KindReport, "pakistan-liaison-1", report())
+	file(mechanism.KindCaseLink, "monitors-field-1", map[string]any{"case": third, "other": again, "relation": "duplicate",
+		"stands": again, "text": "One event filed twice."})
+	if s := standing(third); !strings.HasSuffix(s, fmt.Sprint(again)) {
+		t.Fatalf("case %d after the link: %s", third, s)
+	}
+	incremental := check("a third filing linked as a duplicate")
 
 	// The views rebuilt from the log, in one pass, hold the same counts.
 	if _, err := m.Log.Rebuild(ctx, nil); err != nil {

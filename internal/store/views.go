@@ -663,27 +663,43 @@ func (t *Tx) PutSealedBody(idx int64, salt, body []byte) error {
 // one per line. Equal digests mean equal views. It reads one snapshot, so
 // a server may keep writing meanwhile.
 func (db *DB) Digest(ctx context.Context) (int64, [32]byte, error) {
+	digest, err := db.BeginDigest(ctx)
+	if err != nil {
+		return 0, [32]byte{}, err
+	}
+	return digest()
+}
+
+// BeginDigest takes the snapshot of the views that Digest reads, and
+// returns the function that reads it and returns the digest, which it
+// must call once. Views that are switched meanwhile leave its digest that
+// of the views before.
+func (db *DB) BeginDigest(ctx context.Context) (func() (int64, [32]byte, error), error) {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return 0, [32]byte{}, fmt.Errorf("couldn't read the views: %w", err)
+		return nil, fmt.Errorf("couldn't read the views: %w", err)
 	}
-	defer tx.Rollback()
 	// The entries the views hold, in the same snapshot as their rows:
-	// the follower may be behind the log.
+	// the follower may be behind the log. The first read takes the
+	// snapshot.
 	var size int64
 	err = tx.QueryRowContext(ctx, "SELECT cursor FROM views_state WHERE id = 1").Scan(&size)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, [32]byte{}, fmt.Errorf("couldn't read the views' cursor: %w", err)
+		tx.Rollback()
+		return nil, fmt.Errorf("couldn't read the views' cursor: %w", err)
 	}
-	h := sha256.New()
-	for _, v := range ViewTables {
-		if err := dumpTable(ctx, tx, v.Name, v.Order, h); err != nil {
-			return 0, [32]byte{}, err
+	return func() (int64, [32]byte, error) {
+		defer tx.Rollback()
+		h := sha256.New()
+		for _, v := range ViewTables {
+			if err := dumpTable(ctx, tx, v.Name, v.Order, h); err != nil {
+				return 0, [32]byte{}, err
+			}
 		}
-	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return size, out, nil
+		var out [32]byte
+		h.Sum(out[:0])
+		return size, out, nil
+	}, nil
 }
 
 // dumpTable writes the canonical dump of a view to w. Reading the rows
