@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,6 +145,11 @@ var inserts = []insert{
 		event_type, sub_event_type, categories, place_id, place_name, lat, lon, geo_precision, summary,
 		admin_country, admin1, admin2, admin3, stage, stage_idx, report_count, reply_count, finding, outcome, party, endorsed, penalty_count, deadlines_missed, updated, duplicate_of,
 		status, closed, closed_reason, standing) VALUES `, "", 36},
+	// The counts of the cases opened, by countNewCases: added to those of
+	// the cases before.
+	{"case.count", "INSERT INTO case_counts (hour, reporter, category, standing, n) VALUES ",
+		" ON CONFLICT (hour, reporter, category, standing) DO UPDATE SET n = n + excluded.n", 5},
+	{"standing.count", "INSERT INTO standing_counts (standing, n) VALUES ", " ON CONFLICT (standing) DO UPDATE SET n = n + excluded.n", 2},
 	{"case.category", "INSERT INTO case_categories (category, case_id) VALUES ", "", 2},
 	{"case.body", "INSERT INTO case_bodies (body, case_id) VALUES ", " ON CONFLICT DO NOTHING", 2},
 	{"case.statement", "INSERT INTO case_statements (case_id, idx) VALUES ", "", 2},
@@ -212,6 +218,7 @@ func (t *Tx) flush() error {
 			newCases[nc.id] = true
 			t.add("case", append(nc.cols, caseState(t.caseOrder[t.cases[nc.id]])...)...)
 		}
+		t.countNewCases()
 	}
 	for _, d := range t.deadlineOrder {
 		t.add("deadline", d.Opened, d.Name, d.Subject, d.Stage, jsonList(d.Bodies), statement.FormatTime(d.Due), d.Status, nullIndex(d.Closed))
@@ -285,10 +292,57 @@ type update struct {
 }
 
 // pendingCase is a case opened in this transaction: its opening report's
-// columns, to which flush adds its final workflow state.
+// columns, to which flush adds its final workflow state, and what the
+// dashboard's counts count it by.
 type pendingCase struct {
-	id   int64
-	cols []any
+	id         int64
+	cols       []any
+	hour       string // the first 13 characters of its event_at
+	reporter   string
+	categories []string
+}
+
+// countKey is a row of case_counts.
+type countKey struct{ hour, reporter, category, standing string }
+
+// countNewCases queues the counts of the cases this transaction opens, in
+// their final state, as the trigger case_counts_insert of migration 0009
+// counted each: a case not a duplicate counts once under category ” and
+// once under each other category it has, by the hour of its event, its
+// reporter and its standing; and once by its standing alone.
+func (t *Tx) countNewCases() {
+	var keys []countKey
+	counts := map[countKey]int64{}
+	var standings []string
+	byStanding := map[string]int64{}
+	count := func(k countKey) {
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	for _, nc := range t.newCases {
+		c := t.caseOrder[t.cases[nc.id]]
+		if c.DuplicateOf >= 0 {
+			continue
+		}
+		count(countKey{nc.hour, nc.reporter, "", c.Standing})
+		for i, cat := range nc.categories {
+			if cat != "" && !slices.Contains(nc.categories[:i], cat) {
+				count(countKey{nc.hour, nc.reporter, cat, c.Standing})
+			}
+		}
+		if byStanding[c.Standing] == 0 {
+			standings = append(standings, c.Standing)
+		}
+		byStanding[c.Standing]++
+	}
+	for _, k := range keys {
+		t.add("case.count", k.hour, k.reporter, k.category, k.standing, counts[k])
+	}
+	for _, st := range standings {
+		t.add("standing.count", st, byStanding[st])
+	}
 }
 
 // caseState is the workflow columns of a case, in the order of the "case"
@@ -429,10 +483,11 @@ func projectReport(t *Tx, e *mechanism.Effects, st *statement.Statement, _ strin
 		if len(p.Place.Admin) > 0 {
 			admin = p.Place.Admin[0]
 		}
+		eventAt := statement.FormatTime(event)
 		t.newCases = append(t.newCases, pendingCase{idx, []any{idx, statement.FormatTime(st.Time), e.Body, p.Accused, p.Channel,
-			statement.FormatTime(event), p.Event.Precision, p.EventType, p.SubEventType, jsonList(p.Categories), p.Place.ID,
+			eventAt, p.Event.Precision, p.EventType, p.SubEventType, jsonList(p.Categories), p.Place.ID,
 			p.Place.Name, nullPtr(p.Place.Lat), nullPtr(p.Place.Lon), p.Place.GeoPrecision, p.Summary,
-			admin.Country, admin.Admin1, admin.Admin2, admin.Admin3}})
+			admin.Country, admin.Admin1, admin.Admin2, admin.Admin3}, eventAt[:min(13, len(eventAt))], e.Body, p.Categories})
 		for _, c := range p.Categories {
 			t.add("case.category", c, idx)
 		}
