@@ -206,6 +206,15 @@ func migrate(ctx context.Context, db *sql.DB, dialect string) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
 	}
+	if version > len(files) {
+		// A later release's schema, which this one would write wrongly
+		// (a view it no longer keeps by a trigger, say).
+		err := fmt.Errorf("a later release of sulh made it (schema %d; this release knows up to %d): run that release", version, len(files))
+		if dialect == "sqlite-views" {
+			err = fmt.Errorf("%w, or remove this file of views, which the server writes again from the log", err)
+		}
+		return err
+	}
 	for i, f := range files {
 		if i < version {
 			continue

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,34 @@ import (
 
 	"github.com/sulh-project/sulh/internal/store"
 )
+
+// TestLaterSchema: a database that a later release migrated further than
+// this one knows is refused, the log's and the views' alike, and says
+// what to do; this release never writes a schema it does not know.
+func TestLaterSchema(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"sulh.db", "sulh-views.db"} {
+		file := filepath.Join(t.TempDir(), "sulh.db")
+		db, err := store.OpenSQLite(ctx, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		raw, err := sql.Open("sqlite", "file:"+filepath.Join(filepath.Dir(file), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec("PRAGMA user_version = 999"); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		_, err = store.OpenSQLite(ctx, file)
+		if err == nil || !strings.Contains(err.Error(), "a later release of sulh made it (schema 999") ||
+			strings.Contains(err.Error(), "remove this file of views") != (name == "sulh-views.db") {
+			t.Fatalf("%s of a later release: %v", name, err)
+		}
+	}
+}
 
 func TestSQLiteLogTables(t *testing.T) {
 	ctx := context.Background()
