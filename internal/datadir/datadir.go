@@ -151,8 +151,8 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	defer db.Close()
 	defer files.Close()
 	// The digest of the views before is read beside the replay, on what
-	// it leaves of the cores: the snapshot is taken first, and the views
-	// it reads stay until the rebuild's switch, which spares them for it.
+	// it leaves of the cores. Its snapshot is taken first, and the
+	// rebuild's switch leaves the old views to it until it is done.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	digestBefore, err := db.BeginDigest(ctx)

@@ -307,7 +307,7 @@ type countKey struct{ hour, reporter, category, standing string }
 
 // countNewCases queues the counts of the cases this transaction opens, in
 // their final state, as the trigger case_counts_insert of migration 0009
-// counted each: a case not a duplicate counts once under category ” and
+// counted each: a case not a duplicate counts once under the category "" and
 // once under each other category it has, by the hour of its event, its
 // reporter and its standing; and once by its standing alone.
 func (t *Tx) countNewCases() {
