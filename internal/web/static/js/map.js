@@ -67,6 +67,7 @@
     var run = ++loading;
     cluster.clearLayers();
     el.dataset.loaded = '';
+    el.dataset.loadedQuery = '';
     var count = 0;
     function page(before, n) {
       var url = '/api/v1/cases?' + query + '&limit=500' + (before ? '&before=' + before : '');
@@ -90,6 +91,7 @@
         cluster.addLayers(markers);
         if (body.next && n + 1 < maxPages) { return page(body.next, n + 1); }
         el.dataset.loaded = String(count);
+        el.dataset.loadedQuery = query;
         el.dispatchEvent(new CustomEvent('sulh:markers', { detail: count }));
       });
     }
