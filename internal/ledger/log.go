@@ -388,7 +388,11 @@ func replayOpened(state *mechanism.State, first int64, msgs [][]byte, opened []*
 			st, err = state.Open(msg)
 		}
 		var e *mechanism.Effects
-		if err == nil {
+		switch {
+		case err != nil:
+		case applied == nil:
+			err = state.Replay(st)
+		default:
 			e, err = state.Apply(st)
 		}
 		if err != nil {

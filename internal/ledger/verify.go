@@ -145,7 +145,11 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 				st, err = state.Open(entry)
 			}
 			var e *mechanism.Effects
-			if err == nil {
+			switch {
+			case err != nil:
+			case opts.Applied == nil:
+				err = state.Replay(st)
+			default:
 				e, err = state.Apply(st)
 			}
 			if err != nil {

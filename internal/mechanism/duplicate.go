@@ -74,15 +74,22 @@ func Span(t time.Time, precision string) (from, to time.Time) {
 // DuplicateWindow apart; and their places are the same gazetteer place,
 // or lie within DuplicateDegrees of each other in latitude and in
 // longitude, or, where either has no coordinates, have the same name.
-func SameEvent(a, b ReportedEvent) bool {
-	if a.EventType != b.EventType {
+func SameEvent(a, b ReportedEvent) bool { return sameEvent(&a, &b) }
+
+// sameEvent is SameEvent without copying the events. It compares the
+// places before the times, which costs more to work out: the rule is the
+// same, as it holds only when all three match.
+func sameEvent(a, b *ReportedEvent) bool {
+	if a.EventType != b.EventType || !samePlace(a, b) {
 		return false
 	}
 	af, at := Span(a.Time, a.Precision)
 	bf, bt := Span(b.Time, b.Precision)
-	if bf.Sub(at) > DuplicateWindow || af.Sub(bt) > DuplicateWindow {
-		return false
-	}
+	return bf.Sub(at) <= DuplicateWindow && af.Sub(bt) <= DuplicateWindow
+}
+
+// samePlace is SameEvent's rule for places.
+func samePlace(a, b *ReportedEvent) bool {
 	switch {
 	case a.PlaceID != "" && a.PlaceID == b.PlaceID:
 		return true
@@ -106,8 +113,8 @@ func (s *State) flagDuplicates(body string, ev ReportedEvent) {
 	recent := s.reg.Reported[body]
 	var match []string
 	for i := len(recent) - 1; i >= 0 && len(match) < duplicateListed; i-- {
-		old := recent[i]
-		if !SameEvent(old, ev) {
+		old := &recent[i]
+		if !sameEvent(old, &ev) {
 			continue
 		}
 		if c, ok := s.cases[old.Case]; ok && s.caseOpen(c) && s.DuplicateOf(old.Case) < 0 {

@@ -55,7 +55,10 @@ func BenchmarkSnapshot(b *testing.B) {
 	})
 }
 
-var reportsStates = map[int]*mechanism.State{}
+var (
+	reportsStates  = map[int]*mechanism.State{}
+	reportsSigners = map[int][]note.Signer{} // the reporters of reportsStates[n]
+)
 
 // reportsState returns the state of a log of n entries, n > 9: the
 // default rulebook's genesis, eight reporters of Pakistan and reports
@@ -136,7 +139,7 @@ func reportsState(tb testing.TB, n int) *mechanism.State {
 			}
 		}
 	}
-	reportsStates[n] = st
+	reportsStates[n], reportsSigners[n] = st, signers
 	return st
 }
 

@@ -378,17 +378,23 @@ func tiedDeadlines(t *testing.T) [][]byte {
 	return s.steps
 }
 
+// workflow is a log that a test makes, by name.
+type workflow struct {
+	name string
+	log  func(*testing.T) [][]byte
+}
+
+// workflows are logs that use every kind, between them.
+var workflows = []workflow{
+	{"every kind", everyKind},
+	{"confidential findings", confidential},
+	{"tied deadlines", tiedDeadlines},
+}
+
 // TestSnapshotWorkflows: at every prefix of logs that use every kind, the
 // state read back from a snapshot takes the rest as the original does.
 func TestSnapshotWorkflows(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		log  func(*testing.T) [][]byte
-	}{
-		{"every kind", everyKind},
-		{"confidential findings", confidential},
-		{"tied deadlines", tiedDeadlines},
-	} {
+	for _, tc := range workflows {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			checkEveryPrefix(t, tc.log(t))
@@ -459,4 +465,31 @@ func TestSnapshotDamaged(t *testing.T) {
 	want("another magic", reseal(b), "it is not a sulh snapshot")
 	want("nothing", nil, "it is not a sulh snapshot")
 	want("trailing bytes", reseal(append(bytes.Clone(good), make([]byte, 33)...)), "33 bytes follow the last block")
+}
+
+// TestReplayIsApply: Replay, which makes no effects, leaves the state
+// that Apply does and refuses what Apply refuses, over logs of every kind,
+// refusals and re-posts included.
+func TestReplayIsApply(t *testing.T) {
+	for _, tc := range append(workflows, workflow{"the November 2026 log", func(t *testing.T) [][]byte { return novemberLog(t) }}) {
+		t.Run(tc.name, func(t *testing.T) {
+			var applied, replayed mechanism.State
+			for i, msg := range tc.log(t) {
+				a, aerr := applied.Open(msg)
+				r, rerr := replayed.Open(msg)
+				if aerr == nil {
+					_, aerr = applied.Apply(a)
+				}
+				if rerr == nil {
+					rerr = replayed.Replay(r)
+				}
+				if fmt.Sprint(aerr) != fmt.Sprint(rerr) {
+					t.Fatalf("entry %d: Apply says %v, Replay %v", i, aerr, rerr)
+				}
+			}
+			if !bytes.Equal(mustSnapshot(t, &applied), mustSnapshot(t, &replayed)) {
+				t.Error("Replay left another state than Apply")
+			}
+		})
+	}
 }
