@@ -97,6 +97,16 @@ func (s *State) effects(idx int64, kind, author string) *Effects {
 	if m, ok := s.members[author]; ok {
 		e.Body = m.Body
 	}
+	// Each list is made at its length: a report changes three deadlines.
+	if n := len(s.changed); n > 0 {
+		e.Members = make([]Member, 0, n)
+	}
+	if n := len(s.changedCases); n > 0 {
+		e.Cases = make([]CaseState, 0, n)
+	}
+	if n := len(s.changedDeadlines); n > 0 {
+		e.Deadlines = make([]Deadline, 0, n)
+	}
 	for _, m := range s.changed {
 		c := *m
 		c.Roles = slices.Clone(m.Roles)
