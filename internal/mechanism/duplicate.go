@@ -77,8 +77,8 @@ func Span(t time.Time, precision string) (from, to time.Time) {
 func SameEvent(a, b ReportedEvent) bool { return sameEvent(&a, &b) }
 
 // sameEvent is SameEvent without copying the events. It compares the
-// places before the times, which costs more to work out: the rule is the
-// same, as it holds only when all three match.
+// places before the times, whose spans cost more to work out; the rule is
+// the same, as it holds only when type, time and place all match.
 func sameEvent(a, b *ReportedEvent) bool {
 	if a.EventType != b.EventType || !samePlace(a, b) {
 		return false
