@@ -145,12 +145,8 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 				st, err = state.Open(entry)
 			}
 			var e *mechanism.Effects
-			switch {
-			case err != nil:
-			case opts.Applied == nil:
-				err = state.Replay(st)
-			default:
-				e, err = state.Apply(st)
+			if err == nil {
+				e, err = applyOne(state, st, opts.Applied != nil)
 			}
 			if err != nil {
 				return nil, &VerifyError{Index: b.start + int64(i), Err: fmt.Errorf("not a valid statement: %w", err)}

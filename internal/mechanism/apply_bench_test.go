@@ -1,12 +1,7 @@
 package mechanism_test
 
 import (
-	"runtime"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/sulh-project/sulh/internal/statement"
 )
 
 // BenchmarkReport opens and applies reports, each opening a case, after
@@ -20,7 +15,7 @@ func BenchmarkReport(b *testing.B) {
 	const base = 20_000
 	b.Run("open", func(b *testing.B) {
 		st := reportsState(b, base)
-		msgs := signReports(b, base, b.N)
+		msgs := signReports(st.Rulebook.ID, reportsSigners[base], base, b.N)
 		keys := st.Keys()
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -39,7 +34,7 @@ func BenchmarkReport(b *testing.B) {
 			st := reportsState(b, base)
 			// Applying changes the state: the next run builds its own.
 			defer delete(reportsStates, base)
-			msgs := signReports(b, int(st.Size), b.N)
+			msgs := signReports(st.Rulebook.ID, reportsSigners[base], int(st.Size), b.N)
 			opened := st.Keys().OpenAll(msgs)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -59,31 +54,4 @@ func BenchmarkReport(b *testing.B) {
 			}
 		})
 	}
-}
-
-// signReports signs the n reports that follow entry first of the log of
-// reportsState(base), on every core, as reportsState does.
-func signReports(b *testing.B, first, n int) [][]byte {
-	b.Helper()
-	const base = 20_000
-	st, signers := reportsStates[base], reportsSigners[base]
-	t0 := time.Date(2025, 10, 20, 0, 0, 0, 0, time.UTC)
-	msgs := make([][]byte, n)
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Go(func() {
-			for j := w; j < n; j += workers {
-				i := first + j
-				s := signers[i%len(signers)]
-				msg, err := statement.Sign(benchReport(st.Rulebook.ID, s.Name(), t0.Add(time.Duration(i)*30*time.Second), i), s)
-				if err != nil {
-					panic(err)
-				}
-				msgs[j] = msg
-			}
-		})
-	}
-	wg.Wait()
-	return msgs
 }

@@ -111,25 +111,8 @@ func reportsState(tb testing.TB, n int) *mechanism.State {
 		}
 	}
 	// Sign and verify a chunk at a time on every core, then apply it.
-	msgs := make([][]byte, 10_000)
-	for first := int(st.Size); first < n; first += len(msgs) {
-		msgs = msgs[:min(len(msgs), n-first)]
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		for w := range workers {
-			wg.Go(func() {
-				for j := w; j < len(msgs); j += workers {
-					i := first + j
-					s := signers[i%reporters]
-					msg, err := statement.Sign(benchReport(rb.ID, s.Name(), t0.Add(time.Duration(i)*30*time.Second), i), s)
-					if err != nil {
-						panic(err)
-					}
-					msgs[j] = msg
-				}
-			})
-		}
-		wg.Wait()
+	for first := int(st.Size); first < n; first += 10_000 {
+		msgs := signReports(rb.ID, signers, first, min(10_000, n-first))
 		for j, s := range st.Keys().OpenAll(msgs) {
 			if s == nil {
 				tb.Fatalf("report %d does not verify", first+j)
@@ -141,6 +124,31 @@ func reportsState(tb testing.TB, n int) *mechanism.State {
 	}
 	reportsStates[n], reportsSigners[n] = st, signers
 	return st
+}
+
+// signReports signs, on every core, the n reports of mechanism mech that
+// follow entry first of a log such as reportsState's, by signers in turn,
+// one every 30 seconds from 20 October 2025.
+func signReports(mech string, signers []note.Signer, first, n int) [][]byte {
+	t0 := time.Date(2025, 10, 20, 0, 0, 0, 0, time.UTC)
+	msgs := make([][]byte, n)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for j := w; j < n; j += workers {
+				i := first + j
+				s := signers[i%len(signers)]
+				msg, err := statement.Sign(benchReport(mech, s.Name(), t0.Add(time.Duration(i)*30*time.Second), i), s)
+				if err != nil {
+					panic(err)
+				}
+				msgs[j] = msg
+			}
+		})
+	}
+	wg.Wait()
+	return msgs
 }
 
 // benchReport is the i-th report of a benchmark, written at at, with its

@@ -180,7 +180,7 @@ func waitMarkers(t *testing.T, b *browser) {
 	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
 	defer cancel()
 	const done = `(() => { const m = document.getElementById('map').dataset, l = document.getElementById('incidents');
-		return m.loaded !== '' && l !== null && m.loadedQuery === l.dataset.query && document.querySelectorAll('.basemap-pane path').length > 0; })()`
+		return l !== null && m.loadedQuery === l.dataset.query && document.querySelectorAll('.basemap-pane path').length > 0; })()`
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](done, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		t.Fatalf("the map never drew its markers and basemap: %v", err)
 	}
