@@ -129,3 +129,26 @@ func whoseExample(measure string) string {
 	}
 	return `"party": "pakistan"`
 }
+
+func (f *SideFigure) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "measure":
+			f.Measure = r.String()
+		case "party":
+			f.Party = r.String()
+		case "actor":
+			f.Actor = r.String()
+		case "country":
+			f.Country = r.String()
+		case "low":
+			f.Low = r.IntPtr()
+		case "best":
+			f.Best = r.IntPtr()
+		case "high":
+			f.High = r.IntPtr()
+		default:
+			r.Fail()
+		}
+	}
+}

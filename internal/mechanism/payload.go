@@ -428,3 +428,182 @@ func (o *Observation) check(kind string, rules int) error {
 	}
 	return nil
 }
+
+// The payloads' parts read themselves from a statement.Reader, as
+// encoding/json would decode them (see statement.Decoder).
+
+func (e *EventTime) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "time":
+			e.Time = r.String()
+		case "precision":
+			e.Precision = r.String()
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (p *Place) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "id":
+			p.ID = r.String()
+		case "name":
+			p.Name = r.String()
+		case "lat":
+			p.Lat = r.FloatPtr()
+		case "lon":
+			p.Lon = r.FloatPtr()
+		case "geo_precision":
+			p.GeoPrecision = int(r.Int())
+		case "admin":
+			p.Admin = []AdminUnit{}
+			for range r.Array() {
+				var a AdminUnit
+				a.read(r)
+				p.Admin = append(p.Admin, a)
+			}
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (a *AdminUnit) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "country":
+			a.Country = r.String()
+		case "admin1":
+			a.Admin1 = r.String()
+		case "admin2":
+			a.Admin2 = r.String()
+		case "admin3":
+			a.Admin3 = r.String()
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (a *Actor) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "id":
+			a.ID = r.String()
+		case "label":
+			a.Label = r.String()
+		case "role":
+			a.Role = r.String()
+		default:
+			r.Fail()
+		}
+	}
+}
+
+// readActors reads a list of actors.
+func readActors(r *statement.Reader) []Actor {
+	l := []Actor{}
+	for range r.Array() {
+		var a Actor
+		a.read(r)
+		l = append(l, a)
+	}
+	return l
+}
+
+func (c *Casualties) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "killed":
+			c.Killed.read(r)
+		case "injured":
+			c.Injured.read(r)
+		case "sides":
+			c.Sides = []SideFigure{}
+			for range r.Array() {
+				var f SideFigure
+				f.read(r)
+				c.Sides = append(c.Sides, f)
+			}
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (s *Split) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "civilian":
+			s.Civilian = new(Figure)
+			s.Civilian.read(r)
+		case "combatant":
+			s.Combatant = new(Figure)
+			s.Combatant.read(r)
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (f *Figure) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "low":
+			f.Low = r.Int()
+		case "best":
+			f.Best = r.Int()
+		case "high":
+			f.High = r.Int()
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (o *Observation) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "method":
+			o.Method = r.String()
+		case "observer":
+			o.Observer = new(Point)
+			o.Observer.read(r)
+		case "bearing":
+			o.Bearing = r.FloatPtr()
+		case "distance":
+			o.Distance = r.FloatPtr()
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (p *Point) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "lat":
+			p.Lat = r.FloatPtr()
+		case "lon":
+			p.Lon = r.FloatPtr()
+		default:
+			r.Fail()
+		}
+	}
+}
+
+func (o *Origin) read(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "territory":
+			o.Territory = r.String()
+		case "place":
+			o.Place = r.String()
+		default:
+			r.Fail()
+		}
+	}
+}

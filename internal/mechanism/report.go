@@ -39,6 +39,58 @@ type Report struct {
 	Language     string       `json:"language"`
 }
 
+// DecodeJSON reads the report from r without reflection (see
+// statement.Decoder): reports are most of a log.
+func (x *Report) DecodeJSON(r *statement.Reader) {
+	for k := range r.Object() {
+		switch k {
+		case "case":
+			x.Case = r.IntPtr()
+		case "channel":
+			x.Channel = r.String()
+		case "source":
+			x.Source = r.String()
+		case "accused":
+			x.Accused = r.String()
+		case "event":
+			x.Event.read(r)
+		case "place":
+			x.Place.read(r)
+		case "event_type":
+			x.EventType = r.String()
+		case "sub_event_type":
+			x.SubEventType = r.String()
+		case "categories":
+			x.Categories = r.Strings()
+		case "actors":
+			x.Actors = readActors(r)
+		case "casualties":
+			x.Casualties = new(Casualties)
+			x.Casualties.read(r)
+		case "weapons":
+			x.Weapons = r.Strings()
+		case "observation":
+			x.Observation = new(Observation)
+			x.Observation.read(r)
+		case "origin":
+			x.Origin = new(Origin)
+			x.Origin.read(r)
+		case "clauses":
+			x.Clauses = r.Strings()
+		case "evidence":
+			x.Evidence = r.Strings()
+		case "summary":
+			x.Summary = r.String()
+		case "text":
+			x.Text = r.String()
+		case "language":
+			x.Language = r.String()
+		default:
+			r.Common(&x.Fields, k)
+		}
+	}
+}
+
 func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	const k = KindReport
 	r := new(Report)

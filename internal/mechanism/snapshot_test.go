@@ -3,7 +3,6 @@ package mechanism_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -26,16 +25,7 @@ import (
 func novemberLog(t testing.TB) [][]byte {
 	t.Helper()
 	dir := filepath.Join("..", "..", "testdata", "logs", "2026-11")
-	bundle, err := os.ReadFile(filepath.Join(dir, "entries"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries [][]byte
-	for len(bundle) > 0 {
-		n := int(binary.BigEndian.Uint16(bundle))
-		entries = append(entries, bundle[2:2+n])
-		bundle = bundle[2+n:]
-	}
+	entries := releaseEntries(t, "2026-11")
 	var st mechanism.State
 	for i, e := range entries {
 		if _, err := apply(&st, e); err != nil {

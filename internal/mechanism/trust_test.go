@@ -2,7 +2,6 @@ package mechanism_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,16 +250,7 @@ func TestRulesNeverLowered(t *testing.T) {
 // Amended to rules 2, the same re-post is refused.
 func TestReplayLogOfNovember2026(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "logs", "2026-11")
-	bundle, err := os.ReadFile(filepath.Join(dir, "entries"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries [][]byte
-	for len(bundle) > 0 {
-		n := int(binary.BigEndian.Uint16(bundle))
-		entries = append(entries, bundle[2:2+n])
-		bundle = bundle[2+n:]
-	}
+	entries := releaseEntries(t, "2026-11")
 	var st mechanism.State
 	var hashes []tlog.Hash
 	for i, e := range entries {

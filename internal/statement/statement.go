@@ -85,7 +85,8 @@ func (s *Statement) SignedBy(name string, hash uint32) bool {
 }
 
 // Decode decodes the statement's JSON strictly into v: unknown fields are
-// refused. v should embed Fields.
+// refused. v should embed Fields. A zero v that is a Decoder reads itself,
+// where it can, without encoding/json's reflection, and to the same value.
 func (s *Statement) Decode(v any) error {
 	if s.decoded != nil {
 		if dst, src := reflect.ValueOf(v), reflect.ValueOf(s.decoded); dst.Type() == src.Type() && dst.Kind() == reflect.Pointer && !dst.IsNil() {
@@ -93,6 +94,14 @@ func (s *Statement) Decode(v any) error {
 			// and maps that Predecode made.
 			dst.Elem().Set(src.Elem())
 			return s.decodeErr
+		}
+	}
+	if dec, ok := v.(Decoder); ok {
+		if pv := reflect.ValueOf(v); pv.Kind() == reflect.Pointer && !pv.IsNil() && pv.Elem().IsZero() {
+			if ReadJSON(s.JSON, dec) {
+				return nil
+			}
+			pv.Elem().SetZero()
 		}
 	}
 	d := json.NewDecoder(bytes.NewReader(s.JSON))
