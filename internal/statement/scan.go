@@ -115,7 +115,9 @@ func (s *scanner) object(depth int) bool {
 		s.i++
 		return true
 	}
-	var few [16][]byte
+	// Keys are compared with the ones before them, and in a map past 32
+	// (a report has about 20).
+	var few [32][]byte
 	keys := few[:0]
 	var many map[string]bool
 	for {
@@ -198,42 +200,53 @@ func (s *scanner) array(depth int) bool {
 // str reads a string, s.b[s.i] being its opening quote, and returns what
 // is between the quotes, escapes unread.
 func (s *scanner) str() ([]byte, bool) {
-	s.i++
-	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
+	b, i := s.b, s.i+1
+	start := i
+	for i < len(b) {
+		c := b[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
+			s.i = i + 1
+			return b[start:i], true
 		case c < 0x20:
 			return nil, false
-		case c == '\\':
-			if s.i+1 >= len(s.b) {
+		}
+		// A backslash.
+		if i+1 >= len(b) {
+			return nil, false
+		}
+		switch b[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if i+6 > len(b) {
 				return nil, false
 			}
-			switch s.b[s.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
-			case 'u':
-				if s.i+6 > len(s.b) {
+			for _, h := range b[i+2 : i+6] {
+				if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
 					return nil, false
 				}
-				for _, h := range s.b[s.i+2 : s.i+6] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return nil, false
-					}
-				}
-				s.i += 6
-			default:
-				return nil, false
 			}
+			i += 6
 		default:
-			s.i++
+			return nil, false
 		}
 	}
 	return nil, false
 }
+
+// plain marks the bytes that a string holds as they are written: not a
+// quote, a backslash or a control character.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < len(t); c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func (s *scanner) literal(word string) bool {
 	if !bytes.HasPrefix(s.b[s.i:], []byte(word)) {

@@ -1,7 +1,10 @@
 package statement
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,18 +33,44 @@ func FuzzFastJSON(f *testing.F) {
 }
 
 // TestFastJSONManyKeys: objects with more keys than the fast scan keeps in
-// a list still find a key given twice.
+// a list, and with fewer, still find a key given twice.
 func TestFastJSONManyKeys(t *testing.T) {
-	var keys []string
-	for i := range 40 {
-		keys = append(keys, `"k`+string(rune('a'+i%26))+string(rune('a'+i/26))+`":1`)
+	for _, n := range []int{20, 40} {
+		var keys []string
+		for i := range n {
+			keys = append(keys, `"k`+string(rune('a'+i%26))+string(rune('a'+i/26))+`":1`)
+		}
+		if !fastJSON([]byte("{" + strings.Join(keys, ",") + "}")) {
+			t.Errorf("%d distinct keys refused", n)
+		}
+		keys = append(keys, `"kba":2`) // the second key again
+		if fastJSON([]byte("{" + strings.Join(keys, ",") + "}")) {
+			t.Errorf("a key given twice, the %dth, accepted", n+1)
+		}
 	}
-	if !fastJSON([]byte("{" + strings.Join(keys, ",") + "}")) {
-		t.Error("40 distinct keys refused")
+}
+
+// TestFastJSONReleases: the fast scan accepts every statement of every
+// release's log, so that none of them waits for encoding/json's walk.
+func TestFastJSONReleases(t *testing.T) {
+	logs, err := filepath.Glob(filepath.Join("..", "..", "testdata", "logs", "*", "entries"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no logs: %v", err)
 	}
-	keys = append(keys, `"kba":2`) // the second key again
-	if fastJSON([]byte("{" + strings.Join(keys, ",") + "}")) {
-		t.Error("a key given twice, the 41st, accepted")
+	for _, file := range logs {
+		bundle, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for len(bundle) > 0 {
+			n := int(binary.BigEndian.Uint16(bundle))
+			text, _, _ := strings.Cut(string(bundle[2:2+n]), "\n\n")
+			obj := strings.TrimPrefix(text, Version+"\n")
+			if !fastJSON([]byte(obj)) {
+				t.Errorf("%s: the fast scan leaves %.80s… to encoding/json", file, obj)
+			}
+			bundle = bundle[2+n:]
+		}
 	}
 }
 
