@@ -52,8 +52,9 @@ func (db *DB) PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, l
 	}
 	defer tx.Rollback()
 	from, mid, to := statement.FormatTime(last.From), statement.FormatTime(this.From), statement.FormatTime(this.To)
+	// The unary + as in PeriodDetail: the periods' cases by event time.
 	rows, err := tx.QueryContext(ctx, `SELECT accused, standing, SUM(`+later("event_at", "?2")+`), SUM(`+later("event_at", "?2")+` AND finding IS NOT NULL), SUM(NOT `+later("event_at", "?2")+`)
-		FROM cases WHERE `+atOrAfter("event_at", "?1")+` AND `+before("event_at", "?3")+` AND duplicate_of IS NULL AND accused != ''
+		FROM cases WHERE `+atOrAfter("event_at", "?1")+` AND `+before("event_at", "?3")+` AND +duplicate_of IS NULL AND accused != ''
 		GROUP BY accused, standing ORDER BY accused, standing`, from, mid, to)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't count the complaints: %w", err)
