@@ -2,7 +2,6 @@ package mechanism_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/torchwood"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -24,9 +24,11 @@ func releaseEntries(t testing.TB, release string) [][]byte {
 	}
 	var entries [][]byte
 	for len(bundle) > 0 {
-		n := int(binary.BigEndian.Uint16(bundle))
-		entries = append(entries, bundle[2:2+n])
-		bundle = bundle[2+n:]
+		var entry []byte
+		if entry, bundle, err = torchwood.ReadTileEntry(bundle); err != nil {
+			t.Fatalf("%s: %v", release, err)
+		}
+		entries = append(entries, entry)
 	}
 	return entries
 }

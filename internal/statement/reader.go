@@ -27,8 +27,8 @@ type Decoder interface {
 // false, a value of another type, such an escape, invalid UTF-8, which
 // encoding/json would replace) it fails, and from then on reads nothing.
 type Reader struct {
-	b      []byte
-	i      int
+	// scanner reads the literals, as the one-pass check does.
+	scanner
 	failed bool
 	// buf holds a string's bytes while its escapes are read.
 	buf []byte
@@ -42,28 +42,16 @@ func (r *Reader) Fail() { r.failed = true }
 // not, d holds a part of obj and must be zeroed before anything else
 // decodes into it.
 func ReadJSON(obj []byte, d Decoder) bool {
-	r := Reader{b: obj}
+	r := Reader{scanner: scanner{b: obj}}
 	d.DecodeJSON(&r)
 	r.space()
 	return !r.failed && r.i == len(r.b)
 }
 
-func (r *Reader) space() {
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
-		}
-	}
-}
-
 // next skips white space and reports whether the next byte is c, and
 // fails if it is not.
 func (r *Reader) next(c byte) bool {
-	r.space()
-	if r.failed || r.i >= len(r.b) || r.b[r.i] != c {
+	if r.failed || r.peek() != c {
 		r.failed = true
 		return false
 	}
@@ -81,7 +69,7 @@ func (r *Reader) Object() iter.Seq[string] {
 			if !r.next('"') {
 				return
 			}
-			k, ok := r.rawString()
+			k, ok := r.str()
 			if !ok || !plainKey(k) || !r.next(':') {
 				r.failed = true
 				return
@@ -137,21 +125,12 @@ func (r *Reader) more(end byte) bool {
 	return false
 }
 
-// rawString reads a string literal, r.b[r.i] being its opening quote, and
-// returns what is between the quotes, escapes unread.
-func (r *Reader) rawString() ([]byte, bool) {
-	s := scanner{b: r.b, i: r.i}
-	v, ok := s.str()
-	r.i = s.i
-	return v, ok
-}
-
 // String reads a string.
 func (r *Reader) String() string {
 	if !r.next('"') {
 		return ""
 	}
-	v, ok := r.rawString()
+	v, ok := r.str()
 	if !ok {
 		r.failed = true
 		return ""
@@ -207,31 +186,25 @@ func (r *Reader) unquote(v []byte) string {
 	return string(out)
 }
 
-// number reads a number's literal.
-func (r *Reader) number() string {
-	r.space()
-	if r.failed || r.i >= len(r.b) {
+// numeral reads a number's literal.
+func (r *Reader) numeral() []byte {
+	c := r.peek()
+	start := r.i
+	if r.failed || !(c == '-' || c >= '0' && c <= '9') || !r.number() {
 		r.failed = true
-		return ""
+		return nil
 	}
-	s := scanner{b: r.b, i: r.i}
-	if c := r.b[r.i]; !(c == '-' || c >= '0' && c <= '9') || !s.number() {
-		r.failed = true
-		return ""
-	}
-	v := r.b[r.i:s.i]
-	r.i = s.i
-	return string(v)
+	return r.b[start:r.i]
 }
 
 // Int reads an integer, as encoding/json reads one into an int64 (or an
 // int, on a 64-bit machine): digits, with no fraction or exponent.
 func (r *Reader) Int() int64 {
-	v := r.number()
+	v := r.numeral()
 	if r.failed {
 		return 0
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
+	n, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
 		r.failed = true
 	}
@@ -240,11 +213,11 @@ func (r *Reader) Int() int64 {
 
 // Float reads a number, as encoding/json reads one into a float64.
 func (r *Reader) Float() float64 {
-	v := r.number()
+	v := r.numeral()
 	if r.failed {
 		return 0
 	}
-	f, err := strconv.ParseFloat(v, 64)
+	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil {
 		r.failed = true
 	}
@@ -299,7 +272,7 @@ func (r *Reader) Common(f *Fields, key string) {
 					// to tlog.Hash's UnmarshalJSON.
 					if r.next('"') {
 						start := r.i
-						if _, ok := r.rawString(); !ok || ref.Hash.UnmarshalJSON(r.b[start:r.i]) != nil {
+						if _, ok := r.str(); !ok || ref.Hash.UnmarshalJSON(r.b[start:r.i]) != nil {
 							r.failed = true
 						}
 					}

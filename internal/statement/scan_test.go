@@ -1,13 +1,14 @@
 package statement
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"filippo.io/torchwood"
 )
 
 // FuzzFastJSON: whatever the fast scan accepts, the walk with
@@ -63,13 +64,15 @@ func TestFastJSONReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 		for len(bundle) > 0 {
-			n := int(binary.BigEndian.Uint16(bundle))
-			text, _, _ := strings.Cut(string(bundle[2:2+n]), "\n\n")
+			var entry []byte
+			if entry, bundle, err = torchwood.ReadTileEntry(bundle); err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			text, _, _ := strings.Cut(string(entry), "\n\n")
 			obj := strings.TrimPrefix(text, Version+"\n")
 			if !fastJSON([]byte(obj)) {
 				t.Errorf("%s: the fast scan leaves %.80s… to encoding/json", file, obj)
 			}
-			bundle = bundle[2+n:]
 		}
 	}
 }

@@ -3,7 +3,6 @@ package statement_test
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sulh-project/sulh/internal/statement"
@@ -819,12 +819,14 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 		for len(bundle) > 0 {
-			n := int(binary.BigEndian.Uint16(bundle))
-			if msg := bundle[2 : 2+n]; bytes.Contains(msg, []byte(`"kind":"report"`)) {
+			var msg []byte
+			if msg, bundle, err = torchwood.ReadTileEntry(bundle); err != nil {
+				b.Fatal(err)
+			}
+			if bytes.Contains(msg, []byte(`"kind":"report"`)) {
 				parse(b, msg)
 				return
 			}
-			bundle = bundle[2+n:]
 		}
 		b.Fatal("no report in the log")
 	})
