@@ -52,15 +52,16 @@ go test -race -count=1 -timeout 20m ./...
 # fuzz runs one fuzz target for $FUZZTIME. Go's fuzzing coordinator can
 # fail a run with a bare "context deadline exceeded" when -fuzztime ends
 # while a starved worker is mid-input (golang/go#75804): no input failed and
-# none is written. Such a run is retried once; any other failure, or a
-# second one, fails the suite.
+# none is written (fixed in Go 1.27, not in 1.26.x). Such a run is tried
+# up to three times: one CI run here met it twice in a row on one target.
+# Any other failure, or a third one, fails the suite.
 fuzz() {
-	for attempt in 1 2; do
+	for attempt in 1 2 3; do
 		if go test -run='^$' -fuzz="^$2\$" -fuzztime="$FUZZTIME" "$1" >/tmp/sulh-fuzz.$$ 2>&1; then
 			rm -f /tmp/sulh-fuzz.$$
 			return 0
 		fi
-		if [ $attempt = 1 ] && grep -q 'context deadline exceeded' /tmp/sulh-fuzz.$$ &&
+		if [ $attempt -lt 3 ] && grep -q 'context deadline exceeded' /tmp/sulh-fuzz.$$ &&
 			! grep -q -e 'Failing input written' -e 'panic:' /tmp/sulh-fuzz.$$; then
 			echo "  the fuzzing coordinator's deadline race (golang/go#75804), no failing input: running it again"
 			continue
