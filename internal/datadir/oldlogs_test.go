@@ -40,6 +40,7 @@ var recordViews = flag.Bool("record-views", false,
 // column that release had, exactly what that release's views read
 // (views.txt, written by that release with -record-views).
 func TestOldLogs(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..", "testdata", "logs")
 	releases, err := os.ReadDir(root)
 	if err != nil {

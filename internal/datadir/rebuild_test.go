@@ -121,6 +121,7 @@ func offlineDigest(t *testing.T, dir string) (int64, [32]byte) {
 // twice (from the plain file, then from a link). The views then have the
 // digest that an offline rebuild gives, and only the live file is left.
 func TestRebuildOnline(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, msgs := mustMechanism(t, 3000)
 	n, err := datadir.Open(ctx, dir, ledger.Options{})
@@ -240,6 +241,7 @@ func TestRebuildOnline(t *testing.T) {
 // TestRebuildOnlineRefusals: one rebuild at a time, and none without a
 // server.
 func TestRebuildOnlineRefusals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, _ := mustMechanism(t, 0)
 	if _, err := datadir.RebuildOnline(ctx, dir, nil); !errors.Is(err, datadir.ErrNoServer) {
@@ -285,10 +287,15 @@ func TestRebuildCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process for each step")
 	}
+	// The longest tests of the suite: each step, and the other tests,
+	// run beside each other on the cores that the other packages' tests
+	// have left.
+	t.Parallel()
 	// One mechanism, copied for each step: making it is most of the time.
 	template, msgs := mustMechanism(t, 2000)
 	for _, step := range crashSteps {
 		t.Run(step, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			dir := t.TempDir()
 			if err := os.CopyFS(dir, os.DirFS(template)); err != nil {

@@ -16,6 +16,7 @@ import (
 // running server read the log's entries from its files: the rulebook, and
 // a case's history as signed.
 func TestOpenViewsReadsTheLog(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	m, _, err := demo.Full(ctx, dir, ledger.Options{})
