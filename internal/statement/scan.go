@@ -299,7 +299,7 @@ func (s *scanner) digits() int {
 }
 
 // plainKey reports whether k, a key as written, is a lower-case identifier
-// (keyRE) without escapes.
+// (isID) without escapes.
 func plainKey(k []byte) bool {
 	if len(k) == 0 || len(k) > 64 {
 		return false

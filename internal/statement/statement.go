@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -117,20 +116,78 @@ func (s *Statement) Decode(v any) error {
 	return nil
 }
 
-var (
-	kindRE = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$`)
-	// keyRE is the form of every key of every JSON object in a statement.
-	keyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-	// timeRE is RFC 3339 in UTC, with optional fractional seconds.
-	timeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$`)
-	// idRE is the form of mechanism, body and other identifiers.
-	idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-)
+// The forms of a statement's kind, keys, times and identifiers, checked
+// byte by byte: they are checked for every statement, many times over, in
+// every replay. form_test.go holds each to the regular expression in its
+// comment.
+
+// isKind reports whether s matches ^[a-z][a-z0-9]*(\.[a-z][a-z0-9]*)*$.
+func isKind(s string) bool {
+	start := true // at the start of a segment
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z':
+		case '0' <= c && c <= '9' && !start:
+		case c == '.' && !start:
+			start = true
+			continue
+		default:
+			return false
+		}
+		start = false
+	}
+	return !start
+}
+
+// isID reports whether s matches ^[a-z0-9][a-z0-9._-]{0,63}$: the form of
+// identifiers and of every key of every JSON object in a statement.
+func isID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isTime reports whether s matches
+// ^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$: RFC 3339 in UTC, with
+// optional fractional seconds.
+func isTime(s string) bool {
+	const form = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(form)+1 || s[len(s)-1] != 'Z' {
+		return false
+	}
+	for i := 0; i < len(form); i++ {
+		if c := s[i]; form[i] == 'd' && (c < '0' || c > '9') || form[i] != 'd' && c != form[i] {
+			return false
+		}
+	}
+	frac := s[len(form) : len(s)-1]
+	if len(frac) == 0 {
+		return true
+	}
+	if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+		return false
+	}
+	for i := 1; i < len(frac); i++ {
+		if frac[i] < '0' || frac[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidID reports whether s is a valid identifier for a mechanism, a body or
 // another named thing: lower-case letters, digits, '.', '_' and '-', at most
 // 64 characters, starting with a letter or digit.
-func ValidID(s string) bool { return idRE.MatchString(s) }
+func ValidID(s string) bool { return isID(s) }
 
 // ValidKeyName reports whether s is a valid signed-note key name.
 func ValidKeyName(s string) bool {
@@ -295,7 +352,7 @@ func (s *Statement) checkFields() error {
 	if !ValidID(s.Mechanism) {
 		return Malformed("field \"mechanism\" must be an identifier (lower-case letters, digits, '.', '_', '-'), got %q", s.Mechanism)
 	}
-	if !kindRE.MatchString(s.Kind) {
+	if !isKind(s.Kind) {
 		return Malformed("field \"kind\" is missing or malformed: %q", s.Kind)
 	}
 	if !ValidKeyName(s.Author) {
@@ -319,7 +376,7 @@ func ParseTime(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, errors.New("time is missing")
 	}
-	if !timeRE.MatchString(v) {
+	if !isTime(v) {
 		if _, err := time.Parse(time.RFC3339Nano, v); err == nil {
 			return time.Time{}, fmt.Errorf("%q is not in UTC; write times as RFC 3339 with a trailing Z", v)
 		}
@@ -386,7 +443,7 @@ func walkValue(d *json.Decoder, depth int) error {
 			// Go's JSON decoder matches names case-insensitively, with
 			// Unicode folding; other languages do not. Only lower-case
 			// identifiers as keys means one statement has one meaning.
-			if !keyRE.MatchString(key) {
+			if !isID(key) {
 				return Malformed("JSON key %q is not a lower-case identifier (a-z, 0-9, '_', '.', '-')", key)
 			}
 			if seen[key] {
