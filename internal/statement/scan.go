@@ -45,12 +45,51 @@ func fastFields(b []byte, top *[len(fieldNames)][2]int, f *Fields) bool {
 		*dst = string(v[1 : len(v)-1])
 	}
 	if span := top[len(fieldNames)-1]; span[1] != 0 {
-		// refs: a list of small objects, decoded by encoding/json alone.
-		if json.Unmarshal(b[span[0]:span[1]], &f.Refs) != nil {
-			return false
+		// refs: read without reflection where it is certain, by
+		// encoding/json otherwise.
+		v := b[span[0]:span[1]]
+		var ok bool
+		if f.Refs, ok = readRefs(v); !ok {
+			f.Refs = nil
+			if json.Unmarshal(v, &f.Refs) != nil {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// readRefs reads v, the value of a statement's "refs", into a new list
+// as encoding/json decodes it into a nil []Ref, and reports whether it
+// could: v must be an array of objects whose only keys are "index", an
+// integer, and "hash", a string as tlog.Hash's UnmarshalJSON reads it.
+func readRefs(v []byte) ([]Ref, bool) {
+	r := Reader{scanner: scanner{b: v}}
+	refs := []Ref{} // encoding/json makes an empty list of []
+	for range r.Array() {
+		var ref Ref
+		for key := range r.Object() {
+			switch key {
+			case "index":
+				ref.Index = r.Int()
+			case "hash":
+				// The literal as written, quotes and all, as
+				// encoding/json hands it to UnmarshalJSON.
+				if !r.next('"') {
+					break
+				}
+				start := r.i
+				if _, ok := r.str(); !ok || ref.Hash.UnmarshalJSON(r.b[start:r.i]) != nil {
+					r.Fail()
+				}
+			default:
+				r.Fail()
+			}
+		}
+		refs = append(refs, ref)
+	}
+	r.space()
+	return refs, !r.failed && r.i == len(r.b)
 }
 
 type scanner struct {

@@ -90,6 +90,10 @@ func FuzzFastFields(f *testing.F) {
 		`{"mechanism":"m","kind":"report","author":"` + "\xff" + `","at":"2025-01-01T00:00:00Z"}`,
 		`{"refs":[{"index":1.5}],"kind":"k"}`, `{"refs":[{"index":1,"hash":"short"}]}`, `{"refs":{}}`, `{"at":"x"}`, `{}`,
 		`{"a":{"mechanism":"inner"},"mechanism":"outer"}`,
+		`{"refs":[]}`, `{"refs":[null]}`, `{"refs":[{}]}`, `{"refs":[{"index":1,"other":2}]}`, `{"refs":[{"index":-0}, {"index":9223372036854775808}]}`,
+		`{"refs":[{"hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","index":2},{"index":3,"hash":"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}]}`,
+		`{"refs":[{"hash":"\u0041AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}]}`, `{"refs":[{"hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}`,
+		`{"refs":[{"hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}]}`, `{"refs":[{"hash":null}]}`, `{"refs":[{"index":"1"}]}`, `{"refs":[1]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -107,7 +111,7 @@ func FuzzFastFields(f *testing.F) {
 			}
 		}
 		text := Version + "\n" + string(b) + "\n"
-		got, gotErr := parseText(text)
+		got, gotErr := parseText([]byte(text))
 		want, wantErr := parseTextWithJSON(text)
 		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
 			t.Fatalf("%q: parseText says %v; with encoding/json alone: %v", b, gotErr, wantErr)

@@ -257,7 +257,7 @@ func ParseObject(obj []byte) (*Statement, error) {
 	if len(obj) > MaxSize {
 		return nil, tooLarge(len(obj))
 	}
-	return parseText(Version + "\n" + string(obj) + "\n")
+	return parseText([]byte(Version + "\n" + string(obj) + "\n"))
 }
 
 // notANote is the refusal of msg, which note.Open refused with err; plain
@@ -283,7 +283,9 @@ func parseNote(msg []byte, n *note.Note) (*Statement, error) {
 	if lines := bytes.Count(msg[len(n.Text)+1:], []byte("\n")); lines != len(n.Sigs)+len(n.UnverifiedSigs) {
 		return nil, Malformed("note repeats a signature")
 	}
-	s, err := parseText(n.Text)
+	// The text is msg's first bytes: the statement's JSON is read from
+	// msg itself, with no copy.
+	s, err := parseText(msg[:len(n.Text)])
 	if err != nil {
 		return nil, err
 	}
@@ -291,23 +293,24 @@ func parseNote(msg []byte, n *note.Note) (*Statement, error) {
 	return s, nil
 }
 
-// parseText parses and checks the text of a statement note.
-func parseText(text string) (*Statement, error) {
-	first, rest, ok := strings.Cut(text, "\n")
+// parseText parses and checks the text of a statement note. The
+// statement's JSON is a slice of text.
+func parseText(text []byte) (*Statement, error) {
+	first, rest, ok := bytes.Cut(text, []byte("\n"))
 	if !ok {
 		return nil, Malformed("statement text has no header line")
 	}
-	if first != Version {
-		if strings.HasPrefix(first, "sulh-statement/") {
+	if string(first) != Version {
+		if bytes.HasPrefix(first, []byte("sulh-statement/")) {
 			return nil, Malformed("unsupported statement version %q; this server reads %q", first, Version)
 		}
 		return nil, Malformed("statement text must start with the line %q", Version)
 	}
-	body, ok := strings.CutSuffix(rest, "\n")
-	if !ok || body == "" {
+	body, ok := bytes.CutSuffix(rest, []byte("\n"))
+	if !ok || len(body) == 0 {
 		return nil, Malformed("statement has no JSON object")
 	}
-	s := &Statement{JSON: []byte(body)}
+	s := &Statement{JSON: body[:len(body):len(body)]}
 	// The one-pass check finds the common fields as it reads; kinds
 	// decode the rest strictly.
 	var top [len(fieldNames)][2]int
