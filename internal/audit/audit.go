@@ -174,6 +174,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		break
 	}
 	if cp.N > 0 {
+		// The server makes the latest reports while the audit makes
+		// its own.
+		defer rs.prefetch(ctx, latestOf(ws.state))()
 		pubs, err := rs.published(ctx, ws.db, since)
 		if err != nil {
 			return nil, err

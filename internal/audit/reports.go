@@ -41,6 +41,16 @@ type reports struct {
 	// want are the reports to make at each size, without format.
 	want map[int64][]report.Address
 	made map[report.Address]*report.Periodic
+	// ahead are the answers to requests sent ahead (see prefetch), by
+	// URL, each taken once.
+	ahead map[string]chan fetched
+}
+
+// fetched is a server's answer to a request sent ahead.
+type fetched struct {
+	body []byte
+	h    http.Header
+	err  error
 }
 
 func newReports(base string, hc *http.Client) *reports {
@@ -207,21 +217,93 @@ func (rs *reports) missing() map[int64]bool {
 	return m
 }
 
-// latest expects and makes the latest daily, weekly and monthly reports
-// at the size of the views, which hold the entries state is of, and
-// returns their addresses.
-func (rs *reports) latest(ctx context.Context, local *store.DB, state *mechanism.State) ([]report.Address, error) {
+// latestOf are the addresses of the latest daily, weekly and monthly
+// reports of the entries state is of: those whose period holds the log's
+// time.
+func latestOf(state *mechanism.State) []report.Address {
 	if state.Rulebook == nil || state.Time.IsZero() {
-		return nil, nil
+		return nil
 	}
 	date := report.DateOf(state.Rulebook, state.Time)
 	var out []report.Address
 	for _, kind := range []string{report.Daily, report.Weekly, report.Monthly} {
-		a := report.Address{Kind: kind, Date: date, Size: state.Size}
+		out = append(out, report.Address{Kind: kind, Date: date, Size: state.Size})
+	}
+	return out
+}
+
+// latest expects and makes the latest daily, weekly and monthly reports
+// at the size of the views, which hold the entries state is of, and
+// returns their addresses.
+func (rs *reports) latest(ctx context.Context, local *store.DB, state *mechanism.State) ([]report.Address, error) {
+	out := latestOf(state)
+	if len(out) == 0 {
+		return nil, nil
+	}
+	for _, a := range out {
 		rs.expect(a)
-		out = append(out, a)
 	}
 	return out, rs.makeAt(ctx, local, state.Size, state.Rulebook)
+}
+
+// prefetch asks the server, on a goroutine of its own and one request at
+// a time, for what check will fetch of the reports at addrs (their HTML,
+// PDF and JSON), so that the server makes them while the audit makes its
+// own: on a large log, making a report is most of a comparison's time,
+// and the server makes its own in its own process. A request is sent
+// ahead only once, and its answer is what get would have returned. The
+// function it returns cancels what is not yet answered, and returns once
+// the goroutine has stopped.
+func (rs *reports) prefetch(ctx context.Context, addrs []report.Address) (stop func()) {
+	type request struct {
+		url string
+		c   chan fetched
+	}
+	var reqs []request
+	if rs.ahead == nil {
+		rs.ahead = map[string]chan fetched{}
+	}
+	for _, a := range addrs {
+		for _, f := range []string{"html", "pdf", "json"} {
+			a.Format = f
+			u := rs.base + a.Path()
+			if _, ok := rs.ahead[u]; ok {
+				continue
+			}
+			c := make(chan fetched, 1)
+			rs.ahead[u] = c
+			reqs = append(reqs, request{u, c})
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, r := range reqs {
+			var f fetched
+			f.body, f.h, f.err = rs.fetch(ctx, r.url)
+			r.c <- f
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// get fetches u from the server, or takes the answer to the request sent
+// ahead for it.
+func (rs *reports) get(ctx context.Context, u string) (body []byte, h http.Header, err error) {
+	if c, ok := rs.ahead[u]; ok {
+		delete(rs.ahead, u)
+		select {
+		case f := <-c:
+			return f.body, f.h, f.err
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+	}
+	return rs.fetch(ctx, u)
 }
 
 // check compares each publication's report and each of latest with what
@@ -443,9 +525,9 @@ func elementName(x any, i int) string {
 	return strconv.Itoa(i)
 }
 
-// get fetches u, whole, with its headers, waiting and asking again while
-// the server answers 503 (a report being replayed).
-func (rs *reports) get(ctx context.Context, u string) (body []byte, h http.Header, err error) {
+// fetch fetches u, whole, with its headers, waiting and asking again
+// while the server answers 503 (a report being replayed).
+func (rs *reports) fetch(ctx context.Context, u string) (body []byte, h http.Header, err error) {
 	err = retrying(ctx, 30, func() (retry time.Duration, err error) {
 		body, h, retry, err = fetch(ctx, rs.http, u, 5*time.Minute, 10*time.Second)
 		return retry, err

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,5 +176,45 @@ func TestAuditReports(t *testing.T) {
 				t.Errorf("compared %v", res.Compared)
 			}
 		})
+	}
+}
+
+// TestAuditAsksOnce: the audit asks the server for the latest daily,
+// weekly and monthly reports in each format it checks, and for no report
+// twice: what it asked ahead, while it made its own, it does not ask
+// again.
+func TestAuditAsksOnce(t *testing.T) {
+	f := mustDemo(t)
+	var mu sync.Mutex
+	asked := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/reports/") {
+			mu.Lock()
+			asked[r.URL.RequestURI()]++
+			mu.Unlock()
+		}
+		f.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	res, err := f.run(srv.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Differences) > 0 {
+		t.Fatalf("the demo's server differs from its log:\n%s", diffs(res))
+	}
+	size := res.Checkpoint.N
+	latest := 0
+	for u, n := range asked {
+		if n != 1 {
+			t.Errorf("the audit asked for %s %d times", u, n)
+		}
+		if strings.HasSuffix(u, "?size="+strconv.FormatInt(size, 10)) {
+			latest++
+		}
+	}
+	// Three reports, each in HTML, PDF and JSON, at the log's size.
+	if latest != 9 {
+		t.Errorf("the audit asked for %d reports at the log's size %d, want 9: %v", latest, size, asked)
 	}
 }
