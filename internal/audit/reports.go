@@ -281,7 +281,7 @@ func (rs *reports) prefetch(ctx context.Context, addrs []report.Address) (stop f
 		defer close(done)
 		for _, r := range reqs {
 			var f fetched
-			f.body, f.h, f.err = rs.fetch(ctx, r.url)
+			f.body, f.h, f.err = rs.ask(ctx, r.url)
 			r.c <- f
 		}
 	}()
@@ -303,7 +303,7 @@ func (rs *reports) get(ctx context.Context, u string) (body []byte, h http.Heade
 			return nil, nil, ctx.Err()
 		}
 	}
-	return rs.fetch(ctx, u)
+	return rs.ask(ctx, u)
 }
 
 // check compares each publication's report and each of latest with what
@@ -525,9 +525,9 @@ func elementName(x any, i int) string {
 	return strconv.Itoa(i)
 }
 
-// fetch fetches u, whole, with its headers, waiting and asking again
+// ask fetches u, whole, with its headers, waiting and asking again
 // while the server answers 503 (a report being replayed).
-func (rs *reports) fetch(ctx context.Context, u string) (body []byte, h http.Header, err error) {
+func (rs *reports) ask(ctx context.Context, u string) (body []byte, h http.Header, err error) {
 	err = retrying(ctx, 30, func() (retry time.Duration, err error) {
 		body, h, retry, err = fetch(ctx, rs.http, u, 5*time.Minute, 10*time.Second)
 		return retry, err

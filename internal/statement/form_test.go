@@ -26,7 +26,7 @@ func checkForms(t *testing.T, s string) {
 	if got, want := isKind(s), kindRE.MatchString(s); got != want {
 		t.Errorf("isKind(%q) = %v; the form says %v", s, got, want)
 	}
-	if got, want := isID(s), idRE.MatchString(s); got != want {
+	if got, want := isID(s), idRE.MatchString(s); got != want || isID([]byte(s)) != want {
 		t.Errorf("isID(%q) = %v; the form says %v", s, got, want)
 	}
 	if got, want := isTime(s), timeRE.MatchString(s); got != want {

@@ -70,7 +70,7 @@ func (r *Reader) Object() iter.Seq[string] {
 				return
 			}
 			k, ok := r.str()
-			if !ok || !plainKey(k) || !r.next(':') {
+			if !ok || !isID(k) || !r.next(':') {
 				r.failed = true
 				return
 			}
@@ -260,29 +260,37 @@ func (r *Reader) Common(f *Fields, key string) {
 	case "at":
 		f.At = r.String()
 	case "refs":
-		f.Refs = []Ref{}
-		for range r.Array() {
-			var ref Ref
-			for k := range r.Object() {
-				switch k {
-				case "index":
-					ref.Index = r.Int()
-				case "hash":
-					// encoding/json hands the literal, quotes and all,
-					// to tlog.Hash's UnmarshalJSON.
-					if r.next('"') {
-						start := r.i
-						if _, ok := r.str(); !ok || ref.Hash.UnmarshalJSON(r.b[start:r.i]) != nil {
-							r.failed = true
-						}
-					}
-				default:
-					r.failed = true
-				}
-			}
-			f.Refs = append(f.Refs, ref)
-		}
+		f.Refs = r.refs()
 	default:
 		r.failed = true
 	}
+}
+
+// refs reads a statement's list of references as encoding/json decodes it
+// into a nil []Ref: an array of objects whose only keys are "index", an
+// integer, and "hash", a string as tlog.Hash's UnmarshalJSON reads it.
+func (r *Reader) refs() []Ref {
+	refs := []Ref{} // encoding/json makes an empty list of []
+	for range r.Array() {
+		var ref Ref
+		for key := range r.Object() {
+			switch key {
+			case "index":
+				ref.Index = r.Int()
+			case "hash":
+				// encoding/json hands the literal, quotes and all, to
+				// tlog.Hash's UnmarshalJSON.
+				if r.next('"') {
+					start := r.i
+					if _, ok := r.str(); !ok || ref.Hash.UnmarshalJSON(r.b[start:r.i]) != nil {
+						r.failed = true
+					}
+				}
+			default:
+				r.failed = true
+			}
+		}
+		refs = append(refs, ref)
+	}
+	return refs
 }

@@ -59,35 +59,11 @@ func fastFields(b []byte, top *[len(fieldNames)][2]int, f *Fields) bool {
 	return true
 }
 
-// readRefs reads v, the value of a statement's "refs", into a new list
-// as encoding/json decodes it into a nil []Ref, and reports whether it
-// could: v must be an array of objects whose only keys are "index", an
-// integer, and "hash", a string as tlog.Hash's UnmarshalJSON reads it.
+// readRefs reads v, the value of a statement's "refs", as the Reader
+// reads it in a payload, and reports whether it could.
 func readRefs(v []byte) ([]Ref, bool) {
 	r := Reader{scanner: scanner{b: v}}
-	refs := []Ref{} // encoding/json makes an empty list of []
-	for range r.Array() {
-		var ref Ref
-		for key := range r.Object() {
-			switch key {
-			case "index":
-				ref.Index = r.Int()
-			case "hash":
-				// The literal as written, quotes and all, as
-				// encoding/json hands it to UnmarshalJSON.
-				if !r.next('"') {
-					break
-				}
-				start := r.i
-				if _, ok := r.str(); !ok || ref.Hash.UnmarshalJSON(r.b[start:r.i]) != nil {
-					r.Fail()
-				}
-			default:
-				r.Fail()
-			}
-		}
-		refs = append(refs, ref)
-	}
+	refs := r.refs()
 	r.space()
 	return refs, !r.failed && r.i == len(r.b)
 }
@@ -164,7 +140,7 @@ func (s *scanner) object(depth int) bool {
 			return false
 		}
 		k, ok := s.str()
-		if !ok || !plainKey(k) {
+		if !ok || !isID(k) {
 			return false
 		}
 		if many != nil {
@@ -335,21 +311,4 @@ func (s *scanner) digits() int {
 		s.i++
 	}
 	return s.i - start
-}
-
-// plainKey reports whether k, a key as written, is a lower-case identifier
-// (isID) without escapes.
-func plainKey(k []byte) bool {
-	if len(k) == 0 || len(k) > 64 {
-		return false
-	}
-	for i, c := range k {
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case i > 0 && (c == '.' || c == '_' || c == '-'):
-		default:
-			return false
-		}
-	}
-	return true
 }

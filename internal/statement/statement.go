@@ -140,8 +140,9 @@ func isKind(s string) bool {
 }
 
 // isID reports whether s matches ^[a-z0-9][a-z0-9._-]{0,63}$: the form of
-// identifiers and of every key of every JSON object in a statement.
-func isID(s string) bool {
+// identifiers and of every key of every JSON object in a statement (a key
+// as written has then no escapes).
+func isID[T string | []byte](s T) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}
