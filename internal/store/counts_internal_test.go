@@ -12,7 +12,7 @@ import (
 // itself, a duplicate not at all, and the same row of counts for cases of
 // the same hour, reporter, category and standing.
 func TestCountNewCases(t *testing.T) {
-	tx := &Tx{rows: map[string][]any{}, cases: map[int64]int{}}
+	tx := &Tx{queued: newQueued()}
 	open := func(id int64, hour, reporter, standing string, duplicateOf int64, categories ...string) {
 		tx.cases[id] = len(tx.caseOrder)
 		tx.caseOrder = append(tx.caseOrder, mechanism.CaseState{ID: id, Standing: standing, DuplicateOf: duplicateOf})

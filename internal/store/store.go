@@ -51,6 +51,10 @@ type DB struct {
 	// views counts the switches to new views (see NewViews): vw's and
 	// r's connections are let go after one.
 	views *generations
+	// spare holds the queues of transactions that ended, for the next
+	// (see queued): a few, for the log's writer, the views' and a
+	// rebuild's.
+	spare chan *queued
 
 	walMu sync.Mutex
 	wal   *os.File // the log's write-ahead log, which Sync flushes
@@ -108,7 +112,7 @@ func OpenSQLite(ctx context.Context, file string) (*DB, error) {
 	// not in a temporary file each.
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_txlock", "immediate")
-	db := &DB{file: file, logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}, views: newGenerations(live)}
+	db := &DB{file: file, logWrites: map[string]*sql.Stmt{}, viewWrites: map[string]*sql.Stmt{}, views: newGenerations(live), spare: make(chan *queued, 3)}
 	db.log = db
 	if db.w, err = openWriter(ctx, file, q, "sqlite"); err != nil {
 		return nil, err
@@ -473,7 +477,14 @@ type Tx struct {
 	writes map[string]*sql.Stmt // prepared on the connection of tx
 	stmts  map[string]*sql.Stmt
 
-	// What Project and AppendEntry queue for flush.
+	*queued // nil once Commit or Rollback has handed it back
+}
+
+// queued is what Project and AppendEntry queue for flush. A Tx that ends
+// hands it back, emptied, to the next one (DB.spare): the follower's
+// batches then fill slices and maps already grown, rather than growing
+// new ones for each transaction.
+type queued struct {
 	rows     map[string][]any
 	newCases []pendingCase
 	// The final state of what changed, in the order it first changed;
@@ -486,6 +497,24 @@ type Tx struct {
 	memberOrder   []mechanism.Member
 	updates       []update
 	leaves        map[tlog.Hash]int64
+}
+
+func newQueued() *queued {
+	return &queued{rows: map[string][]any{}, cases: map[int64]int{}, deadlines: map[deadlineKey]int{},
+		members: map[string]int{}, leaves: map[tlog.Hash]int64{}}
+}
+
+// release hands t's queue, emptied, back to its database.
+func (t *Tx) release() {
+	if t.queued == nil {
+		return
+	}
+	t.reset()
+	select {
+	case t.db.spare <- t.queued:
+	default:
+	}
+	t.queued = nil
 }
 
 // BeginLog starts a transaction of the log: its entries, hashes, checkpoint
@@ -506,14 +535,20 @@ func (db *DB) begin(ctx context.Context, w *sql.DB, writes map[string]*sql.Stmt)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't begin transaction: %w", err)
 	}
-	return &Tx{db: db, tx: tx, ctx: ctx, writes: writes, stmts: map[string]*sql.Stmt{}, rows: map[string][]any{},
-		cases: map[int64]int{}, deadlines: map[deadlineKey]int{}, members: map[string]int{}, leaves: map[tlog.Hash]int64{}}, nil
+	var q *queued
+	select {
+	case q = <-db.spare:
+	default:
+		q = newQueued()
+	}
+	return &Tx{db: db, tx: tx, ctx: ctx, writes: writes, stmts: map[string]*sql.Stmt{}, queued: q}, nil
 }
 
 // Commit commits the transaction. What a log transaction wrote is durable
 // once a Sync after it has returned; the views' cursor is written with
 // their rows, and the follower writes again whatever a power loss took.
 func (t *Tx) Commit() error {
+	defer t.release()
 	if err := t.flush(); err != nil {
 		t.tx.Rollback()
 		return err
@@ -522,7 +557,10 @@ func (t *Tx) Commit() error {
 }
 
 // Rollback abandons the transaction.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+func (t *Tx) Rollback() error {
+	t.release()
+	return t.tx.Rollback()
+}
 
 // AppendEntry stores the entry at index idx with its leaf hash, at Commit.
 // The same leaf twice is refused: here within the transaction, by the

@@ -269,18 +269,24 @@ func (t *Tx) insertRows(ins insert, args []any) error {
 }
 
 func (t *Tx) reset() {
-	// Each insert keeps its slice, emptied, for the next batch's rows.
+	// Each insert keeps its slice, emptied, for the next batch's rows;
+	// what the slices held is cleared, for the collector.
 	for name, args := range t.rows {
 		clear(args)
 		t.rows[name] = args[:0]
 	}
+	clear(t.newCases)
 	t.newCases = t.newCases[:0]
 	clear(t.cases)
+	clear(t.caseOrder)
 	t.caseOrder = t.caseOrder[:0]
 	clear(t.deadlines)
+	clear(t.deadlineOrder)
 	t.deadlineOrder = t.deadlineOrder[:0]
 	clear(t.members)
+	clear(t.memberOrder)
 	t.memberOrder = t.memberOrder[:0]
+	clear(t.updates)
 	t.updates = t.updates[:0]
 	clear(t.leaves)
 }
