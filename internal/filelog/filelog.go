@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -99,6 +100,8 @@ type Log struct {
 	synced     int64      // the size of the checkpoint on the disk
 	slot       int        // the slot that holds it
 	sealedSync bool       // bodies were committed since the last Sync
+
+	spare atomic.Pointer[batch] // the buffers of the last batch that ended, for the next
 }
 
 var _ ledger.Storage = (*Log)(nil)
@@ -480,21 +483,40 @@ func (l *Log) BeginLog(context.Context) (ledger.LogTx, error) {
 	if l.broken != nil {
 		return nil, l.broken
 	}
-	return &tx{l: l, first: int64(len(l.ends)), firstHash: l.nhashes, leaves: map[tlog.Hash]int64{}}, nil
+	b := l.spare.Swap(nil)
+	if b == nil {
+		b = &batch{leaves: map[tlog.Hash]int64{}}
+	}
+	return &tx{l: l, first: int64(len(l.ends)), firstHash: l.nhashes, batch: b}, nil
 }
 
 // tx gathers one batch.
 type tx struct {
 	l                *Log
 	first, firstHash int64 // the entry and hash the batch starts at
-	data, index      []byte
-	ends             []int64
-	hashes           []byte
-	leaves           map[tlog.Hash]int64
-	sealed           []SealedBody
-	size             int64
-	signed           []byte
-	done             bool
+	*batch
+	sealed []SealedBody
+	size   int64
+	signed []byte
+	done   bool
+}
+
+// batch is what a tx writes to the files. A tx that ends hands it back,
+// emptied, to the next, which then fills buffers already grown.
+type batch struct {
+	data, index []byte
+	ends        []int64
+	hashes      []byte
+	leaves      map[tlog.Hash]int64
+}
+
+// release hands t's buffers back to its log; t is not used after it.
+func (t *tx) release() {
+	b := t.batch
+	b.data, b.index, b.ends, b.hashes = b.data[:0], b.index[:0], b.ends[:0], b.hashes[:0]
+	clear(b.leaves)
+	t.l.spare.Store(b)
+	t.batch = nil
 }
 
 func (t *tx) LeafIndex(h tlog.Hash) (int64, error) {
@@ -594,6 +616,7 @@ func (t *tx) Commit() error {
 		return errors.New("the transaction is over")
 	}
 	t.done = true
+	defer t.release()
 	l := t.l
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -643,7 +666,10 @@ func (t *tx) Commit() error {
 }
 
 func (t *tx) Rollback() error {
-	t.done = true
+	if !t.done {
+		t.done = true
+		t.release()
+	}
 	return nil
 }
 
