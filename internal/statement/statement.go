@@ -258,7 +258,9 @@ func ParseObject(obj []byte) (*Statement, error) {
 	if len(obj) > MaxSize {
 		return nil, tooLarge(len(obj))
 	}
-	return parseText([]byte(Version + "\n" + string(obj) + "\n"))
+	text := make([]byte, 0, len(Version)+len(obj)+2)
+	text = append(append(append(text, Version+"\n"...), obj...), '\n')
+	return parseText(text)
 }
 
 // notANote is the refusal of msg, which note.Open refused with err; plain
