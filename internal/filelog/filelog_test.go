@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sulh-project/sulh/internal/filelog"
@@ -156,6 +157,25 @@ func (m *model) check(t *testing.T, l *filelog.Log) {
 	if _, err := l.Entry(ctx, n); !errors.Is(err, ledger.ErrNotStored) {
 		t.Fatalf("entry %d past the end: %v", n, err)
 	}
+	// Entry bundles, appended after what a reused buffer holds.
+	for _, r := range [][2]int64{{0, n}, {n / 3, n}, {n - 1, n}, {0, min(n, 256)}} {
+		if r[0] < 0 || r[0] >= r[1] {
+			continue
+		}
+		want := []byte("held")
+		for _, e := range m.entries[r[0]:r[1]] {
+			want, _ = torchwood.AppendTileEntry(want, e)
+		}
+		got, err := l.AppendBundle(ctx, []byte("held"), r[0], r[1])
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("bundle of entries [%d, %d): %v\n%q\nwant\n%q", r[0], r[1], err, got, want)
+		}
+	}
+	for _, r := range [][2]int64{{n, n + 1}, {0, n + 1}, {1, 1}, {-1, 1}} {
+		if _, err := l.AppendBundle(ctx, nil, r[0], r[1]); !errors.Is(err, ledger.ErrNotStored) {
+			t.Fatalf("bundle of entries [%d, %d) of %d: %v", r[0], r[1], n, err)
+		}
+	}
 	var hashes []tlog.Hash
 	if err := l.HashRange(ctx, 0, tlog.StoredHashCount(n), func(_ int64, h tlog.Hash) error {
 		hashes = append(hashes, h)
@@ -171,6 +191,29 @@ func (m *model) check(t *testing.T, l *filelog.Log) {
 			t.Fatalf("stored hash %d differs", i)
 		}
 	}
+	// Ids in order, in runs close together or far apart, backwards,
+	// twice, and one past the end.
+	all := len(m.hashes)
+	for _, ids := range [][]int64{
+		iota(0, all, 1), iota(0, all, 3), iota(0, all, 40), iota(all-1, -1, -1),
+		{0, 0, int64(all) - 1, int64(all) - 1}, {int64(all) - 1, 0, int64(all) - 1},
+	} {
+		if all == 0 {
+			break
+		}
+		hs, err := l.HashReader(ctx).ReadHashes(ids)
+		if err != nil || len(hs) != len(ids) {
+			t.Fatalf("hashes %v: %d, %v", ids, len(hs), err)
+		}
+		for i, id := range ids {
+			if hs[i] != m.hashes[id] {
+				t.Fatalf("stored hash %d read as one of %v differs", id, ids)
+			}
+		}
+	}
+	if _, err := l.HashReader(ctx).ReadHashes([]int64{0, int64(all)}); !errors.Is(err, ledger.ErrNotStored) {
+		t.Fatalf("hash %d past the end: %v", all, err)
+	}
 	if n > 0 {
 		root, err := tlog.TreeHash(n, l.HashReader(ctx))
 		want, _ := tlog.TreeHash(n, tlog.HashReaderFunc(func(ids []int64) ([]tlog.Hash, error) {
@@ -184,6 +227,15 @@ func (m *model) check(t *testing.T, l *filelog.Log) {
 			t.Fatalf("tree hash %x (%v), want %x", root, err, want)
 		}
 	}
+}
+
+// iota returns the ids from, from+step, ... up to to, not included.
+func iota(from, to, step int) []int64 {
+	var ids []int64
+	for i := from; (step > 0 && i < to) || (step < 0 && i > to); i += step {
+		ids = append(ids, int64(i))
+	}
+	return ids
 }
 
 func mustOpen(t *testing.T, dir string, s filelog.Side) *filelog.Log {
@@ -245,6 +297,34 @@ func TestAppendAndRead(t *testing.T) {
 	}
 	if _, err := filelog.Size(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Size of a folder with no log: %v", err)
+	}
+}
+
+// TestBundleOfALongEntry checks that an entry longer than an entry bundle
+// can say is refused, not cut to its length's last two bytes.
+func TestBundleOfALongEntry(t *testing.T) {
+	ctx := context.Background()
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log"), newSide())
+	tx, err := l.BeginLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, data := range [][]byte{[]byte("short"), bytes.Repeat([]byte("x"), 0x10000)} {
+		if err := tx.AppendEntry(int64(i), tlog.RecordHash(data), data, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.SetCheckpoint(2, []byte("checkpoint 2\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := l.AppendBundle(ctx, nil, 0, 1); err != nil || string(b) != "\x00\x05short" {
+		t.Fatalf("bundle of the short entry: %q %v", b, err)
+	}
+	if b, err := l.AppendBundle(ctx, nil, 0, 2); err == nil || !strings.Contains(err.Error(), "entry 1 has 65536 bytes") {
+		t.Fatalf("bundle with an entry of 65,536 bytes: %d bytes, %v", len(b), err)
 	}
 }
 

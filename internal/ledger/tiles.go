@@ -35,9 +35,20 @@ func ParseTilePath(path string) (tlog.Tile, error) {
 // checkpoint: hashes for a tree tile, an entry bundle for a data tile (L=-1).
 // Full tiles never change.
 func (l *Log) Tile(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	return l.AppendTile(ctx, nil, t)
+}
+
+// bundleAppender is a Storage that writes an entry bundle itself, into a
+// buffer that the caller may reuse (see filelog.Log.AppendBundle).
+type bundleAppender interface {
+	AppendBundle(ctx context.Context, dst []byte, from, to int64) ([]byte, error)
+}
+
+// AppendTile appends the contents of tile t to dst, as Tile returns them.
+func (l *Log) AppendTile(ctx context.Context, dst []byte, t tlog.Tile) ([]byte, error) {
 	cp := l.Checkpoint()
 	if cp == nil {
-		return nil, ErrNotFound
+		return dst, ErrNotFound
 	}
 	level := t.L
 	if level < 0 {
@@ -46,22 +57,22 @@ func (l *Log) Tile(ctx context.Context, t tlog.Tile) ([]byte, error) {
 	// Hashes available at the tile's level of the tree.
 	avail := cp.N >> (uint(level) * torchwood.TileHeight)
 	if t.N*torchwood.TileWidth+int64(t.W) > avail {
-		return nil, ErrNotFound
+		return dst, ErrNotFound
 	}
 	if t.L >= 0 {
-		return tlog.ReadTileData(t, l.db.HashReader(ctx))
+		data, err := tlog.ReadTileData(t, l.db.HashReader(ctx))
+		return append(dst, data...), err
 	}
 	from := t.N * torchwood.TileWidth
-	var bundle []byte
+	if b, ok := l.db.(bundleAppender); ok {
+		return b.AppendBundle(ctx, dst, from, from+int64(t.W))
+	}
 	err := l.db.Entries(ctx, from, from+int64(t.W), func(_ int64, data []byte) error {
 		var err error
-		bundle, err = torchwood.AppendTileEntry(bundle, data)
+		dst, err = torchwood.AppendTileEntry(dst, data)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return bundle, nil
+	return dst, err
 }
 
 // Entry returns the entry at index i and a proof of its inclusion in the

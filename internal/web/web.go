@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -356,17 +357,26 @@ func (s *Server) logKey(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// tileBuffers hold the tiles being served. An entry bundle of a million
+// entries' log is some 400 KB: a fresh one for each would be garbage that
+// makes the collector mark the server's whole state again and again.
+var tileBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) error {
 	path := "tile/" + r.PathValue("path")
 	t, err := ledger.ParseTilePath(path)
 	if err != nil {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	}
-	data, err := s.log.Tile(r.Context(), t)
+	buf := tileBuffers.Get().(*[]byte)
+	defer tileBuffers.Put(buf)
+	data, err := s.log.AppendTile(r.Context(), (*buf)[:0], t)
+	*buf = data
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	if t.W == 256 {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,6 +207,33 @@ func TestReadRoutes(t *testing.T) {
 	if _, b := get(t, srv.URL+"/log/tile/0/001.p/5"); len(b) != 5*32 {
 		t.Fatalf("partial tile has %d bytes", len(b))
 	}
+	// Tiles are served from buffers that requests reuse: many at once
+	// must each be whole and the same as the log's, and say their length.
+	paths := []string{"/log/tile/entries/000", fmt.Sprintf("/log/tile/entries/001.p/%d", size-256), "/log/tile/0/000", "/log/tile/1/000.p/1"}
+	want := make([][]byte, len(paths))
+	for i, p := range paths {
+		resp, b := get(t, srv.URL+p)
+		if resp.Header.Get("Content-Length") != strconv.Itoa(len(b)) {
+			t.Fatalf("%s: Content-Length %q, body %d bytes", p, resp.Header.Get("Content-Length"), len(b))
+		}
+		want[i] = b
+	}
+	var wg sync.WaitGroup
+	for k := range 40 {
+		wg.Go(func() {
+			i := k % len(paths)
+			resp, err := http.Get(srv.URL + paths[i])
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			if b, err := io.ReadAll(resp.Body); err != nil || !bytes.Equal(b, want[i]) {
+				t.Errorf("%s, fetched with others: %d bytes, %v", paths[i], len(b), err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestIndexEscapes(t *testing.T) {
