@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"filippo.io/torchwood"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sulh-project/sulh/internal/ledger"
@@ -80,11 +79,7 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// a connection open for each.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 4 * runtime.GOMAXPROCS(0)
-	fetcher, err := torchwood.NewTileFetcher(strings.TrimSuffix(*url, "/")+"/",
-		torchwood.WithHTTPClient(&http.Client{Timeout: time.Minute, Transport: transport}), torchwood.WithUserAgent("sulh verify-log"))
-	if err != nil {
-		return err
-	}
+	fetcher := ledger.NewFetcher(*url, &http.Client{Timeout: time.Minute, Transport: transport}, "sulh verify-log")
 	stopProfile, err := startProfile(*profile)
 	if err != nil {
 		return err

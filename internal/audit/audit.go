@@ -113,10 +113,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	tileClient := *hc
 	tileClient.Timeout = time.Minute
-	fetcher, err := torchwood.NewTileFetcher(base+"/log/", torchwood.WithHTTPClient(&tileClient), torchwood.WithUserAgent("sulh audit"))
-	if err != nil {
-		return nil, err
-	}
+	fetcher := ledger.NewFetcher(base+"/log/", &tileClient, "sulh audit")
 	comparisons := opts.Comparisons
 	if comparisons == nil {
 		comparisons = Default()
@@ -125,6 +122,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{Previous: -1}
 	var prev *tlog.Tree
 	if opts.StateFile != "" {
+		var err error
 		if prev, err = ledger.ReadState(opts.StateFile, opts.Key); err != nil {
 			return nil, err
 		}

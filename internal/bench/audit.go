@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"filippo.io/torchwood"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
 
@@ -113,10 +112,7 @@ func Audit(ctx context.Context, opts AuditOptions) (*AuditResult, error) {
 	if opts.VerifyLog {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		transport.MaxIdleConnsPerHost = 4 * runtime.GOMAXPROCS(0)
-		fetcher, err := torchwood.NewTileFetcher(url+"/log/", torchwood.WithHTTPClient(&http.Client{Timeout: time.Minute, Transport: transport}))
-		if err != nil {
-			return nil, err
-		}
+		fetcher := ledger.NewFetcher(url+"/log/", &http.Client{Timeout: time.Minute, Transport: transport}, "sulh bench audit")
 		start := time.Now()
 		cp, err := ledger.Verify(ctx, fetcher, key, ledger.VerifyOptions{})
 		if err != nil {
