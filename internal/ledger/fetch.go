@@ -23,7 +23,7 @@ const MaxTileSize = torchwood.TileWidth * (2 + 0xFFFF)
 // torchwood.TileFetcher does, with two differences that matter to a
 // client reading a whole log: a response is read into one buffer of the
 // size the server states, not grown as it arrives (half the copying and
-// the garbage, for a million entries' 1.5 GB of bundles), and it is refused
+// the garbage, for the 750 MB of a million reports' bundles), and it is refused
 // past MaxTileSize, so a hostile server cannot make the client hold more.
 // Like torchwood's, it tries again after a network error, a 429 or a 5xx,
 // up to five times, waiting 1, 5, 25 and 125 seconds or as Retry-After
@@ -32,9 +32,6 @@ type Fetcher struct {
 	base string
 	hc   *http.Client
 	ua   string
-	// pause is how long to wait before try number j (from 1), unless
-	// Retry-After says otherwise.
-	pause func(j int) time.Duration
 }
 
 var _ torchwood.TileReader = (*Fetcher)(nil)
@@ -45,13 +42,17 @@ func NewFetcher(base string, hc *http.Client, userAgent string) *Fetcher {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return &Fetcher{base: base, hc: hc, ua: userAgent, pause: func(j int) time.Duration {
-		d := time.Second
-		for range j - 1 {
-			d *= 5
-		}
-		return d
-	}}
+	return &Fetcher{base: base, hc: hc, ua: userAgent}
+}
+
+// pause is how long to wait before try number j (from 1), unless
+// Retry-After says otherwise: 1, 5, 25, 125 seconds.
+func pause(j int) time.Duration {
+	d := time.Second
+	for range j - 1 {
+		d *= 5
+	}
+	return d
 }
 
 // ReadTiles implements torchwood.TileReader, fetching the tiles at once.
@@ -83,7 +84,7 @@ func (f *Fetcher) ReadEndpoint(ctx context.Context, path string) ([]byte, error)
 	for j := range 5 {
 		if j > 0 {
 			if wait == 0 {
-				wait = f.pause(j)
+				wait = pause(j)
 			}
 			select {
 			case <-ctx.Done():

@@ -357,8 +357,8 @@ func (s *Server) logKey(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// tileBuffers hold the tiles being served. An entry bundle of a million
-// entries' log is some 400 KB: a fresh one for each would be garbage that
+// tileBuffers hold the tiles being served. An entry bundle of the bench's
+// reports is about 190 KB: a fresh one for each would be garbage that
 // makes the collector mark the server's whole state again and again.
 var tileBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
