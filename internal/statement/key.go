@@ -68,12 +68,3 @@ func VerifierKey(skey string) (string, error) {
 	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
 	return parts[2] + "+" + parts[3] + "+" + base64.StdEncoding.EncodeToString(append([]byte{1}, pub...)), nil
 }
-
-// ParseVerifierKey parses a signed-note verifier key string.
-func ParseVerifierKey(vkey string) (note.Verifier, error) {
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		return nil, fmt.Errorf("invalid verifier key %q: %w", vkey, err)
-	}
-	return v, nil
-}
