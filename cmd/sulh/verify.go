@@ -119,7 +119,7 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // gcFloor is the heap verify-log may grow to before it collects garbage
 // as often as Go does by default.
-const gcFloor = 3 << 30
+var gcFloor uint64 = 3 << 30
 
 // collectLess makes the garbage collector run less often while a log is
 // verified, unless GOGC or GOMEMLIMIT say otherwise. Verifying holds the
@@ -145,7 +145,6 @@ func collectLess(ctx context.Context) (stop func()) {
 		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
-		set := most
 		for {
 			select {
 			case <-ctx.Done():
@@ -157,13 +156,13 @@ func collectLess(ctx context.Context) (stop func()) {
 				continue
 			}
 			// The heap's goal is live·(1 + p/100): at most gcFloor, in
-			// steps of 25 so as to set it seldom.
-			p := int(gcFloor/live[0].Value.Uint64())*100 - 100
-			p = max(100, min(most, p/25*25))
-			if p != set {
-				debug.SetGCPercent(p)
-				set = p
-			}
+			// steps of 25. It is set at every tick, not only when it
+			// changes: whatever else sets it meanwhile (opening a
+			// snapshot raises it while it decodes, then puts back what
+			// it found) is undone within a tick, rather than left to
+			// grow the heap to five times what is live.
+			p := int(gcFloor*100/live[0].Value.Uint64()) - 100
+			debug.SetGCPercent(max(100, min(most, p/25*25)))
 		}
 	}()
 	return func() {
