@@ -203,28 +203,22 @@ func Open(msg []byte, keys note.Verifiers) (*Statement, error) {
 	if len(msg) > MaxSize {
 		return nil, tooLarge(len(msg))
 	}
-	n, err := note.Open(msg, keys)
+	n, err := openNote(msg, keys)
 	if err != nil {
-		var unverified *note.UnverifiedNoteError
-		var invalid *note.InvalidSignatureError
-		switch {
-		case errors.As(err, &unverified):
-			return nil, Forbidden("signature by unknown key %q", unverified.Note.UnverifiedSigs[0].Name)
-		case errors.As(err, &invalid):
+		if invalid, ok := err.(*note.InvalidSignatureError); ok {
 			return nil, Forbidden("signature by key %q does not verify", invalid.Name)
-		default:
-			return nil, notANote(msg, err)
 		}
+		return nil, notANote(msg, err)
 	}
-	if len(n.UnverifiedSigs) > 0 {
-		return nil, Forbidden("signature by unknown key %q", n.UnverifiedSigs[0].Name)
+	if len(n.unverified) > 0 {
+		return nil, Forbidden("signature by unknown key %q", n.unverified[0].Name)
 	}
 	s, err := parseNote(msg, n)
 	if err != nil {
 		return nil, err
 	}
-	s.Signers = n.Sigs
-	if !slices.ContainsFunc(n.Sigs, func(sig note.Signature) bool { return sig.Name == s.Author }) {
+	s.Signers = n.sigs
+	if !slices.ContainsFunc(n.sigs, func(sig note.Signature) bool { return sig.Name == s.Author }) {
 		return nil, Forbidden("the author %q did not sign the statement", s.Author)
 	}
 	return s, nil
@@ -237,16 +231,15 @@ func Parse(msg []byte) (s *Statement, err error) {
 	if len(msg) > MaxSize {
 		return nil, tooLarge(len(msg))
 	}
-	_, err = note.Open(msg, note.VerifierList())
-	var unverified *note.UnverifiedNoteError
-	if !errors.As(err, &unverified) {
+	n, err := openNote(msg, nil)
+	if err != nil {
 		return nil, notANote(msg, err)
 	}
-	s, err = parseNote(msg, unverified.Note)
+	s, err = parseNote(msg, n)
 	if err != nil {
 		return nil, err
 	}
-	s.Unverified = unverified.Note.UnverifiedSigs
+	s.Unverified = n.unverified
 	return s, nil
 }
 
@@ -263,7 +256,7 @@ func ParseObject(obj []byte) (*Statement, error) {
 	return parseText(text)
 }
 
-// notANote is the refusal of msg, which note.Open refused with err; plain
+// notANote is the refusal of msg, which openNote refused with err; plain
 // JSON, a statement that nobody signed, is told how to sign it.
 func notANote(msg []byte, err error) *Error {
 	if b := bytes.TrimSpace(msg); len(b) > 0 && b[0] == '{' {
@@ -280,15 +273,15 @@ func tooLarge(n int) *Error {
 }
 
 // parseNote checks the signature block of an opened note and parses its text.
-func parseNote(msg []byte, n *note.Note) (*Statement, error) {
-	// note.Open silently drops repeated signatures; a statement must not
-	// carry any, so that one set of signers has one encoding.
-	if lines := bytes.Count(msg[len(n.Text)+1:], []byte("\n")); lines != len(n.Sigs)+len(n.UnverifiedSigs) {
+func parseNote(msg []byte, n openedNote) (*Statement, error) {
+	// A note is read with its repeated signatures dropped; a statement
+	// must not carry any, so that one set of signers has one encoding.
+	if n.lines != len(n.sigs)+len(n.unverified) {
 		return nil, Malformed("note repeats a signature")
 	}
 	// The text is msg's first bytes: the statement's JSON is read from
 	// msg itself, with no copy.
-	s, err := parseText(msg[:len(n.Text)])
+	s, err := parseText(n.text)
 	if err != nil {
 		return nil, err
 	}
