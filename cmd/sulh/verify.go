@@ -118,8 +118,12 @@ func runVerifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 // gcFloor is the heap verify-log may grow to before it collects garbage
-// as often as Go does by default.
-var gcFloor uint64 = 3 << 30
+// as often as Go does by default. A higher floor saves a collection or two
+// at most, and each fresh page it lets the heap take costs the kernel a
+// fault: at 3 GiB, a million entries (about 1.2 GB live at the end) took
+// 0.8 GB more memory than at 2 GiB and 1.9 s more system CPU, for the same
+// wall time (docs/PERFORMANCE.md).
+var gcFloor uint64 = 2 << 30
 
 // collectLess makes the garbage collector run less often while a log is
 // verified, unless GOGC or GOMEMLIMIT say otherwise. Verifying holds the
