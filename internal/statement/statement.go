@@ -205,7 +205,10 @@ func Open(msg []byte, keys note.Verifiers) (*Statement, error) {
 	}
 	n, err := openNote(msg, keys)
 	if err != nil {
-		if invalid, ok := err.(*note.InvalidSignatureError); ok {
+		// As before openNote: a keyring's own error that wraps an
+		// invalid signature is one too.
+		var invalid *note.InvalidSignatureError
+		if errors.As(err, &invalid) {
 			return nil, Forbidden("signature by key %q does not verify", invalid.Name)
 		}
 		return nil, notANote(msg, err)
