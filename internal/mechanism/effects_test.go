@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/statement"
 )
 
 // TestEffects: Apply says what a statement did, with values that later
@@ -116,6 +117,49 @@ func TestPredecoded(t *testing.T) {
 			t.Errorf("%s: the handler's payload is a %T, the keyring decodes a %v", st.Kind, e.Payload, want)
 		}
 		f.log = append(f.log, msg)
+	}
+}
+
+// TestPredecodedUnchanged: a handler that takes the payload decoded when
+// its statement was opened shares it with the statement, so it must leave
+// it as decoded. Each statement of the workflows that use every kind, and
+// of the November 2026 log, is applied from its keyring's decoding; its
+// payload must then equal one decoded afresh from its JSON.
+func TestPredecodedUnchanged(t *testing.T) {
+	logs := map[string][][]byte{"november 2026": novemberLog(t)}
+	for _, w := range workflows {
+		logs[w.name] = w.log(t)
+	}
+	for name, msgs := range logs {
+		var st mechanism.State
+		for i, msg := range msgs {
+			s, err := st.Open(msg)
+			if err != nil {
+				continue
+			}
+			if _, err := st.Apply(s); err != nil {
+				continue
+			}
+			shared, _ := s.Predecoded()
+			if shared == nil {
+				continue
+			}
+			fresh := mechanism.Payloads[s.Kind]()
+			if err := s.Decode(fresh); err != nil {
+				t.Fatal(err)
+			}
+			again, err := statement.Parse(msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := mechanism.Payloads[s.Kind]()
+			if err := again.Decode(want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(shared, want) || !reflect.DeepEqual(fresh, want) {
+				t.Errorf("%s, entry %d (%s): applying it changed the payload decoded when it was opened:\n%+v\nnot\n%+v", name, i, s.Kind, shared, want)
+			}
+		}
 	}
 }
 

@@ -29,8 +29,8 @@ type Reply struct {
 
 func (s *State) applyReply(st *statement.Statement, now time.Time) error {
 	const k = KindReply
-	r := new(Reply)
-	if err := st.Decode(r); err != nil {
+	r, err := predecoded[Reply](st)
+	if err != nil {
 		return err
 	}
 	_, b, err := s.memberBody(st)

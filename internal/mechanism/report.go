@@ -93,8 +93,8 @@ func (x *Report) DecodeJSON(r *statement.Reader) {
 
 func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	const k = KindReport
-	r := new(Report)
-	if err := st.Decode(r); err != nil {
+	r, err := predecoded[Report](st)
+	if err != nil {
 		return err
 	}
 	_, b, err := s.memberBody(st)

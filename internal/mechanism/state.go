@@ -452,6 +452,21 @@ var payloads = map[string]func() any{
 	KindCaseClose:      func() any { return new(CaseClose) },
 }
 
+// predecoded returns st's payload as a *T: the one that the goroutine
+// that opened st decoded (Keyring.Open), shared and not copied, or else one
+// decoded now. A handler that takes its payload so must not change it: a
+// dry run and the statement's apply read the same value, and so do the
+// views from the effects.
+func predecoded[T any](st *statement.Statement) (*T, error) {
+	if v, err := st.Predecoded(); v != nil {
+		if p, ok := v.(*T); ok {
+			return p, err
+		}
+	}
+	p := new(T)
+	return p, st.Decode(p)
+}
+
 // Kinds lists every statement kind, in the order docs/statements.md
 // describes them.
 var Kinds = []string{

@@ -64,14 +64,20 @@ type Statement struct {
 	decodeErr error
 }
 
-// Predecode decodes the statement into v, a pointer, as Decode does, and
-// keeps the outcome: a later Decode into a value of the same type copies
-// it rather than decode again. This is how the goroutines that open
-// statements take their decoding off the one that applies them.
+// Predecode decodes the statement into v, a pointer to a new zero value,
+// as Decode does, and keeps the outcome: a later Decode into a value of
+// the same type copies it rather than decode again, and Predecoded hands
+// it out. This is how the goroutines that open statements take their
+// decoding off the one that applies them.
 func (s *Statement) Predecode(v any) {
-	s.decodeErr = s.Decode(v)
+	s.decodeErr = s.decode(v, true)
 	s.decoded = v
 }
+
+// Predecoded returns the value that Predecode decoded the statement into
+// and what Decode gave, or nil if Predecode was not called. The value is
+// the statement's own: whoever reads it must not change it.
+func (s *Statement) Predecoded() (any, error) { return s.decoded, s.decodeErr }
 
 // SignedBy reports whether the key named name, with key hash hash, signed s.
 func (s *Statement) SignedBy(name string, hash uint32) bool {
@@ -86,7 +92,11 @@ func (s *Statement) SignedBy(name string, hash uint32) bool {
 // Decode decodes the statement's JSON strictly into v: unknown fields are
 // refused. v should embed Fields. A zero v that is a Decoder reads itself,
 // where it can, without encoding/json's reflection, and to the same value.
-func (s *Statement) Decode(v any) error {
+func (s *Statement) Decode(v any) error { return s.decode(v, false) }
+
+// decode is Decode; zero says that v points to a zero value, which it
+// then need not check.
+func (s *Statement) decode(v any, zero bool) error {
 	if s.decoded != nil {
 		if dst, src := reflect.ValueOf(v), reflect.ValueOf(s.decoded); dst.Type() == src.Type() && dst.Kind() == reflect.Pointer && !dst.IsNil() {
 			// A shallow copy: every Decode of the type shares the slices
@@ -96,7 +106,7 @@ func (s *Statement) Decode(v any) error {
 		}
 	}
 	if dec, ok := v.(Decoder); ok {
-		if pv := reflect.ValueOf(v); pv.Kind() == reflect.Pointer && !pv.IsNil() && pv.Elem().IsZero() {
+		if pv := reflect.ValueOf(v); pv.Kind() == reflect.Pointer && !pv.IsNil() && (zero || pv.Elem().IsZero()) {
 			if ReadJSON(s.JSON, dec) {
 				return nil
 			}
