@@ -266,6 +266,7 @@ func (l *Log) load(ctx context.Context, catchUp bool) error {
 		}
 	}
 	from := tree.n
+	state.Grow(int(size - from))
 	var hashes []tlog.Hash
 	var behind []projected
 	var collect func(e *mechanism.Effects, st *statement.Statement) error

@@ -138,6 +138,7 @@ func (r *rebuilder) replayTo(ctx context.Context, to int64, progress func(done, 
 	if to <= r.at {
 		return nil
 	}
+	r.state.Grow(int(to - r.at))
 	// The writes do not watch ctx, which costs the SQLite driver a
 	// goroutine for each; the loop below does, between chunks.
 	tx, err := r.views.BeginViews(context.WithoutCancel(ctx))

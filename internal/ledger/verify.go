@@ -107,6 +107,7 @@ func Verify(ctx context.Context, r torchwood.TileReader, key note.Verifier, opts
 			return nil, err
 		}
 	}
+	state.Grow(int(c.N - from))
 	ctx, cancel := context.WithCancel(ctx)
 	v.ctx = ctx
 	ahead := fetchAhead(ctx, r, from, c.N)

@@ -178,14 +178,7 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	if c.Accused != "" {
 		c.Answerable = []string{c.Accused}
 	}
-	if d, ok := s.Rulebook.Deadline(DeadlineReply); ok && c.Accused != "" {
-		s.addDeadline(c, &Deadline{Name: DeadlineReply, Bodies: []string{c.Accused}, Due: now.Add(d)})
-	}
-	for _, stage := range s.Rulebook.Stages {
-		if d, ok := s.Rulebook.Deadline(stage.Due); ok {
-			s.addDeadline(c, &Deadline{Name: stage.Due, Stage: stage.ID, Bodies: s.bodiesMatching(stage.By), Due: now.Add(d)})
-		}
-	}
+	s.openCaseDeadlines(c, now)
 	s.cases[c.ID] = c
 	s.keepEvent(c.ID, eventAt, r.Event.Precision)
 	s.tellAllegation(c, r.Summary)
@@ -195,6 +188,64 @@ func (s *State) applyReport(st *statement.Statement, now time.Time) error {
 	s.touch(c)
 	s.payload = r
 	return nil
+}
+
+// newCaseDeadline is a deadline that the rulebook sets on every case a
+// report opens: the accused party's reply, or a stage's.
+type newCaseDeadline struct {
+	name, stage string
+	// bodies are a stage's bodies, shared by every case's deadline: none
+	// changes a deadline's bodies.
+	bodies []string
+	after  time.Duration
+	reply  bool
+}
+
+// newCaseDeadlines returns the deadlines that the rulebook in force sets
+// on a new case, in the order the case lists them: worked out once for
+// each rulebook, not for each report.
+func (s *State) newCaseDeadlines() []newCaseDeadline {
+	if s.caseDeadlinesOf == s.Rulebook {
+		return s.caseDeadlines
+	}
+	var out []newCaseDeadline
+	if d, ok := s.Rulebook.Deadline(DeadlineReply); ok {
+		out = append(out, newCaseDeadline{name: DeadlineReply, after: d, reply: true})
+	}
+	for _, stage := range s.Rulebook.Stages {
+		if d, ok := s.Rulebook.Deadline(stage.Due); ok {
+			out = append(out, newCaseDeadline{name: stage.Due, stage: stage.ID, bodies: s.bodiesMatching(stage.By), after: d})
+		}
+	}
+	s.caseDeadlines, s.caseDeadlinesOf = out, s.Rulebook
+	return out
+}
+
+// openCaseDeadlines opens the deadlines of c, a case just opened at log
+// time now: the accused party's reply, if there is one, and each stage's.
+// They are made in one block of memory, as the case keeps them all.
+func (s *State) openCaseDeadlines(c *Case, now time.Time) {
+	plan := s.newCaseDeadlines()
+	n := len(plan)
+	if c.Accused == "" && n > 0 && plan[0].reply {
+		n--
+	}
+	if n == 0 {
+		return
+	}
+	block := make([]Deadline, 0, n)
+	c.Deadlines = make([]*Deadline, 0, n)
+	for _, p := range plan {
+		bodies := p.bodies
+		if p.reply {
+			if c.Accused == "" {
+				continue
+			}
+			bodies = []string{c.Accused}
+		}
+		block = append(block, Deadline{Name: p.name, Stage: p.stage, Bodies: bodies, Due: now.Add(p.after)})
+		s.addDeadline(c, &block[len(block)-1])
+	}
 }
 
 func (s *State) addDeadline(c *Case, d *Deadline) {

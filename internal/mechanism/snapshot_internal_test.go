@@ -38,6 +38,7 @@ var snapshotFields = map[reflect.Type]map[string]string{
 		"reg":     kept,
 		"changed": scratch, "changedCases": scratch, "changedDeadlines": scratch, "subjects": scratch,
 		"payload": scratch, "signed": scratch, "events": scratch, "dry": scratch,
+		"caseDeadlines": lazy, "caseDeadlinesOf": lazy,
 	},
 	// The registries are kept as their JSON: every field is exported.
 	reflect.TypeFor[registries](): {"Actors": kept, "Said": kept, "Places": kept, "Links": kept, "Reported": kept, "Events": kept, "Closures": kept},

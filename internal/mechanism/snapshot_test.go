@@ -483,3 +483,25 @@ func TestReplayIsApply(t *testing.T) {
 		})
 	}
 }
+
+// TestGrow: a state that made room for the entries to come, before the
+// first or midway, holds what one that did not holds.
+func TestGrow(t *testing.T) {
+	msgs := novemberLog(t)
+	want := mustSnapshot(t, replay(msgs))
+	for _, at := range []int{0, 1, len(msgs) / 2, len(msgs)} {
+		st := new(mechanism.State)
+		for i, msg := range msgs {
+			if i == at {
+				st.Grow(len(msgs) - at)
+			}
+			apply(st, msg)
+		}
+		if at == len(msgs) {
+			st.Grow(100)
+		}
+		if got := mustSnapshot(t, st); !bytes.Equal(got, want) {
+			t.Errorf("grown at entry %d of %d: the state differs from one never grown", at, len(msgs))
+		}
+	}
+}

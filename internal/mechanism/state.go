@@ -5,6 +5,7 @@
 package mechanism
 
 import (
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -106,6 +107,11 @@ type State struct {
 	// dry makes the kinds' handlers check a statement and stop before
 	// changing anything (CheckSealed).
 	dry bool
+
+	// caseDeadlines are the deadlines of a new case under the rulebook
+	// caseDeadlinesOf (newCaseDeadlines).
+	caseDeadlines   []newCaseDeadline
+	caseDeadlinesOf *Rulebook
 }
 
 // Signers returns what each signature of the last statement applied counts
@@ -283,6 +289,23 @@ func (w withKey) Verifier(name string, hash uint32) (note.Verifier, error) {
 	return w.ring.Verifier(name, hash)
 }
 
+// Grow makes room in the state for n more entries: a replay that knows how
+// many it will apply calls it first, so that what the state keeps of every
+// entry is not copied again and again as it grows.
+func (s *State) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	s.leaves = slices.Grow(s.leaves, n)
+	// A map grows by copying: copy this one now only if at least as many
+	// entries are to come as it holds.
+	if n >= len(s.texts) {
+		texts := make(map[[32]byte]int64, len(s.texts)+n)
+		maps.Copy(texts, s.texts)
+		s.texts = texts
+	}
+}
+
 // Apply authorises and applies st, which must have been opened against this
 // state's keys (or a snapshot of them), as the statement at index s.Size,
 // and returns what it did. On a refusal it returns a *statement.Error and
@@ -314,8 +337,13 @@ func (s *State) apply(st *statement.Statement) error {
 		s.Time = st.Time
 		s.cases, s.commitments, s.actions = map[int64]*Case{}, map[int64]*commitment{}, map[int64]string{}
 		s.evidence, s.tokens, s.sealed = map[string]*EvidenceItem{}, map[string]*Token{}, map[int64]*SealedItem{}
-		s.leaves = []tlog.Hash{tlog.RecordHash(st.Signed)}
-		s.texts = map[[32]byte]int64{TextHash(st): 0}
+		// Grow may have made room for the entries to come.
+		s.leaves = append(s.leaves[:0], tlog.RecordHash(st.Signed))
+		if s.texts == nil {
+			s.texts = map[[32]byte]int64{}
+		}
+		clear(s.texts)
+		s.texts[TextHash(st)] = 0
 		s.signed = s.signed[:0]
 		for _, sig := range st.Signers {
 			s.signed = append(s.signed, Signer{Name: sig.Name, Counts: "founders"})

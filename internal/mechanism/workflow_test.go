@@ -1438,3 +1438,51 @@ func TestCasualtiesFigures(t *testing.T) {
 		t.Errorf("Figures = %v, want in the order of %v", got, mechanism.Measures)
 	}
 }
+
+// TestAmendedCaseDeadlines: the deadlines that a report sets on the case it
+// opens are those of the rulebook in force when it is applied, worked out
+// once for each rulebook. An amendment that changes a stage's bodies and a
+// deadline's length, and drops a stage's, sets the next case's deadlines by
+// it, and leaves those of the cases before it as they were.
+func TestAmendedCaseDeadlines(t *testing.T) {
+	f := setUpCase(t)
+	type deadline struct {
+		name, stage string
+		bodies      []string
+		after       time.Duration
+	}
+	deadlinesOf := func(id int64) []deadline {
+		c := f.getCase(id)
+		var out []deadline
+		for _, d := range c.Deadlines {
+			out = append(out, deadline{d.Name, d.Stage, d.Bodies, d.Due.Sub(c.Opened)})
+		}
+		return out
+	}
+	mediators := []string{"mediator-1", "mediator-2"}
+	want := []deadline{
+		{mechanism.DeadlineReply, "", []string{"party-b"}, 72 * time.Hour},
+		{"team_dispatch", "investigation", mediators, 48 * time.Hour},
+		{"finding", "party_reply", mediators, 336 * time.Hour},
+	}
+	if got := deadlinesOf(caseID); !reflect.DeepEqual(got, want) {
+		t.Fatalf("the first case's deadlines are %+v, want %+v", got, want)
+	}
+	rb := f.amended()
+	rb.Stages[2].By = []string{"mediator-1"}
+	rb.Deadlines["team_dispatch"] = "24h"
+	rb.Stages[4].Due = ""
+	delete(rb.Deadlines, "finding")
+	f.must(f.rulebookMsg(rb))
+	f.must(f.report("alice", nil))
+	next := f.st.Size - 1
+	if got, want := deadlinesOf(next), []deadline{
+		{mechanism.DeadlineReply, "", []string{"party-b"}, 72 * time.Hour},
+		{"team_dispatch", "investigation", []string{"mediator-1"}, 24 * time.Hour},
+	}; !reflect.DeepEqual(got, want) {
+		t.Errorf("the case opened after the amendment has the deadlines %+v, want %+v", got, want)
+	}
+	if got := deadlinesOf(caseID); !reflect.DeepEqual(got, want) {
+		t.Errorf("after the amendment, the first case's deadlines are %+v, want %+v", got, want)
+	}
+}
