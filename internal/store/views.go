@@ -847,10 +847,26 @@ func appendValue(b []byte, x any) []byte {
 	case float64:
 		return strconv.AppendFloat(b, x, 'g', -1, 64)
 	case string:
-		return strconv.AppendQuote(b, x)
+		return appendQuoted(b, x)
 	case []byte:
-		return strconv.AppendQuote(b, string(x))
+		return appendQuoted(b, x)
 	default:
 		return strconv.AppendQuote(b, fmt.Sprint(x))
 	}
+}
+
+// appendQuoted appends s quoted, as strconv.AppendQuote does. Most of the
+// views' text is printable ASCII with no quote or backslash, which that
+// quotes as it is, and so does this, without working out rune by rune
+// whether each is printable: the digest of a million entries' views read
+// a quarter of its time there.
+func appendQuoted[S string | []byte](b []byte, s S) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, string(s))
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
