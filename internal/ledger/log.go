@@ -266,7 +266,11 @@ func (l *Log) load(ctx context.Context, catchUp bool) error {
 		}
 	}
 	from := tree.n
-	state.Grow(int(size - from))
+	if from == 0 {
+		// The whole log is replayed; after a snapshot, the few entries
+		// of the tail grow the state as appends do.
+		state.Grow(int(size))
+	}
 	var hashes []tlog.Hash
 	var behind []projected
 	var collect func(e *mechanism.Effects, st *statement.Statement) error

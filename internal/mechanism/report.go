@@ -226,21 +226,17 @@ func (s *State) newCaseDeadlines() []newCaseDeadline {
 // They are made in one block of memory, as the case keeps them all.
 func (s *State) openCaseDeadlines(c *Case, now time.Time) {
 	plan := s.newCaseDeadlines()
-	n := len(plan)
-	if c.Accused == "" && n > 0 && plan[0].reply {
-		n--
+	if c.Accused == "" && len(plan) > 0 && plan[0].reply {
+		plan = plan[1:] // no one to reply
 	}
-	if n == 0 {
+	if len(plan) == 0 {
 		return
 	}
-	block := make([]Deadline, 0, n)
-	c.Deadlines = make([]*Deadline, 0, n)
+	block := make([]Deadline, 0, len(plan))
+	c.Deadlines = make([]*Deadline, 0, len(plan))
 	for _, p := range plan {
 		bodies := p.bodies
 		if p.reply {
-			if c.Accused == "" {
-				continue
-			}
 			bodies = []string{c.Accused}
 		}
 		block = append(block, Deadline{Name: p.name, Stage: p.stage, Bodies: bodies, Due: now.Add(p.after)})

@@ -342,7 +342,6 @@ func (s *State) apply(st *statement.Statement) error {
 		if s.texts == nil {
 			s.texts = map[[32]byte]int64{}
 		}
-		clear(s.texts)
 		s.texts[TextHash(st)] = 0
 		s.signed = s.signed[:0]
 		for _, sig := range st.Signers {
