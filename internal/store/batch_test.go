@@ -28,35 +28,7 @@ func TestProjectionInAnyBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		var state mechanism.State
-		var tx ledger.ViewTx
-		for i, e := range entries {
-			st, err := state.Open(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			eff, err := state.Apply(st)
-			if err != nil {
-				t.Fatalf("entry %d: %v", i, err)
-			}
-			if tx == nil {
-				if tx, err = db.BeginViews(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := tx.Project(eff, st); err != nil {
-				t.Fatal(err)
-			}
-			if (i+1)%batch == 0 || i == len(entries)-1 {
-				if err := tx.SetViewsCursor(int64(i + 1)); err != nil {
-					t.Fatal(err)
-				}
-				if err := tx.Commit(); err != nil {
-					t.Fatal(err)
-				}
-				tx = nil
-			}
-		}
+		projectAll(t, db, entries, batch)
 		size, d, err := db.Digest(ctx)
 		if err != nil || size != int64(len(entries)) {
 			t.Fatalf("digest of %d entries: %v", size, err)
@@ -67,6 +39,42 @@ func TestProjectionInAnyBatches(t *testing.T) {
 	for _, batch := range []int{1, 7} {
 		if got := digest(batch); got != want {
 			t.Errorf("the views written %d statements a transaction have the digest %x; all at once, %x", batch, got, want)
+		}
+	}
+}
+
+// projectAll writes the rows of entries into db's views, batch of them a
+// transaction.
+func projectAll(t *testing.T, db *store.DB, entries [][]byte, batch int) {
+	t.Helper()
+	ctx := context.Background()
+	var state mechanism.State
+	var tx ledger.ViewTx
+	for i, e := range entries {
+		st, err := state.Open(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eff, err := state.Apply(st)
+		if err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+		if tx == nil {
+			if tx, err = db.BeginViews(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Project(eff, st); err != nil {
+			t.Fatal(err)
+		}
+		if (i+1)%batch == 0 || i == len(entries)-1 {
+			if err := tx.SetViewsCursor(int64(i + 1)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			tx = nil
 		}
 	}
 }

