@@ -150,9 +150,10 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 	defer unlock()
 	defer db.Close()
 	defer files.Close()
-	// The digest of the views before is read beside the replay, on what
-	// it leaves of the cores. Its snapshot is taken first, and the
-	// rebuild's switch leaves the old views to it until it is done.
+	// The digest of the views before is read at the end, beside that of
+	// the views after: the replay keeps both cores busy, and a digest
+	// only one. Its snapshot is taken first, and the rebuild's switch
+	// leaves the old views to it until it is done.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	digestBefore, err := db.BeginDigest(ctx)
@@ -164,25 +165,29 @@ func Rebuild(ctx context.Context, dir string, progress func(done, total int64)) 
 		err error
 	}
 	read := make(chan digest, 1)
-	go func() {
+	readBefore := func() {
 		_, d, err := digestBefore()
 		read <- digest{d, err}
-	}()
+	}
 	size, err := ledger.Rebuild(ctx, files, db, progress)
 	if err != nil {
 		cancel()
-		<-read
+		readBefore() // lets its snapshot go
 		return nil, err
 	}
-	b := <-read
-	if b.err != nil {
-		return nil, b.err
-	}
-	before := b.d
+	go readBefore()
 	_, after, err := db.Digest(ctx)
+	if err != nil {
+		cancel()
+	}
+	b := <-read
+	if err == nil {
+		err = b.err
+	}
 	if err != nil {
 		return nil, err
 	}
+	before := b.d
 	return &RebuildResult{Size: size, Before: before, After: after}, nil
 }
 
