@@ -29,15 +29,25 @@ func before(col, param string) string {
 // turned, so that col, not param, must have no trailing zeros, as the
 // times that sulh computes (deadlines, deliveries) have none.
 func after(col, param string) string {
-	return "(" + col + " >= substr(" + param + ", 1, 19) AND NOT " + later(param, col) + ")"
+	return "(" + col + " >= substr(" + param + ", 1, 19) AND NOT " + exactlyLater(param, col) + ")"
 }
 
 func atOrBefore(col, param string) string {
-	return "(" + col + " < substr(" + param + ", 1, 19) || '~' AND " + later(param, col) + ")"
+	return "(" + col + " < substr(" + param + ", 1, 19) || '~' AND " + exactlyLater(param, col) + ")"
 }
 
 // later is the SQL expression, 1 or 0, that col holds a time at or after
-// the one param gives; exact, but no index can answer it.
+// the one param gives: exactlyLater, worked out only for a time in the
+// second of param's. A time in a later second is later as text than that
+// second followed by '~', which sorts after '.' and 'Z'. So the rows of
+// a period, which a report counts by the million, are compared with a
+// constant, not trimmed one by one.
 func later(col, param string) string {
-	return "rtrim(" + col + ", 'Z') >= rtrim(" + param + ", 'Z')"
+	return "(" + col + " > substr(" + param + ", 1, 19) || '~' OR " + col + " >= substr(" + param + ", 1, 19) AND " + exactlyLater(col, param) + ")"
+}
+
+// exactlyLater is the SQL expression, 1 or 0, that a holds a time at or
+// after the one b gives; exact, but no index can answer it.
+func exactlyLater(a, b string) string {
+	return "rtrim(" + a + ", 'Z') >= rtrim(" + b + ", 'Z')"
 }
