@@ -723,8 +723,9 @@ func (t *Tx) PutSealedBody(idx int64, salt, body []byte) error {
 
 // Digest returns the log size the views reflect and the SHA-256 of a
 // canonical dump of every view: for each table of ViewTables in order, its
-// name and then each row, in order, as a JSON array of its column values,
-// one per line. Equal digests mean equal views. It reads one snapshot, so
+// name and then each row, in order, as its column values in brackets,
+// separated by commas, text quoted as strconv.Quote quotes it, one per
+// line. Equal digests mean equal views. It reads one snapshot, so
 // a server may keep writing meanwhile.
 func (db *DB) Digest(ctx context.Context) (int64, [32]byte, error) {
 	digest, err := db.BeginDigest(ctx)
