@@ -184,7 +184,7 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 		if err != nil {
 			return nil, err
 		}
-		d, err := v.Dashboard(ctx, store.DashboardQuery{This: this, Last: last, At: this.To})
+		d, err := v.Dashboard(ctx, store.DashboardQuery{This: this, Last: last, At: this.To, NoDeadlines: true})
 		if err != nil {
 			return nil, err
 		}
@@ -206,14 +206,14 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 		p := &Periodic{
 			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(), CutOff: this.To.Format("15:04"),
 			From: this.From, To: this.To, LastFrom: last.From, LogSize: after,
-			Complaints: f.Complaints, Findings: f.Findings, Crossings: d.Crossings,
+			Complaints: detail.Complaints, Findings: f.Findings, Crossings: d.Crossings,
 			names: map[string]string{}, rulebook: rb,
 		}
 		p.Title = fmt.Sprintf("%s: %s report to %s", rb.Title, kind, date)
 		for _, b := range rb.Bodies {
 			p.names[b.ID] = b.Name
 		}
-		for _, c := range f.Complaints {
+		for _, c := range detail.Complaints {
 			p.ByParty = append(p.ByParty, Change{Key: c.Party, Name: p.Name(c.Party), This: c.Received, Last: c.Last})
 		}
 		for _, c := range d.ByCategory {

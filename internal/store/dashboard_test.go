@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -111,6 +112,19 @@ func TestDashboard(t *testing.T) {
 			if !u.Due.After(at) || u.Status != mechanism.DeadlineOpen {
 				t.Errorf("an upcoming deadline that is not: %+v", u)
 			}
+		}
+		// Without the deadlines, the rest stands as it was.
+		if len(d.Upcoming) == 0 {
+			t.Fatalf("%v: the demo has no deadline upcoming", span)
+		}
+		q.NoDeadlines = true
+		nd, err := db.Dashboard(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.OverdueCount, d.OverdueReplies, d.Overdue, d.Upcoming = 0, 0, nil, nil
+		if !reflect.DeepEqual(nd, d) {
+			t.Errorf("%v: without the deadlines %+v, with them less them %+v", span, nd, d)
 		}
 	}
 	// The case taken to the last stage is verified, and counts for its

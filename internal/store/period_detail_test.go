@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -31,11 +33,12 @@ func TestPeriodDetail(t *testing.T) {
 		last                              bool
 		accused, standing, place, country string
 		admin1                            string
-		flagged                           bool
+		flagged, ruled                    bool
 		lat, lon                          any
 	}
 	type count struct{ n, first int64 }
 	want := map[key]count{}
+	complaints := map[string]store.PartyComplaints{}
 	flagged := 0
 	for i, p := range []store.Period{this, last} {
 		var f store.Filter
@@ -49,7 +52,34 @@ func TestPeriodDetail(t *testing.T) {
 				return err
 			}
 			k := key{last: i == 1, accused: r["accused"].(string), standing: r["standing"].(string), place: r["place_id"].(string),
-				country: r["admin_country"].(string), admin1: r["admin1"].(string), flagged: slices.Contains(cats, flag), lat: r["lat"], lon: r["lon"]}
+				country: r["admin_country"].(string), admin1: r["admin1"].(string), flagged: slices.Contains(cats, flag), ruled: r["finding"] != nil,
+				lat: r["lat"], lon: r["lon"]}
+			if k.accused != "" {
+				c := complaints[k.accused]
+				c.Party = k.accused
+				switch {
+				case k.last:
+					c.Last++
+				default:
+					c.Received++
+					if k.ruled {
+						c.Ruled++
+					}
+					switch k.standing {
+					case mechanism.StandingVerified:
+						c.Verified++
+					case mechanism.StandingCleared:
+						c.Cleared++
+					case mechanism.StandingPending:
+						c.Pending++
+					case mechanism.StandingClosed:
+						c.Closed++
+					default:
+						t.Errorf("case %d stands %q", id, k.standing)
+					}
+				}
+				complaints[k.accused] = c
+			}
 			if k.flagged {
 				flagged++
 			}
@@ -72,7 +102,8 @@ func TestPeriodDetail(t *testing.T) {
 		if c.Lat != nil {
 			lat, lon = *c.Lat, *c.Lon
 		}
-		k := key{last: c.Last, accused: c.Accused, standing: c.Standing, place: c.PlaceID, country: c.Admin.Country, admin1: c.Admin.Admin1, flagged: c.Flagged, lat: lat, lon: lon}
+		k := key{last: c.Last, accused: c.Accused, standing: c.Standing, place: c.PlaceID, country: c.Admin.Country, admin1: c.Admin.Admin1,
+			flagged: c.Flagged, ruled: c.Ruled, lat: lat, lon: lon}
 		if w, ok := want[k]; !ok || w.n != c.Count || w.first != c.First {
 			t.Errorf("cases %+v: the case list has %d from %d (%v)", c, w.n, w.first, ok)
 		}
@@ -82,6 +113,44 @@ func TestPeriodDetail(t *testing.T) {
 	}
 	if len(d.Commitments) != 0 {
 		t.Errorf("commitments due in October and November: %+v, the demo has none", d.Commitments)
+	}
+	// The complaints against each party, summed from the same counts.
+	var parties []string
+	var ruled int64
+	for p, c := range complaints {
+		parties = append(parties, p)
+		ruled += c.Ruled
+	}
+	slices.Sort(parties)
+	if len(d.Complaints) != len(parties) || ruled == 0 {
+		t.Errorf("complaints against %d parties, the case list has %v (%d with a finding)", len(d.Complaints), parties, ruled)
+	}
+	for i, c := range d.Complaints {
+		if i >= len(parties) || c != complaints[parties[i]] {
+			t.Errorf("complaints %+v, the case list has %+v", c, complaints[c.Party])
+		}
+	}
+	// Read by the index on event time or by the whole table, the same;
+	// which of them by the share of the cases in the periods.
+	for _, c := range []struct {
+		from, to, want string
+	}{{"2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z", "cases c NOT INDEXED"}, {"2100-01-01T00:00:00Z", "2100-02-01T00:00:00Z", "cases c"}} {
+		if got, err := db.CasesBetween(ctx, c.from, c.to); got != c.want || err != nil {
+			t.Errorf("the cases from %s to %s read as %q (%v), want %q", c.from, c.to, got, err, c.want)
+		}
+	}
+	for _, share := range []float64{0, 2} {
+		restore := store.SetScanShare(share)
+		other, err := db.PeriodDetail(ctx, this, last, flag)
+		restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(other.Cases, comparePeriodCases)
+		slices.SortFunc(d.Cases, comparePeriodCases)
+		if !reflect.DeepEqual(other, d) {
+			t.Errorf("read with the share %v at which the table is read whole: %+v, not %+v", share, other, d)
+		}
 	}
 
 	// January 2026: the demo's commitment falls due, not yet met.
@@ -108,4 +177,10 @@ func TestPeriodDetail(t *testing.T) {
 			t.Errorf("%v after %v: no error", p[0], p[1])
 		}
 	}
+}
+
+// comparePeriodCases orders counts of cases, which PeriodDetail returns in
+// no order, by the lowest case.
+func comparePeriodCases(a, b store.PeriodCases) int {
+	return cmp.Compare(a.First, b.First)
 }

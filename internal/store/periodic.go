@@ -31,17 +31,16 @@ type PeriodFinding struct {
 	Summary, Published, EventAt string
 }
 
-// PeriodFigures are a periodic report's figures that the dashboard's do
-// not hold.
+// PeriodFigures are a periodic report's figures that neither the
+// dashboard's nor PeriodDetail's hold.
 type PeriodFigures struct {
-	Complaints []PartyComplaints
-	Findings   []PeriodFinding
+	Findings []PeriodFinding
 }
 
-// PeriodFigures returns, for the period This and the one before it,
-// Last, the complaints against each party and the findings published in
-// This, read in one snapshot of the views, sorted by party and by the
-// time of publication then index.
+// PeriodFigures returns the findings published in the period This, read
+// in one snapshot of the views, sorted by the time of publication then
+// index; Last, the period before it, is checked to end where This
+// starts.
 func (db *DB) PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last Period) (*PeriodFigures, error) {
 	if last.To != this.From || !last.From.Before(last.To) || !this.From.Before(this.To) {
 		return nil, fmt.Errorf("couldn't read the period's figures: the periods %v and %v do not follow each other", last, this)
@@ -51,43 +50,8 @@ func (db *DB) PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, l
 		return nil, fmt.Errorf("couldn't read the period's figures: %w", err)
 	}
 	defer tx.Rollback()
-	from, mid, to := statement.FormatTime(last.From), statement.FormatTime(this.From), statement.FormatTime(this.To)
-	// The unary + as in PeriodDetail: the periods' cases by event time.
-	rows, err := tx.QueryContext(ctx, `SELECT accused, standing, SUM(`+later("event_at", "?2")+`), SUM(`+later("event_at", "?2")+` AND finding IS NOT NULL), SUM(NOT `+later("event_at", "?2")+`)
-		FROM cases WHERE `+atOrAfter("event_at", "?1")+` AND `+before("event_at", "?3")+` AND +duplicate_of IS NULL AND accused != ''
-		GROUP BY accused, standing ORDER BY accused, standing`, from, mid, to)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't count the complaints: %w", err)
-	}
-	defer rows.Close()
-	out := &PeriodFigures{Complaints: []PartyComplaints{}, Findings: []PeriodFinding{}}
-	for rows.Next() {
-		var party, standing string
-		var n, ruled, before int64
-		if err := rows.Scan(&party, &standing, &n, &ruled, &before); err != nil {
-			return nil, fmt.Errorf("couldn't count the complaints: %w", err)
-		}
-		if len(out.Complaints) == 0 || out.Complaints[len(out.Complaints)-1].Party != party {
-			out.Complaints = append(out.Complaints, PartyComplaints{Party: party})
-		}
-		c := &out.Complaints[len(out.Complaints)-1]
-		c.Received += n
-		c.Ruled += ruled
-		c.Last += before
-		switch standing {
-		case mechanism.StandingVerified:
-			c.Verified += n
-		case mechanism.StandingCleared:
-			c.Cleared += n
-		case mechanism.StandingPending:
-			c.Pending += n
-		case mechanism.StandingClosed:
-			c.Closed += n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("couldn't count the complaints: %w", err)
-	}
+	mid, to := statement.FormatTime(this.From), statement.FormatTime(this.To)
+	out := &PeriodFigures{Findings: []PeriodFinding{}}
 	stage := lastStage(rb)
 	if stage == "" {
 		return out, nil
