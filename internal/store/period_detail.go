@@ -110,7 +110,8 @@ func (db *DB) PeriodDetail(ctx context.Context, this, last Period, flag string) 
 	out.Complaints = complaints(out.Cases)
 	// The commitments first (CROSS JOIN keeps SQLite to that order), each
 	// with its deadlines by the index on their subject: without it SQLite
-	// read every deadline, three for each case, for the few commitments.
+	// read every deadline (three a case under the default rulebook) for the
+	// few commitments.
 	crows, err := tx.QueryContext(ctx, `SELECT m.idx, NOT `+later("d.due", "?2")+`, m.body, m.label, d.due, d.status, d.closed
 		FROM commitments m CROSS JOIN deadlines d ON d.subject = m.idx
 		WHERE d.name = ?4 AND `+atOrAfter("d.due", "?1")+` AND `+before("d.due", "?3")+` ORDER BY rtrim(d.due, 'Z'), m.idx`, from, mid, to, mechanism.DeadlineCommitment)
@@ -187,8 +188,8 @@ var scanShare = 0.5
 // table costs a step a case. Over a million cases filed in no order of
 // their events, PeriodDetail took, by the table and by the index: 4.4 to
 // 4.7 s against 10.7 s with all of them in the periods; 2.1 to 2.5 s
-// against 4.7 to 5.5 s with 47% of them; 1.1 s against 2.2 to 3.3 s with
-// 23%; 0.6 s against 0.1 s with 0.75%. Cases filed in the order of their
+// against 4.7 to 5.5 s with 47% of them; 1.1 to 1.2 s against 2.2 to 3.3
+// s with 23%; 0.6 s against 0.1 s with 0.75%. Cases filed in the order of their
 // events make the index the cheaper further up: the share is set high.
 func casesBetween(ctx context.Context, tx *sql.Tx, from, to string) (string, error) {
 	var in, all int64

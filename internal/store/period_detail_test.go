@@ -139,6 +139,7 @@ func TestPeriodDetail(t *testing.T) {
 			t.Errorf("the cases from %s to %s read as %q (%v), want %q", c.from, c.to, got, err, c.want)
 		}
 	}
+	slices.SortFunc(d.Cases, comparePeriodCases)
 	for _, share := range []float64{0, 2} {
 		restore := store.SetScanShare(share)
 		other, err := db.PeriodDetail(ctx, this, last, flag)
@@ -147,7 +148,6 @@ func TestPeriodDetail(t *testing.T) {
 			t.Fatal(err)
 		}
 		slices.SortFunc(other.Cases, comparePeriodCases)
-		slices.SortFunc(d.Cases, comparePeriodCases)
 		if !reflect.DeepEqual(other, d) {
 			t.Errorf("read with the share %v at which the table is read whole: %+v, not %+v", share, other, d)
 		}
