@@ -238,8 +238,23 @@ type work struct {
 const (
 	workSuffix = ".audit"     // the folder
 	stateName  = "state.snap" // the core's state (mechanism.State.MarshalSnapshot)
-	viewsName  = "audit.db"   // the views' database (store.OpenSQLite), audit-views.db beside it
 )
+
+// viewsName is the views' database (store.OpenSQLite), with
+// audit-VERSION-views.db beside it. The views hold only what an audit
+// reads (store.AuditTables), and the name says which: views that another
+// release kept, holding other tables, are not resumed but built anew.
+var viewsName = "audit-" + store.AuditViewsVersion + ".db"
+
+// openViews opens the audit's views at file, writing only what it reads.
+func openViews(ctx context.Context, file string) (*store.DB, error) {
+	db, err := store.OpenSQLite(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	db.WriteAuditTablesOnly()
+	return db, nil
+}
 
 // openWork opens the views and state the last audit kept beside
 // stateFile, if they are those of prev, or starts anew.
@@ -264,7 +279,7 @@ func openWork(ctx context.Context, stateFile string, prev *tlog.Tree) (*work, er
 			return nil, fmt.Errorf("couldn't create a folder for the audit's views: %w", err)
 		}
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(w.dir, viewsName))
+	db, err := openViews(ctx, filepath.Join(w.dir, viewsName))
 	if err != nil {
 		w.close()
 		return nil, err
@@ -288,7 +303,7 @@ func (w *work) resume(ctx context.Context, prev *tlog.Tree) bool {
 	if err != nil || state.Size != prev.N {
 		return false
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(w.dir, viewsName))
+	db, err := openViews(ctx, filepath.Join(w.dir, viewsName))
 	if err != nil {
 		return false
 	}

@@ -511,6 +511,34 @@ func TestAuditResumes(t *testing.T) {
 	if res.Resumed || diffs(res) != diffs(full) {
 		t.Errorf("audit with a state folder of another size: resumed %v, differences:\n%s", res.Resumed, diffs(res))
 	}
+
+	// Nor is one whose views hold other tables: the release before
+	// kept them all, as audit.db.
+	older := filepath.Join(t.TempDir(), "older.checkpoint")
+	if err := os.WriteFile(older, full.Checkpoint.Signed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(older+".audit", os.DirFS(state+".audit")); err != nil {
+		t.Fatal(err)
+	}
+	ours := "audit-" + store.AuditViewsVersion
+	files, err := filepath.Glob(filepath.Join(older+".audit", ours+"*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no views %s* in the state folder (%v)", ours, err)
+	}
+	for _, f := range files {
+		dir, name := filepath.Split(f)
+		if err := os.Rename(f, filepath.Join(dir, "audit"+strings.TrimPrefix(name, ours))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = f.run("", older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resumed || res.Replayed != full.Checkpoint.N || diffs(res) != diffs(full) {
+		t.Errorf("audit with the views of another release: resumed %v, replayed %d of %d, differences:\n%s", res.Resumed, res.Replayed, full.Checkpoint.N, diffs(res))
+	}
 }
 
 // TestAuditLogGrows files a statement while the audit compares: the audit

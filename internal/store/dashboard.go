@@ -29,10 +29,12 @@ type DashboardQuery struct {
 	// first; Upcoming the most deadlines due after At. Both are counted
 	// whatever is listed.
 	Overdue, Upcoming int
-	// NoDeadlines leaves the open deadlines unread: OverdueCount,
-	// OverdueReplies, Overdue and Upcoming stay zero. Counting those
-	// overdue reads each of them, a million on a log of a million
-	// reports: a periodic report, which shows none, asks for none.
+	// NoDeadlines leaves the deadlines unread: OverdueCount,
+	// OverdueReplies, Overdue, Upcoming and Missed stay zero. Counting
+	// those overdue reads each of them, a million on a log of a million
+	// reports: a periodic report, which shows none, asks for none, and
+	// sulh audit's views (WriteAuditTablesOnly) hold none but the
+	// commitments'.
 	NoDeadlines bool
 }
 
@@ -181,10 +183,10 @@ func (db *DB) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, erro
 		if err := d.deadlines(ctx, tx, q); err != nil {
 			return nil, err
 		}
-	}
-	if d.Missed, err = figures("the missed deadlines", `SELECT name, SUM(`+later("due", "?2")+`), SUM(NOT `+later("due", "?2")+`) FROM deadlines
+		if d.Missed, err = figures("the missed deadlines", `SELECT name, SUM(`+later("due", "?2")+`), SUM(NOT `+later("due", "?2")+`) FROM deadlines
 		WHERE status = ?4 AND `+atOrAfter("due", "?1")+` AND `+before("due", "?3")+` GROUP BY name ORDER BY name`, from, mid, to, mechanism.DeadlineMissed); err != nil {
-		return nil, err
+			return nil, err
+		}
 	}
 	if err := d.crossings(ctx, tx); err != nil {
 		return nil, err

@@ -122,7 +122,7 @@ func TestDashboard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.OverdueCount, d.OverdueReplies, d.Overdue, d.Upcoming = 0, 0, nil, nil
+		d.OverdueCount, d.OverdueReplies, d.Overdue, d.Upcoming, d.Missed = 0, 0, nil, nil, nil
 		if !reflect.DeepEqual(nd, d) {
 			t.Errorf("%v: without the deadlines %+v, with them less them %+v", span, nd, d)
 		}

@@ -197,6 +197,9 @@ var inserts = []insert{
 
 // exec runs the named write now.
 func (t *Tx) exec(name string, args ...any) error {
+	if t.skip[name] {
+		return nil
+	}
 	s, ok := t.stmts[name]
 	if !ok {
 		s = t.tx.StmtContext(t.ctx, t.writes[name])
@@ -208,6 +211,9 @@ func (t *Tx) exec(name string, args ...any) error {
 
 // add queues a row of the named insert until flush.
 func (t *Tx) add(name string, args ...any) {
+	if t.skip[name] {
+		return
+	}
 	t.rows[name] = append(t.rows[name], args...)
 }
 
@@ -408,7 +414,9 @@ func (t *Tx) project(e *mechanism.Effects, st *statement.Statement) error {
 	signers := jsonList(e.Signers)
 	t.add("statement", e.Index, e.Kind, e.Author, e.Body, st.At, signers)
 	project(t, e, st, signers)
-	t.projectEvents(e, st)
+	if !t.skip["event"] {
+		t.projectEvents(e, st)
+	}
 	for _, id := range e.Subjects {
 		t.add("case.statement", id, e.Index)
 	}
@@ -421,6 +429,9 @@ func (t *Tx) project(e *mechanism.Effects, st *statement.Statement) error {
 		t.caseOrder = append(t.caseOrder, c)
 	}
 	for _, d := range e.Deadlines {
+		if t.skipDeadlines && d.Name != auditDeadline {
+			continue
+		}
 		k := deadlineKey{d.Opened, d.Name}
 		if i, ok := t.deadlines[k]; ok {
 			t.deadlineOrder[i] = d
