@@ -55,11 +55,46 @@ type Client struct {
 	// answers keeps each answer read at size, by URL: comparisons that
 	// read the same figures (GET /api/v1/counts) ask the server once.
 	answers map[string][]byte
+	// counts are the audit's own counts at size, read once for both
+	// comparisons of counts.
+	counts *localCounts
+}
+
+// localCounts are the counts of the audit's views that GET
+// /api/v1/counts answers with.
+type localCounts struct {
+	parties []store.Counts
+	cases   store.CaseCounts
 }
 
 // at makes the client ask for the figures at log size n.
 func (c *Client) at(n int64) {
-	c.size, c.answers = n, map[string][]byte{}
+	c.size, c.answers, c.counts = n, map[string][]byte{}, nil
+}
+
+// getCounts fetches GET /api/v1/counts into v, and returns the same
+// counts of local. The first call at a size counts local's cases while
+// the server counts its own.
+func (c *Client) getCounts(ctx context.Context, local *store.DB, v any) (*localCounts, error) {
+	if c.counts != nil {
+		return c.counts, c.Get(ctx, "/api/v1/counts", nil, v)
+	}
+	var lc localCounts
+	counted := make(chan error, 1)
+	go func() {
+		var err error
+		lc.parties, lc.cases, err = local.AllCounts(ctx)
+		counted <- err
+	}()
+	err := c.Get(ctx, "/api/v1/counts", nil, v)
+	if lerr := <-counted; err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.counts = &lc
+	return c.counts, nil
 }
 
 // Size is the log size whose figures the client asks for.
@@ -195,13 +230,11 @@ func compareCasesByParty(ctx context.Context, c *Client, local *store.DB) ([]Dif
 	var got struct {
 		Items []store.Counts `json:"items"`
 	}
-	if err := c.Get(ctx, "/api/v1/counts", nil, &got); err != nil {
-		return nil, 0, err
-	}
-	want, err := local.Counts(ctx)
+	counts, err := c.getCounts(ctx, local, &got)
 	if err != nil {
 		return nil, 0, err
 	}
+	want := counts.parties
 	figures := func(l []store.Counts) map[string]int64 {
 		m := map[string]int64{}
 		for _, c := range l {
@@ -219,13 +252,11 @@ func compareCasesByParty(ctx context.Context, c *Client, local *store.DB) ([]Dif
 // category, status and stage.
 func compareCaseCounts(ctx context.Context, c *Client, local *store.DB) ([]Difference, int, error) {
 	var got map[string]json.RawMessage
-	if err := c.Get(ctx, "/api/v1/counts", nil, &got); err != nil {
-		return nil, 0, err
-	}
-	want, err := local.CaseCounts(ctx)
+	counts, err := c.getCounts(ctx, local, &got)
 	if err != nil {
 		return nil, 0, err
 	}
+	want := counts.cases
 	var diffs []Difference
 	compared := 0
 	for _, t := range []struct {

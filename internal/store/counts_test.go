@@ -3,8 +3,12 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +193,83 @@ func TestCaseCounts(t *testing.T) {
 	}
 	if rebuilt := check("the views rebuilt"); rebuilt != incremental {
 		t.Fatalf("rebuilt from the log the views count\n%s\nkept as the log grew\n%s", rebuilt, incremental)
+	}
+}
+
+// TestCounts holds the counts by party, category, status and stage, on
+// the demo's views, to the case list: each case counted under its
+// reporter, its accused and its categories, status and stage, but a case
+// linked as a duplicate of another counted only among its reporter's
+// duplicates; a body accused only in duplicates listed with none.
+func TestCounts(t *testing.T) {
+	ctx := context.Background()
+	db, _ := demoViews(t)
+	type party struct{ reported, accused, duplicates int64 }
+	parties := map[string]*party{}
+	of := func(b string) *party {
+		if parties[b] == nil {
+			parties[b] = &party{}
+		}
+		return parties[b]
+	}
+	want := store.CaseCounts{ByCategory: map[string]int64{}, ByStatus: map[string]int64{}, ByStage: map[string]int64{}}
+	duplicates := 0
+	if err := db.Each(ctx, "cases", store.Filter{}, func(r store.Row) error {
+		reporter, accused := of(r["reporter"].(string)), (*party)(nil)
+		if a := r["accused"].(string); a != "" {
+			accused = of(a)
+		}
+		if r["duplicate_of"] != nil {
+			reporter.duplicates++
+			duplicates++
+			return nil
+		}
+		reporter.reported++
+		if accused != nil {
+			accused.accused++
+		}
+		want.ByStatus[r["status"].(string)]++
+		want.ByStage[r["stage"].(string)]++
+		var cats []string
+		if err := json.Unmarshal(r["categories"].(json.RawMessage), &cats); err != nil {
+			return err
+		}
+		slices.Sort(cats)
+		for _, c := range slices.Compact(cats) {
+			want.ByCategory[c]++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if duplicates == 0 {
+		t.Fatal("the demo has no case linked as a duplicate")
+	}
+	var wantParties []store.Counts
+	for _, b := range slices.Sorted(maps.Keys(parties)) {
+		p := parties[b]
+		wantParties = append(wantParties, store.Counts{Body: b, Reported: p.reported, Accused: p.accused, Duplicates: p.duplicates})
+	}
+	counts, err := db.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := db.CaseCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allCounts, allCases, err := db.AllCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []any{counts, allCounts} {
+		if !reflect.DeepEqual(got, wantParties) {
+			t.Errorf("counts by party:\n%+v\nwant\n%+v", got, wantParties)
+		}
+	}
+	for _, got := range []store.CaseCounts{cases, allCases} {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("counts by category, status and stage:\n%+v\nwant\n%+v", got, want)
+		}
 	}
 }

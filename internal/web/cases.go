@@ -145,11 +145,7 @@ func (s *Server) counts(w http.ResponseWriter, r *http.Request) error {
 	if len(r.URL.Query()) > 0 && !(len(r.URL.Query()) == 1 && r.URL.Query().Has("at_least")) {
 		return badRequest("counts takes no parameters but at_least")
 	}
-	c, err := s.views.Counts(r.Context())
-	if err != nil {
-		return err
-	}
-	cc, err := s.views.CaseCounts(r.Context())
+	c, cc, err := s.views.AllCounts(r.Context())
 	if err != nil {
 		return err
 	}

@@ -64,9 +64,9 @@ type Views interface {
 	AddTip(ctx context.Context, t store.Tip) (int64, error)
 	Tips(ctx context.Context, before int64, limit int) ([]store.Tip, error)
 	Tip(ctx context.Context, id int64) (store.Tip, error)
-	// CaseCounts returns the cases, each event once, by category, status
-	// and stage.
-	CaseCounts(ctx context.Context) (store.CaseCounts, error)
+	// AllCounts returns each body's cases and the cases by category,
+	// status and stage, each event once, read in one snapshot.
+	AllCounts(ctx context.Context) ([]store.Counts, store.CaseCounts, error)
 	// Dashboard returns the dashboard's figures.
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
 	// PeriodCases returns the latest cases of a period by event time,
