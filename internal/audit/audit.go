@@ -252,7 +252,10 @@ func openViews(ctx context.Context, file string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.WriteAuditTablesOnly()
+	if err := db.WriteAuditTablesOnly(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

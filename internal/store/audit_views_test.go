@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -27,12 +28,15 @@ func TestAuditTables(t *testing.T) {
 	}
 	t.Cleanup(m.Log.Close)
 	whole := m.Log.DB
-	part, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "audit.db"))
+	partFile := filepath.Join(t.TempDir(), "audit.db")
+	part, err := store.OpenSQLite(ctx, partFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { part.Close() })
-	part.WriteAuditTablesOnly()
+	if err := part.WriteAuditTablesOnly(ctx); err != nil {
+		t.Fatal(err)
+	}
 	size := m.Log.Checkpoint().N
 	state, err := m.Log.ReplayTo(ctx, part, size)
 	if err != nil {
@@ -122,5 +126,22 @@ func TestAuditTables(t *testing.T) {
 	wd = slices.DeleteFunc(wd, func(r store.Row) bool { return r["name"] != mechanism.DeadlineCommitment })
 	if len(wd) == 0 || !reflect.DeepEqual(wd, pd) {
 		t.Errorf("the audit's views hold the deadlines\n%v\nwant the commitments' of the whole views\n%v", pd, wd)
+	}
+
+	// Nor has it the indexes of the case list's filters, but those its
+	// reads use.
+	x, err := sql.Open("sqlite", "file:"+store.ViewsFile(partFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for ix, want := range map[string]bool{"cases_lat": false, "cases_reporter": false, "cases_event_at": true, "cases_stage": true} {
+		var n int
+		if err := x.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?", ix).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if (n == 1) != want {
+			t.Errorf("the audit's views have the index %s: %v, want %v", ix, n == 1, want)
+		}
 	}
 }

@@ -139,6 +139,13 @@ func (db *DB) NewViews(ctx context.Context) (ledger.NewViews, error) {
 		os.Remove(file)
 		return nil, err
 	}
+	if db.skip != nil {
+		if err := dropAuditUnused(ctx, w); err != nil {
+			w.Close()
+			os.Remove(file)
+			return nil, err
+		}
+	}
 	nv := &newViews{db: db, file: file, w: w, writes: map[string]*sql.Stmt{}}
 	for name, q := range writes {
 		if logWrite[name] {

@@ -18,7 +18,13 @@ import (
 // into fresh views on one goroutine in transactions of 1,024 entries, as
 // the follower and a rebuild write them. Each iteration writes the whole
 // log into a new file and closes it; entries/s is the rate of the writes.
-func BenchmarkProject(b *testing.B) {
+func BenchmarkProject(b *testing.B) { benchmarkProject(b, false) }
+
+// BenchmarkProjectAudit is BenchmarkProject into views that write only
+// what sulh audit reads (store.AuditTables).
+func BenchmarkProjectAudit(b *testing.B) { benchmarkProject(b, true) }
+
+func benchmarkProject(b *testing.B, audit bool) {
 	ctx := context.Background()
 	dir := filepath.Join(b.TempDir(), "m")
 	if _, err := bench.Ledger(ctx, bench.Options{Dir: dir, N: 20000, Clients: 64}); err != nil {
@@ -54,6 +60,11 @@ func BenchmarkProject(b *testing.B) {
 		db, err := store.OpenSQLite(ctx, filepath.Join(b.TempDir(), "sulh.db"))
 		if err != nil {
 			b.Fatal(err)
+		}
+		if audit {
+			if err := db.WriteAuditTablesOnly(ctx); err != nil {
+				b.Fatal(err)
+			}
 		}
 		b.StartTimer()
 		for start := 0; start < len(all); start += batch {
