@@ -23,7 +23,9 @@ import (
 var DefaultRulebook []byte
 
 // ParseRulebook reads a rulebook file strictly: unknown fields and trailing
-// data are refused.
+// data are refused. An empty list that the rulebook writes only when it
+// holds something (a stage's by and allows) is read as none, as it would
+// be written.
 func ParseRulebook(b []byte) (*Rulebook, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
@@ -33,6 +35,15 @@ func ParseRulebook(b []byte) (*Rulebook, error) {
 	}
 	if _, err := d.Token(); err != io.EOF {
 		return nil, fmt.Errorf("couldn't read rulebook: trailing data after the JSON object")
+	}
+	for i := range rb.Stages {
+		s := &rb.Stages[i]
+		if len(s.By) == 0 {
+			s.By = nil
+		}
+		if len(s.Allows) == 0 {
+			s.Allows = nil
+		}
 	}
 	return &rb, nil
 }
