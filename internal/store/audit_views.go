@@ -81,7 +81,6 @@ func (db *DB) WriteAuditTablesOnly(ctx context.Context) error {
 			db.skip[name] = true
 		}
 	}
-	db.skipDeadlines = true
 	return dropAuditUnused(ctx, db.vw)
 }
 

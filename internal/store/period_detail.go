@@ -189,8 +189,9 @@ var scanShare = 0.5
 // their events, PeriodDetail took, by the table and by the index: 4.4 to
 // 4.7 s against 10.7 s with all of them in the periods; 2.1 to 2.5 s
 // against 4.7 to 5.5 s with 47% of them; 1.1 to 1.2 s against 2.2 to 3.3
-// s with 23%; 0.6 s against 0.1 s with 0.75%. Cases filed in the order of their
-// events make the index the cheaper further up: the share is set high.
+// s with 23%; 0.6 s against 0.1 s with 0.75%. Cases filed in the order of
+// their events make the index the cheaper further up: the share is set
+// high.
 func casesBetween(ctx context.Context, tx *sql.Tx, from, to string) (string, error) {
 	var in, all int64
 	if err := tx.QueryRowContext(ctx, `SELECT

@@ -64,10 +64,9 @@ type DB struct {
 	log EntryReader
 
 	// skip names the inserts and writes that the views' transactions
-	// leave out, and skipDeadlines says they write only the commitments'
-	// deadlines: set by WriteAuditTablesOnly, nil and false otherwise.
-	skip          map[string]bool
-	skipDeadlines bool
+	// leave out; they then write only the commitments' deadlines. Set by
+	// WriteAuditTablesOnly, nil otherwise.
+	skip map[string]bool
 }
 
 // EntryReader reads the log's entries: the log's storage is one.
@@ -487,9 +486,7 @@ type Tx struct {
 	ctx    context.Context
 	writes map[string]*sql.Stmt // prepared on the connection of tx
 	stmts  map[string]*sql.Stmt
-	// skip and skipDeadlines are db's (WriteAuditTablesOnly).
-	skip          map[string]bool
-	skipDeadlines bool
+	skip   map[string]bool // db's (WriteAuditTablesOnly)
 
 	*queued // nil once Commit or Rollback has handed it back
 }
@@ -555,7 +552,7 @@ func (db *DB) begin(ctx context.Context, w *sql.DB, writes map[string]*sql.Stmt)
 	default:
 		q = newQueued()
 	}
-	return &Tx{db: db, tx: tx, ctx: ctx, writes: writes, stmts: map[string]*sql.Stmt{}, skip: db.skip, skipDeadlines: db.skipDeadlines, queued: q}, nil
+	return &Tx{db: db, tx: tx, ctx: ctx, writes: writes, stmts: map[string]*sql.Stmt{}, skip: db.skip, queued: q}, nil
 }
 
 // Commit commits the transaction. What a log transaction wrote is durable

@@ -429,7 +429,7 @@ func (t *Tx) project(e *mechanism.Effects, st *statement.Statement) error {
 		t.caseOrder = append(t.caseOrder, c)
 	}
 	for _, d := range e.Deadlines {
-		if t.skipDeadlines && d.Name != auditDeadline {
+		if t.skip != nil && d.Name != auditDeadline {
 			continue
 		}
 		k := deadlineKey{d.Opened, d.Name}
