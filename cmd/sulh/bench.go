@@ -198,7 +198,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		verify := fs.Int("verify", 50000, "signatures per core to verify before the run, for the rate beside which to read it; 0 for none")
 		verifyLog := fs.Bool("verify-log", false, "also time a verification of the log alone, as sulh verify-log makes it, before the audit")
 		asJSON := fs.Bool("json", false, "print one JSON object")
-		profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+		profile := fs.String("cpuprofile", "", "write a CPU profile of the audit, and of nothing before or after it, to this file")
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
@@ -208,15 +208,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opts := bench.AuditOptions{Dir: *data, Verify: *verify, VerifyLog: *verifyLog}
 		var finish func()
 		opts.Progress, finish = auditProgress(stderr)
-		stopProfile, err := startProfile(*profile)
-		if err != nil {
-			return err
+		var perr error
+		if *profile != "" {
+			opts.Timed = func() func() {
+				stop, err := startProfile(*profile)
+				if err != nil {
+					perr = err
+					return func() {}
+				}
+				return func() { perr = stop() }
+			}
 		}
 		stopGC := collectLess(ctx)
 		r, err := bench.Audit(ctx, opts)
 		stopGC()
 		finish()
-		if perr := stopProfile(); err == nil {
+		if err == nil {
 			err = perr
 		}
 		if err != nil {
