@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -29,106 +30,11 @@ func TestPeriodDetail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type key struct {
-		last                              bool
-		accused, standing, place, country string
-		admin1                            string
-		flagged, ruled                    bool
-		lat, lon                          any
-	}
-	type count struct{ n, first int64 }
-	want := map[key]count{}
-	complaints := map[string]store.PartyComplaints{}
-	flagged := 0
-	for i, p := range []store.Period{this, last} {
-		var f store.Filter
-		f.Where("from", statement.FormatTime(p.From))
-		f.Where("to", statement.FormatTime(p.To))
-		f.Where("distinct", "true")
-		if err := db.Each(ctx, "cases", f, func(r store.Row) error {
-			id, _ := r["id"].(int64)
-			var cats []string
-			if err := json.Unmarshal(r["categories"].(json.RawMessage), &cats); err != nil {
-				return err
-			}
-			k := key{last: i == 1, accused: r["accused"].(string), standing: r["standing"].(string), place: r["place_id"].(string),
-				country: r["admin_country"].(string), admin1: r["admin1"].(string), flagged: slices.Contains(cats, flag), ruled: r["finding"] != nil,
-				lat: r["lat"], lon: r["lon"]}
-			if k.accused != "" {
-				c := complaints[k.accused]
-				c.Party = k.accused
-				switch {
-				case k.last:
-					c.Last++
-				default:
-					c.Received++
-					if k.ruled {
-						c.Ruled++
-					}
-					switch k.standing {
-					case mechanism.StandingVerified:
-						c.Verified++
-					case mechanism.StandingCleared:
-						c.Cleared++
-					case mechanism.StandingPending:
-						c.Pending++
-					case mechanism.StandingClosed:
-						c.Closed++
-					default:
-						t.Errorf("case %d stands %q", id, k.standing)
-					}
-				}
-				complaints[k.accused] = c
-			}
-			if k.flagged {
-				flagged++
-			}
-			c, ok := want[k]
-			if !ok || id < c.first {
-				c.first = id
-			}
-			c.n++
-			want[k] = c
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(d.Cases) != len(want) || len(want) == 0 || flagged == 0 {
-		t.Errorf("%d groups of cases, the case list gives %d (%d flagged cases)", len(d.Cases), len(want), flagged)
-	}
-	for _, c := range d.Cases {
-		var lat, lon any
-		if c.Lat != nil {
-			lat, lon = *c.Lat, *c.Lon
-		}
-		k := key{last: c.Last, accused: c.Accused, standing: c.Standing, place: c.PlaceID, country: c.Admin.Country, admin1: c.Admin.Admin1,
-			flagged: c.Flagged, ruled: c.Ruled, lat: lat, lon: lon}
-		if w, ok := want[k]; !ok || w.n != c.Count || w.first != c.First {
-			t.Errorf("cases %+v: the case list has %d from %d (%v)", c, w.n, w.first, ok)
-		}
-		if c.Admin.Country == "" {
-			t.Errorf("cases %+v: no administrative unit read from the opening report", c)
-		}
+	if n, flagged, ruled := checkPeriodCases(t, db, this, last, flag, d); n == 0 || flagged == 0 || ruled == 0 {
+		t.Errorf("%d cases in October and November, %d flagged, %d ruled: the test tests little", n, flagged, ruled)
 	}
 	if len(d.Commitments) != 0 {
 		t.Errorf("commitments due in October and November: %+v, the demo has none", d.Commitments)
-	}
-	// The complaints against each party, summed from the same counts.
-	var parties []string
-	var ruled int64
-	for p, c := range complaints {
-		parties = append(parties, p)
-		ruled += c.Ruled
-	}
-	slices.Sort(parties)
-	if len(d.Complaints) != len(parties) || ruled == 0 {
-		t.Errorf("complaints against %d parties, the case list has %v (%d with a finding)", len(d.Complaints), parties, ruled)
-	}
-	for i, c := range d.Complaints {
-		if i >= len(parties) || c != complaints[parties[i]] {
-			t.Errorf("complaints %+v, the case list has %+v", c, complaints[c.Party])
-		}
 	}
 	// Read by the index on event time or by the whole table, the same;
 	// which of them by the share of the cases in the periods.
@@ -179,8 +85,169 @@ func TestPeriodDetail(t *testing.T) {
 	}
 }
 
+// periodCaseKey is what PeriodCases counts cases by.
+type periodCaseKey struct {
+	last                              bool
+	accused, standing, place, country string
+	admin1                            string
+	flagged, ruled                    bool
+	lat, lon                          any
+}
+
+// checkPeriodCases holds d's cases and complaints to the case list of the
+// periods this and last: each event counted once, in the period or the
+// one before by event time, with the cases of the same party, flag,
+// standing and place together.
+// It returns how many cases of the periods it counted, how many of them
+// are flagged and how many ruled.
+func checkPeriodCases(t *testing.T, db *store.DB, this, last store.Period, flag string, d *store.PeriodDetail) (cases, flagged, ruled int64) {
+	t.Helper()
+	ctx := context.Background()
+	type count struct{ n, first int64 }
+	want := map[periodCaseKey]count{}
+	complaints := map[string]store.PartyComplaints{}
+	for i, p := range []store.Period{this, last} {
+		var f store.Filter
+		f.Where("from", statement.FormatTime(p.From))
+		f.Where("to", statement.FormatTime(p.To))
+		f.Where("distinct", "true")
+		if err := db.Each(ctx, "cases", f, func(r store.Row) error {
+			id, _ := r["id"].(int64)
+			var cats []string
+			if err := json.Unmarshal(r["categories"].(json.RawMessage), &cats); err != nil {
+				return err
+			}
+			k := periodCaseKey{last: i == 1, accused: r["accused"].(string), standing: r["standing"].(string), place: r["place_id"].(string),
+				country: r["admin_country"].(string), admin1: r["admin1"].(string), flagged: slices.Contains(cats, flag), ruled: r["finding"] != nil,
+				lat: r["lat"], lon: r["lon"]}
+			if k.accused != "" {
+				c := complaints[k.accused]
+				c.Party = k.accused
+				switch {
+				case k.last:
+					c.Last++
+				default:
+					c.Received++
+					if k.ruled {
+						c.Ruled++
+					}
+					switch k.standing {
+					case mechanism.StandingVerified:
+						c.Verified++
+					case mechanism.StandingCleared:
+						c.Cleared++
+					case mechanism.StandingPending:
+						c.Pending++
+					case mechanism.StandingClosed:
+						c.Closed++
+					default:
+						t.Errorf("case %d stands %q", id, k.standing)
+					}
+				}
+				complaints[k.accused] = c
+			}
+			cases++
+			if k.flagged {
+				flagged++
+			}
+			if k.ruled {
+				ruled++
+			}
+			c, ok := want[k]
+			if !ok || id < c.first {
+				c.first = id
+			}
+			c.n++
+			want[k] = c
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(d.Cases) != len(want) {
+		t.Errorf("%v after %v: %d groups of cases, the case list gives %d", this, last, len(d.Cases), len(want))
+	}
+	for _, c := range d.Cases {
+		var lat, lon any
+		if c.Lat != nil {
+			lat, lon = *c.Lat, *c.Lon
+		}
+		k := periodCaseKey{last: c.Last, accused: c.Accused, standing: c.Standing, place: c.PlaceID, country: c.Admin.Country, admin1: c.Admin.Admin1,
+			flagged: c.Flagged, ruled: c.Ruled, lat: lat, lon: lon}
+		if w, ok := want[k]; !ok || w.n != c.Count || w.first != c.First {
+			t.Errorf("cases %+v: the case list has %d from %d (%v)", c, w.n, w.first, ok)
+		}
+		if c.Admin.Country == "" {
+			t.Errorf("cases %+v: no administrative unit read from the opening report", c)
+		}
+	}
+	// The complaints against each party, summed from the same counts.
+	parties := slices.Sorted(maps.Keys(complaints))
+	if len(d.Complaints) != len(parties) {
+		t.Errorf("complaints against %d parties, the case list has %v", len(d.Complaints), parties)
+	}
+	for i, c := range d.Complaints {
+		if i >= len(parties) || c != complaints[parties[i]] {
+			t.Errorf("complaints %+v, the case list has %+v", c, complaints[c.Party])
+		}
+	}
+	return cases, flagged, ruled
+}
+
 // comparePeriodCases orders counts of cases, which PeriodDetail returns in
 // no order, by the lowest case.
 func comparePeriodCases(a, b store.PeriodCases) int {
 	return cmp.Compare(a.First, b.First)
+}
+
+// TestPeriodDetails reads several pairs of periods in one pass, each as
+// PeriodDetail reads it alone and as the case list gives it: a period
+// within another, periods that overlap, a period that holds no case.
+func TestPeriodDetails(t *testing.T) {
+	ctx := context.Background()
+	db, _ := demoViews(t)
+	at := func(mo time.Month, d int) time.Time { return time.Date(2025, mo, d, 14, 30, 0, 0, time.UTC) }
+	pair := func(from, mid, to time.Time) store.Periods {
+		return store.Periods{This: store.Period{From: mid, To: to}, Last: store.Period{From: from, To: mid}}
+	}
+	periods := []store.Periods{
+		pair(at(11, 5), at(11, 6), at(11, 7)),    // a day, in the week
+		pair(at(10, 24), at(10, 31), at(11, 7)),  // a week, ending with the day
+		pair(at(10, 14), at(11, 14), at(12, 14)), // a month, overlapping the week
+		pair(at(12, 28), at(12, 29), at(12, 30)), // after the demo's events
+	}
+	const flag = "cross_border_fire"
+	ds, err := db.PeriodDetails(ctx, periods, flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != len(periods) {
+		t.Fatalf("%d details of %d periods", len(ds), len(periods))
+	}
+	var counted []int64
+	for i, p := range periods {
+		n, _, _ := checkPeriodCases(t, db, p.This, p.Last, flag, ds[i])
+		counted = append(counted, n)
+		alone, err := db.PeriodDetail(ctx, p.This, p.Last, flag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(alone.Cases, comparePeriodCases)
+		slices.SortFunc(ds[i].Cases, comparePeriodCases)
+		if !reflect.DeepEqual(alone, ds[i]) {
+			t.Errorf("%v read with others: %+v, alone: %+v", p, ds[i], alone)
+		}
+	}
+	// The day's cases are fewer than the week's, and those fewer than the
+	// month's; after the demo, none.
+	if !(0 < counted[0] && counted[0] < counted[1] && counted[1] < counted[2]) || counted[3] != 0 {
+		t.Errorf("cases counted in each pair of periods: %v", counted)
+	}
+	if ds, err := db.PeriodDetails(ctx, nil, flag); err != nil || ds != nil {
+		t.Errorf("no periods: %v, %v", ds, err)
+	}
+	bad := append(slices.Clone(periods), pair(at(10, 28), at(10, 27), at(10, 29)))
+	if _, err := db.PeriodDetails(ctx, bad, flag); err == nil {
+		t.Errorf("periods that do not follow each other, among others: no error")
+	}
 }

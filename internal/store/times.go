@@ -1,5 +1,10 @@
 package store
 
+import (
+	"bytes"
+	"strings"
+)
+
 // The views keep times as RFC 3339 in UTC, as statements write them and
 // statement.FormatTime does: "2025-10-20T14:30:00Z",
 // "2025-10-20T14:30:00.5Z". As text they sort as time does, except within
@@ -51,3 +56,28 @@ func later(col, param string) string {
 func exactlyLater(a, b string) string {
 	return "rtrim(" + a + ", 'Z') >= rtrim(" + b + ", 'Z')"
 }
+
+// timeBound is a bound as the SQL conditions atOrAfter, before and later
+// compare a time with it, for Go to work them out as SQL would: b as
+// statement.FormatTime writes it (ASCII, so that SQLite's substr, which
+// counts characters, cuts it where Go cuts bytes), its second, the
+// second followed by '~', and b without trailing Zs. SQLite compares text
+// byte by byte, as Go does, and rtrim(x, 'Z') is bytes.TrimRight(x, "Z").
+// TestTimeBoundsInGo holds the methods to the SQL.
+type timeBound struct{ sec, secEnd, trimmed string }
+
+func newTimeBound(b string) timeBound {
+	sec := b[:min(19, len(b))]
+	return timeBound{sec: sec, secEnd: sec + "~", trimmed: strings.TrimRight(b, "Z")}
+}
+
+// later is later(t, b).
+func (b timeBound) later(t []byte) bool {
+	return string(t) > b.secEnd || string(t) >= b.sec && string(bytes.TrimRight(t, "Z")) >= b.trimmed
+}
+
+// atOrAfter is atOrAfter(t, b).
+func (b timeBound) atOrAfter(t []byte) bool { return string(t) >= b.sec && b.later(t) }
+
+// before is before(t, b).
+func (b timeBound) before(t []byte) bool { return string(t) < b.secEnd && !b.later(t) }

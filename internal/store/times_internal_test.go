@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sulh-project/sulh/internal/statement"
 )
@@ -111,4 +112,73 @@ func TestDueDeliveriesWithinASecond(t *testing.T) {
 			t.Errorf("at %s: %d deliveries due (%v), want %d", now, len(got), err, want)
 		}
 	}
+}
+
+// timeBoundSQL is what SQLite says of the conditions that timeBound works
+// out in Go, for the time t and the bound b.
+func timeBoundSQL(t testing.TB, db *sql.DB, at, bound string) (laterIt, atOrAfterIt, beforeIt bool) {
+	t.Helper()
+	if err := db.QueryRow("SELECT "+later("?1", "?2")+", "+atOrAfter("?1", "?2")+", "+before("?1", "?2"), at, bound).Scan(&laterIt, &atOrAfterIt, &beforeIt); err != nil {
+		t.Fatal(err)
+	}
+	return laterIt, atOrAfterIt, beforeIt
+}
+
+// timeBoundTimes are times as the views may keep them, and text near
+// them that they should not, for TestTimeBoundsInGo.
+func timeBoundTimes() []string {
+	var out []string
+	for _, second := range []string{"2025-10-20T14:29:59", "2025-10-20T14:30:00", "2025-10-20T14:30:01"} {
+		for _, frac := range []string{"", ".0", ".000", ".05", ".1", ".10", ".25", ".5", ".500000000", ".999999999"} {
+			out = append(out, second+frac+"Z", second+frac, second+frac+"ZZ")
+		}
+	}
+	return append(out, "", "2025", "2025-10-20T14:30:00~", "2025-10-20T14:30:00~Z", "2025-10-20T14:30:00 Z", "~", "2025-10-20T14:30:00.5Z\x00", "ÿ")
+}
+
+// TestTimeBoundsInGo holds timeBound's methods to the SQL conditions
+// later, atOrAfter and before, for times and bounds as the views keep
+// them, and text that is no time.
+func TestTimeBoundsInGo(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	times := timeBoundTimes()
+	for _, b := range times {
+		bt, err := statement.ParseTime(b)
+		if err != nil {
+			continue
+		}
+		bound := statement.FormatTime(bt)
+		tb := newTimeBound(bound)
+		for _, at := range times {
+			l, a, bf := timeBoundSQL(t, db, at, bound)
+			if gl, ga, gb := tb.later([]byte(at)), tb.atOrAfter([]byte(at)), tb.before([]byte(at)); gl != l || ga != a || gb != bf {
+				t.Errorf("%q against %q: later %v, at or after %v, before %v in Go; SQLite says %v, %v, %v", at, bound, gl, ga, gb, l, a, bf)
+			}
+		}
+	}
+}
+
+// FuzzTimeBound holds timeBound's methods to the SQL for any text and
+// any bound that statement.FormatTime writes.
+func FuzzTimeBound(f *testing.F) {
+	for _, at := range timeBoundTimes() {
+		f.Add(at, int64(1760970600), int64(500000000))
+	}
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	f.Fuzz(func(t *testing.T, at string, sec, nsec int64) {
+		bound := statement.FormatTime(time.Unix(sec%(1<<35), nsec%1e9).UTC())
+		l, a, bf := timeBoundSQL(t, db, at, bound)
+		tb := newTimeBound(bound)
+		if gl, ga, gb := tb.later([]byte(at)), tb.atOrAfter([]byte(at)), tb.before([]byte(at)); gl != l || ga != a || gb != bf {
+			t.Errorf("%q against %q: later %v, at or after %v, before %v in Go; SQLite says %v, %v, %v", at, bound, gl, ga, gb, l, a, bf)
+		}
+	})
 }

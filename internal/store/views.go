@@ -871,3 +871,56 @@ func appendQuoted[S string | []byte](b []byte, s S) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// parseRowLine reads a line that rowLine wrote of null, integer, real and
+// text values (a blob reads as text): its values as nil, int64, float64
+// and string. A number without a point, an exponent or the letters of
+// Inf and NaN reads as an integer where int64 holds it, as a whole real
+// that rowLine wrote does.
+func parseRowLine(line string) ([]any, error) {
+	rest, ok := strings.CutPrefix(line, "[")
+	if ok {
+		rest, ok = strings.CutSuffix(rest, "]\n")
+	}
+	if !ok {
+		return nil, fmt.Errorf("%q is not a row line", line)
+	}
+	out := []any{}
+	for rest != "" {
+		if len(out) > 0 {
+			if rest, ok = strings.CutPrefix(rest, ","); !ok || rest == "" {
+				return nil, fmt.Errorf("the values of row line %q are not separated by commas", line)
+			}
+		}
+		if strings.HasPrefix(rest, `"`) {
+			q, err := strconv.QuotedPrefix(rest)
+			if err != nil {
+				return nil, fmt.Errorf("row line %q holds a text not quoted", line)
+			}
+			s, _ := strconv.Unquote(q)
+			out, rest = append(out, s), rest[len(q):]
+			continue
+		}
+		tok := rest
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			tok = rest[:i]
+		}
+		rest = rest[len(tok):]
+		var v any
+		var err error
+		switch {
+		case tok == "null":
+		case strings.ContainsAny(tok, ".eEnN"):
+			v, err = strconv.ParseFloat(tok, 64)
+		default:
+			if v, err = strconv.ParseInt(tok, 10, 64); errors.Is(err, strconv.ErrRange) {
+				v, err = strconv.ParseFloat(tok, 64) // a whole real beyond int64
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("row line %q holds %q, which is no value", line, tok)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
