@@ -148,6 +148,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	makeAt := func(size int64, rb *mechanism.Rulebook) error { return rs.makeAt(ctx, ws.db, size, rb) }
 	var cp *ledger.Checkpoint
 	var grown *grownError
+	stopAhead := func() {}
+	defer func() { stopAhead() }()
 	for round := 1; ; round++ {
 		n, err := ws.replay(ctx, fetcher, opts.Key, prev, opts.Progress, rs.stops(ws.state.Size), makeAt)
 		if err != nil {
@@ -162,6 +164,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		cp = ws.cp
 		prev = &cp.Tree
 		client.at(cp.N)
+		// The server makes the latest reports while the audit compares
+		// the other figures and makes its own: on a large log, the
+		// server takes longer to make them than the audit takes for
+		// all of that.
+		stopAhead()
+		stopAhead = rs.prefetch(ctx, latestOf(ws.state))
 		res.Compared, res.Differences, err = compare(ctx, client, ws.db, comparisons)
 		if errors.As(err, &grown) && round < maxRounds {
 			continue // verify and replay what came in meanwhile
@@ -172,9 +180,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		break
 	}
 	if cp.N > 0 {
-		// The server makes the latest reports while the audit makes
-		// its own.
-		defer rs.prefetch(ctx, latestOf(ws.state))()
 		pubs, err := rs.published(ctx, ws.db, since)
 		if err != nil {
 			return nil, err

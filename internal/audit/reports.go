@@ -120,29 +120,36 @@ func (rs *reports) stops(from int64) map[int64]bool {
 }
 
 // makeAt makes the reports wanted at size from the views, which hold the
-// log's first size entries, under rb, the rulebook in force there.
-func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *mechanism.Rulebook) (err error) {
-	var places report.Options // read once, for all the reports at size
+// log's first size entries, under rb, the rulebook in force there: all
+// in one pass over their cases (report.MakeAll).
+func (rs *reports) makeAt(ctx context.Context, local *store.DB, size int64, rb *mechanism.Rulebook) error {
+	var todo []report.Address
+	var reqs []report.Request
 	for _, a := range rs.want[size] {
-		if _, ok := rs.made[a]; ok {
-			continue
+		if _, ok := rs.made[a]; !ok {
+			todo = append(todo, a)
+			reqs = append(reqs, report.Request{Kind: a.Kind, Date: a.Date})
 		}
-		if rb == nil {
-			return fmt.Errorf("couldn't make the report %s: the log has no rulebook there", a)
-		}
-		if places.Place == nil {
-			if places, err = report.PlacesIn(ctx, local); err != nil {
-				return err
-			}
-		}
-		p, err := report.Make(ctx, local, rb, a.Kind, a.Date, places)
-		if err != nil {
-			return fmt.Errorf("couldn't make the report %s: %w", a, err)
-		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if rb == nil {
+		return fmt.Errorf("couldn't make the report %s: the log has no rulebook there", todo[0])
+	}
+	places, err := report.PlacesIn(ctx, local)
+	if err != nil {
+		return err
+	}
+	ps, err := report.MakeAll(ctx, local, rb, reqs, places)
+	if err != nil {
+		return fmt.Errorf("couldn't make the reports at size %d: %w", size, err)
+	}
+	for i, p := range ps {
 		if p.LogSize != size {
-			return fmt.Errorf("couldn't make the report %s: the audit's views hold %d entries", a, p.LogSize)
+			return fmt.Errorf("couldn't make the report %s: the audit's views hold %d entries", todo[i], p.LogSize)
 		}
-		rs.made[a] = p
+		rs.made[todo[i]] = p
 	}
 	return nil
 }
@@ -249,11 +256,13 @@ func (rs *reports) latest(ctx context.Context, local *store.DB, state *mechanism
 // prefetch asks the server, on a goroutine of its own and one request at
 // a time, for what check will fetch of the reports at addrs (their HTML,
 // PDF and JSON), so that the server makes them while the audit makes its
-// own: on a large log, making a report is most of a comparison's time,
-// and the server makes its own in its own process. A request is sent
-// ahead only once, and its answer is what get would have returned. The
-// function it returns cancels what is not yet answered, and returns once
-// the goroutine has stopped.
+// own and compares the other figures: on a large log, making a report is
+// most of a comparison's time, and the server makes its own in its own
+// process. A request is sent ahead only once, and its answer is what get
+// would have returned. The function it returns cancels what is not yet
+// answered, returns once the goroutine has stopped, and forgets the
+// answers not taken, so that a request cancelled is sent again if get is
+// asked for it.
 func (rs *reports) prefetch(ctx context.Context, addrs []report.Address) (stop func()) {
 	type request struct {
 		url string
@@ -288,6 +297,9 @@ func (rs *reports) prefetch(ctx context.Context, addrs []report.Address) (stop f
 	return func() {
 		cancel()
 		<-done
+		for _, r := range reqs {
+			delete(rs.ahead, r.url)
+		}
 	}
 }
 

@@ -86,7 +86,7 @@ type Views interface {
 	Dashboard(ctx context.Context, q store.DashboardQuery) (*store.Dashboard, error)
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
 	ViewsCursor(ctx context.Context) (int64, error)
-	PeriodDetail(ctx context.Context, this, last store.Period, flag string) (*store.PeriodDetail, error)
+	PeriodDetails(ctx context.Context, periods []store.Periods, flag string) ([]*store.PeriodDetail, error)
 }
 
 var _ Views = (*store.DB)(nil)
@@ -171,28 +171,49 @@ const tries = 5
 //
 // At most one Options may be given.
 func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date string, opts ...Options) (*Periodic, error) {
+	ps, err := MakeAll(ctx, v, rb, []Request{{kind, date}}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+// Request names a report to make: its kind and date.
+type Request struct{ Kind, Date string }
+
+// MakeAll makes the reports of reqs as Make makes each, in order, all at
+// the same size of the views, and reads the cases of all their periods in
+// one pass: the daily, weekly and monthly reports of a day read the cases
+// of their two months once.
+func MakeAll(ctx context.Context, v Views, rb *mechanism.Rulebook, reqs []Request, opts ...Options) ([]*Periodic, error) {
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	this, last, err := Periods(rb, kind, date)
-	if err != nil {
-		return nil, err
+	periods := make([]store.Periods, len(reqs))
+	for i, r := range reqs {
+		this, last, err := Periods(rb, r.Kind, r.Date)
+		if err != nil {
+			return nil, err
+		}
+		periods[i] = store.Periods{This: this, Last: last}
 	}
 	for range tries {
 		before, err := v.ViewsCursor(ctx)
 		if err != nil {
 			return nil, err
 		}
-		d, err := v.Dashboard(ctx, store.DashboardQuery{This: this, Last: last, At: this.To, NoDeadlines: true})
-		if err != nil {
-			return nil, err
+		dashboards := make([]*store.Dashboard, len(reqs))
+		figures := make([]*store.PeriodFigures, len(reqs))
+		for i, p := range periods {
+			if dashboards[i], err = v.Dashboard(ctx, store.DashboardQuery{This: p.This, Last: p.Last, At: p.This.To, NoDeadlines: true}); err != nil {
+				return nil, err
+			}
+			if figures[i], err = v.PeriodFigures(ctx, rb, p.This, p.Last); err != nil {
+				return nil, err
+			}
 		}
-		f, err := v.PeriodFigures(ctx, rb, this, last)
-		if err != nil {
-			return nil, err
-		}
-		detail, err := v.PeriodDetail(ctx, this, last, AccessDenied)
+		details, err := v.PeriodDetails(ctx, periods, AccessDenied)
 		if err != nil {
 			return nil, err
 		}
@@ -203,27 +224,38 @@ func Make(ctx context.Context, v Views, rb *mechanism.Rulebook, kind, date strin
 		if after != before {
 			continue
 		}
-		p := &Periodic{
-			Mechanism: rb.Title, Kind: kind, Date: date, Zone: zone(rb).String(), CutOff: this.To.Format("15:04"),
-			From: this.From, To: this.To, LastFrom: last.From, LogSize: after,
-			Complaints: detail.Complaints, Findings: f.Findings, Crossings: d.Crossings,
-			names: map[string]string{}, rulebook: rb,
+		out := make([]*Periodic, len(reqs))
+		for i, r := range reqs {
+			out[i] = made(rb, r, periods[i], after, dashboards[i], figures[i], details[i], o)
 		}
-		p.Title = fmt.Sprintf("%s: %s report to %s", rb.Title, kind, date)
-		for _, b := range rb.Bodies {
-			p.names[b.ID] = b.Name
-		}
-		for _, c := range detail.Complaints {
-			p.ByParty = append(p.ByParty, Change{Key: c.Party, Name: p.Name(c.Party), This: c.Received, Last: c.Last})
-		}
-		for _, c := range d.ByCategory {
-			p.ByCategory = append(p.ByCategory, Change{Key: c.Key, Name: c.Key, This: c.This, Last: c.Last})
-		}
-		slices.SortFunc(p.ByCategory, func(a, b Change) int { return strings.Compare(a.Key, b.Key) })
-		p.detail(rb, detail, o)
-		return p, nil
+		return out, nil
 	}
 	return nil, fmt.Errorf("couldn't make the report: the views moved each of %d times it read them", tries)
+}
+
+// made is the report r of the periods p, from what the views held at
+// size.
+func made(rb *mechanism.Rulebook, r Request, p store.Periods, size int64, d *store.Dashboard, f *store.PeriodFigures, detail *store.PeriodDetail, o Options) *Periodic {
+	this, last := p.This, p.Last
+	out := &Periodic{
+		Mechanism: rb.Title, Kind: r.Kind, Date: r.Date, Zone: zone(rb).String(), CutOff: this.To.Format("15:04"),
+		From: this.From, To: this.To, LastFrom: last.From, LogSize: size,
+		Complaints: detail.Complaints, Findings: f.Findings, Crossings: d.Crossings,
+		names: map[string]string{}, rulebook: rb,
+	}
+	out.Title = fmt.Sprintf("%s: %s report to %s", rb.Title, r.Kind, r.Date)
+	for _, b := range rb.Bodies {
+		out.names[b.ID] = b.Name
+	}
+	for _, c := range detail.Complaints {
+		out.ByParty = append(out.ByParty, Change{Key: c.Party, Name: out.Name(c.Party), This: c.Received, Last: c.Last})
+	}
+	for _, c := range d.ByCategory {
+		out.ByCategory = append(out.ByCategory, Change{Key: c.Key, Name: c.Key, This: c.This, Last: c.Last})
+	}
+	slices.SortFunc(out.ByCategory, func(a, b Change) int { return strings.Compare(a.Key, b.Key) })
+	out.detail(rb, detail, o)
+	return out
 }
 
 // Name is a body's name in the rulebook, or its id.

@@ -340,3 +340,47 @@ func TestPeriodicPDF(t *testing.T) {
 	}
 	t.Logf("monthly PDF: %d bytes, first page as PNG %d bytes", len(a), len(png))
 }
+
+// TestMakeAll: reports made together, in one pass over their cases, are
+// those made one by one, byte for byte, whether their periods nest,
+// overlap or lie apart.
+func TestMakeAll(t *testing.T) {
+	ctx := context.Background()
+	m := mustDemo(t)
+	db, rb := m.Log.DB, m.Log.Rulebook()
+	for _, date := range []string{"2025-10-12", "2025-11-06", "2025-11-24", "2025-12-05"} {
+		reqs := []report.Request{{report.Daily, date}, {report.Weekly, date}, {report.Monthly, date}, {report.Daily, "2025-10-16"}}
+		ps, err := report.MakeAll(ctx, db, rb, reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != len(reqs) {
+			t.Fatalf("%d reports made of %d", len(ps), len(reqs))
+		}
+		for i, r := range reqs {
+			alone, err := report.Make(ctx, db, rb, r.Kind, r.Date)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ps[i].Kind != r.Kind || ps[i].Date != r.Date {
+				t.Errorf("report %d of %v is the %s report to %s", i, reqs, ps[i].Kind, ps[i].Date)
+			}
+			for _, format := range []string{"html", "json"} {
+				got, _, err := ps[i].Render(format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _, err := alone.Render(format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("the %s report to %s in %s, made with %v, is not the one made alone", r.Kind, r.Date, format, reqs)
+				}
+			}
+		}
+	}
+	if _, err := report.MakeAll(ctx, db, rb, []report.Request{{report.Daily, "2025-11-06"}, {"hourly", "2025-11-06"}}); err == nil {
+		t.Error("a kind of report that does not exist, among others: no error")
+	}
+}

@@ -76,9 +76,9 @@ type Views interface {
 	// LogTime returns the log's time as the views hold it, or the zero
 	// time for empty views.
 	LogTime(ctx context.Context) (time.Time, error)
-	// PeriodFigures, PeriodDetail and ViewsCursor are what a periodic
+	// PeriodFigures, PeriodDetails and ViewsCursor are what a periodic
 	// report reads beside the dashboard's figures (report.Views).
 	PeriodFigures(ctx context.Context, rb *mechanism.Rulebook, this, last store.Period) (*store.PeriodFigures, error)
-	PeriodDetail(ctx context.Context, this, last store.Period, flag string) (*store.PeriodDetail, error)
+	PeriodDetails(ctx context.Context, periods []store.Periods, flag string) ([]*store.PeriodDetail, error)
 	ViewsCursor(ctx context.Context) (int64, error)
 }
