@@ -101,19 +101,23 @@ func (db *DB) PeriodDetails(ctx context.Context, periods []Periods, flag string)
 		return nil, fmt.Errorf("couldn't read the period's cases: %w", err)
 	}
 	defer tx.Rollback()
+	lines := &periodLines{ids: map[string]int{}}
 	groups := make([]periodGroups, len(periods))
 	for i, p := range periods {
 		groups[i] = newPeriodGroups(p)
 	}
-	if err := readPeriodCases(ctx, tx, periods, groups, flag); err != nil {
+	if err := readPeriodCases(ctx, tx, periods, lines, groups, flag); err != nil {
 		return nil, err
+	}
+	parsed := make([]PeriodCases, len(lines.lines))
+	for i, line := range lines.lines {
+		if parsed[i], err = periodCasesOf(line); err != nil {
+			return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
+		}
 	}
 	out := make([]*PeriodDetail, len(periods))
 	for i, p := range periods {
-		d := &PeriodDetail{}
-		if d.Cases, err = groups[i].cases(); err != nil {
-			return nil, err
-		}
+		d := &PeriodDetail{Cases: groups[i].cases(parsed)}
 		d.Complaints = complaints(d.Cases)
 		if d.Commitments, err = commitmentsDue(ctx, tx, p); err != nil {
 			return nil, err
@@ -123,57 +127,79 @@ func (db *DB) PeriodDetails(ctx context.Context, periods []Periods, flag string)
 	return out, nil
 }
 
-// periodGroups counts the cases of a pair of periods by the row line
-// (rowLineFunc) of what PeriodCases holds beside their period: the
-// cases of the period before in last, those of the period in this.
-type periodGroups struct {
-	from, mid, to timeBound // the periods' bounds
-	this, last    map[string]*periodCount
+// periodLines numbers the distinct lines (rowLineFunc) of what
+// PeriodCases holds beside their period, in the order first read.
+type periodLines struct {
+	ids   map[string]int
+	lines []string
 }
 
+// id is line's number.
+func (l *periodLines) id(line []byte) int {
+	if id, ok := l.ids[string(line)]; ok {
+		return id
+	}
+	id := len(l.lines)
+	l.lines = append(l.lines, string(line))
+	l.ids[l.lines[id]] = id
+	return id
+}
+
+// periodGroups counts the cases of a pair of periods by the number of
+// their line (periodLines): those of the period in this, those of the
+// period before in last.
+type periodGroups struct {
+	from, mid, to timeBound // the periods' bounds
+	this, last    []periodCount
+}
+
+// periodCount is how many cases a line counts, and the lowest of them;
+// none yet if n is 0.
 type periodCount struct{ n, first int64 }
 
 func newPeriodGroups(p Periods) periodGroups {
 	return periodGroups{
 		from: newTimeBound(statement.FormatTime(p.Last.From)), mid: newTimeBound(statement.FormatTime(p.This.From)),
-		to:   newTimeBound(statement.FormatTime(p.This.To)),
-		this: map[string]*periodCount{}, last: map[string]*periodCount{},
+		to: newTimeBound(statement.FormatTime(p.This.To)),
 	}
 }
 
 // add counts case id, whose event is at at (as the views keep it) and
-// whose line is line, if its event falls in either period: as the SQL
-// conditions atOrAfter, before and later would.
-func (g *periodGroups) add(at, line []byte, id int64) {
+// whose line is number line, if its event falls in either period: as the
+// SQL conditions atOrAfter, before and later would.
+func (g *periodGroups) add(at []byte, line int, id int64) {
 	if !g.from.atOrAfter(at) || !g.to.before(at) {
 		return
 	}
-	m := g.this
+	m := &g.this
 	if !g.mid.later(at) {
-		m = g.last
+		m = &g.last
 	}
-	if c, ok := m[string(line)]; ok {
-		c.n++
-		c.first = min(c.first, id)
-		return
+	if line >= len(*m) {
+		*m = append(*m, make([]periodCount, line+1-len(*m))...)
 	}
-	m[string(line)] = &periodCount{n: 1, first: id}
+	c := &(*m)[line]
+	if c.n == 0 || id < c.first {
+		c.first = id
+	}
+	c.n++
 }
 
-// cases are the counts as PeriodCases, in no order.
-func (g *periodGroups) cases() ([]PeriodCases, error) {
-	out := make([]PeriodCases, 0, len(g.this)+len(g.last))
-	for i, m := range []map[string]*periodCount{g.this, g.last} {
-		for line, n := range m {
-			c, err := periodCasesOf(line)
-			if err != nil {
-				return nil, fmt.Errorf("couldn't count the period's cases: %w", err)
+// cases are the counts as PeriodCases, in the order of the lines'
+// numbers, this period's first; parsed are the lines read.
+func (g *periodGroups) cases(parsed []PeriodCases) []PeriodCases {
+	out := []PeriodCases{}
+	for i, counts := range [][]periodCount{g.this, g.last} {
+		for line, n := range counts {
+			if n.n == 0 {
+				continue
 			}
+			c := parsed[line]
 			c.Last, c.Count, c.First = i == 1, n.n, n.first
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // readPeriodCases reads, in one pass, the cases whose event falls in the
@@ -182,7 +208,7 @@ func (g *periodGroups) cases() ([]PeriodCases, error) {
 // periods hold it. SQLite reads each case's line of what the report
 // counts it by, and Go counts the lines: grouped in SQL, a million cases
 // were sorted, which took twice as long.
-func readPeriodCases(ctx context.Context, tx *sql.Tx, periods []Periods, groups []periodGroups, flag string) error {
+func readPeriodCases(ctx context.Context, tx *sql.Tx, periods []Periods, lines *periodLines, groups []periodGroups, flag string) error {
 	first, end := periods[0].Last.From, periods[0].This.To
 	for _, p := range periods[1:] {
 		if p.Last.From.Before(first) {
@@ -213,8 +239,9 @@ func readPeriodCases(ctx context.Context, tx *sql.Tx, periods []Periods, groups 
 		if err := rows.Scan(&at, &line, &id); err != nil {
 			return fmt.Errorf("couldn't count the period's cases: %w", err)
 		}
+		n := lines.id(line)
 		for i := range groups {
-			groups[i].add(at, line, id)
+			groups[i].add(at, n, id)
 		}
 	}
 	if err := rows.Err(); err != nil {
