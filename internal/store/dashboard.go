@@ -343,17 +343,17 @@ func mergeKeys(a, b map[string]int64) map[string]bool {
 	return m
 }
 
+// overdueCount counts the deadlines of status ?1 due before ?2, and those
+// of them named ?3: from the index deadlines_open_due alone, not the
+// table (TestOverdueCountReadsTheIndex).
+const overdueCount = `SELECT COUNT(*), COALESCE(SUM(name = ?3), 0) FROM deadlines WHERE status = ?1 AND due < ?2`
+
 // deadlines counts the open deadlines overdue by q.At and lists the first
 // q.Overdue of them, and the first q.Upcoming due after it. Times are
 // kept as RFC 3339 text with as many decimals as they need, which sorts
 // as time does only between different seconds: the deadlines due before
 // At's second are counted in SQL, and those due within it are read and
 // decided by mechanism.Overdue.
-// overdueCount counts the deadlines of status ?1 due before ?2, and those
-// of them named ?3: from the index deadlines_open_due alone, not the
-// table (TestOverdueCountReadsTheIndex).
-const overdueCount = `SELECT COUNT(*), COALESCE(SUM(name = ?3), 0) FROM deadlines WHERE status = ?1 AND due < ?2`
-
 func (d *Dashboard) deadlines(ctx context.Context, tx *sql.Tx, q DashboardQuery) error {
 	second := q.At.UTC().Truncate(time.Second).Format(time.RFC3339)
 	second = strings.TrimSuffix(second, "Z") // every due in that second has it as a prefix

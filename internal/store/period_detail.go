@@ -175,8 +175,8 @@ func (g *periodGroups) add(at []byte, line int, id int64) {
 	if !g.mid.later(at) {
 		m = &g.last
 	}
-	if line >= len(*m) {
-		*m = append(*m, make([]periodCount, line+1-len(*m))...)
+	for len(*m) <= line {
+		*m = append(*m, periodCount{})
 	}
 	c := &(*m)[line]
 	if c.n == 0 || id < c.first {
