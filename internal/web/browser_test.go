@@ -128,9 +128,25 @@ func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("browser: %v", err)
+		t.Fatalf("browser: %v; %s", err, b.state())
 	}
 	b.check(t)
+}
+
+// state says where the tab is and what its page shows, for a step that
+// failed: a step waiting for what never came says no more than its
+// deadline.
+func (b *browser) state() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + ' shows: ' + (document.body ? document.body.innerText : '').replace(/\s+/g, ' ').slice(0, 600)`))
+	if err != nil {
+		return "the page could not be read: " + err.Error()
+	}
+	if p := b.problems.take(); len(p) > 0 {
+		s += "; the page reported:\n" + strings.Join(p, "\n")
+	}
+	return "the tab is at " + s
 }
 
 // check fails the test if the page reported any problem.
@@ -149,7 +165,7 @@ func browserRun[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
-		t.Fatalf("browser: %v", err)
+		t.Fatalf("browser: %v; %s", err, b.state())
 	}
 	b.check(t)
 	return v
