@@ -47,7 +47,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opts := audit.Options{URL: *url, Key: v, StateFile: *stateFile}
 	var finish func()
-	opts.Progress, finish = auditProgress(stderr)
+	opts.Progress, opts.Step, finish = auditProgress(stderr)
 	stopGC := collectLess(ctx)
 	start := time.Now()
 	res, err := audit.Run(ctx, opts)
@@ -93,22 +93,36 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // auditProgress returns a progress callback: a bar when stderr is a
 // terminal, and otherwise a line every 10 seconds from the first entry
-// bundle on, so that the log of a long audit shows it moving.
-func auditProgress(stderr io.Writer) (func(done, total int64), func()) {
+// bundle on, so that the log of a long audit shows it moving. Each step
+// after a replay ends the bar and gets a line of its own; a replay after
+// a step starts a new bar.
+func auditProgress(stderr io.Writer) (progress func(done, total int64), step func(what string), finish func()) {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return progressBar(stderr, "verifying and replaying entries")
+		bar, end := progressBar(stderr, "verifying and replaying entries")
+		return func(done, total int64) {
+				bar(done, total)
+			}, func(what string) {
+				end()
+				fmt.Fprintf(stderr, "audit: %s\n", what)
+				bar, end = progressBar(stderr, "verifying and replaying entries")
+			}, func() {
+				end()
+			}
 	}
 	var start, last time.Time
 	return func(done, total int64) {
-		if start.IsZero() {
-			start, last = time.Now(), time.Now()
-		}
-		if time.Since(last) < 10*time.Second {
-			return
-		}
-		last = time.Now()
-		fmt.Fprintf(stderr, "audit: %d of %d entries verified and replayed (%.0f s)\n", done, total, time.Since(start).Seconds())
-	}, func() {}
+			if start.IsZero() {
+				start, last = time.Now(), time.Now()
+			}
+			if time.Since(last) < 10*time.Second {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(stderr, "audit: %d of %d entries verified and replayed (%.0f s)\n", done, total, time.Since(start).Seconds())
+		}, func(what string) {
+			start = time.Time{}
+			fmt.Fprintf(stderr, "audit: %s\n", what)
+		}, func() {}
 }
 
 // lockState holds FILE.lock while an audit uses the state file FILE, so

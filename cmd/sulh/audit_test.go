@@ -19,11 +19,28 @@ func TestAudit(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "audit.checkpoint")
 	args := []string{"audit", "--url", srv.URL, "--key", srv.VKey, "--state", state}
 
-	out := mustSulh(t, args...)
+	first := runSulh(t, runOpts{}, args...)
+	if first.code != 0 {
+		t.Fatalf("first audit:\n%s", first)
+	}
+	out := first.stdout
 	for _, want := range []string{"OK: ", " entries verified; root ", "replayed ", "statements into fresh views", "OK: the server's figures match the log's at log size "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("first audit: want %q in:\n%s", want, out)
 		}
+	}
+	// The steps after the replay, which its progress does not show, each
+	// say so as they begin.
+	steps := []string{"audit: comparing the counts and lists at log size ", "audit: making the periodic reports\n",
+		"audit: comparing the periodic reports\n", "audit: keeping the audit's state and views for the next\n"}
+	at := 0
+	for _, want := range steps {
+		i := strings.Index(first.stderr[at:], want)
+		if i < 0 {
+			t.Errorf("first audit: want %q, after the steps before it, on stderr:\n%s", want, first.stderr)
+			break
+		}
+		at += i + len(want)
 	}
 	out = mustSulh(t, args...)
 	for _, want := range []string{"OK: the log grew from ", "replayed the 0 statements after the last audit's ", "OK: the server's figures match"} {

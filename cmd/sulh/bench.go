@@ -207,7 +207,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts := bench.AuditOptions{Dir: *data, Verify: *verify, VerifyLog: *verifyLog}
 		var finish func()
-		opts.Progress, finish = auditProgress(stderr)
+		opts.Progress, opts.Step, finish = auditProgress(stderr)
 		var perr error
 		if *profile != "" {
 			opts.Timed = func() func() {

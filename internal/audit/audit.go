@@ -47,6 +47,10 @@ type Options struct {
 	// Progress, if set, is called as entries are verified and replayed,
 	// with the entries done and the log's size.
 	Progress func(done, total int64)
+	// Step, if set, is told each step that follows a replay, which
+	// Progress does not follow, as it begins: such as "comparing the
+	// counts and lists at log size 1000257".
+	Step func(what string)
 }
 
 // Result is what an audit found.
@@ -119,6 +123,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		comparisons = Default()
 	}
 
+	step := opts.Step
+	if step == nil {
+		step = func(string) {}
+	}
 	res := &Result{Previous: -1}
 	var prev *tlog.Tree
 	if opts.StateFile != "" {
@@ -170,6 +178,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		// all of that.
 		stopAhead()
 		stopAhead = rs.prefetch(ctx, latestOf(ws.state))
+		step(fmt.Sprintf("comparing the counts and lists at log size %d", cp.N))
 		res.Compared, res.Differences, err = compare(ctx, client, ws.db, comparisons)
 		if errors.As(err, &grown) && round < maxRounds {
 			continue // verify and replay what came in meanwhile
@@ -180,6 +189,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		break
 	}
 	if cp.N > 0 {
+		step("making the periodic reports")
 		pubs, err := rs.published(ctx, ws.db, since)
 		if err != nil {
 			return nil, err
@@ -188,9 +198,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := rs.again(ctx, fetcher, opts.Key, cp, opts.Progress); err != nil {
+		if err := rs.again(ctx, fetcher, opts.Key, cp, opts.Progress, step); err != nil {
 			return nil, err
 		}
+		step("comparing the periodic reports")
 		d, n, err := rs.check(ctx, cp.N, pubs, latest)
 		if err != nil {
 			return nil, fmt.Errorf("couldn't compare the periodic reports: %w", err)
@@ -200,6 +211,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Checkpoint = cp
 	if opts.StateFile != "" {
+		step("keeping the audit's state and views for the next")
 		if err := ws.save(ctx, opts.StateFile); err != nil {
 			return nil, err
 		}

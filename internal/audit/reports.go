@@ -551,8 +551,8 @@ func (rs *reports) ask(ctx context.Context, u string) (body []byte, h http.Heade
 // before it knew of them (a publication the server did not list, or one
 // of a size before the audit it resumed from): it verifies and replays
 // the whole log once more, into temporary views, stopping at those sizes.
-// The log must have grown from cp.
-func (rs *reports) again(ctx context.Context, r torchwood.TileReader, key note.Verifier, cp *ledger.Checkpoint, progress func(done, total int64)) error {
+// The log must have grown from cp. It tells step when it begins.
+func (rs *reports) again(ctx context.Context, r torchwood.TileReader, key note.Verifier, cp *ledger.Checkpoint, progress func(done, total int64), step func(string)) error {
 	stops := map[int64]bool{}
 	for n := range rs.missing() {
 		if n <= cp.N {
@@ -562,6 +562,7 @@ func (rs *reports) again(ctx context.Context, r torchwood.TileReader, key note.V
 	if len(stops) == 0 {
 		return nil
 	}
+	step("verifying and replaying the log again, for the reports of the sizes it passed before it knew of them")
 	w, err := openWork(ctx, "", nil)
 	if err != nil {
 		return err

@@ -29,8 +29,10 @@ type AuditOptions struct {
 	// VerifyLog also times a verification of the same log alone, as
 	// sulh verify-log makes it, before the audit.
 	VerifyLog bool
-	// Progress, if set, is told how many entries the audit has done.
+	// Progress, if set, is told how many entries the audit has done, and
+	// Step each step after its replay.
 	Progress func(done, total int64)
+	Step     func(what string)
 	// Timed, if set, is called as the timed audit starts, and the
 	// function it returns as it ends: how a CPU profile covers the audit
 	// alone, not the server's start or the verification rates.
@@ -131,7 +133,7 @@ func Audit(ctx context.Context, opts AuditOptions) (*AuditResult, error) {
 	}
 	cpu0 := cpuTime()
 	start := time.Now()
-	res, err := audit.Run(ctx, audit.Options{URL: url, Key: key, Progress: opts.Progress})
+	res, err := audit.Run(ctx, audit.Options{URL: url, Key: key, Progress: opts.Progress, Step: opts.Step})
 	stopTimed()
 	if err != nil {
 		return nil, err
