@@ -185,8 +185,10 @@ func (at *At) Keep(p *Periodic) {
 }
 
 // Make returns the report a.Kind for a.Date as of the log's first a.Size
-// entries, made by replaying them unless At keeps it. While another
-// replay runs it waits, at most wait; then it returns ErrBusy.
+// entries, made by replaying them unless At keeps it. The one replay
+// makes and keeps the date's other kinds of report at that size too, each
+// a replay of its own otherwise. While another replay runs it waits, at
+// most wait; then it returns ErrBusy.
 func (at *At) Make(ctx context.Context, a Address, wait time.Duration) (*Periodic, error) {
 	if p, ok := at.Cached(a); ok {
 		return p, nil
@@ -204,17 +206,22 @@ func (at *At) Make(ctx context.Context, a Address, wait time.Duration) (*Periodi
 	if p, ok := at.Cached(a); ok { // made while this one waited
 		return p, nil
 	}
-	p, err := at.replay(ctx, a)
+	ps, err := at.replay(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	at.Keep(p)
-	return p, nil
+	// The report asked for is kept last, as the most recent.
+	for _, p := range ps[1:] {
+		at.Keep(p)
+	}
+	at.Keep(ps[0])
+	return ps[0], nil
 }
 
-// replay makes the report from views of the log's first a.Size entries,
-// in a temporary folder that it removes.
-func (at *At) replay(ctx context.Context, a Address) (*Periodic, error) {
+// replay makes the report a, then the other kinds of a.Date, from views
+// of the log's first a.Size entries, in a temporary folder that it
+// removes.
+func (at *At) replay(ctx context.Context, a Address) ([]*Periodic, error) {
 	dir, err := os.MkdirTemp(at.dir, "sulh-report-")
 	if err != nil {
 		return nil, fmt.Errorf("couldn't create a folder for the report's views: %w", err)
@@ -236,14 +243,20 @@ func (at *At) replay(ctx context.Context, a Address) (*Periodic, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := Make(ctx, db, state.Rulebook, a.Kind, a.Date, o)
+	reqs := []Request{{a.Kind, a.Date}}
+	for _, k := range []string{Daily, Weekly, Monthly} {
+		if k != a.Kind {
+			reqs = append(reqs, Request{k, a.Date})
+		}
+	}
+	ps, err := MakeAll(ctx, db, state.Rulebook, reqs, o)
 	if err != nil {
 		return nil, err
 	}
-	if p.LogSize != a.Size {
-		return nil, fmt.Errorf("couldn't make the report at size %d: the replayed views hold %d entries", a.Size, p.LogSize)
+	if ps[0].LogSize != a.Size {
+		return nil, fmt.Errorf("couldn't make the report at size %d: the replayed views hold %d entries", a.Size, ps[0].LogSize)
 	}
-	return p, nil
+	return ps, nil
 }
 
 // DateOf returns the date (YYYY-MM-DD) of the daily report whose period

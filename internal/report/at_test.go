@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -120,6 +121,25 @@ func TestAt(t *testing.T) {
 	// The same report again: kept, not replayed.
 	if p, err := at.Make(ctx, a, time.Minute); err != nil || p != r.p || b.n.Load() != 1 {
 		t.Errorf("the same report again: %p %v (first %p), %d replays", p, err, r.p, b.n.Load())
+	}
+	// The weekly report of the same date and size: made by the same
+	// replay, and the same as made by a replay of its own.
+	w := a
+	w.Kind = report.Weekly
+	p, err := at.Make(ctx, w, time.Minute)
+	if err != nil || b.n.Load() != 1 {
+		t.Fatalf("the weekly report at the same size: %v, %d replays, want 1", err, b.n.Load())
+	}
+	alone, err := report.NewAt(m.Log.Log, t.TempDir(), 2).Make(ctx, w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"html", "json"} {
+		got, _, err1 := p.Render(f)
+		want, _, err2 := alone.Render(f)
+		if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+			t.Errorf("the weekly report's %s, made with the monthly, differs from the one made alone (%v, %v)", f, err1, err2)
+		}
 	}
 	// Two more: the first is let go.
 	for _, size := range []int64{n - 2, n - 3} {
