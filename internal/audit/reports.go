@@ -233,7 +233,7 @@ func latestOf(state *mechanism.State) []report.Address {
 	}
 	date := report.DateOf(state.Rulebook, state.Time)
 	var out []report.Address
-	for _, kind := range []string{report.Daily, report.Weekly, report.Monthly} {
+	for _, kind := range report.Kinds {
 		out = append(out, report.Address{Kind: kind, Date: date, Size: state.Size})
 	}
 	return out

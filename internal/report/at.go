@@ -244,7 +244,7 @@ func (at *At) replay(ctx context.Context, a Address) ([]*Periodic, error) {
 		return nil, err
 	}
 	reqs := []Request{{a.Kind, a.Date}}
-	for _, k := range []string{Daily, Weekly, Monthly} {
+	for _, k := range Kinds {
 		if k != a.Kind {
 			reqs = append(reqs, Request{k, a.Date})
 		}

@@ -24,6 +24,9 @@ const (
 	Monthly = "monthly"
 )
 
+// Kinds are the periodic reports' kinds, shortest period first.
+var Kinds = []string{Daily, Weekly, Monthly}
+
 // CutOff is the time of day at which a daily report's period ends, in the
 // rulebook's first time zone (UTC when it names none), when the rulebook
 // sets none (its report_cutoff, rules 5): 19:30, Pakistan time in the
