@@ -27,6 +27,7 @@ import (
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/notify"
+	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/store"
 	"github.com/sulh-project/sulh/internal/web"
@@ -147,11 +148,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, l, *addr, logger, reg, stdout, ev)
 }
 
+// ReportsDir is the folder of the published reports (report.Shelf) under
+// a data folder.
+const ReportsDir = "reports"
+
 // warnShared warns when other users of the machine may look into the data
 // folder, or into the folders in it: it holds sealed bodies, keys and
 // confidential evidence.
 func warnShared(logger *slog.Logger, data string) {
-	for _, dir := range []string{data, filepath.Join(data, EvidenceDir), filepath.Join(data, "keys")} {
+	for _, dir := range []string{data, filepath.Join(data, EvidenceDir), filepath.Join(data, "keys"), filepath.Join(data, ReportsDir)} {
 		fi, err := os.Stat(dir)
 		if err != nil || fi.Mode().Perm()&0o077 == 0 {
 			continue
@@ -271,12 +276,18 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 		return err
 	}
 	defer store.Close()
+	shelf, err := report.OpenShelf(filepath.Join(ev.data, ReportsDir))
+	if err != nil {
+		return err
+	}
+	defer shelf.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("couldn't listen on %s: %w", addr, err)
 	}
 	api := web.New(l.Log, l.DB, logger, reg)
 	api.KeepEvidence(store, ev.maxUpload.n)
+	api.KeepPublished(shelf)
 	if *ev.tiles != "" {
 		if err := api.UseTiles(*ev.tiles); err != nil {
 			return usageError{err.Error()}

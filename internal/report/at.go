@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sulh-project/sulh/internal/ledger"
@@ -146,6 +147,8 @@ type At struct {
 	dir  string        // where the replays' views go; "" for the system's
 	turn chan struct{} // held by the replay under way
 	max  int
+	// replays counts the replays begun.
+	replays atomic.Int64
 
 	mu    sync.Mutex
 	made  map[Address]*Periodic // by kind, date and size (no format)
@@ -166,6 +169,9 @@ func (at *At) Cached(a Address) (*Periodic, bool) {
 	p, ok := at.made[a]
 	return p, ok
 }
+
+// Replays returns how many replays At has begun.
+func (at *At) Replays() int64 { return at.replays.Load() }
 
 // Keep keeps p, made at its log size, as At keeps what it makes: for a
 // report made otherwise (from the live views) at a size.
@@ -206,6 +212,7 @@ func (at *At) Make(ctx context.Context, a Address, wait time.Duration) (*Periodi
 	if p, ok := at.Cached(a); ok { // made while this one waited
 		return p, nil
 	}
+	at.replays.Add(1)
 	ps, err := at.replay(ctx, a)
 	if err != nil {
 		return nil, err

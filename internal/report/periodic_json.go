@@ -18,19 +18,21 @@ func (p *Periodic) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// contentTypes are the content types the formats are served with.
+var contentTypes = map[string]string{"html": "text/html; charset=utf-8", "pdf": "application/pdf", "json": "application/json"}
+
 // Render renders the report in format, "html", "pdf" or "json" (as an
 // Address names them), and gives the content type it is served with.
 func (p *Periodic) Render(format string) (b []byte, contentType string, err error) {
 	switch format {
 	case "html":
 		b, err = p.HTML()
-		return b, "text/html; charset=utf-8", err
 	case "pdf":
 		b, err = p.PDF()
-		return b, "application/pdf", err
 	case "json":
 		b, err = p.JSON()
-		return b, "application/json", err
+	default:
+		return nil, "", fmt.Errorf("couldn't render the report: no format %q (html, pdf or json)", format)
 	}
-	return nil, "", fmt.Errorf("couldn't render the report: no format %q (html, pdf or json)", format)
+	return b, contentTypes[format], err
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"github.com/sulh-project/sulh/internal/mechanism"
 	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
+	"github.com/sulh-project/sulh/internal/store"
 )
 
 // reportsKept is how many periodic reports made at a stated log size the
@@ -46,7 +49,7 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := report.Periods(rb, a.Kind, a.Date); err != nil {
 		return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound, Msg: err.Error()}
 	}
-	var p *report.Periodic
+	var out report.Rendering
 	if q.Has("size") {
 		if a.Size, err = report.ParseSize(q.Get("size")); err != nil {
 			return badRequest("%s", err)
@@ -55,35 +58,117 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 			return &Error{Status: http.StatusNotFound, Code: statement.CodeNotFound,
 				Msg: fmt.Sprintf("size: the log holds %d statements; there is no report at size %d yet", n, a.Size)}
 		}
-		p, err = s.reportAt(r.Context(), a)
+		out, err = s.reportAt(r.Context(), a)
 	} else {
-		p, err = s.makeReport(r.Context(), rb, a.Kind, a.Date)
+		var p *report.Periodic
+		if p, err = s.makeReport(r.Context(), rb, a.Kind, a.Date); err == nil {
+			out, err = p.Rendering(a.Format)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	b, ctype, err := p.Render(a.Format)
 	if err != nil {
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Type", ctype)
+	h.Set("Content-Type", out.ContentType)
 	h.Set("Cache-Control", "no-cache")
 	if a.Format == "html" {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
 	}
-	h.Set("X-Log-Size", strconv.FormatInt(p.LogSize, 10))
-	h.Set("X-Period-From", statement.FormatTime(p.From))
-	h.Set("X-Period-To", statement.FormatTime(p.To))
-	_, err = w.Write(b)
+	h.Set("X-Log-Size", strconv.FormatInt(out.LogSize, 10))
+	h.Set("X-Period-From", statement.FormatTime(out.From))
+	h.Set("X-Period-To", statement.FormatTime(out.To))
+	_, err = w.Write(out.Bytes)
 	return err
 }
 
-// reportAt returns the report a at its size a.Size: one the server keeps,
+// KeepPublished keeps the published reports on shelf: a report at a size
+// that a publication records is served from there once made, after a
+// restart too, rather than made again by a replay.
+func (s *Server) KeepPublished(shelf *report.Shelf) { s.shelf = shelf }
+
+// reportAt returns the report a, in a.Format, at its size a.Size: from
+// the shelf of published reports if it is there, or else made (periodicAt)
+// and then put on the shelf if a publication records it.
+func (s *Server) reportAt(ctx context.Context, a report.Address) (report.Rendering, error) {
+	if s.shelf != nil {
+		out, ok, err := s.shelf.Get(a)
+		if err != nil {
+			s.logger.Error("a published report is made again", "report", a.String(), "err", err)
+		}
+		if ok {
+			return out, nil
+		}
+	}
+	p, err := s.periodicAt(ctx, a)
+	if err != nil {
+		return report.Rendering{}, err
+	}
+	out, err := p.Rendering(a.Format)
+	if err != nil || s.shelf == nil {
+		return out, err
+	}
+	if idx, ok, err := s.publishedAs(ctx, p, a.Format, out.Bytes); err != nil {
+		s.logger.Error("couldn't look for the publications of a report", "report", a.String(), "err", err)
+	} else if ok {
+		if err := s.shelf.Put(p); err != nil {
+			s.logger.Error("couldn't keep a published report", "report", a.String(), "publication", idx, "err", err)
+		} else {
+			s.logger.Info("kept a published report", "report", a.String(), "publication", idx)
+		}
+	}
+	return out, nil
+}
+
+// errFound ends a walk through a list early.
+var errFound = errors.New("found")
+
+// publishedAs returns the index of a publication in the views that
+// records p at its own address: a url whose path names p's kind, date and
+// log size (whatever its host: the name the mediators published under),
+// and whose sha256 is that of p rendered in the url's format. b is p
+// rendered in format. A publication of the address whose sha256 is not
+// p's is the publication's mistake, or a release's that renders reports
+// otherwise: it keeps nothing.
+func (s *Server) publishedAs(ctx context.Context, p *report.Periodic, format string, b []byte) (idx int64, ok bool, err error) {
+	sums := map[string]string{format: sha256Hex(b)}
+	err = s.views.Each(ctx, "publications", store.Filter{}, func(r store.Row) error {
+		u, _ := r["url"].(string)
+		_, pa, err := report.ParseURL(u)
+		if err != nil || pa.Kind != p.Kind || pa.Date != p.Date || pa.Size != p.LogSize {
+			return nil
+		}
+		sum, done := sums[pa.Format]
+		if !done {
+			b, _, err := p.Render(pa.Format)
+			if err != nil {
+				return err
+			}
+			sum = sha256Hex(b)
+			sums[pa.Format] = sum
+		}
+		if r["sha256"] == sum {
+			idx, _ = r["idx"].(int64)
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		return idx, true, nil
+	}
+	return 0, false, err
+}
+
+// sha256Hex is the SHA-256 of b in lower-case hex.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// periodicAt returns the report a at its size a.Size: one the server keeps,
 // or one made from the live views if they hold exactly a.Size entries
 // and the rulebook stayed the same meanwhile, or else one made by
 // replaying the log's first a.Size entries, one replay at a time.
-func (s *Server) reportAt(ctx context.Context, a report.Address) (*report.Periodic, error) {
+func (s *Server) periodicAt(ctx context.Context, a report.Address) (*report.Periodic, error) {
 	if p, ok := s.reports.Cached(a); ok {
 		return p, nil
 	}

@@ -8,11 +8,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/web"
 )
 
@@ -283,5 +288,165 @@ func TestPeriodicReportFigures(t *testing.T) {
 	}
 	if want := fmt.Sprintf(`<tr><td>Due</td><td class="n">%d</td>`, due); due != 1 || !strings.Contains(s, want) {
 		t.Errorf("the January report lacks %q", want)
+	}
+}
+
+// TestPublishedReportKept publishes a report at an earlier log size and
+// restarts the server: the report a publication records is kept on the
+// shelf and served from there, the same bytes without a replay, while a
+// report no publication records, or one whose recorded SHA-256 is not
+// the report's, is kept by nothing but memory, as is one asked for in
+// great numbers.
+func TestPublishedReportKept(t *testing.T) {
+	ctx := context.Background()
+	m, _, _ := mustDemo(t, true)
+	dir := filepath.Join(t.TempDir(), "reports")
+	// serve serves the log with a shelf over dir, as sulh serve does after
+	// a restart: nothing kept in memory.
+	serve := func() (*httptest.Server, *prometheus.Registry) {
+		t.Helper()
+		shelf, err := report.OpenShelf(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := prometheus.NewRegistry()
+		api := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg)
+		api.KeepPublished(shelf)
+		srv := httptest.NewServer(api)
+		t.Cleanup(func() { srv.Close(); shelf.Close() })
+		return srv, reg
+	}
+	replays := func(reg *prometheus.Registry) float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "sulh_report_replays_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("no sulh_report_replays_total")
+		return 0
+	}
+	fetch := func(srv *httptest.Server, path string) ([]byte, http.Header) {
+		t.Helper()
+		resp, b := get(t, srv.URL+path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return b, resp.Header
+	}
+	kept := func() []string {
+		t.Helper()
+		var files []string
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(dir, p)
+				files = append(files, filepath.ToSlash(rel))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	n := m.Log.Checkpoint().N
+	size := strconv.FormatInt(n-3, 10)
+	srv, reg1 := serve()
+	const path = "/reports/monthly/2025-11-15.html?size="
+	html, h := fetch(srv, path+size)
+	if replays(reg1) != 1 {
+		t.Fatalf("the report at size %s made by %v replays, want 1", size, replays(reg1))
+	}
+	// Unpublished reports, however many, are kept by nothing but memory.
+	for i := int64(1); i <= 4; i++ {
+		fetch(srv, "/reports/daily/2025-11-12.json?size="+strconv.FormatInt(n-3-i, 10))
+	}
+	fetch(srv, path+size)
+	if files := kept(); len(files) != 0 {
+		t.Fatalf("reports no publication records are on the shelf: %q", files)
+	}
+	publish := func(sum string, url string) {
+		t.Helper()
+		at, err := m.Log.DB.LogTime(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := m.Sign(mechanism.KindPublication, "qatar-investigator-1", at.Add(time.Minute), map[string]any{
+			"title": "Monthly report, November 2025", "sha256": sum, "size": len(html),
+			"from": h.Get("X-Period-From"), "to": h.Get("X-Period-To"), "url": url,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := m.Log.Submit(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Log.WaitViews(ctx, rc.Index+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A publication whose SHA-256 is not the report's keeps nothing, nor
+	// does one of the right SHA-256 at another size.
+	sum := sha256.Sum256(html)
+	publish(strings.Repeat("ab", 32), srv.URL+path+size)
+	publish(hex.EncodeToString(sum[:]), srv.URL+path+strconv.FormatInt(n-4, 10))
+	fetch(srv, path+size)
+	fetch(srv, path+strconv.FormatInt(n-4, 10))
+	if files := kept(); len(files) != 0 {
+		t.Fatalf("reports no publication records are on the shelf: %q", files)
+	}
+
+	// Published, under the name the mediators reach the server at, the
+	// report is kept once it is asked for again, in each format.
+	publish(hex.EncodeToString(sum[:]), "https://sulh.example"+path+size)
+	served := map[string][]byte{}
+	for _, f := range []string{"html", "pdf", "json"} {
+		served[f], _ = fetch(srv, "/reports/monthly/2025-11-15."+f+"?size="+size)
+	}
+	want := []string{"monthly/2025-11-15/" + size + "/meta.json", "monthly/2025-11-15/" + size + "/report.html",
+		"monthly/2025-11-15/" + size + "/report.json", "monthly/2025-11-15/" + size + "/report.pdf"}
+	if files := kept(); !slices.Equal(files, want) {
+		t.Fatalf("on the shelf after the publication: %q, want %q", files, want)
+	}
+
+	// After a restart: the same bytes and headers, no replay. The
+	// daily report of the same size, which no publication records, is a
+	// replay.
+	again, reg2 := serve()
+	for f, b := range served {
+		got, gh := fetch(again, "/reports/monthly/2025-11-15."+f+"?size="+size)
+		if !bytes.Equal(got, b) || gh.Get("X-Log-Size") != size || gh.Get("X-Period-From") != h.Get("X-Period-From") ||
+			gh.Get("X-Period-To") != h.Get("X-Period-To") {
+			t.Errorf("%s after a restart: %d bytes (were %d), headers %v", f, len(got), len(b), gh)
+		}
+	}
+	if r := replays(reg2); r != 0 {
+		t.Errorf("the published report after a restart took %v replays, want none", r)
+	}
+	fetch(again, "/reports/daily/2025-11-15.json?size="+size)
+	if r := replays(reg2); r != 1 {
+		t.Errorf("an unpublished report after a restart took %v replays, want 1", r)
+	}
+
+	// A file damaged on disk: made again by a replay, served right, and
+	// kept again.
+	if err := os.WriteFile(filepath.Join(dir, "monthly", "2025-11-15", size, "report.pdf"), []byte("%PDF-"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	third, reg3 := serve()
+	if got, _ := fetch(third, "/reports/monthly/2025-11-15.pdf?size="+size); !bytes.Equal(got, served["pdf"]) || replays(reg3) != 1 {
+		t.Errorf("a damaged PDF on the shelf: served %d bytes (want %d), %v replays", len(got), len(served["pdf"]), replays(reg3))
+	}
+	if files := kept(); !slices.Equal(files, want) {
+		t.Fatalf("on the shelf after the damaged report was made again: %q, want %q", files, want)
+	}
+	fourth, reg4 := serve()
+	if got, _ := fetch(fourth, "/reports/monthly/2025-11-15.pdf?size="+size); !bytes.Equal(got, served["pdf"]) || replays(reg4) != 0 {
+		t.Errorf("the PDF kept again: served %d bytes (want %d), %v replays", len(got), len(served["pdf"]), replays(reg4))
 	}
 }

@@ -53,6 +53,9 @@ type Server struct {
 	publicOrigin string
 	// reports makes and keeps periodic reports at stated log sizes.
 	reports *report.At
+	// shelf keeps the published reports on disk (KeepPublished); nil for
+	// none.
+	shelf *report.Shelf
 }
 
 // New returns a server for l, whose views it reads in views. Metrics
@@ -64,6 +67,10 @@ func New(l *ledger.Log, views Views, logger *slog.Logger, reg *prometheus.Regist
 		Name: "sulh_http_requests_total", Help: "HTTP requests, by route and status code.",
 	}, []string{"route", "code"})
 	reg.MustRegister(s.requests)
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "sulh_report_replays_total",
+		Help: "Replays of the log's first statements into temporary views, to make a periodic report at an earlier log size.",
+	}, func() float64 { return float64(s.reports.Replays()) }))
 	s.routes()
 	return s
 }
