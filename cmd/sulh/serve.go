@@ -148,15 +148,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, l, *addr, logger, reg, stdout, ev)
 }
 
-// ReportsDir is the folder of the published reports (report.Shelf) under
-// a data folder.
-const ReportsDir = "reports"
-
 // warnShared warns when other users of the machine may look into the data
 // folder, or into the folders in it: it holds sealed bodies, keys and
 // confidential evidence.
 func warnShared(logger *slog.Logger, data string) {
-	for _, dir := range []string{data, filepath.Join(data, EvidenceDir), filepath.Join(data, "keys"), filepath.Join(data, ReportsDir)} {
+	for _, dir := range []string{data, filepath.Join(data, EvidenceDir), filepath.Join(data, "keys"), filepath.Join(data, datadir.ReportsFolder)} {
 		fi, err := os.Stat(dir)
 		if err != nil || fi.Mode().Perm()&0o077 == 0 {
 			continue
@@ -276,7 +272,7 @@ func serve(ctx context.Context, l *datadir.Node, addr string, logger *slog.Logge
 		return err
 	}
 	defer store.Close()
-	shelf, err := report.OpenShelf(filepath.Join(ev.data, ReportsDir))
+	shelf, err := report.OpenShelf(filepath.Join(ev.data, datadir.ReportsFolder))
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/sulh-project/sulh/internal/demo"
 	"github.com/sulh-project/sulh/internal/ledger"
 	"github.com/sulh-project/sulh/internal/mechanism"
+	"github.com/sulh-project/sulh/internal/report"
 	"github.com/sulh-project/sulh/internal/statement"
 	"github.com/sulh-project/sulh/internal/web"
 )
@@ -286,14 +287,23 @@ func benchReport(mech, author string, at time.Time, run string, i int) []byte {
 	return b
 }
 
+// serveLoopback serves l on a port of loopback, as sulh serve does, with
+// the published reports kept in its folder's reports/.
 func serveLoopback(l *datadir.Node, reg *prometheus.Registry) (stop func(), url string, err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	shelf, err := report.OpenShelf(filepath.Join(l.Dir(), datadir.ReportsFolder))
 	if err != nil {
 		return nil, "", err
 	}
-	srv := &http.Server{Handler: web.New(l.Log, l.DB, slog.New(slog.DiscardHandler), reg), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		shelf.Close()
+		return nil, "", err
+	}
+	api := web.New(l.Log, l.DB, slog.New(slog.DiscardHandler), reg)
+	api.KeepPublished(shelf)
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	return func() { srv.Close() }, "http://" + ln.Addr().String(), nil
+	return func() { srv.Close(); shelf.Close() }, "http://" + ln.Addr().String(), nil
 }
 
 func post(ctx context.Context, client *http.Client, url string, msg []byte) error {

@@ -30,6 +30,8 @@ const (
 	// LogFolder holds the log's entries, hashes and checkpoint
 	// (filelog); the database keeps its sealed bodies.
 	LogFolder = "log"
+	// ReportsFolder holds the published reports (report.Shelf).
+	ReportsFolder = "reports"
 )
 
 var _ filelog.Side = (*store.DB)(nil)
@@ -44,6 +46,9 @@ type Node struct {
 	unlock      func()
 	stopControl func() // set by ServeControl
 }
+
+// Dir is the data folder.
+func (n *Node) Dir() string { return n.dir }
 
 // Close stops the control socket and a rebuild in progress, closes the
 // log, then the database, and releases the folder.
