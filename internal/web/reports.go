@@ -119,6 +119,43 @@ func (s *Server) reportAt(ctx context.Context, a report.Address) (report.Renderi
 	return out, nil
 }
 
+// shelveAccepted keeps on the shelf the report that msg, a statement the
+// log has just accepted at index idx, publishes, if msg is a publication
+// and the server holds that report in memory (as it does when the
+// mediator fetched it with sulh report just before): so that a restart
+// before anyone asks for it again costs no replay. Otherwise the report
+// is kept when it is next served (reportAt).
+func (s *Server) shelveAccepted(msg []byte, idx int64) {
+	if s.shelf == nil {
+		return
+	}
+	st, err := statement.Parse(msg)
+	if err != nil || st.Kind != mechanism.KindPublication {
+		return
+	}
+	var pub mechanism.Publication
+	if err := st.Decode(&pub); err != nil {
+		return
+	}
+	_, a, err := report.ParseURL(pub.URL)
+	if err != nil || s.shelf.Has(a) {
+		return
+	}
+	p, ok := s.reports.Cached(a)
+	if !ok {
+		return
+	}
+	b, _, err := p.Render(a.Format)
+	if err != nil || sha256Hex(b) != pub.SHA256 {
+		return
+	}
+	if err := s.shelf.Put(p); err != nil {
+		s.logger.Error("couldn't keep a published report", "report", a.String(), "publication", idx, "err", err)
+		return
+	}
+	s.logger.Info("kept a published report", "report", a.String(), "publication", idx)
+}
+
 // errFound ends a walk through a list early.
 var errFound = errors.New("found")
 

@@ -450,3 +450,66 @@ func TestPublishedReportKept(t *testing.T) {
 		t.Errorf("the PDF kept again: served %d bytes (want %d), %v replays", len(got), len(served["pdf"]), replays(reg4))
 	}
 }
+
+// TestPublishedReportKeptOnSubmit publishes, through the API, a report
+// the server has just served at a size: it is on the shelf as soon as
+// the publication is accepted, before anyone asks for it again, so that a
+// restart meanwhile costs no replay.
+func TestPublishedReportKeptOnSubmit(t *testing.T) {
+	ctx := context.Background()
+	m, _, _ := mustDemo(t, true)
+	dir := filepath.Join(t.TempDir(), "reports")
+	shelf, err := report.OpenShelf(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shelf.Close()
+	api := web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	api.KeepPublished(shelf)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	size := strconv.FormatInt(m.Log.Checkpoint().N-2, 10)
+	path := "/reports/weekly/2025-11-15.pdf?size=" + size
+	resp, b := get(t, srv.URL+path)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	sum := sha256.Sum256(b)
+	at, err := m.Log.DB.LogTime(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filed := func(sha string) {
+		t.Helper()
+		msg, err := m.Sign(mechanism.KindPublication, "turkiye-investigator-1", at.Add(time.Minute), map[string]any{
+			"title": "Weekly report", "sha256": sha, "size": len(b),
+			"from": resp.Header.Get("X-Period-From"), "to": resp.Header.Get("X-Period-To"), "url": srv.URL + path,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := http.Post(srv.URL+"/api/v1/statements", "text/plain", bytes.NewReader(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != http.StatusCreated {
+			t.Fatalf("the publication: %d", r.StatusCode)
+		}
+	}
+	meta := filepath.Join(dir, "weekly", "2025-11-15", size, "meta.json")
+	// One whose SHA-256 is not the report's keeps nothing.
+	filed(strings.Repeat("cd", 32))
+	if _, err := os.Stat(meta); !os.IsNotExist(err) {
+		t.Fatalf("a publication of another SHA-256 kept the report: %v", err)
+	}
+	filed(hex.EncodeToString(sum[:]))
+	if _, err := os.Stat(meta); err != nil {
+		t.Fatalf("the report is not on the shelf once its publication is accepted: %v", err)
+	}
+	for _, f := range []string{"html", "pdf", "json"} {
+		if _, err := os.Stat(filepath.Join(dir, "weekly", "2025-11-15", size, "report."+f)); err != nil {
+			t.Error(err)
+		}
+	}
+}

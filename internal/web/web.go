@@ -428,6 +428,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.shelveAccepted(body, rcpt.Index)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/statements/%d", rcpt.Index))
 	writeJSON(w, http.StatusCreated, rcpt)
 	return nil
