@@ -110,13 +110,19 @@ func (s *Server) reportAt(ctx context.Context, a report.Address) (report.Renderi
 	if idx, ok, err := s.publishedAs(ctx, p, a.Format, out.Bytes); err != nil {
 		s.logger.Error("couldn't look for the publications of a report", "report", a.String(), "err", err)
 	} else if ok {
-		if err := s.shelf.Put(p); err != nil {
-			s.logger.Error("couldn't keep a published report", "report", a.String(), "publication", idx, "err", err)
-		} else {
-			s.logger.Info("kept a published report", "report", a.String(), "publication", idx)
-		}
+		s.shelve(p, a, idx)
 	}
 	return out, nil
+}
+
+// shelve puts p, the report a that publication idx records, on the shelf,
+// and logs it, or why it couldn't.
+func (s *Server) shelve(p *report.Periodic, a report.Address, idx int64) {
+	if err := s.shelf.Put(p); err != nil {
+		s.logger.Error("couldn't keep a published report", "report", a.String(), "publication", idx, "err", err)
+		return
+	}
+	s.logger.Info("kept a published report", "report", a.String(), "publication", idx)
 }
 
 // shelveAccepted keeps on the shelf the report that msg, a statement the
@@ -146,14 +152,9 @@ func (s *Server) shelveAccepted(msg []byte, idx int64) {
 		return
 	}
 	b, _, err := p.Render(a.Format)
-	if err != nil || sha256Hex(b) != pub.SHA256 {
-		return
+	if err == nil && sha256Hex(b) == pub.SHA256 {
+		s.shelve(p, a, idx)
 	}
-	if err := s.shelf.Put(p); err != nil {
-		s.logger.Error("couldn't keep a published report", "report", a.String(), "publication", idx, "err", err)
-		return
-	}
-	s.logger.Info("kept a published report", "report", a.String(), "publication", idx)
 }
 
 // errFound ends a walk through a list early.
