@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -91,7 +92,7 @@ func folder(a Address) string {
 // kinds, a date of the shape YYYY-MM-DD and a size of at least 1, so that
 // its folder is inside the shelf.
 func valid(a Address) bool {
-	return (a.Kind == Daily || a.Kind == Weekly || a.Kind == Monthly) && isDate(a.Date) && a.Size > 0
+	return slices.Contains(Kinds, a.Kind) && isDate(a.Date) && a.Size > 0
 }
 
 // Get returns the report a, in a.Format, if the shelf keeps it. A file
