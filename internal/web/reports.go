@@ -61,9 +61,9 @@ func (s *Server) periodicReport(w http.ResponseWriter, r *http.Request) error {
 		}
 		out, err = s.reportAt(r.Context(), a)
 	} else {
-		var p *report.Periodic
-		if p, err = s.makeReport(r.Context(), rb, a.Kind, a.Date); err == nil {
-			out, err = p.Rendering(a.Format)
+		var ps []*report.Periodic
+		if ps, err = s.makeReports(r.Context(), rb, []report.Request{{Kind: a.Kind, Date: a.Date}}); err == nil {
+			out, err = ps[0].Rendering(a.Format)
 		}
 	}
 	if err != nil {
@@ -215,14 +215,20 @@ func (s *Server) periodicAt(ctx context.Context, a report.Address) (*report.Peri
 		return p, nil
 	}
 	if s.log.Checkpoint().N == a.Size && s.log.ViewsAt() == a.Size {
+		// The date's other kinds are made in the same pass and kept:
+		// who asks for one report at a size (an audit, a publisher)
+		// asks for the others next.
 		rb := s.log.Rulebook()
-		p, err := s.makeReport(ctx, rb, a.Kind, a.Date)
+		ps, err := s.makeReports(ctx, rb, report.EveryKind(a.Kind, a.Date))
 		if err != nil {
 			return nil, err
 		}
-		if p.LogSize == a.Size && s.log.Rulebook() == rb && s.log.Checkpoint().N == a.Size {
-			s.reports.Keep(p)
-			return p, nil
+		if ps[0].LogSize == a.Size && s.log.Rulebook() == rb && s.log.Checkpoint().N == a.Size {
+			for _, p := range ps[1:] {
+				s.reports.Keep(p)
+			}
+			s.reports.Keep(ps[0])
+			return ps[0], nil
 		}
 		// The log grew meanwhile: replay it to a.Size.
 	}
@@ -234,13 +240,13 @@ func (s *Server) periodicAt(ctx context.Context, a report.Address) (*report.Peri
 	return p, err
 }
 
-// makeReport makes a periodic report with the places of the gazetteer
-// and of the log, which give the region and the point on the map of an
-// event whose report names a place by its id alone. The log's places are
+// makeReports makes the periodic reports of reqs, in one pass, with the
+// places of the gazetteer and of the log, which give the region and the
+// point on the map of an event whose report names a place by its id alone. The log's places are
 // those the views held when the gazetteer was read: if the views added
 // one while the report was made, it is made again, so that a report of
 // a log size places its events as every report of that size does.
-func (s *Server) makeReport(ctx context.Context, rb *mechanism.Rulebook, period, date string) (*report.Periodic, error) {
+func (s *Server) makeReports(ctx context.Context, rb *mechanism.Rulebook, reqs []report.Request) ([]*report.Periodic, error) {
 	for range 3 {
 		g, _, err := s.gazetteer(ctx)
 		if err != nil {
@@ -254,12 +260,12 @@ func (s *Server) makeReport(ctx context.Context, rb *mechanism.Rulebook, period,
 			a := p.Admin[0]
 			return mechanism.AdminUnit{Country: a.Country, Admin1: a.Admin1, Admin2: a.Admin2}, p.Lat, p.Lon, true
 		}}
-		p, err := report.Make(ctx, s.views, rb, period, date, o)
+		ps, err := report.MakeAll(ctx, s.views, rb, reqs, o)
 		if err != nil {
 			return nil, err
 		}
 		if again, _, err := s.gazetteer(ctx); err != nil || again == g {
-			return p, err
+			return ps, err
 		}
 	}
 	return nil, fmt.Errorf("couldn't make the report: the log's places changed each of 3 times it was made")

@@ -211,6 +211,85 @@ func TestPeriodicReportAtSize(t *testing.T) {
 	get(srv.URL, "/reports/monthly/2025-11-15", http.StatusNotFound)
 }
 
+// reportReplays returns how many replays the server whose metrics reg
+// holds made for reports at an earlier size.
+func reportReplays(t *testing.T, reg *prometheus.Registry) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "sulh_report_replays_total" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no sulh_report_replays_total")
+	return 0
+}
+
+// TestReportsOfADateMadeTogether asks for the daily report at the size the
+// views hold, then, once the log has grown, for the weekly and monthly
+// reports of the same date at that size: the server made them in the
+// same pass as the daily one and kept them, so they cost no replay, and
+// they are the bytes that another server makes of each by a replay.
+func TestReportsOfADateMadeTogether(t *testing.T) {
+	ctx := context.Background()
+	m, _, _ := mustDemo(t, true)
+	serve := func() (*httptest.Server, *prometheus.Registry) {
+		reg := prometheus.NewRegistry()
+		srv := httptest.NewServer(web.New(m.Log.Log, m.Log.DB, slog.New(slog.DiscardHandler), reg))
+		t.Cleanup(srv.Close)
+		return srv, reg
+	}
+	fetch := func(srv *httptest.Server, path string) []byte {
+		t.Helper()
+		resp, b := get(t, srv.URL+path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return b
+	}
+	n := m.Log.Checkpoint().N
+	size := "?size=" + strconv.FormatInt(n, 10)
+	srv, reg := serve()
+	daily := fetch(srv, "/reports/daily/2025-11-15.json"+size)
+
+	at, err := m.Log.DB.LogTime(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(daily)
+	if _, err := m.Submit(ctx, mechanism.KindPublication, "qatar-investigator-1", at.Add(time.Minute), map[string]any{
+		"title": "Daily report, 15 November 2025", "sha256": hex.EncodeToString(sum[:]), "size": n,
+		"from": "2025-11-14T14:30:00Z", "to": "2025-11-15T14:30:00Z", "url": srv.URL + "/reports/daily/2025-11-15.json" + size,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Log.WaitViews(ctx, n+1); err != nil {
+		t.Fatal(err)
+	}
+
+	other, otherReg := serve()
+	if b := fetch(other, "/reports/daily/2025-11-15.json"+size); !bytes.Equal(b, daily) {
+		t.Error("the daily report made by a replay differs from the one made from the live views")
+	}
+	for _, kind := range []string{"weekly", "monthly"} {
+		for _, f := range []string{"html", "pdf", "json"} {
+			path := "/reports/" + kind + "/2025-11-15." + f + size
+			if b := fetch(srv, path); !bytes.Equal(b, fetch(other, path)) {
+				t.Errorf("%s: the report made with the daily one differs from the one made by a replay", path)
+			}
+		}
+	}
+	if r := reportReplays(t, reg); r != 0 {
+		t.Errorf("the weekly and monthly reports at the size the daily one was made at took %v replays, want none", r)
+	}
+	if r := reportReplays(t, otherReg); r != 1 {
+		t.Errorf("the reports of a date at an earlier size took %v replays, want 1", r)
+	}
+}
+
 // TestPeriodicReportFigures checks the figures of the served monthly
 // reports that the case and commitment lists of the API can give apart:
 // the regions' counts add up to the period's events, the map draws each
@@ -316,20 +395,7 @@ func TestPublishedReportKept(t *testing.T) {
 		t.Cleanup(func() { srv.Close(); shelf.Close() })
 		return srv, reg
 	}
-	replays := func(reg *prometheus.Registry) float64 {
-		t.Helper()
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() == "sulh_report_replays_total" {
-				return mf.GetMetric()[0].GetCounter().GetValue()
-			}
-		}
-		t.Fatal("no sulh_report_replays_total")
-		return 0
-	}
+	replays := func(reg *prometheus.Registry) float64 { return reportReplays(t, reg) }
 	fetch := func(srv *httptest.Server, path string) ([]byte, http.Header) {
 		t.Helper()
 		resp, b := get(t, srv.URL+path)
