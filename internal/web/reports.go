@@ -242,10 +242,11 @@ func (s *Server) periodicAt(ctx context.Context, a report.Address) (*report.Peri
 
 // makeReports makes the periodic reports of reqs, in one pass, with the
 // places of the gazetteer and of the log, which give the region and the
-// point on the map of an event whose report names a place by its id alone. The log's places are
-// those the views held when the gazetteer was read: if the views added
-// one while the report was made, it is made again, so that a report of
-// a log size places its events as every report of that size does.
+// point on the map of an event whose report names a place by its id
+// alone. The log's places are those the views held when the gazetteer
+// was read: if the views added one while the reports were made, they are
+// made again, so that a report of a log size places its events as every
+// report of that size does.
 func (s *Server) makeReports(ctx context.Context, rb *mechanism.Rulebook, reqs []report.Request) ([]*report.Periodic, error) {
 	for range 3 {
 		g, _, err := s.gazetteer(ctx)
