@@ -217,12 +217,17 @@ func (at *At) Make(ctx context.Context, a Address, wait time.Duration) (*Periodi
 	if err != nil {
 		return nil, err
 	}
-	// The report asked for is kept last, as the most recent.
+	at.KeepAll(ps)
+	return ps[0], nil
+}
+
+// KeepAll keeps ps, made in one pass at their log size, the report asked
+// for first: that one is kept last, as the most recent.
+func (at *At) KeepAll(ps []*Periodic) {
 	for _, p := range ps[1:] {
 		at.Keep(p)
 	}
 	at.Keep(ps[0])
-	return ps[0], nil
 }
 
 // replay makes the report a, then the other kinds of a.Date, from views

@@ -224,10 +224,7 @@ func (s *Server) periodicAt(ctx context.Context, a report.Address) (*report.Peri
 			return nil, err
 		}
 		if ps[0].LogSize == a.Size && s.log.Rulebook() == rb && s.log.Checkpoint().N == a.Size {
-			for _, p := range ps[1:] {
-				s.reports.Keep(p)
-			}
-			s.reports.Keep(ps[0])
+			s.reports.KeepAll(ps)
 			return ps[0], nil
 		}
 		// The log grew meanwhile: replay it to a.Size.
